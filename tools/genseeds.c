@@ -1,0 +1,100 @@
+/* genseeds: split the path indices [0, paths) into shards.
+ *
+ * Each row names a shard, its first path, its path count and the seed.
+ * With a counter-based RNG every shard shares the one seed: the path index
+ * alone makes the streams independent, so any split yields the same paths. */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "numtext.h"
+#include "opts.h"
+
+#define MAX_PATHS (UINT64_C(1) << 63)
+
+static const char synopsis[] =
+	"genseeds -n paths [-s shards] [--seed seed]";
+
+static _Noreturn void help(void)
+{
+	printf("usage: %s\n\n"
+	       "Split path indices [0, paths) into shards for simpaths.\n\n"
+	       "  -n, --paths N    number of paths, 1 to 2^63\n"
+	       "  -s, --shards S   number of shards, 1 to paths (default 1)\n"
+	       "      --seed X     64-bit seed, decimal or 0x hex (default 1)\n"
+	       "  -h, --help       show this help\n"
+	       "  -V, --version    show the version\n\n"
+	       "Output: a header 'shard first count seed' and one row per shard.\n",
+	       synopsis);
+	finish_output();
+	exit(0);
+}
+
+static uint64_t parse_count(const char *option, const char *text, uint64_t max)
+{
+	uint64_t value;
+
+	if (text[0] == '-')
+		usage_error("%s: '%s' must be positive", option, text);
+	if (!num_parse_u64(text, strlen(text), &value))
+		usage_error("%s: invalid count '%s'", option, text);
+	if (value == 0)
+		usage_error("%s: '%s' must be positive", option, text);
+	if (value > max)
+		usage_error("%s: '%s' is too large (at most %llu)", option, text,
+		            (unsigned long long)max);
+	return value;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "paths", required_argument, NULL, 'n' },
+		{ "shards", required_argument, NULL, 's' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *paths_text = NULL, *shards_text = "1";
+	uint64_t seed = 1;
+	int c;
+
+	tool_init("genseeds", argv);
+	while ((c = getopt_long(argc, argv, "n:s:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': paths_text = optarg; break;
+		case 's': shards_text = optarg; break;
+		case 'S': seed = opt_seed("--seed", optarg); break;
+		case 'h': help();
+		case 'V': print_version();
+		default: usage_short(synopsis);
+		}
+	}
+	if (optind != argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (!paths_text)
+		usage_error("--paths is required");
+	uint64_t paths = parse_count("--paths", paths_text, MAX_PATHS);
+	uint64_t shards = parse_count("--shards", shards_text, MAX_PATHS);
+	if (shards > paths)
+		usage_error("--shards: %llu shards for %llu paths: at most one shard per path",
+		            (unsigned long long)shards, (unsigned long long)paths);
+
+	printf("# tool=genseeds paths=%llu seed=%llu\n", (unsigned long long)paths,
+	       (unsigned long long)seed);
+	printf("shard\tfirst\tcount\tseed\n");
+	uint64_t base = paths / shards, extra = paths % shards, first = 0;
+	for (uint64_t shard = 0; shard < shards; shard++) {
+		uint64_t count = base + (shard < extra);
+		printf("%llu\t%llu\t%llu\t%llu\n", (unsigned long long)shard,
+		       (unsigned long long)first, (unsigned long long)count,
+		       (unsigned long long)seed);
+		first += count;
+	}
+	finish_output();
+	return 0;
+}

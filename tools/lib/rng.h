@@ -1,0 +1,29 @@
+/* rng.h: mcpipe's random numbers, Philox4x32-10 from Random123.
+ *
+ * Counter-based: the numbers of path `path` are a pure function of
+ * (seed, path), so a path is the same path in any shard, job or host.
+ * The 64-bit seed is the key; the counter is
+ *     { block, stream, path low word, path high word }
+ * where `block` numbers the 128-bit outputs within one path (two doubles
+ * each) and `stream` separates independent uses of one seed (pricing
+ * paths, training paths for regression, ...). */
+#ifndef MCPIPE_RNG_H
+#define MCPIPE_RNG_H
+
+#include <stdint.h>
+#include <Random123/philox.h>
+
+enum rng_stream { RNG_PRICING = 0, RNG_TRAINING = 1 };
+
+/* Two 64-bit words: output block `block` of path `path`. */
+static inline void rng_block(uint64_t seed, uint32_t stream, uint64_t path,
+                             uint32_t block, uint64_t out[2])
+{
+	philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
+	philox4x32_ctr_t ctr = { { block, stream, (uint32_t)path, (uint32_t)(path >> 32) } };
+	philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
+	out[0] = (uint64_t)r.v[1] << 32 | r.v[0];
+	out[1] = (uint64_t)r.v[3] << 32 | r.v[2];
+}
+
+#endif

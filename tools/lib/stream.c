@@ -1,0 +1,368 @@
+#define _POSIX_C_SOURCE 200809L
+#include "stream.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "err.h"
+#include "numtext.h"
+
+static void *xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size);
+	if (!p)
+		fatal("out of memory");
+	return p;
+}
+
+static char *xstrdup(const char *text)
+{
+	char *copy = strdup(text);
+	if (!copy)
+		fatal("out of memory");
+	return copy;
+}
+
+void stream_open(struct stream *s, int ninputs, char **inputs)
+{
+	static char *standard_input[] = { "-" };
+
+	memset(s, 0, sizeof *s);
+	if (ninputs == 0) {
+		ninputs = 1;
+		inputs = standard_input;
+	}
+	s->inputs = inputs;
+	s->ninputs = ninputs;
+}
+
+const char *stream_where(struct stream *s)
+{
+	snprintf(s->where_buf, sizeof s->where_buf, "%s:%lu", s->name, s->lineno);
+	return s->where_buf;
+}
+
+static bool open_next_input(struct stream *s)
+{
+	if (s->fp && s->fp != stdin)
+		fclose(s->fp);
+	s->fp = NULL;
+	if (s->next_input == s->ninputs)
+		return false;
+	const char *path = s->inputs[s->next_input++];
+	if (strcmp(path, "-") == 0) {
+		s->fp = stdin;
+		s->name = "stdin";
+	} else {
+		s->fp = fopen(path, "r");
+		s->name = path;
+		if (!s->fp)
+			data_error(path, "cannot open:");
+	}
+	s->lineno = 0;
+	s->in_header_zone = true;
+	return true;
+}
+
+/* Reads one line into s->line; false at the end of all inputs. */
+static bool read_line(struct stream *s)
+{
+	for (;;) {
+		if (!s->fp && !open_next_input(s))
+			return false;
+		errno = 0;
+		ssize_t len = getline(&s->line, &s->line_cap, s->fp);
+		if (len < 0) {
+			if (ferror(s->fp))
+				data_error(s->name, "read error:");
+			if (!open_next_input(s))
+				return false;
+			continue;
+		}
+		s->lineno++;
+		if (memchr(s->line, '\0', (size_t)len))
+			data_error(stream_where(s), "NUL byte in line (binary data?)");
+		while (len > 0 && (s->line[len - 1] == '\n' || s->line[len - 1] == '\r'))
+			s->line[--len] = '\0';
+		s->line_len = (size_t)len;
+		return true;
+	}
+}
+
+/* Splits s->line in place on runs of TABs and spaces. */
+static void split_fields(struct stream *s)
+{
+	char *p = s->line;
+
+	s->nfields = 0;
+	for (;;) {
+		while (*p == '\t' || *p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		if (s->nfields == s->fields_cap) {
+			s->fields_cap = s->fields_cap ? 2 * s->fields_cap : 16;
+			s->fields = xrealloc(s->fields, (size_t)s->fields_cap * sizeof *s->fields);
+		}
+		s->fields[s->nfields++] = p;
+		while (*p != '\0' && *p != '\t' && *p != ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		*p++ = '\0';
+	}
+}
+
+bool meta_key_is_identity(const char *key)
+{
+	static const char *const shard_keys[] = {
+		"tool", "shard", "shards", "first", "count", NULL
+	};
+	for (const char *const *k = shard_keys; *k; k++)
+		if (strcmp(key, *k) == 0)
+			return false;
+	return true;
+}
+
+static bool valid_key(const char *key, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = key[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+static struct meta_entry *find_meta(const struct stream *s, const char *key)
+{
+	for (int i = 0; i < s->nmeta; i++)
+		if (strcmp(s->meta[i].key, key) == 0)
+			return &s->meta[i];
+	return NULL;
+}
+
+static uint64_t range_number(struct stream *s, const char *key, const char *text)
+{
+	uint64_t value;
+	if (!num_parse_u64(text, strlen(text), &value) || value > INT64_MAX)
+		data_error(stream_where(s), "invalid %s=%s in metadata", key, text);
+	return value;
+}
+
+static void take_meta_word(struct stream *s, char *word, bool *saw_first, bool *saw_count)
+{
+	char *eq = strchr(word, '=');
+
+	if (!eq || !valid_key(word, (size_t)(eq - word)))
+		return;   /* free text in a comment */
+	*eq = '\0';
+	const char *key = word, *value = eq + 1;
+	if (*value == '\0')
+		data_error(stream_where(s), "metadata key '%s' has an empty value", key);
+	if (strcmp(key, "first") == 0) {
+		s->range_first = range_number(s, key, value);
+		*saw_first = true;
+	} else if (strcmp(key, "count") == 0) {
+		s->range_count = range_number(s, key, value);
+		*saw_count = true;
+	}
+	struct meta_entry *entry = find_meta(s, key);
+	if (entry && strcmp(entry->value, value) != 0) {
+		if (meta_key_is_identity(key))
+			data_error(stream_where(s), "metadata %s=%s conflicts with %s=%s (%s)",
+			           key, value, key, entry->value, entry->where);
+		free(entry->value);
+		entry->value = xstrdup(value);
+		return;
+	}
+	if (entry)
+		return;
+	if (s->nmeta == s->meta_cap) {
+		s->meta_cap = s->meta_cap ? 2 * s->meta_cap : 32;
+		s->meta = xrealloc(s->meta, (size_t)s->meta_cap * sizeof *s->meta);
+	}
+	s->meta[s->nmeta].key = xstrdup(key);
+	s->meta[s->nmeta].value = xstrdup(value);
+	s->meta[s->nmeta].where = xstrdup(stream_where(s));
+	s->nmeta++;
+}
+
+/* Parses a '#' line's key=value words without disturbing s->line, which a
+ * filter passes through verbatim. */
+static void take_meta_line(struct stream *s)
+{
+	char *copy = xstrdup(s->line + 1);
+	bool saw_first = false, saw_count = false;
+
+	for (char *word = strtok(copy, " \t"); word; word = strtok(NULL, " \t"))
+		take_meta_word(s, word, &saw_first, &saw_count);
+	free(copy);
+	if (saw_first != saw_count)
+		data_error(stream_where(s), "metadata has %s= without %s=",
+		           saw_first ? "first" : "count", saw_first ? "count" : "first");
+	s->range_opened = saw_first;
+}
+
+static bool looks_like_number(const char *field)
+{
+	double ignored;
+	if (num_parse(field, strlen(field), &ignored))
+		return true;
+	/* Spelled-out non-numbers are bad data, not column names. */
+	const char *p = field + (*field == '-' || *field == '+');
+	return strncasecmp(p, "nan", 3) == 0 || strncasecmp(p, "inf", 3) == 0;
+}
+
+static char *joined_fields(const struct stream *s)
+{
+	size_t len = 1;
+	for (int i = 0; i < s->nfields; i++)
+		len += strlen(s->fields[i]) + 1;
+	char *text = xrealloc(NULL, len), *p = text;
+	for (int i = 0; i < s->nfields; i++) {
+		size_t n = strlen(s->fields[i]);
+		memcpy(p, s->fields[i], n);
+		p += n;
+		*p++ = '\t';
+	}
+	p[-(s->nfields > 0)] = '\0';
+	return text;
+}
+
+static void take_header(struct stream *s)
+{
+	char *text = joined_fields(s);
+
+	if (s->header_text) {
+		if (strcmp(text, s->header_text) != 0)
+			data_error(stream_where(s), "header '%s' conflicts with '%s'",
+			           text, s->header_text);
+		free(text);
+		return;
+	}
+	for (int i = 0; i < s->nfields; i++) {
+		if (looks_like_number(s->fields[i]))
+			data_error(stream_where(s), "missing header: expected column names, found '%s'",
+			           s->fields[i]);
+		for (int j = 0; j < i; j++)
+			if (strcmp(s->fields[i], s->fields[j]) == 0)
+				data_error(stream_where(s), "duplicate column '%s' in header", s->fields[i]);
+	}
+	s->header_text = text;
+	s->ncolumns = s->nfields;
+	s->columns = xrealloc(NULL, (size_t)s->nfields * sizeof *s->columns);
+	char *name = xstrdup(text);
+	for (int i = 0; i < s->nfields; i++) {
+		s->columns[i] = name;
+		name += strlen(name);
+		if (i + 1 < s->nfields)
+			*name++ = '\0';
+	}
+}
+
+/* A row that is all names where data should be is a second, different header. */
+static bool looks_like_header(const struct stream *s)
+{
+	for (int i = 0; i < s->nfields; i++) {
+		const char *f = s->fields[i];
+		if (!((*f >= 'a' && *f <= 'z') || (*f >= 'A' && *f <= 'Z') || *f == '_') ||
+		    looks_like_number(f))
+			return false;
+	}
+	return true;
+}
+
+enum record stream_next(struct stream *s)
+{
+	while (read_line(s)) {
+		if (s->line[0] == '#') {
+			take_meta_line(s);
+			return RECORD_META;
+		}
+		split_fields(s);
+		if (s->nfields == 0)
+			continue;
+		if (s->in_header_zone) {
+			s->in_header_zone = false;
+			take_header(s);
+			continue;
+		}
+		if (s->nfields == s->ncolumns && strcmp(s->fields[0], s->columns[0]) == 0) {
+			char *text = joined_fields(s);
+			bool repeated_header = strcmp(text, s->header_text) == 0;
+			free(text);
+			if (repeated_header)
+				continue;
+		}
+		if (looks_like_header(s))
+			take_header(s);   /* dies: it differs from the first */
+		if (s->nfields != s->ncolumns)
+			data_error(stream_where(s), "expected %d fields, found %d",
+			           s->ncolumns, s->nfields);
+		return RECORD_ROW;
+	}
+	return RECORD_END;
+}
+
+int stream_column(const struct stream *s, const char *name)
+{
+	for (int i = 0; i < s->ncolumns; i++)
+		if (strcmp(s->columns[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *stream_meta(const struct stream *s, const char *key)
+{
+	const struct meta_entry *entry = find_meta(s, key);
+	return entry ? entry->value : NULL;
+}
+
+double stream_meta_double(struct stream *s, const char *key)
+{
+	const char *text = stream_meta(s, key);
+	double value;
+
+	if (!text)
+		data_error(s->name ? stream_where(s) : "stdin",
+		           "metadata has no %s= (was the stream written by simpaths?)", key);
+	if (!num_parse(text, strlen(text), &value))
+		data_error(stream_where(s), "invalid number in metadata %s=%s", key, text);
+	return value;
+}
+
+double stream_field_double(struct stream *s, int field)
+{
+	const char *text = s->fields[field];
+	double value;
+
+	if (!num_parse(text, strlen(text), &value))
+		data_error(stream_where(s), "invalid number in column %d (%s): '%.40s%s'",
+		           field + 1, s->columns[field], text, strlen(text) > 40 ? "..." : "");
+	return value;
+}
+
+void stream_close(struct stream *s)
+{
+	if (s->fp && s->fp != stdin)
+		fclose(s->fp);
+	for (int i = 0; i < s->nmeta; i++) {
+		free(s->meta[i].key);
+		free(s->meta[i].value);
+		free(s->meta[i].where);
+	}
+	free(s->meta);
+	free(s->line);
+	free(s->fields);
+	if (s->ncolumns)
+		free(s->columns[0]);
+	free(s->columns);
+	free(s->header_text);
+	memset(s, 0, sizeof *s);
+}
