@@ -249,7 +249,7 @@ size_t num_format_hex(char *buf, double x)
 	}
 	if (fraction) {
 		*p++ = '.';
-		for (int nibble = 12; nibble > 0 && fraction; nibble--) {
+		for (int nibble = 13; nibble > 0 && fraction; nibble--) {
 			*p++ = digits[fraction >> 48 & 0xf];
 			fraction = fraction << 4 & ((UINT64_C(1) << 52) - 1);
 		}

@@ -260,8 +260,8 @@ static void take_header(struct stream *s)
 	char *name = xstrdup(text);
 	for (int i = 0; i < s->nfields; i++) {
 		s->columns[i] = name;
-		name += strlen(name);
-		if (i + 1 < s->nfields)
+		name += strcspn(name, "\t");
+		if (*name)
 			*name++ = '\0';
 	}
 }

@@ -1,0 +1,449 @@
+/* aggregate: mean, standard error and 95% interval of numeric columns.
+ *
+ * Sums are exact (exactsum.h), so the result is the same bits whatever the
+ * order or grouping of the rows: `--partial` writes the exact state, and
+ * merging any set of partials in any order equals one pass over all rows.
+ * Path ranges from the stream's metadata are tracked so that a result is
+ * only given when every path of the run was counted exactly once. */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "exactsum.h"
+#include "numtext.h"
+#include "stream.h"
+
+#define MAX_COLUMNS 64
+#define Z95 1.959963984540054   /* Phi^{-1}(0.975) */
+
+static const char partial_header[] = "stat\tcolumn\tcolumn2\tvalue";
+
+/* The exact state: row count, and per column the sum and the sums of
+ * products with every later column (for variances and covariances). */
+static int ncolumns;
+static char *column_names[MAX_COLUMNS];
+static uint64_t nrows;
+static xsum sums[MAX_COLUMNS];
+static xsum products[MAX_COLUMNS][MAX_COLUMNS];   /* [i][j], j >= i */
+
+/* The run's identity: metadata every input must agree on. */
+struct identity_entry { char *key, *value, *where; };
+static struct identity_entry *identity;
+static int nidentity;
+static bool have_identity;
+
+/* Path ranges counted so far. */
+struct range { uint64_t first, count; char *where; };
+static struct range *ranges;
+static size_t nranges, ranges_cap;
+static uint64_t unranged_rows;
+
+static bool write_partial;
+
+static const char synopsis[] = "aggregate [-p] [file ...]";
+
+static _Noreturn void help(void)
+{
+	printf("usage: %s\n\n"
+	       "Estimate the mean of each numeric column with its standard error.\n"
+	       "Inputs are tables of numeric rows (payoff's output) or partials.\n\n"
+	       "  -p, --partial   write the exact, mergeable state instead of estimates\n"
+	       "  -h, --help      show this help\n"
+	       "  -V, --version   show the version\n\n"
+	       "Output: name estimate stderr ci95_low ci95_high paths, one row per column.\n",
+	       synopsis);
+	finish_output();
+	exit(0);
+}
+
+static char *xstrdup(const char *text)
+{
+	char *copy = strdup(text);
+	if (!copy)
+		fatal("out of memory");
+	return copy;
+}
+
+static void set_columns(struct stream *in, char **names, int count)
+{
+	if (count > MAX_COLUMNS)
+		data_error(stream_where(in), "%d columns: at most %d", count, MAX_COLUMNS);
+	if (ncolumns == 0) {
+		for (int i = 0; i < count; i++)
+			column_names[i] = xstrdup(names[i]);
+		ncolumns = count;
+		return;
+	}
+	bool same = count == ncolumns;
+	for (int i = 0; same && i < count; i++)
+		same = strcmp(names[i], column_names[i]) == 0;
+	if (!same)
+		data_error(stream_where(in), "columns differ from the first input's");
+}
+
+static void add_range(uint64_t first, uint64_t count, const char *where)
+{
+	if (nranges == ranges_cap) {
+		ranges_cap = ranges_cap ? 2 * ranges_cap : 64;
+		ranges = realloc(ranges, ranges_cap * sizeof *ranges);
+		if (!ranges)
+			fatal("out of memory");
+	}
+	ranges[nranges++] = (struct range){ first, count, xstrdup(where) };
+}
+
+/* Every input must describe the same run: the same identity keys with the
+ * same values. */
+static void check_identity(struct stream *in)
+{
+	int count = 0;
+
+	for (int i = 0; i < in->nmeta; i++) {
+		const struct meta_entry *m = &in->meta[i];
+		if (!meta_key_is_identity(m->key) || strcmp(m->key, "partial") == 0)
+			continue;
+		count++;
+		if (!have_identity) {
+			identity = realloc(identity, (size_t)(nidentity + 1) * sizeof *identity);
+			if (!identity)
+				fatal("out of memory");
+			identity[nidentity++] = (struct identity_entry){
+				xstrdup(m->key), xstrdup(m->value), xstrdup(m->where) };
+			continue;
+		}
+		int j = 0;
+		while (j < nidentity && strcmp(identity[j].key, m->key) != 0)
+			j++;
+		if (j == nidentity)
+			data_error(m->where, "metadata %s=%s is not in the first input (another run?)",
+			           m->key, m->value);
+		if (strcmp(identity[j].value, m->value) != 0)
+			data_error(m->where, "metadata %s=%s conflicts with %s=%s (%s)", m->key,
+			           m->value, m->key, identity[j].value, identity[j].where);
+	}
+	if (have_identity && count != nidentity) {
+		for (int j = 0; j < nidentity; j++)
+			if (!stream_meta(in, identity[j].key))
+				data_error(in->name, "metadata has no %s= but %s has %s=%s (another run?)",
+				           identity[j].key, identity[j].where, identity[j].key,
+				           identity[j].value);
+	}
+	have_identity = true;
+}
+
+static void add_row(struct stream *in)
+{
+	double values[MAX_COLUMNS];
+
+	for (int i = 0; i < ncolumns; i++) {
+		values[i] = stream_field_double(in, i);
+		xsum_add(&sums[i], values[i]);
+	}
+	for (int i = 0; i < ncolumns; i++)
+		for (int j = i; j < ncolumns; j++) {
+			double product = values[i] * values[j];
+			if (!isfinite(product))
+				data_error(stream_where(in), "value too large to square: %.17g",
+				           fabs(values[i]) > fabs(values[j]) ? values[i] : values[j]);
+			xsum_add(&products[i][j], product);
+		}
+	nrows++;
+}
+
+/* Rows in a table of numbers; path ranges open with first=/count= metadata. */
+static void read_rows(struct stream *in, enum record r)
+{
+	bool in_range = false;
+	uint64_t range_rows = 0, range_count = 0;
+	char range_where[512] = "";
+
+	set_columns(in, in->columns, in->ncolumns);
+	for (; r != RECORD_END; r = stream_next(in)) {
+		if (r == RECORD_META && !in->range_opened)
+			continue;
+		if (r == RECORD_META) {
+			if (in_range && range_rows != range_count)
+				data_error(range_where, "range has %llu rows, its metadata says count=%llu",
+				           (unsigned long long)range_rows, (unsigned long long)range_count);
+			in_range = true;
+			range_rows = 0;
+			range_count = in->range_count;
+			snprintf(range_where, sizeof range_where, "%s", stream_where(in));
+			add_range(in->range_first, in->range_count, range_where);
+			continue;
+		}
+		add_row(in);
+		if (in_range)
+			range_rows++;
+		else
+			unranged_rows++;
+	}
+	if (in_range && range_rows != range_count)
+		data_error(range_where, "range has %llu rows, its metadata says count=%llu (truncated?)",
+		           (unsigned long long)range_rows, (unsigned long long)range_count);
+}
+
+static int column_index(struct stream *in, const char *name)
+{
+	for (int i = 0; i < ncolumns; i++)
+		if (strcmp(column_names[i], name) == 0)
+			return i;
+	data_error(stream_where(in), "partial names an unknown column '%s'", name);
+}
+
+static void parse_xsum(struct stream *in, xsum *into)
+{
+	xsum value;
+	const char *text = in->fields[3];
+
+	if (xsum_parse(&value, text, strlen(text)) != 0)
+		data_error(stream_where(in), "invalid exact sum '%.40s'", text);
+	xsum_merge(into, &value);
+}
+
+/* A partial: its ranges as metadata, then n, the sums and the products. */
+static void read_partial(struct stream *in, enum record r)
+{
+	char *names[MAX_COLUMNS];
+	int nnames = 0;
+	bool seen_n = false, columns_fixed = false;
+	static bool seen_product[MAX_COLUMNS][MAX_COLUMNS];
+	uint64_t n = 0;
+	xsum part_sums[MAX_COLUMNS];
+	static xsum part_products[MAX_COLUMNS][MAX_COLUMNS];
+
+	memset(seen_product, 0, sizeof seen_product);
+	for (; r != RECORD_END; r = stream_next(in)) {
+		if (r == RECORD_META) {
+			if (in->range_opened)
+				add_range(in->range_first, in->range_count, stream_where(in));
+			continue;
+		}
+		const char *stat = in->fields[0];
+		if (strcmp(stat, "n") == 0) {
+			if (seen_n || !num_parse_u64(in->fields[3], strlen(in->fields[3]), &n))
+				data_error(stream_where(in), "invalid or repeated row count in partial");
+			seen_n = true;
+		} else if (strcmp(stat, "sum") == 0) {
+			if (columns_fixed)
+				data_error(stream_where(in), "sum row after the products");
+			if (nnames == MAX_COLUMNS)
+				data_error(stream_where(in), "more than %d columns", MAX_COLUMNS);
+			for (int i = 0; i < nnames; i++)
+				if (strcmp(names[i], in->fields[1]) == 0)
+					data_error(stream_where(in), "repeated sum for column '%s'", names[i]);
+			names[nnames] = xstrdup(in->fields[1]);
+			xsum_init(&part_sums[nnames]);
+			parse_xsum(in, &part_sums[nnames]);
+			nnames++;
+		} else if (strcmp(stat, "prod") == 0) {
+			if (!columns_fixed) {   /* the sums are complete: they name the columns */
+				set_columns(in, names, nnames);
+				columns_fixed = true;
+			}
+			int i = column_index(in, in->fields[1]), j = column_index(in, in->fields[2]);
+			if (j < i || seen_product[i][j])
+				data_error(stream_where(in), "misplaced or repeated product row");
+			xsum_init(&part_products[i][j]);
+			parse_xsum(in, &part_products[i][j]);
+			seen_product[i][j] = true;
+		} else {
+			data_error(stream_where(in), "unknown partial row '%.40s'", stat);
+		}
+	}
+	if (!seen_n || nnames == 0 || !columns_fixed)
+		data_error(in->name, "truncated partial: missing its count or sums");
+	for (int i = 0; i < ncolumns; i++) {
+		if (strcmp(names[i], column_names[i]) != 0)
+			data_error(in->name, "partial's columns differ from the first input's");
+		for (int j = i; j < ncolumns; j++)
+			if (!seen_product[i][j])
+				data_error(in->name, "truncated partial: no product %s*%s",
+				           column_names[i], column_names[j]);
+	}
+	for (int i = 0; i < ncolumns; i++) {
+		xsum_merge(&sums[i], &part_sums[i]);
+		for (int j = i; j < ncolumns; j++)
+			xsum_merge(&products[i][j], &part_products[i][j]);
+		free(names[i]);
+	}
+	nrows += n;
+}
+
+static void read_input(char *name)
+{
+	struct stream in;
+	enum record r;
+
+	stream_open(&in, name ? 1 : 0, name ? &name : NULL);
+	while ((r = stream_next(&in)) == RECORD_META && in.ncolumns == 0)
+		if (in.range_opened)
+			data_error(stream_where(&in), "path range before the header");
+	if (in.ncolumns == 0)
+		data_error(in.name ? in.name : "stdin", "no header: empty input?");
+	if (strcmp(in.header_text, partial_header) == 0)
+		read_partial(&in, r);
+	else
+		read_rows(&in, r);
+	check_identity(&in);
+	stream_close(&in);
+}
+
+static int by_first(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Sorts the ranges, refuses overlaps, and (for a final result) gaps. */
+static uint64_t check_coverage(bool complete)
+{
+	const char *paths_text = NULL;
+	uint64_t paths = 0, next = 0, covered = 0;
+
+	if (nranges == 0)
+		return 0;
+	if (unranged_rows)
+		fatal("%llu rows lie outside any path range (first=/count= metadata)",
+		      (unsigned long long)unranged_rows);
+	qsort(ranges, nranges, sizeof *ranges, by_first);
+	for (size_t i = 0; i < nranges; i++) {
+		const struct range *r = &ranges[i];
+		if (i > 0 && r->first < next)
+			data_error(r->where, "paths %llu..%llu overlap paths %llu..%llu (%s)",
+			           (unsigned long long)r->first,
+			           (unsigned long long)(r->first + r->count - 1),
+			           (unsigned long long)ranges[i - 1].first,
+			           (unsigned long long)(next - 1), ranges[i - 1].where);
+		if (complete && r->first > next)
+			fatal("paths %llu..%llu are missing", (unsigned long long)next,
+			      (unsigned long long)(r->first - 1));
+		next = r->first + r->count;
+		covered += r->count;
+	}
+	for (int j = 0; j < nidentity; j++)
+		if (strcmp(identity[j].key, "paths") == 0)
+			paths_text = identity[j].value;
+	if (complete) {
+		if (!paths_text || !num_parse_u64(paths_text, strlen(paths_text), &paths))
+			fatal("path ranges without a valid paths= in the metadata");
+		if (next < paths)
+			fatal("paths %llu..%llu are missing", (unsigned long long)next,
+			      (unsigned long long)(paths - 1));
+		if (next > paths)
+			fatal("paths up to %llu counted, but the run has paths=%llu",
+			      (unsigned long long)(next - 1), (unsigned long long)paths);
+	}
+	if (covered != nrows)
+		fatal("%llu rows for %llu paths in the ranges", (unsigned long long)nrows,
+		      (unsigned long long)covered);
+	return covered;
+}
+
+static void put_identity(const char *tool_words)
+{
+	printf("# %s", tool_words);
+	for (int j = 0; j < nidentity; j++)
+		printf(" %s=%s", identity[j].key, identity[j].value);
+	printf("\n");
+}
+
+static void put_xsum(const char *stat, const char *a, const char *b, const xsum *x)
+{
+	char text[XSUM_TEXT_MAX];
+	xsum_format(x, text, sizeof text);
+	printf("%s\t%s\t%s\t%s\n", stat, a, b, text);
+}
+
+static void print_partial(void)
+{
+	put_identity("tool=aggregate partial=1");
+	printf("%s\n", partial_header);
+	/* Adjacent ranges merge, so a complete partial says first=0 count=paths. */
+	for (size_t i = 0; i < nranges;) {
+		uint64_t first = ranges[i].first, end = first + ranges[i].count;
+		for (i++; i < nranges && ranges[i].first == end; i++)
+			end += ranges[i].count;
+		printf("# first=%llu count=%llu\n", (unsigned long long)first,
+		       (unsigned long long)(end - first));
+	}
+	printf("n\t-\t-\t%llu\n", (unsigned long long)nrows);
+	for (int i = 0; i < ncolumns; i++)
+		put_xsum("sum", column_names[i], "-", &sums[i]);
+	for (int i = 0; i < ncolumns; i++)
+		for (int j = i; j < ncolumns; j++)
+			put_xsum("prod", column_names[i], column_names[j], &products[i][j]);
+}
+
+static void put_number(double value, char separator)
+{
+	char text[NUM_TEXT_MAX];
+	num_format(text, value);
+	printf("%s%c", text, separator);
+}
+
+/* Mean and standard error from the exact sums, rounded once to long double:
+ * the same sums always give the same bits. */
+static void print_estimates(void)
+{
+	if (nrows < 2)
+		fatal("%llu rows: a standard error needs at least 2", (unsigned long long)nrows);
+	put_identity("tool=aggregate");
+	printf("name\testimate\tstderr\tci95_low\tci95_high\tpaths\n");
+	long double n = (long double)nrows;
+	for (int i = 0; i < ncolumns; i++) {
+		long double sum = xsum_round_ld(&sums[i]);
+		long double sum_squares = xsum_round_ld(&products[i][i]);
+		long double mean = sum / n;
+		long double variance = (sum_squares - sum * mean) / (n - 1);
+		if (variance < 0)   /* rounding, when every value is the same */
+			variance = 0;
+		double estimate = (double)mean;
+		double stderr_ = (double)sqrtl(variance / n);
+		if (!isfinite(estimate) || !isfinite(stderr_))
+			fatal("column %s: the estimate overflows", column_names[i]);
+		printf("%s\t", column_names[i]);
+		put_number(estimate, '\t');
+		put_number(stderr_, '\t');
+		put_number(estimate - Z95 * stderr_, '\t');
+		put_number(estimate + Z95 * stderr_, '\t');
+		printf("%llu\n", (unsigned long long)nrows);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "partial", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	tool_init("aggregate", argv);
+	while ((c = getopt_long(argc, argv, "phV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': write_partial = true; break;
+		case 'h': help();
+		case 'V': print_version();
+		default: usage_short(synopsis);
+		}
+	}
+	if (optind == argc)
+		read_input(NULL);
+	for (int i = optind; i < argc; i++)
+		read_input(argv[i]);
+	check_coverage(!write_partial);
+	if (write_partial)
+		print_partial();
+	else
+		print_estimates();
+	finish_output();
+	return 0;
+}

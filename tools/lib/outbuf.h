@@ -1,0 +1,46 @@
+/* outbuf.h: a large output buffer for per-path rows.
+ *
+ * Rows are built in place and handed to stdout in 256 KiB writes, so the
+ * per-row cost is the formatting alone, not a stdio call per field. */
+#ifndef MCPIPE_OUTBUF_H
+#define MCPIPE_OUTBUF_H
+
+#include <stddef.h>
+#include <string.h>
+
+#include "err.h"
+
+#define OUTBUF_SIZE (1 << 18)
+#define OUTBUF_ROW_MAX 4096   /* callers reserve at most this much per call */
+
+struct outbuf {
+	size_t len;
+	char data[OUTBUF_SIZE];
+};
+
+static inline void outbuf_flush(struct outbuf *b)
+{
+	out_write(b->data, b->len);
+	b->len = 0;
+}
+
+/* Room for `need` more bytes (need <= OUTBUF_ROW_MAX); returns where to write. */
+static inline char *outbuf_reserve(struct outbuf *b, size_t need)
+{
+	if (OUTBUF_SIZE - b->len < need)
+		outbuf_flush(b);
+	return b->data + b->len;
+}
+
+static inline void outbuf_put(struct outbuf *b, const char *text, size_t len)
+{
+	if (len > OUTBUF_ROW_MAX) {
+		outbuf_flush(b);
+		out_write(text, len);
+		return;
+	}
+	memcpy(outbuf_reserve(b, len), text, len);
+	b->len += len;
+}
+
+#endif

@@ -1,0 +1,348 @@
+/* payoff: discounted payoffs of simulated paths.
+ *
+ * Reads a simpaths stream and writes one row per path (one per pair with
+ * antithetic paths): the payoff discounted at r over T. The model's r, T,
+ * s0 and steps come from the stream's metadata, never from options, so a
+ * price cannot be discounted with a rate other than the one simulated. */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detmath.h"
+#include "err.h"
+#include "numtext.h"
+#include "opts.h"
+#include "outbuf.h"
+#include "stream.h"
+
+/* What a payoff needs to know about one path. */
+struct path_summary {
+	double terminal, arith_mean, geo_mean, max, min;
+};
+
+enum need { NEED_ST = 1, NEED_AVG = 2, NEED_GEO = 4, NEED_MAX = 8, NEED_MIN = 16 };
+enum barrier_side { NO_BARRIER, UP, DOWN };
+
+struct payoff_kind {
+	const char *name;
+	unsigned needs;
+	enum barrier_side barrier;
+	bool path_dependent;   /* meaningless with one monitoring date */
+};
+
+static const struct payoff_kind payoff_kinds[] = {
+	{ "call", NEED_ST, NO_BARRIER, false },
+	{ "put", NEED_ST, NO_BARRIER, false },
+	{ "digital-call", NEED_ST, NO_BARRIER, false },
+	{ "digital-put", NEED_ST, NO_BARRIER, false },
+	{ "asian-call-arith", NEED_AVG, NO_BARRIER, true },
+	{ "asian-put-arith", NEED_AVG, NO_BARRIER, true },
+	{ "asian-call-geo", NEED_GEO, NO_BARRIER, true },
+	{ "asian-put-geo", NEED_GEO, NO_BARRIER, true },
+	{ "up-and-out-call", NEED_ST | NEED_MAX, UP, true },
+	{ "up-and-in-call", NEED_ST | NEED_MAX, UP, true },
+	{ "down-and-out-put", NEED_ST | NEED_MIN, DOWN, true },
+	{ "down-and-in-put", NEED_ST | NEED_MIN, DOWN, true },
+	{ "lookback-call-float", NEED_ST | NEED_MIN, NO_BARRIER, true },
+	{ "lookback-put-float", NEED_ST | NEED_MAX, NO_BARRIER, true },
+	{ NULL, 0, NO_BARRIER, false },
+};
+
+static const struct payoff_kind *kind;
+static double strike = 100, barrier = NAN, rebate = 0;
+static bool hex_output;
+
+/* From the stream's metadata. */
+static double s0, discount;
+static long steps;
+
+static struct outbuf out;
+
+static const char synopsis[] =
+	"payoff [-p name] [-K strike] [--barrier h] [--rebate x] [-x] [file ...]";
+
+static _Noreturn void help(void)
+{
+	printf("usage: %s\n\n"
+	       "Discounted payoff of each simulated path (a simpaths stream).\n\n"
+	       "  -p, --payoff NAME  call, put, digital-call, digital-put (cash-or-nothing 1),\n"
+	       "                     asian-{call,put}-{arith,geo}, up-and-out-call,\n"
+	       "                     up-and-in-call, down-and-out-put, down-and-in-put,\n"
+	       "                     lookback-call-float, lookback-put-float (default call)\n"
+	       "  -K, --strike X     strike (default 100)\n"
+	       "  --barrier H        barrier level (barrier payoffs; a touch counts)\n"
+	       "  --rebate X         paid at expiry when knocked out / never knocked in\n"
+	       "  -x, --hex          write C99 hex floats instead of decimal\n"
+	       "  -h, --help         show this help\n"
+	       "  -V, --version      show the version\n\n"
+	       "r, T, s0 and steps are read from the stream's metadata.\n",
+	       synopsis);
+	finish_output();
+	exit(0);
+}
+
+/* In the order of payoff_kinds[]. */
+enum payoff_id {
+	CALL, PUT, DIGITAL_CALL, DIGITAL_PUT, ASIAN_CALL_ARITH, ASIAN_PUT_ARITH,
+	ASIAN_CALL_GEO, ASIAN_PUT_GEO, UP_AND_OUT_CALL, UP_AND_IN_CALL,
+	DOWN_AND_OUT_PUT, DOWN_AND_IN_PUT, LOOKBACK_CALL_FLOAT, LOOKBACK_PUT_FLOAT,
+};
+
+static double call_value(double underlying)
+{
+	return underlying > strike ? underlying - strike : 0;
+}
+
+static double put_value(double underlying)
+{
+	return strike > underlying ? strike - underlying : 0;
+}
+
+/* Undiscounted payoff. Barriers: a touch counts (>= up, <= down). */
+static double payoff_of(const struct path_summary *p)
+{
+	switch ((enum payoff_id)(kind - payoff_kinds)) {
+	case CALL: return call_value(p->terminal);
+	case PUT: return put_value(p->terminal);
+	case DIGITAL_CALL: return p->terminal > strike ? 1 : 0;
+	case DIGITAL_PUT: return p->terminal < strike ? 1 : 0;
+	case ASIAN_CALL_ARITH: return call_value(p->arith_mean);
+	case ASIAN_PUT_ARITH: return put_value(p->arith_mean);
+	case ASIAN_CALL_GEO: return call_value(p->geo_mean);
+	case ASIAN_PUT_GEO: return put_value(p->geo_mean);
+	case UP_AND_OUT_CALL: return p->max >= barrier ? rebate : call_value(p->terminal);
+	case UP_AND_IN_CALL: return p->max < barrier ? rebate : call_value(p->terminal);
+	case DOWN_AND_OUT_PUT: return p->min <= barrier ? rebate : put_value(p->terminal);
+	case DOWN_AND_IN_PUT: return p->min > barrier ? rebate : put_value(p->terminal);
+	/* Floating lookbacks: S0 counts in the extreme. */
+	case LOOKBACK_CALL_FLOAT: return p->terminal - (p->min < s0 ? p->min : s0);
+	case LOOKBACK_PUT_FLOAT: return (p->max > s0 ? p->max : s0) - p->terminal;
+	}
+	abort();
+}
+
+/* Where each quantity is found in the row: a summary column, or computed
+ * from the whole path's columns S1..Sn. */
+struct layout {
+	int terminal, arith_mean, geo_mean, max, min;
+	int path_start;   /* column of S1, or -1 */
+};
+
+static struct layout find_layout(struct stream *in)
+{
+	struct layout l = {
+		stream_column(in, "ST"), stream_column(in, "avg"), stream_column(in, "geo"),
+		stream_column(in, "max"), stream_column(in, "min"), stream_column(in, "S1"),
+	};
+	if (l.path_start >= 0) {
+		char name[32];
+		for (long i = 1; i <= steps; i++) {
+			snprintf(name, sizeof name, "S%ld", i);
+			if (stream_column(in, name) != l.path_start + i - 1)
+				data_error(stream_where(in), "path columns S1..S%ld are incomplete: no %s",
+				           steps, name);
+		}
+		return l;
+	}
+	static const struct { unsigned need; const char *column; } columns[] = {
+		{ NEED_ST, "ST" }, { NEED_AVG, "avg" }, { NEED_GEO, "geo" },
+		{ NEED_MAX, "max" }, { NEED_MIN, "min" },
+	};
+	for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++)
+		if ((kind->needs & columns[i].need) && stream_column(in, columns[i].column) < 0)
+			data_error(stream_where(in),
+			           "%s needs column '%s', which the stream lacks (simpaths --emit summary)",
+			           kind->name, columns[i].column);
+	return l;
+}
+
+static void read_summary(struct stream *in, const struct layout *l, struct path_summary *p)
+{
+	if (l->path_start >= 0) {
+		double sum = 0, sum_log = 0, max = -HUGE_VAL, min = HUGE_VAL, s = 0;
+		for (long i = 0; i < steps; i++) {
+			s = stream_field_double(in, l->path_start + (int)i);
+			sum += s;
+			if (kind->needs & NEED_GEO)
+				sum_log += det_log(s);
+			max = s > max ? s : max;
+			min = s < min ? s : min;
+		}
+		*p = (struct path_summary){ s, sum / (double)steps,
+		                            det_exp(sum_log / (double)steps), max, min };
+	} else {
+		if (kind->needs & NEED_ST)
+			p->terminal = stream_field_double(in, l->terminal);
+		if (kind->needs & NEED_AVG)
+			p->arith_mean = stream_field_double(in, l->arith_mean);
+		if (kind->needs & NEED_GEO)
+			p->geo_mean = stream_field_double(in, l->geo_mean);
+		if (kind->needs & NEED_MAX)
+			p->max = stream_field_double(in, l->max);
+		if (kind->needs & NEED_MIN)
+			p->min = stream_field_double(in, l->min);
+	}
+	/* Prices are positive; anything else did not come from simpaths. */
+	if (!(p->terminal > 0 || !(kind->needs & NEED_ST)))
+		data_error(stream_where(in), "price %.17g is not positive", p->terminal);
+}
+
+static void put_number(double value)
+{
+	char *p = outbuf_reserve(&out, NUM_TEXT_MAX + 1);
+	size_t len = hex_output ? num_format_hex(p, value)
+	                        : (size_t)snprintf(p, NUM_TEXT_MAX, "%.17g", value);
+	p[len] = '\n';
+	out.len += len + 1;
+}
+
+static void put_text(const char *text)
+{
+	outbuf_put(&out, text, strlen(text));
+}
+
+/* The model facts this payoff needs, from the metadata before the header. */
+static void learn_model(struct stream *in)
+{
+	double rate = stream_meta_double(in, "r");
+	double maturity = stream_meta_double(in, "T");
+	double steps_value = stream_meta_double(in, "steps");
+
+	s0 = stream_meta_double(in, "s0");
+	if (!(maturity > 0) || !(s0 > 0) || !(steps_value >= 1) || steps_value > 1e6 ||
+	    steps_value != floor(steps_value))
+		data_error(stream_where(in), "metadata has an invalid model (s0, T or steps)");
+	steps = (long)steps_value;
+	discount = det_exp(-rate * maturity);
+	if (kind->path_dependent && steps < 2)
+		usage_error("--payoff: %s needs at least 2 monitoring dates (the stream has steps=1)",
+		            kind->name);
+	if (kind->barrier == UP && !(barrier > s0))
+		usage_error("--barrier: an up barrier must lie above s0=%g", s0);
+	if (kind->barrier == DOWN && !(barrier < s0))
+		usage_error("--barrier: a down barrier must lie below s0=%g", s0);
+}
+
+static void put_own_header(void)
+{
+	char text[NUM_TEXT_MAX];
+
+	put_text("# tool=payoff payoff=");
+	put_text(kind->name);
+	if (strncmp(kind->name, "lookback", 8) != 0) {
+		num_format(text, strike);
+		put_text(" strike=");
+		put_text(text);
+	}
+	if (kind->barrier != NO_BARRIER) {
+		num_format(text, barrier);
+		put_text(" barrier=");
+		put_text(text);
+		num_format(text, rebate);
+		put_text(" rebate=");
+		put_text(text);
+	}
+	put_text("\nprice\n");
+}
+
+static void price_paths(int ninputs, char **inputs)
+{
+	struct stream in;
+	struct layout layout;
+	bool started = false, antithetic = false, half_pair = false;
+	double first_of_pair = 0;
+
+	stream_open(&in, ninputs, inputs);
+	for (enum record r; (r = stream_next(&in)) != RECORD_END;) {
+		if (!started && in.ncolumns > 0) {   /* the header has been read */
+			learn_model(&in);
+			const char *a = stream_meta(&in, "antithetic");
+			antithetic = a && strcmp(a, "1") == 0;
+			layout = find_layout(&in);
+			put_own_header();
+			started = true;
+		}
+		if (r == RECORD_META) {
+			if (half_pair && in.range_opened)
+				data_error(stream_where(&in), "antithetic pair cut off by a new range");
+			put_text(in.line);
+			put_text("\n");
+			continue;
+		}
+		struct path_summary path = { 0, 0, 0, 0, 0 };
+		read_summary(&in, &layout, &path);
+		double value = discount * payoff_of(&path);
+		if (!antithetic) {
+			put_number(value);
+		} else if (!half_pair) {
+			first_of_pair = value;
+			half_pair = true;
+		} else {
+			put_number(0.5 * (first_of_pair + value));
+			half_pair = false;
+		}
+	}
+	if (!started)
+		data_error(in.name ? in.name : "stdin", "no header: empty input?");
+	if (half_pair)
+		data_error(stream_where(&in), "antithetic stream ends inside a pair");
+	stream_close(&in);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_BARRIER = 256, OPT_REBATE };
+	static const struct option longopts[] = {
+		{ "payoff", required_argument, NULL, 'p' },
+		{ "strike", required_argument, NULL, 'K' },
+		{ "barrier", required_argument, NULL, OPT_BARRIER },
+		{ "rebate", required_argument, NULL, OPT_REBATE },
+		{ "hex", no_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *payoff_name = "call";
+	bool rebate_given = false;
+	int c;
+
+	tool_init("payoff", argv);
+	while ((c = getopt_long(argc, argv, "p:K:xhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': payoff_name = optarg; break;
+		case 'K': strike = opt_positive("--strike", optarg); break;
+		case OPT_BARRIER: barrier = opt_positive("--barrier", optarg); break;
+		case OPT_REBATE:
+			rebate = opt_nonneg("--rebate", optarg);
+			rebate_given = true;
+			break;
+		case 'x': hex_output = true; break;
+		case 'h': help();
+		case 'V': print_version();
+		default: usage_short(synopsis);
+		}
+	}
+	for (kind = payoff_kinds; kind->name && strcmp(kind->name, payoff_name) != 0; kind++)
+		;
+	if (!kind->name) {
+		if (strncmp(payoff_name, "american-", 9) == 0)
+			usage_error("--payoff: %s is priced by Longstaff-Schwartz, not by payoff",
+			            payoff_name);
+		usage_error("--payoff: unknown payoff '%s'", payoff_name);
+	}
+	if (kind->barrier != NO_BARRIER && isnan(barrier))
+		usage_error("--payoff: %s needs --barrier", kind->name);
+	if (kind->barrier == NO_BARRIER && !isnan(barrier))
+		usage_error("--barrier: %s has no barrier", kind->name);
+	if (kind->barrier == NO_BARRIER && rebate_given)
+		usage_error("--rebate: %s has no barrier", kind->name);
+
+	price_paths(argc - optind, argv + optind);
+	outbuf_flush(&out);
+	finish_output();
+	return 0;
+}
