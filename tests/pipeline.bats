@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# The user's jobs end to end: make price, grid and speedup, composed from
+# the tools under GNU parallel. Small path counts: these test behaviour and
+# determinism; tests/stats.bats tests the numbers.
+
+load test_helper
+
+setup() {
+	export OUT="$BATS_TEST_TMPDIR/out" PATHS=200000 SEED=7
+	export HOME="$BATS_TEST_TMPDIR"   # GNU parallel keeps its state here
+}
+
+@test "price writes price.tsv with the contract's header and a price row" {
+	run -0 price
+	[ -f "$OUT/price.tsv" ]
+	run -0 grep -v '^#' "$OUT/price.tsv"
+	[ "${lines[0]}" = "$(printf 'name\testimate\tstderr\tci95_low\tci95_high\tpaths')" ]
+	[[ "${lines[1]}" == price$'\t'* ]]
+	[ "$(echo "${lines[1]}" | cut -f6)" = 200000 ]
+}
+
+@test "price shows the estimate, the closed form, the z-score and paths per second" {
+	run -0 price
+	[[ "$output" == *"price  "* ]]
+	[[ "$output" == *"closed form 10.450584"* ]]
+	[[ "$output" == *"z = "* ]]
+	[[ "$output" == *"paths/s"* ]]
+}
+
+@test "price.tsv is byte-identical for SHARDS=1, SHARDS=7 and JOBS=1" {
+	OUT="$BATS_TEST_TMPDIR/a" SHARDS=1 run -0 price
+	OUT="$BATS_TEST_TMPDIR/b" SHARDS=7 run -0 price
+	OUT="$BATS_TEST_TMPDIR/c" SHARDS=7 JOBS=1 run -0 price
+	OUT="$BATS_TEST_TMPDIR/d" SHARDS=37 JOBS=2 run -0 price
+	cmp "$BATS_TEST_TMPDIR/a/price.tsv" "$BATS_TEST_TMPDIR/b/price.tsv"
+	cmp "$BATS_TEST_TMPDIR/a/price.tsv" "$BATS_TEST_TMPDIR/c/price.tsv"
+	cmp "$BATS_TEST_TMPDIR/a/price.tsv" "$BATS_TEST_TMPDIR/d/price.tsv"
+}
+
+@test "price equals the pipeline a user types by hand" {
+	SHARDS=3 run -0 price
+	genseeds -n 200000 -s 5 --seed 7 | simpaths | payoff | aggregate >"$BATS_TEST_TMPDIR/hand.tsv"
+	diff <(grep -v '^#' "$OUT/price.tsv") <(grep -v '^#' "$BATS_TEST_TMPDIR/hand.tsv")
+}
+
+@test "a rerun reuses finished shards and gives the same result" {
+	SHARDS=4 run -0 price
+	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"
+	part=$(ls "$OUT"/runs/*/shard-2.part)
+	rm "$part"
+	touch -d '2000-01-01' "$OUT"/runs/*/shard-0.part
+	SHARDS=4 run -0 price
+	[ -s "$part" ]                                              # recomputed
+	[ -z "$(find "$OUT"/runs/*/shard-0.part -newer "$part")" ]   # kept
+	cmp "$BATS_TEST_TMPDIR/first.tsv" "$OUT/price.tsv"
+}
+
+@test "changed parameters never reuse another run's shards" {
+	run -0 price
+	SIGMA=0.3 run -0 price
+	[ "$(ls -d "$OUT"/runs/* | wc -l)" -eq 2 ]
+	run -0 grep -c 'sigma=0.3' "$OUT/price.tsv"
+}
+
+@test "path-dependent payoffs run through make price with the summary emission" {
+	PAYOFF=asian-call-geo STEPS=12 run -0 price
+	run -0 grep -c 'emit=summary' "$OUT/price.tsv"
+	PAYOFF=up-and-out-call STEPS=12 BARRIER=130 run -0 price
+	run -0 grep -c 'payoff=up-and-out-call' "$OUT/price.tsv"
+}
+
+@test "price refuses an unknown payoff with the tool's message and status 2" {
+	PAYOFF=bogus run -2 --separate-stderr price
+	[[ "$stderr" == *"payoff: --payoff: unknown payoff 'bogus'"* ]]
+	[ ! -e "$OUT/price.tsv" ]
+}
+
+@test "price refuses a negative sigma and a zero maturity before any work" {
+	SIGMA=-0.1 run -2 --separate-stderr price
+	[[ "$stderr" == *"simpaths: --sigma: '-0.1' must not be negative"* ]]
+	T=0 run -2 --separate-stderr price
+	[[ "$stderr" == *"simpaths: --maturity: '0' must be positive"* ]]
+	[ ! -e "$OUT/price.tsv" ]
+}
+
+@test "price refuses PATHS=0 and an unwritable OUT" {
+	PATHS=0 run -2 --separate-stderr price
+	[[ "$stderr" == *"genseeds: --paths: '0' must be positive"* ]]
+	OUT=/proc/mcpipe-out run -2 --separate-stderr price
+	[[ "$stderr" == *"OUT=/proc/mcpipe-out"* ]]
+}
+
+@test "a failing shard fails the run and leaves no price.tsv" {
+	SHARDS=4 run -0 price
+	rm "$OUT/price.tsv"
+	rundir=$(ls -d "$OUT"/runs/*)
+	rm "$rundir"/shard-*.part
+	# Corrupt the seeds of one shard: simpaths must refuse it.
+	sed -i '5s/^\([0-9]*\)\t[0-9]*/\1\tjunk/' "$rundir/seeds.tsv"
+	SHARDS=4 run -1 --separate-stderr price
+	[[ "$stderr" == *"simpaths: stdin:3: invalid first 'junk'"* ]]
+	[[ "$stderr" == *"price: a shard failed"* ]]
+	[ ! -e "$OUT/price.tsv" ]
+}
+
+@test "grid writes grid.tsv with one row per volatility and a PNG" {
+	not_sanitized
+	PATHS=20000 run -0 grid
+	[ "$(tail -n +2 "$OUT/grid.tsv" | wc -l)" -eq 9 ]
+	run -0 cut -f1 "$OUT/grid.tsv"
+	[ "$(echo "$output" | tr '\n' ' ')" = "sigma 0.1 0.15 0.2 0.25 0.3 0.35 0.4 0.45 0.5 " ]
+	# Every point agrees with its closed form within 5 standard errors.
+	awk -F '\t' 'NR > 1 { z = ($2 - $6) / $3; if (z > 5 || z < -5) exit 1 }' "$OUT/grid.tsv"
+	[ "$(head -c 8 "$OUT/grid.png" | od -An -c | tr -d ' ')" = '211PNG\r\n032\n' ]
+}
+
+@test "grid takes overridden and extra axes" {
+	not_sanitized
+	PATHS=10000 SIGMA_GRID=0.2,0.3 K_GRID=90:110:10 run -0 grid
+	[ "$(head -1 "$OUT/grid.tsv" | cut -f1,2)" = "$(printf 'sigma\tk')" ]
+	[ "$(tail -n +2 "$OUT/grid.tsv" | wc -l)" -eq 6 ]
+}
+
+@test "speedup runs sequential and parallel and proves the prices identical" {
+	not_sanitized
+	PATHS=400000 run -0 speedup
+	[[ "$output" == *"speedup "* ]]
+	[[ "$output" == *"price.tsv: identical"* ]]
+}
+
+@test "make price works from the Makefile with variables on the command line" {
+	not_sanitized
+	run -0 make -s -C "$ROOT" price PATHS=100000 SHARDS=3 OUT="$OUT"
+	[[ "$output" == *"closed form 10.450584"* ]]
+	[ -f "$OUT/price.tsv" ]
+}
