@@ -24,9 +24,11 @@ readme_block() {
 	[ "$count" -ge 6 ]
 	for i in $(seq 1 "$count"); do
 		readme_block "$i" >block.sh
-		run bash -eo pipefail block.sh
-		if [ "$status" -ne 0 ] || [ -z "$output" ]; then
-			echo "README block $i failed (status $status):"; cat block.sh; echo "$output"
+		# Not pipefail: `sort | head` closes sort's pipe early, as in any shell.
+		# Any tool failing on the way still shows on stderr.
+		run --separate-stderr bash -e block.sh
+		if [ "$status" -ne 0 ] || [ -z "$output" ] || [ -n "$stderr" ]; then
+			echo "README block $i failed (status $status):"; cat block.sh; echo "$output"; echo "$stderr"
 			return 1
 		fi
 	done

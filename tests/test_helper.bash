@@ -1,3 +1,5 @@
+bats_require_minimum_version 1.5.0
+
 # test_helper.bash: loaded by every suite.
 #
 # Puts the freshly built tools first on PATH: build/bin by default, or the
