@@ -1,0 +1,693 @@
+/* closedform: the analytic price of an option under geometric Brownian motion.
+ *
+ * The reference the Monte Carlo tools are checked against: it takes the same
+ * model and payoff options as simpaths and payoff and prints the price (and,
+ * where they are cheap and exact, the Greeks) from closed-form formulas.
+ * Where no closed form exists it says so and exits 3; where only an
+ * approximation exists (discretely monitored barriers) it labels the row
+ * with the approximation it used.
+ *
+ * Model: dS = (r - q) S dt + sigma S dW under the pricing measure. Monitoring
+ * dates t_i = i T / steps, i = 1..steps. Sources are cited at each formula;
+ * "Haug" is E. G. Haug, The Complete Guide to Option Pricing Formulas,
+ * 2nd ed., McGraw-Hill 2007. */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "numtext.h"
+#include "opts.h"
+
+#define EXIT_NO_FORM 3
+
+/* Broadie, Glasserman and Kou's continuity correction constant,
+ * beta = -zeta(1/2) / sqrt(2 pi) (Math. Finance 7, 1997, p. 325). */
+#define BGK_BETA 0.5825971579390107
+
+/* Discrete lookbacks up to this many dates are priced exactly, in
+ * O(steps^2) time (10^4: about 0.1 s); beyond, approximately. */
+#define SPITZER_MAX 10000
+
+#define SQRT_2PI 2.5066282746310002     /* sqrt(2 pi) */
+
+static const char synopsis[] =
+	"closedform [-K strike] [-p payoff] [-q yield] [-r rate] [-T maturity]\n"
+	"                  [--barrier level] [--rebate amount] [--s0 spot]\n"
+	"                  [--sigma vol] [--steps n]";
+
+enum family { VANILLA, DIGITAL, ASIAN_GEO, ASIAN_ARITH, AMERICAN, BARRIER, LOOKBACK };
+
+/* DESIGN.md's payoff names. phi is +1 for calls, -1 for puts; barrier is
+ * +1 for an up barrier, -1 for a down one. */
+static const struct payoff {
+	const char *name;
+	enum family family;
+	int phi;
+	int barrier;
+	bool knock_in;
+} payoffs[] = {
+	{ "call", VANILLA, 1, 0, false },
+	{ "put", VANILLA, -1, 0, false },
+	{ "digital-call", DIGITAL, 1, 0, false },
+	{ "digital-put", DIGITAL, -1, 0, false },
+	{ "asian-call-arith", ASIAN_ARITH, 1, 0, false },
+	{ "asian-put-arith", ASIAN_ARITH, -1, 0, false },
+	{ "asian-call-geo", ASIAN_GEO, 1, 0, false },
+	{ "asian-put-geo", ASIAN_GEO, -1, 0, false },
+	{ "up-and-out-call", BARRIER, 1, 1, false },
+	{ "down-and-out-put", BARRIER, -1, -1, false },
+	{ "up-and-in-call", BARRIER, 1, 1, true },
+	{ "down-and-in-put", BARRIER, -1, -1, true },
+	{ "lookback-call-float", LOOKBACK, 1, 0, false },
+	{ "lookback-put-float", LOOKBACK, -1, 0, false },
+	{ "american-put", AMERICAN, -1, 0, false },
+	{ "american-call", AMERICAN, 1, 0, false },
+};
+
+struct model {
+	double s0, r, q, sigma, T, strike, barrier, rebate;
+	int64_t steps;
+};
+
+/* The output table: name, value, kind. */
+static struct row {
+	const char *name;
+	double value;
+	const char *kind;
+} rows[8];
+static int nrows;
+
+static _Noreturn void help(void)
+{
+	printf("usage: %s\n\n"
+	       "Print the closed-form price of an option under geometric Brownian motion.\n\n"
+	       "      --s0 X          spot price, positive (default 100)\n"
+	       "  -r, --rate X        continuous interest rate (default 0.05)\n"
+	       "  -q, --yield X       continuous dividend yield (default 0)\n"
+	       "      --sigma X       volatility, not negative (default 0.2)\n"
+	       "  -T, --maturity X    years to expiry, positive (default 1)\n"
+	       "      --steps N       monitoring dates i*T/N, i = 1..N (default 1)\n"
+	       "  -p, --payoff NAME   payoff (default call)\n"
+	       "  -K, --strike X      strike, positive (default 100)\n"
+	       "      --barrier X     barrier level, required by barrier payoffs\n"
+	       "      --rebate X      paid at expiry if knocked out or never knocked in\n"
+	       "                      (default 0)\n"
+	       "  -h, --help          show this help\n"
+	       "  -V, --version       show the version\n\n"
+	       "Payoffs: call put digital-call digital-put asian-call-geo asian-put-geo\n"
+	       "  asian-call-arith asian-put-arith up-and-out-call up-and-in-call\n"
+	       "  down-and-out-put down-and-in-put lookback-call-float lookback-put-float\n"
+	       "  american-call american-put. Exit status 3: no closed form exists\n"
+	       "  (arithmetic Asians, American options where early exercise may pay).\n\n"
+	       "Output: a metadata line, a header 'name value kind', then rows price,\n"
+	       "delta, gamma, vega, rho, theta (theta = -dV/dT, per year) where known;\n"
+	       "barriers and lookbacks give price (discrete monitoring) and\n"
+	       "price-continuous. Kinds: exact, continuous, approx-bgk.\n",
+	       synopsis);
+	finish_output();
+	exit(0);
+}
+
+/* "tool: what" then exit 3: the payoff is valid but has no closed form. */
+static _Noreturn __attribute__((format(printf, 1, 2)))
+void no_closed_form(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_NO_FORM);
+}
+
+static void add_row(const char *name, double value, const char *kind)
+{
+	rows[nrows++] = (struct row){ name, value, kind };
+}
+
+/* --- the normal distribution ------------------------------------------- */
+
+static double ncdf(double x)
+{
+	return 0.5 * erfc(-x / sqrt(2.0));
+}
+
+static double npdf(double x)
+{
+	return exp(-0.5 * x * x) / SQRT_2PI;
+}
+
+/* log N(x), accurate where N(x) underflows: below -35 the asymptotic series
+ * N(x) ~ n(x)/|x| (1 - 1/x^2 + 3/x^4 - ...) (Abramowitz & Stegun 26.2.12),
+ * whose terms after the seventh are below 3e-16 there. */
+static double log_ncdf(double x)
+{
+	if (x > 0)
+		return log1p(-ncdf(-x));
+	if (x > -35)
+		return log(ncdf(x));
+	double z = 1 / (x * x), series = 1, term = 1;
+	for (int k = 1; k <= 6; k++) {
+		term *= -(2 * k - 1) * z;
+		series += term;
+	}
+	return -0.5 * x * x - log(-x) - log(SQRT_2PI) + log(series);
+}
+
+/* e^p N(x) without overflow: the reflection terms (H/S)^p N(.) of barrier
+ * and lookback formulas pair a huge power with a tiny probability when
+ * sigma is small. */
+static double scaled_ncdf(double p, double x)
+{
+	if (p < 700 && x > -35)
+		return exp(p) * ncdf(x);
+	return exp(p + log_ncdf(x));
+}
+
+/* expm1(x) / x, 1 at 0. */
+static double expm1_ratio(double x)
+{
+	return x == 0 ? 1 : expm1(x) / x;
+}
+
+/* d1 = x/v + v/2 for log-moneyness x = ln(F/K) and total volatility v; as
+ * v -> 0+ it tends to +-infinity, or 0 at the money. d2 = d1 - v. */
+static double dplus(double x, double v)
+{
+	if (v > 0)
+		return x / v + v / 2;
+	return x > 0 ? INFINITY : x < 0 ? -INFINITY : 0;
+}
+
+/* --- calls, puts and digitals on a lognormal quantity ------------------- */
+
+/* S_T and the discrete geometric average G = (prod S_{t_i})^(1/n) are both
+ * lognormal. With ln S_t = ln S0 + (r - q - sigma^2/2) t + sigma W_t and
+ * t_i = i T/n:
+ *   E ln G = ln S0 + (r - q - sigma^2/2) a T,          a = (n+1)/(2n),
+ *   Var ln G = sigma^2/n^2 sum_ij min(t_i, t_j) = sigma^2 c T,
+ *                                                  c = (n+1)(2n+1)/(6n^2)
+ * (Kemna & Vorst 1990 for the continuous average, where a = 1/2, c = 1/3).
+ * a = c = 1 is S_T itself. The struct holds the forward F = E[G], the total
+ * volatility v, the discount factor, and the derivatives of ln F and v the
+ * Greeks need. */
+struct lognormal {
+	double S, K, F, x, v, df, T, r;
+	double lnF_sigma, lnF_r, lnF_T, v_sigma, v_T;
+};
+
+static struct lognormal lognormal_of(const struct model *m, double a, double c)
+{
+	double b = m->r - m->q, s2 = m->sigma * m->sigma;
+	double drift = (b - s2 / 2) * a * m->T + s2 * c * m->T / 2;
+	struct lognormal L = {
+		.S = m->s0, .K = m->strike, .T = m->T, .r = m->r,
+		.F = m->s0 * exp(drift),
+		.x = log(m->s0 / m->strike) + drift,
+		.v = m->sigma * sqrt(c * m->T),
+		.df = exp(-m->r * m->T),
+		.lnF_sigma = m->sigma * m->T * (c - a),
+		.lnF_r = a * m->T,
+		.lnF_T = (b - s2 / 2) * a + s2 * c / 2,
+		.v_sigma = sqrt(c * m->T),
+	};
+	L.v_T = L.v / (2 * m->T);
+	return L;
+}
+
+/* Black (1976) on the lognormal quantity: V = phi df (F N(phi d1) -
+ * K N(phi d2)). Write V = phi (A - B), A = df F N(phi d1), B = df K N(phi d2);
+ * then dV/dlnF = phi A, dV/dv = df F n(d1), dV/dln(df) = V, and the Greeks
+ * follow by the chain rule (with a = c = 1 they are Black-Scholes-Merton's:
+ * Hull, Options, Futures and Other Derivatives, "The Greek Letters").
+ * Theta only for S_T itself: for an average, shrinking T also moves the
+ * monitoring dates, which calendar time does not. */
+static void lognormal_option(const struct model *m, int phi, double a, double c,
+                             bool theta)
+{
+	struct lognormal L = lognormal_of(m, a, c);
+	double d1 = dplus(L.x, L.v), d2 = d1 - L.v;
+	double A = L.df * L.F * ncdf(phi * d1), B = L.df * L.K * ncdf(phi * d2);
+	/* df F n(d1), and the same over v: zero off the money when v = 0. */
+	double dfFn = L.v > 0 ? L.df * L.F * npdf(d1) : 0;
+	double dfFn_v = L.v > 0 ? dfFn / L.v : 0;
+
+	add_row("price", phi * (A - B), "exact");
+	if (L.v == 0 && L.x == 0)
+		return;   /* the payoff's kink: no Greeks */
+	add_row("delta", phi * A / L.S, "exact");
+	add_row("gamma", dfFn_v / (L.S * L.S), "exact");
+	add_row("vega", phi * A * L.lnF_sigma + dfFn * L.v_sigma, "exact");
+	add_row("rho", phi * (A * (L.lnF_r - L.T) + B * L.T), "exact");
+	if (theta)
+		add_row("theta", -(phi * (A * (L.lnF_T - L.r) + B * L.r) + dfFn * L.v_T),
+		        "exact");
+}
+
+/* Cash-or-nothing: V = df N(phi d2) pays 1 if phi S_T > phi K (Reiner &
+ * Rubinstein 1991, "Unscrambling the binary code"; Haug 4.19.2). With
+ * G = dV/dlnF = phi df n(d2)/v: dV/dv = -G d1 and dV/dln(df) = V. */
+static void digital_option(const struct model *m, int phi)
+{
+	struct lognormal L = lognormal_of(m, 1, 1);
+	double d1 = dplus(L.x, L.v), d2 = d1 - L.v;
+	double V = L.df * ncdf(phi * d2);
+	double G = L.v > 0 ? phi * L.df * npdf(d2) / L.v : 0;
+	double Gd1 = L.v > 0 ? G * d1 : 0;
+
+	add_row("price", V, "exact");
+	if (L.v == 0 && L.x == 0)
+		return;   /* the payoff's jump: no Greeks */
+	add_row("delta", G / L.S, "exact");
+	add_row("gamma", L.v > 0 ? -Gd1 / (L.v * L.S * L.S) : 0, "exact");
+	add_row("vega", G * L.lnF_sigma - Gd1 * L.v_sigma, "exact");
+	add_row("rho", G * L.lnF_r - L.T * V, "exact");
+	add_row("theta", -(G * L.lnF_T - L.r * V - Gd1 * L.v_T), "exact");
+}
+
+/* --- barriers ------------------------------------------------------------ */
+
+static double bs_price(const struct model *m, int phi, double K)
+{
+	struct model k = *m;
+	k.strike = K;
+	struct lognormal L = lognormal_of(&k, 1, 1);
+	double d1 = dplus(L.x, L.v), d2 = d1 - L.v;
+	return phi * L.df * (L.F * ncdf(phi * d1) - K * ncdf(phi * d2));
+}
+
+/* df P(phi S_T > phi K) */
+static double bs_digital(const struct model *m, int phi, double K)
+{
+	struct model k = *m;
+	k.strike = K;
+	struct lognormal L = lognormal_of(&k, 1, 1);
+	return L.df * ncdf(phi * (dplus(L.x, L.v) - L.v));
+}
+
+/* Continuously monitored barrier at level H (Merton 1973; Reiner &
+ * Rubinstein 1991, "Breaking down the barriers"), in Haug's notation
+ * (4.17.1): A is the vanilla, B the vanilla struck at the barrier, C and D
+ * their reflections, E the rebate if the barrier is never hit.
+ * For the four payoffs here the barrier lies on the side where the option
+ * pays (up for calls, down for puts), so eta = -phi and Haug's table is:
+ * strike beyond the barrier: out = 0, in = A; else out = A-B+C-D, in = B-C+D.
+ * The rebate R is paid at expiry: R df P(hit) to a knock-out, R df P(no hit)
+ * to a knock-in, so in + out = vanilla + R df. Needs sigma > 0. */
+static double barrier_continuous(const struct model *m, const struct payoff *p, double H)
+{
+	double S = m->s0, K = m->strike, R = m->rebate;
+	double v = m->sigma * sqrt(m->T), s2 = m->sigma * m->sigma;
+	double mu = (m->r - m->q - s2 / 2) / s2;
+	double lhs = log(H / S), dq = exp(-m->q * m->T), df = exp(-m->r * m->T);
+	int phi = p->phi, eta = -p->barrier;
+
+	double x1 = log(S / K) / v + (1 + mu) * v;
+	double x2 = -lhs / v + (1 + mu) * v;
+	double y1 = (2 * lhs + log(S / K)) / v + (1 + mu) * v;
+	double y2 = lhs / v + (1 + mu) * v;
+	double A = phi * (S * dq * ncdf(phi * x1) - K * df * ncdf(phi * (x1 - v)));
+	double B = phi * (S * dq * ncdf(phi * x2) - K * df * ncdf(phi * (x2 - v)));
+	double C = phi * (S * dq * scaled_ncdf(2 * (mu + 1) * lhs, eta * y1)
+	                  - K * df * scaled_ncdf(2 * mu * lhs, eta * (y1 - v)));
+	double D = phi * (S * dq * scaled_ncdf(2 * (mu + 1) * lhs, eta * y2)
+	                  - K * df * scaled_ncdf(2 * mu * lhs, eta * (y2 - v)));
+	/* P(no hit) by the reflection principle for drifted Brownian motion */
+	double image = scaled_ncdf(2 * mu * lhs, eta * (y2 - v));
+	double no_hit = ncdf(eta * (x2 - v)) - image;
+	double hit = ncdf(-eta * (x2 - v)) + image;
+	bool beyond = p->barrier * (K - H) >= 0;
+
+	if (p->knock_in)
+		return (beyond ? A : B - C + D) + R * df * no_hit;
+	return (beyond ? 0 : A - B + C - D) + R * df * hit;
+}
+
+/* One monitoring date (steps = 1), exactly: the barrier is checked on S_T
+ * alone, hit meaning phi S_T >= phi H (up for calls, down for puts). The
+ * knock-in part of the vanilla, phi (S_T - K)+ 1{hit}, is the vanilla
+ * struck at H plus phi (H - K) digitals at H when K lies inside the
+ * barrier, the whole vanilla when beyond; the knock-out is the rest. */
+static double barrier_one_date(const struct model *m, const struct payoff *p)
+{
+	double K = m->strike, H = m->barrier, R = m->rebate, df = exp(-m->r * m->T);
+	int phi = p->phi;
+	double vanilla = bs_price(m, phi, K);
+	double hit = bs_digital(m, phi, H);   /* df P(hit) */
+	double in_part = p->barrier * (K - H) >= 0 ? vanilla
+	               : bs_price(m, phi, H) + phi * (H - K) * hit;
+
+	if (p->knock_in)
+		return in_part + R * (df - hit);
+	return vanilla - in_part + R * hit;
+}
+
+/* sigma = 0: the path S0 e^{(r-q)t} is monotone, so it reaches the barrier
+ * iff S_T does, at a monitoring date and in continuous time alike. */
+static double barrier_deterministic(const struct model *m, const struct payoff *p)
+{
+	double df = exp(-m->r * m->T), F = m->s0 * exp((m->r - m->q) * m->T);
+	double vanilla = df * fmax(p->phi * (F - m->strike), 0);
+	bool hit = p->barrier * (F - m->barrier) >= 0;
+	double rebate = m->rebate * df;
+
+	if (p->knock_in)
+		return hit ? vanilla : rebate;
+	return hit ? rebate : vanilla;
+}
+
+/* Discrete monitoring by Broadie, Glasserman & Kou (1997): the continuous
+ * formula with the barrier moved away from the spot by e^{beta sigma
+ * sqrt(dt)}, error o(1/sqrt(steps)). It shifts the hit probability, hence
+ * the expiry rebate, alike. */
+static void barrier_option(const struct model *m, const struct payoff *p)
+{
+	if (m->sigma == 0) {
+		double V = barrier_deterministic(m, p);
+		add_row("price", V, "exact");
+		add_row("price-continuous", V, "continuous");
+		return;
+	}
+	double shift = exp(p->barrier * BGK_BETA * m->sigma * sqrt(m->T / (double)m->steps));
+	if (m->steps == 1)
+		add_row("price", barrier_one_date(m, p), "exact");
+	else
+		add_row("price", barrier_continuous(m, p, m->barrier * shift), "approx-bgk");
+	add_row("price-continuous", barrier_continuous(m, p, m->barrier), "continuous");
+}
+
+/* --- floating-strike lookbacks ------------------------------------------- */
+
+/* w h(u)/u for h(u) = e^{-2uL} N(u-w-L) - e^{2uw} N(-u-w-L), which has
+ * h(0) = 0: the sigma^2/(2(r-q)) term of Goldman-Sosin-Gatto, which is 0/0
+ * at r = q. Near u = 0 by its Taylor series: with f, g the two terms and
+ * n*(s) = e^{-2sL} n(s-w-L) = e^{2sw} n(s+w+L) = e^{-2wL} n(s+L-w),
+ *   f' = -2L f + n*,  g' = 2w g - n*,  n*^(k)(0) = e^{-2wL} (-1)^k He_k(L-w) n(L-w),
+ * so h^(k)(0) = f^(k)(0) - g^(k)(0) by recurrence (He: Hermite polynomials). */
+static double lookback_ratio(double u, double w, double L)
+{
+	if (fabs(u) * (1 + 2 * w + 2 * fabs(L)) >= 0.25)
+		return w * (scaled_ncdf(-2 * u * L, u - w - L)
+		            - scaled_ncdf(2 * u * w, -u - w - L)) / u;
+	double z = L - w, nstar = exp(-2 * w * L) * npdf(z);
+	double f = ncdf(-w - L), g = f;          /* f^(k)(0), g^(k)(0) from k = 0 */
+	double he_prev = 0, he = 1;              /* He_{k-1}(z), He_k(z) from k = 0 */
+	double sum = 0, scale = 1;               /* scale = u^(k-1)/k! */
+	int small = 0;                           /* successive negligible terms */
+	for (int k = 1; k <= 60 && small < 2; k++) {
+		double nk = (k % 2 ? 1 : -1) * nstar * he;   /* n*^(k-1)(0) */
+		f = -2 * L * f + nk;
+		g = 2 * w * g - nk;
+		scale /= k;
+		double term = (f - g) * scale;
+		sum += term;
+		small = fabs(term) <= 1e-17 * fabs(sum) ? small + 1 : 0;
+		scale *= u;
+		double he_next = z * he - (k - 1) * he_prev;   /* He_k from He_{k-1} */
+		he_prev = he;
+		he = he_next;
+	}
+	return w * sum;
+}
+
+/* Goldman, Sosin & Gatto (1979) with a dividend yield (Haug 4.15.1), the
+ * floating lookback call (S_T - min) and put (max - S_T), with the running
+ * extreme so far at S0 e^{-phi ell} (ell >= 0; ell = 0 at inception).
+ * With b = r - q, v = sigma sqrt(T), u = b sqrt(T)/sigma, w = v/2, L = ell/v:
+ * sigma^2/(2b) = w/u, e^{bT} = e^{2uw}, (S/m)^{-2b/sigma^2} = e^{-2uL}, and
+ *   call = S e^{-qT} N(L+u+w) - m e^{-rT} N(L+u-w) + S e^{-rT} w h_L(u)/u
+ *   put  = M e^{-rT} N(L+w-u) - S e^{-qT} N(L-u-w)
+ *          + S e^{-rT} [2w (w E(2uw) - L E(2uL)) + w h_{-L}(u)/u]
+ * where E(x) = expm1(x)/x: the put's bracket e^{2uw} N(u+w-L) -
+ * e^{2uL} N(w-u-L) is rewritten through N(x) = 1 - N(-x). Needs sigma > 0. */
+static double lookback_continuous(const struct model *m, int phi, double ell)
+{
+	double S = m->s0, v = m->sigma * sqrt(m->T);
+	double dq = exp(-m->q * m->T), df = exp(-m->r * m->T);
+	double u = (m->r - m->q) * sqrt(m->T) / m->sigma, w = v / 2, L = ell / v;
+
+	if (phi > 0)
+		return S * dq * ncdf(L + u + w) - S * exp(-ell) * df * ncdf(L + u - w)
+		       + S * df * lookback_ratio(u, w, L);
+	double growth = 2 * w * (w * expm1_ratio(2 * u * w) - L * expm1_ratio(2 * u * L));
+	return S * exp(ell) * df * ncdf(L + w - u) - S * dq * ncdf(L - u - w)
+	       + S * df * (growth + lookback_ratio(u, w, -L));
+}
+
+/* E[exp(s max(0, W_1, ..., W_m))] for the random walk W with N(mu, sd^2)
+ * steps, exactly, by Spitzer's identity (F. Spitzer, Trans. AMS 82, 1956):
+ *   sum_m t^m E[e^{s M_m}] = exp(sum_k t^k/k E[e^{s max(W_k, 0)}]),
+ * E[e^{s max(W, 0)}] = N(-m/d) + e^{s m + s^2 d^2/2} N(m/d + s d) for
+ * W ~ N(m, d^2). The power series exponential B = exp(A) comes from
+ * B' = A'B: b_n = (1/n) sum_k k a_k b_{n-k}, all terms positive. O(m^2).
+ * (For discrete lookbacks: Aitsahlia & Lai, Appl. Math. Finance 5, 1998;
+ * Ohgren, Int. J. Theor. Appl. Finance 4, 2001.) */
+static double spitzer(double s, double mu, double sd, int64_t m)
+{
+	static double ka[SPITZER_MAX + 1], b[SPITZER_MAX + 1];   /* k a_k, b_n */
+
+	for (int64_t k = 1; k <= m; k++) {
+		double mk = mu * (double)k, dk = sd * sqrt((double)k);
+		ka[k] = ncdf(-mk / dk)
+		        + exp(s * mk + s * s * dk * dk / 2) * ncdf(mk / dk + s * dk);
+	}
+	b[0] = 1;
+	for (int64_t n = 1; n <= m; n++) {
+		double sum = 0;
+		for (int64_t k = 1; k <= n; k++)
+			sum += ka[k] * b[n - k];
+		b[n] = sum / (double)n;
+	}
+	return b[m];
+}
+
+/* Discrete monitoring (extremes over S0 and the steps dates), exactly: under
+ * the measure with the stock as numeraire, log S has drift
+ * (r - q + sigma^2/2) per year, and the payoffs are S_T (1 - e^{-U}) for the
+ * call and S_T (e^{D} - 1) for the put, U = max_i ln(S_T/S_{t_i}) and
+ * D = max_i ln(S_{t_i}/S_T) (i = 0..steps): by time reversal, maxima of
+ * random walks with steps +-N((r - q + sigma^2/2) dt, sigma^2 dt), whose
+ * exponential moments spitzer() gives. */
+static double lookback_discrete(const struct model *m, int phi)
+{
+	double dt = m->T / (double)m->steps;
+	double mu = (m->r - m->q + m->sigma * m->sigma / 2) * dt;
+	double S_dq = m->s0 * exp(-m->q * m->T);
+
+	if (phi > 0)
+		return S_dq * (1 - spitzer(-1, mu, m->sigma * sqrt(dt), m->steps));
+	return S_dq * (spitzer(1, -mu, m->sigma * sqrt(dt), m->steps) - 1);
+}
+
+/* Beyond SPITZER_MAX dates, Broadie, Glasserman & Kou (1999, Finance Stoch.
+ * 3, 55-82): the discrete maximum behaves as the continuous one times
+ * e^{-delta}, delta = beta sigma sqrt(T/steps), floored at S0 (the minimum:
+ * times e^{+delta}). So S0 max(e^{M-delta}, 1) = e^{-delta} max(S0 e^delta,
+ * S0 e^M), a continuous maximum with the running maximum started at
+ * S0 e^delta, and with E[e^{-rT} S_T] = S0 e^{-qT}:
+ *   put_m  = e^{-delta} put(S0 e^{delta})  + (e^{-delta} - 1) S0 e^{-qT}
+ *   call_m = e^{+delta} call(S0 e^{-delta}) - (e^{+delta} - 1) S0 e^{-qT}
+ * (their lookback theorem, here with a yield), error o(1/sqrt(steps)).
+ * sigma = 0: the path is monotone, its extremes are S0 and S_T. */
+static void lookback_option(const struct model *m, int phi)
+{
+	double S = m->s0, dq = exp(-m->q * m->T), df = exp(-m->r * m->T);
+
+	if (m->sigma == 0) {
+		double V = S * df * fmax(phi * expm1((m->r - m->q) * m->T), 0);
+		add_row("price", V, "exact");
+		add_row("price-continuous", V, "continuous");
+		return;
+	}
+	if (m->steps <= SPITZER_MAX) {
+		add_row("price", lookback_discrete(m, phi), "exact");
+	} else {
+		double delta = BGK_BETA * m->sigma * sqrt(m->T / (double)m->steps);
+		double grow = phi * delta;   /* ln of the factor on the price */
+		add_row("price", exp(grow) * lookback_continuous(m, phi, delta)
+		                 - phi * expm1(grow) * S * dq, "approx-bgk");
+	}
+	add_row("price-continuous", lookback_continuous(m, phi, 0), "continuous");
+}
+
+/* --- American ------------------------------------------------------------ */
+
+/* Early exercise never pays when the European is worth at least the
+ * intrinsic value throughout: for a call, S e^{-q t} - K e^{-r t} >= S - K
+ * holds when q <= 0 <= r (Merton 1973); for a put when r <= 0 <= q. Then the
+ * American (and any Bermudan) price is the European one. */
+static void american_option(const struct model *m, const struct payoff *p)
+{
+	if (p->phi > 0 && !(m->q <= 0 && m->r >= 0))
+		no_closed_form("no closed form for %s unless q <= 0 and r >= 0", p->name);
+	if (p->phi < 0 && !(m->r <= 0 && m->q >= 0))
+		no_closed_form("no closed form for %s unless r <= 0 and q >= 0", p->name);
+	lognormal_option(m, p->phi, 1, 1, true);
+}
+
+/* --- options and output -------------------------------------------------- */
+
+/* The option texts as given, read once getopt is done so that the checks
+ * run in a fixed order and can depend on the payoff. */
+struct texts {
+	const char *s0, *r, *q, *sigma, *T, *steps, *payoff, *strike, *barrier, *rebate;
+};
+
+static const struct payoff *find_payoff(const char *name)
+{
+	for (size_t i = 0; i < sizeof payoffs / sizeof payoffs[0]; i++)
+		if (strcmp(payoffs[i].name, name) == 0)
+			return &payoffs[i];
+	usage_error("--payoff: unknown payoff '%s'", name);
+}
+
+static double read_barrier(const struct texts *t, const struct payoff *p, double s0)
+{
+	const char *side = p->barrier > 0 ? "above" : "below";
+
+	if (!t->barrier)
+		usage_error("--barrier is required for %s", p->name);
+	double H = opt_positive("--barrier", t->barrier);
+	if (p->barrier * (H - s0) <= 0)
+		usage_error("--barrier: '%s' must be %s --s0 '%s' for %s "
+		            "(it would start knocked %s)", t->barrier, side, t->s0,
+		            p->name, p->knock_in ? "in" : "out");
+	return H;
+}
+
+static struct model read_model(const struct texts *t, const struct payoff *p)
+{
+	struct model m;
+
+	m.s0 = opt_positive("--s0", t->s0);
+	m.r = opt_double("--rate", t->r);
+	m.q = opt_double("--yield", t->q);
+	m.sigma = opt_nonneg("--sigma", t->sigma);
+	m.T = opt_positive("--maturity", t->T);
+	m.steps = opt_int("--steps", t->steps, INT64_MIN, INT64_MAX);
+	if (m.steps < 1)
+		usage_error("--steps: '%s' must be at least 1", t->steps);
+	/* A floating lookback has no strike: --strike must still be a number. */
+	m.strike = p->family == LOOKBACK ? opt_double("--strike", t->strike)
+	                                 : opt_positive("--strike", t->strike);
+	m.rebate = t->rebate ? opt_nonneg("--rebate", t->rebate) : 0;
+	m.barrier = 0;
+	if (p->family == BARRIER)
+		m.barrier = read_barrier(t, p, m.s0);
+	else if (t->barrier)
+		usage_error("--barrier: %s has no barrier", p->name);
+	else if (t->rebate)
+		usage_error("--rebate: %s has no barrier", p->name);
+	return m;
+}
+
+static void price(const struct model *m, const struct payoff *p)
+{
+	double inv = 1 / (double)m->steps;
+
+	switch (p->family) {
+	case VANILLA: lognormal_option(m, p->phi, 1, 1, true); break;
+	case DIGITAL: digital_option(m, p->phi); break;
+	case ASIAN_GEO:
+		lognormal_option(m, p->phi, (1 + inv) / 2, (1 + inv) * (2 + inv) / 6, false);
+		break;
+	case ASIAN_ARITH: no_closed_form("no closed form for %s", p->name);
+	case AMERICAN: american_option(m, p); break;
+	case BARRIER: barrier_option(m, p); break;
+	case LOOKBACK: lookback_option(m, p->phi); break;
+	}
+	for (int i = 0; i < nrows; i++)
+		if (!isfinite(rows[i].value))
+			fatal("%s: not a finite number for these parameters", rows[i].name);
+}
+
+static void print_meta(const char *key, double value)
+{
+	char buf[NUM_TEXT_MAX];
+	num_format(buf, value);
+	printf(" %s=%s", key, buf);
+}
+
+static void print_rows(const struct model *m, const struct payoff *p)
+{
+	printf("# tool=closedform model=gbm");
+	print_meta("s0", m->s0);
+	print_meta("r", m->r);
+	print_meta("q", m->q);
+	print_meta("sigma", m->sigma);
+	print_meta("T", m->T);
+	printf(" steps=%lld payoff=%s", (long long)m->steps, p->name);
+	if (p->family != LOOKBACK)
+		print_meta("strike", m->strike);
+	if (p->family == BARRIER) {
+		print_meta("barrier", m->barrier);
+		print_meta("rebate", m->rebate);
+	}
+	printf("\nname\tvalue\tkind\n");
+	for (int i = 0; i < nrows; i++) {
+		char buf[NUM_TEXT_MAX];
+		num_format(buf, rows[i].value + 0.0);   /* + 0.0: no "-0" */
+		printf("%s\t%s\t%s\n", rows[i].name, buf, rows[i].kind);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_S0 = 256, OPT_SIGMA, OPT_STEPS, OPT_BARRIER, OPT_REBATE };
+	static const struct option longopts[] = {
+		{ "s0", required_argument, NULL, OPT_S0 },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "yield", required_argument, NULL, 'q' },
+		{ "sigma", required_argument, NULL, OPT_SIGMA },
+		{ "maturity", required_argument, NULL, 'T' },
+		{ "steps", required_argument, NULL, OPT_STEPS },
+		{ "payoff", required_argument, NULL, 'p' },
+		{ "strike", required_argument, NULL, 'K' },
+		{ "barrier", required_argument, NULL, OPT_BARRIER },
+		{ "rebate", required_argument, NULL, OPT_REBATE },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct texts t = {
+		.s0 = "100", .r = "0.05", .q = "0", .sigma = "0.2", .T = "1", .steps = "1",
+		.payoff = "call", .strike = "100", .barrier = NULL, .rebate = NULL,
+	};
+	int c;
+
+	tool_init("closedform", argv);
+	while ((c = getopt_long(argc, argv, "r:q:T:p:K:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_S0: t.s0 = optarg; break;
+		case 'r': t.r = optarg; break;
+		case 'q': t.q = optarg; break;
+		case OPT_SIGMA: t.sigma = optarg; break;
+		case 'T': t.T = optarg; break;
+		case OPT_STEPS: t.steps = optarg; break;
+		case 'p': t.payoff = optarg; break;
+		case 'K': t.strike = optarg; break;
+		case OPT_BARRIER: t.barrier = optarg; break;
+		case OPT_REBATE: t.rebate = optarg; break;
+		case 'h': help();
+		case 'V': print_version();
+		default: usage_short(synopsis);
+		}
+	}
+	if (optind != argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+
+	const struct payoff *p = find_payoff(t.payoff);
+	struct model m = read_model(&t, p);
+	price(&m, p);
+	print_rows(&m, p);
+	finish_output();
+	return 0;
+}
