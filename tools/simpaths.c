@@ -38,6 +38,7 @@ static bool hex_output, antithetic;
 static double drift_per_step, vol_per_step;
 
 static struct outbuf out;
+static uint64_t current_path;   /* for the overflow message */
 
 static const char synopsis[] =
 	"simpaths [--s0 x] [-r rate] [-q yield] [--sigma x] [-T maturity] [--steps n]\n"
@@ -73,6 +74,11 @@ static _Noreturn void help(void)
 
 static void put_number(double value, char separator)
 {
+	/* NaN and infinities are errors in a stream: an overflowed price
+	 * (huge --s0, --rate or --sigma) must not pass as a number. */
+	if (!isfinite(value))
+		fatal("path %llu: a simulated price overflows a double "
+		      "(--s0, --rate or --sigma too large?)", (unsigned long long)current_path);
 	char *p = outbuf_reserve(&out, NUM_TEXT_MAX + 1);
 	size_t len = hex_output ? num_format_hex(p, value)
 	                        : (size_t)snprintf(p, NUM_TEXT_MAX, "%.17g", value);
@@ -131,6 +137,7 @@ static void simulate_range(uint64_t shard, uint64_t first, uint64_t count, uint6
 	         (unsigned long long)count, (unsigned long long)seed);
 	put_text(line);
 	for (uint64_t path = first; path < first + count; path++) {
+		current_path = path;
 		simulate_path(seed, path, false);
 		if (antithetic)
 			simulate_path(seed, path, true);
@@ -188,7 +195,7 @@ static void simulate_shards(int ninputs, char **inputs)
 {
 	struct stream in;
 	bool header_written = false;
-	uint64_t paths = 0;
+	uint64_t paths = 0, run_seed = 0;
 	int col_shard = -1, col_first = -1, col_count = -1, col_seed = -1;
 
 	stream_open(&in, ninputs, inputs);
@@ -224,6 +231,21 @@ static void simulate_shards(int ninputs, char **inputs)
 			data_error(stream_where(&in), "shard %llu (paths %llu..%llu) lies beyond paths=%llu",
 			           (unsigned long long)shard, (unsigned long long)first,
 			           (unsigned long long)(first + count - 1), (unsigned long long)paths);
+		/* One run, one seed: shards of different seeds would mix two runs
+		 * under contradictory seed= metadata. */
+		if (!header_written) {
+			const char *meta_seed = stream_meta(&in, "seed");
+			uint64_t value;
+			if (meta_seed && (!num_parse_u64(meta_seed, strlen(meta_seed), &value) ||
+			                  value != seed))
+				data_error(stream_where(&in), "shard %llu has seed %llu, but the metadata says seed=%.40s",
+				           (unsigned long long)shard, (unsigned long long)seed, meta_seed);
+			run_seed = seed;
+		} else if (seed != run_seed) {
+			data_error(stream_where(&in), "shard %llu has seed %llu, but earlier shards have seed %llu",
+			           (unsigned long long)shard, (unsigned long long)seed,
+			           (unsigned long long)run_seed);
+		}
 		if (!header_written) {
 			put_header(paths, seed);
 			header_written = true;
@@ -258,7 +280,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t first = 0, count = 0, paths = 0, seed = 1;
-	bool single_range = false;
+	bool single_range = false, seed_given = false;
 	int c;
 
 	tool_init("simpaths", argv);
@@ -287,7 +309,10 @@ int main(int argc, char **argv)
 			single_range = true;
 			break;
 		case OPT_PATHS: paths = (uint64_t)opt_int("--paths", optarg, 1, INT64_MAX); break;
-		case OPT_SEED: seed = opt_seed("--seed", optarg); break;
+		case OPT_SEED:
+			seed = opt_seed("--seed", optarg);
+			seed_given = true;
+			break;
 		case 'h': help();
 		case 'V': print_version();
 		default: usage_short(synopsis);
@@ -299,6 +324,8 @@ int main(int argc, char **argv)
 		usage_error("--first/--count replace shard input: unexpected file '%s'", argv[optind]);
 	if (paths && !single_range)
 		usage_error("--paths goes with --first/--count; shard rows carry their own");
+	if (seed_given && !single_range)
+		usage_error("--seed goes with --first/--count; shard rows carry their own");
 	if (single_range && paths == 0)
 		paths = first + count;
 	if (single_range && (first > paths || count > paths - first))

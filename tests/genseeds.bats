@@ -1,0 +1,278 @@
+#!/usr/bin/env bats
+# genseeds: exact partitions of [0, paths), seeds, usage errors, output errors.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+TRY="Try 'genseeds --help' for more information."
+SYNOPSIS="usage: genseeds -n paths [-s shards] [--seed seed]"
+
+# The interpreter itself, found once: a version manager's python3 shim
+# costs a quarter of a second a call.
+setup_file() {
+	PYTHON=$(python3 -c 'import sys; print(sys.executable)')
+	export PYTHON
+}
+
+# synopsis_of MANPAGE: the SYNOPSIS section as rendered, on one line.
+synopsis_of() {
+	MANWIDTH=300 man -l "$1" 2>/dev/null | col -b | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' |
+		sed '1d;$d' | tr -s ' \n' ' ' | sed 's/^ //;s/ $//'
+}
+
+# usage_of TOOL: the usage paragraph of TOOL --help, on one line.
+usage_of() {
+	"$1" --help | sed -n '1,/^$/p' | sed 's/^usage: //' | tr -s ' \n' ' ' | sed 's/^ //;s/ $//'
+}
+
+# usage_fails MESSAGE ARGS...: genseeds ARGS exits 2, writes nothing on
+# stdout and exactly "genseeds: MESSAGE" plus the --help hint on stderr.
+usage_fails() {
+	local message=$1
+	shift
+	run -2 --separate-stderr genseeds "$@"
+	[ "$output" = "" ]
+	[ "$stderr" = "genseeds: $message"$'\n'"$TRY" ]
+}
+
+# getopt_fails MESSAGE ARGS...: as usage_fails, for getopt's own messages,
+# which are followed by the synopsis.
+getopt_fails() {
+	local message=$1
+	shift
+	run -2 --separate-stderr genseeds "$@"
+	[ "$output" = "" ]
+	[ "$stderr" = "genseeds: $message"$'\n'"$SYNOPSIS"$'\n'"$TRY" ]
+}
+
+# partitions PATHS:SHARDS:SEED...: for each triple, genseeds's output is an
+# exact partition: the metadata line, the header, then SHARDS rows numbered
+# from 0 whose ranges are contiguous from 0, non-empty, differ in size by at
+# most one and add up to PATHS; every row carries SEED. One Python process
+# runs genseeds for every triple and checks the integers exactly (bash and
+# awk cannot hold 2^63).
+partitions() {
+	"$PYTHON" - "$@" <<-'EOF'
+	import subprocess, sys
+	for triple in sys.argv[1:]:
+	    paths, shards, seed = (int(a, 0) for a in triple.split(":"))
+	    text = subprocess.run(["genseeds", "-n", str(paths), "-s", str(shards),
+	                           "--seed", str(seed)], check=True,
+	                          capture_output=True, text=True).stdout
+	    lines = text.split("\n")
+	    assert lines.pop() == "", f"{triple}: no newline at the end"
+	    assert lines[0] == f"# tool=genseeds paths={paths} seed={seed}", lines[0]
+	    assert lines[1] == "shard\tfirst\tcount\tseed", lines[1]
+	    rows = [line.split("\t") for line in lines[2:]]
+	    assert len(rows) == shards, f"{triple}: {len(rows)} rows"
+	    next_first, sizes = 0, set()
+	    for i, row in enumerate(rows):
+	        assert len(row) == 4, (triple, row)
+	        assert all(f == str(int(f)) for f in row), (triple, row)  # plain decimal
+	        shard, first, count, row_seed = map(int, row)
+	        assert shard == i and first == next_first and count >= 1, (triple, row)
+	        assert row_seed == seed, (triple, row)
+	        next_first += count
+	        sizes.add(count)
+	    assert next_first == paths, f"{triple}: counts add up to {next_first}"
+	    assert max(sizes) - min(sizes) <= 1, (triple, sizes)
+	EOF
+}
+
+# --- partitions ---------------------------------------------------------------
+
+@test "writes the metadata line, the header and one row per shard" {
+	genseeds -n 10 -s 3 --seed 7 >"$BATS_TEST_TMPDIR/out"
+	printf '# tool=genseeds paths=10 seed=7\nshard\tfirst\tcount\tseed\n0\t0\t4\t7\n1\t4\t3\t7\n2\t7\t3\t7\n' \
+		>"$BATS_TEST_TMPDIR/expected"
+	cmp "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/expected"
+}
+
+@test "defaults to one shard and seed 1" {
+	run -0 genseeds -n 5
+	[ "$output" = $'# tool=genseeds paths=5 seed=1\nshard\tfirst\tcount\tseed\n0\t0\t5\t1' ]
+}
+
+@test "long options say the same as short ones" {
+	run -0 genseeds --paths=10 --shards=3 --seed=7
+	long=$output
+	run -0 genseeds -n 10 -s 3 --seed 7
+	[ "$output" = "$long" ]
+}
+
+@test "partitions small path counts exactly for every shard count" {
+	local triples=()
+	for paths in 1 2 3 4 5 7 8 9 16 17; do
+		for ((shards = 1; shards <= paths; shards++)); do
+			triples+=("$paths:$shards:1")
+		done
+	done
+	partitions "${triples[@]}"
+}
+
+@test "partitions larger path counts exactly" {
+	partitions 100:7:3 1000:37:3 1000:999:3 1000000:64:3 999999:1000:3 \
+		10000:10000:3 4294967297:2:3 4294967296:100000:3 4294967295:65537:3
+}
+
+@test "partitions 2^63 paths into 3 shards exactly" {
+	partitions 9223372036854775808:3:1
+	run -0 rows <(genseeds -n 9223372036854775808 -s 3)
+	[ "${lines[0]}" = $'0\t0\t3074457345618258603\t1' ]
+	[ "${lines[1]}" = $'1\t3074457345618258603\t3074457345618258603\t1' ]
+	[ "${lines[2]}" = $'2\t6148914691236517206\t3074457345618258602\t1' ]
+}
+
+@test "partitions the largest path counts exactly" {
+	partitions 9223372036854775808:1:1 9223372036854775808:2:1 \
+		9223372036854775807:7:1 9223372036854775808:1000:1 9223372036854775808:99999:1
+}
+
+@test "one shard per path is the most shards allowed" {
+	partitions 5:5:1
+	run -0 rows <(genseeds -n 5 -s 5)
+	[ "${#lines[@]}" -eq 5 ]
+	for i in 0 1 2 3 4; do
+		[ "${lines[i]}" = "$i	$i	1	1" ]
+	done
+}
+
+# --- seeds ----------------------------------------------------------------
+
+@test "accepts the largest seed in decimal" {
+	partitions 10:3:18446744073709551615
+}
+
+@test "accepts the largest seed in 0x hex and writes it in decimal" {
+	run -0 genseeds -n 2 --seed 0xffffffffffffffff
+	[ "$output" = $'# tool=genseeds paths=2 seed=18446744073709551615\nshard\tfirst\tcount\tseed\n0\t0\t2\t18446744073709551615' ]
+	run -0 genseeds -n 2 --seed 0XFF
+	[ "${lines[0]}" = "# tool=genseeds paths=2 seed=255" ]
+}
+
+@test "accepts seed 0" {
+	partitions 10:2:0
+}
+
+@test "rejects the seed 2^64 in decimal" {
+	usage_fails "--seed: invalid seed '18446744073709551616' (want 0..2^64-1, decimal or 0x hex)" \
+		-n 5 --seed 18446744073709551616
+}
+
+@test "rejects the seed 2^64 in hex" {
+	usage_fails "--seed: invalid seed '0x10000000000000000' (want 0..2^64-1, decimal or 0x hex)" \
+		-n 5 --seed 0x10000000000000000
+}
+
+@test "rejects malformed seeds" {
+	for seed in abc 0x '' -1 +1 1.5 1e3 ' 5' '5 ' 0x-1 00x5 0xg; do
+		usage_fails "--seed: invalid seed '$seed' (want 0..2^64-1, decimal or 0x hex)" -n 5 --seed "$seed"
+	done
+}
+
+# --- usage errors -----------------------------------------------------------
+
+@test "rejects zero paths" {
+	usage_fails "--paths: '0' must be positive" -n 0
+}
+
+@test "rejects a negative path count" {
+	usage_fails "--paths: '-5' must be positive" -n -5
+	usage_fails "--paths: '-0' must be positive" --paths=-0
+}
+
+@test "rejects zero shards" {
+	usage_fails "--shards: '0' must be positive" -n 5 -s 0
+}
+
+@test "rejects a negative shard count" {
+	usage_fails "--shards: '-1' must be positive" -n 5 -s -1
+}
+
+@test "rejects more shards than paths" {
+	usage_fails "--shards: 6 shards for 5 paths: at most one shard per path" -n 5 -s 6
+	usage_fails "--shards: 2 shards for 1 paths: at most one shard per path" -n 1 -s 2
+}
+
+@test "rejects more than 2^63 paths" {
+	usage_fails "--paths: '9223372036854775809' is too large (at most 9223372036854775808)" \
+		-n 9223372036854775809
+	usage_fails "--paths: '18446744073709551615' is too large (at most 9223372036854775808)" \
+		-n 18446744073709551615
+}
+
+@test "rejects a path count beyond 64 bits" {
+	usage_fails "--paths: invalid count '18446744073709551616'" -n 18446744073709551616
+}
+
+@test "rejects a non-numeric path count" {
+	for n in abc '' 1.5 1e6 +5 ' 5' 5x; do
+		usage_fails "--paths: invalid count '$n'" -n "$n"
+	done
+}
+
+@test "rejects a non-numeric shard count" {
+	usage_fails "--shards: invalid count 'two'" -n 5 -s two
+}
+
+@test "requires --paths" {
+	usage_fails "--paths is required"
+	usage_fails "--paths is required" -s 3 --seed 7
+}
+
+@test "rejects an unknown long option" {
+	getopt_fails "unrecognized option '--bogus'" -n 5 --bogus
+}
+
+@test "rejects an unknown short option" {
+	getopt_fails "invalid option -- 'z'" -n 5 -z
+}
+
+@test "rejects an option without its value" {
+	getopt_fails "option requires an argument -- 'n'" -n
+	getopt_fails "option '--seed' requires an argument" -n 5 --seed
+}
+
+@test "rejects a stray argument" {
+	usage_fails "unexpected argument 'x'" -n 5 x
+	usage_fails "unexpected argument '10'" 10
+}
+
+# --- help, version, output errors ---------------------------------------------
+
+@test "--help prints the usage on stdout and exits 0" {
+	run -0 --separate-stderr genseeds --help
+	[ "${lines[0]}" = "$SYNOPSIS" ]
+	[[ "$output" == *"-n, --paths N"* ]]
+	[ "$stderr" = "" ]
+	run -0 genseeds -h
+	[ "${lines[0]}" = "$SYNOPSIS" ]
+}
+
+@test "the man page's synopsis is the --help usage" {
+	command -v man >/dev/null && command -v col >/dev/null || skip "no man(1)"
+	run -0 synopsis_of "$ROOT/tools/genseeds.1"
+	[ -n "$output" ]
+	[ "$output" = "$(usage_of genseeds)" ]
+}
+
+@test "--version prints the version and exits 0" {
+	run -0 --separate-stderr genseeds --version
+	[ "$output" = "genseeds (mcpipe) 0.1.0" ]
+	[ "$stderr" = "" ]
+	run -0 genseeds -V
+	[ "$output" = "genseeds (mcpipe) 0.1.0" ]
+}
+
+@test "a full disk is a write error with exit status 1" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run -1 --separate-stderr sh -c 'genseeds -n 10 -s 3 >/dev/full'
+	[ "$stderr" = "genseeds: write error: No space left on device" ]
+}
+
+@test "a closed pipe ends genseeds quietly" {
+	run -0 --separate-stderr bash -c \
+		'timeout 20 genseeds -n 1000000000 -s 1000000000 | head -1; echo "${PIPESTATUS[0]}" >&2'
+	[ "$output" = "# tool=genseeds paths=1000000000 seed=1" ]
+	[ "$stderr" = 141 ]
+}
