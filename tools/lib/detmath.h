@@ -7,24 +7,31 @@
  * sqrt (all correctly rounded by IEEE 754), integer bit operations and selects,
  * in one fixed order: no tables, no errno, no calls but sqrt, no branch that
  * changes the arithmetic between lanes. Results are then the same on every
- * IEEE-754 binary64 machine and in scalar, SSE2, AVX2 or AVX-512 code.
+ * IEEE-754 binary64 machine and in scalar, SSE2, AVX2 or AVX-512 code
+ * (tests/unit/test_detmath.c checks loop against scalar call, and a
+ * known-answer hash of a million results of each function).
  *
- * Build requirements (checked below where the compiler tells us):
+ * Build requirements (checked below where the compiler lets us):
  *   - no contraction of a*b+c into FMA: gcc gives -ffp-contract=off with
  *     -std=c11 (ISO mode); clang is told by the pragma in each function body.
- *     Never build with -ffp-contract=fast or -ffast-math.
- *   - FLT_EVAL_METHOD == 0 (SSE2 or better on x86; not x87).
- *   - to let gcc vectorise loops that call these: -fno-math-errno (else sqrt
- *     keeps an errno path) and -O3, or -O2 -ftree-vectorize
- *     -fvect-cost-model=dynamic. Neither flag changes a single result bit.
+ *     Never build with -ffp-contract=fast or -ffast-math. (The caller's own
+ *     arithmetic needs -ffp-contract=off too: clang fuses by default.)
+ *   - FLT_EVAL_METHOD == 0 (SSE2 or better on x86; not x87), and the default
+ *     round-to-nearest mode.
+ *   - for gcc to vectorise a loop that calls these: -fno-math-errno (else sqrt
+ *     keeps an errno path), -fno-trapping-math (else gcc will not if-convert
+ *     the selects) and -O3 or -O2 -ftree-vectorize; -march=x86-64-v3 or
+ *     native for 4 or 8 lanes. None of these flags changes a result bit.
+ *     clang vectorises at -O2 given -fno-math-errno.
  *
- * Accuracy (measured by tests/unit/test_detmath.c against x87 long double
- * expl/logl on >= 10^7 points each; the bounds are those of the analysis in
- * each function's comment):
- *   det_exp  < 0.52 ulp measured (< 0.6 ulp by analysis), normal results
- *   det_log  < 0.52 ulp measured (< 0.65 ulp by analysis)
- *   det_normal_quantile: AS241's own ~1e-16 relative plus a few ulps of
- *   rounding; see the test for the measured figures.
+ * Accuracy, as measured by the test against x87 long double expl/logl on
+ * more than 10^7 points each (and bounded by the analysis at each function):
+ *   det_exp   0.538 ulp for normal results (analysis: < 0.57);
+ *             0.75 ulp of the subnormal spacing for results below 2^-1022
+ *   det_log   0.551 ulp (analysis: < 0.57), subnormal x included
+ *   det_normal_quantile  z within 8.2e-16 relative (about 6 ulp at worst,
+ *             1 ulp typical): AS241 itself is within ~0.15 ulp; the rest is
+ *             rounding in the two degree-7 polynomials and the division.
  */
 #ifndef MCPIPE_DETMATH_H
 #define MCPIPE_DETMATH_H
@@ -79,19 +86,30 @@ DET__INLINE double det__dbl(uint64_t u) { det__pun p; p.u = u; return p.d; }
  * underflow. Veltkamp's split by 2^27 + 1 cuts each into two 26-bit halves. */
 DET__INLINE void det__mul2(double a, double b, double *hi, double *lo)
 {
-    DET__NOCONTRACT
-    double ca = a * 134217729.0, cb = b * 134217729.0;
-    double ah = ca - (ca - a), al = a - ah;
-    double bh = cb - (cb - b), bl = b - bh;
-    double p = a * b;
-    *hi = p;
-    *lo = (((ah * bh - p) + ah * bl) + al * bh) + al * bl;
+	DET__NOCONTRACT
+	double ca = a * 134217729.0, cb = b * 134217729.0;
+	double ah = ca - (ca - a), al = a - ah;
+	double bh = cb - (cb - b), bl = b - bh;
+	double p = a * b;
+	*hi = p;
+	*lo = (((ah * bh - p) + ah * bl) + al * bh) + al * bl;
 }
 
-/* e^x, error < 0.56 ulp (analysis; ~0.51 measured) for normal results, i.e.
- * -708.39 < x < 709.78; subnormal results (x down to -745.13) are within
- * 1 ulp of the subnormal spacing; x < -745.14 gives +0, x > 709.79 gives +inf.
- * NaN gives NaN, -inf gives 0, +inf gives +inf.
+/* The same for a*a, two operations fewer: a*a == *hi + *lo exactly. */
+DET__INLINE void det__sqr2(double a, double *hi, double *lo)
+{
+	DET__NOCONTRACT
+	double ca = a * 134217729.0;
+	double ah = ca - (ca - a), al = a - ah;
+	double p = a * a;
+	*hi = p;
+	*lo = ((ah * ah - p) + 2.0 * ah * al) + al * al;
+}
+
+/* e^x, error < 0.57 ulp for normal results, i.e. -708.39 < x < 709.78;
+ * subnormal results (x down to -745.13) are within 1 ulp of the subnormal
+ * spacing (rounded twice); x < -745.14 gives +0, x > 709.79 gives +inf,
+ * exp(0) = 1 exactly. NaN gives NaN, -inf gives 0, +inf gives +inf.
  *
  * Method: Cody-Waite. k = nearest integer to x/ln2 (by the 1.5*2^52 shift
  * trick, which also yields k's bits), r = x - k*ln2 in |r| <= ln2/2 as
@@ -101,53 +119,54 @@ DET__INLINE void det__mul2(double a, double b, double *hi, double *lo)
  * (Taylor; coefficients are 1/n! rounded to nearest; truncation below
  * r^15/15! < 2^-63). hi^2 is exact (Dekker) and 1 + hi + hi^2/2 is summed
  * exactly (two Fast2Sums), so every rounding but the last acts on terms
- * below 0.008: the result before scaling is 0.5 ulp plus < 0.06 ulp.
+ * below 0.008: the result before scaling is 0.5 ulp plus < 0.07 ulp, most
+ * of it the relative error (< 8 * 2^-53) of r^3 Q(r).
  * The scaling by 2^k is split as 2^k1 * 2^k2, both normal, so it is exact
  * except for the single rounding into the subnormal range, and gives 0 and
  * +inf by itself once x is clamped to [-746, 710]. */
 DET__INLINE double det_exp(double x)
 {
-    DET__NOCONTRACT
-    const double shift = 0x1.8p52; /* adding it rounds to an integer */
-    x = x < -746.0 ? -746.0 : x;
-    x = x > 710.0 ? 710.0 : x;
-    double t = x * DET__INVLN2 + shift;
-    double kd = t - shift;                      /* k, exactly */
-    uint64_t kb = det__bits(t) - det__bits(shift) + 2048; /* k + 2048 >= 972 */
-    double hi = x - kd * DET__LN2HI;            /* exact */
-    double lo = kd * DET__LN2LO;
-    double r = hi - lo;
-    double r2 = r * r;
-    double r4 = r2 * r2;
-    double r8 = r4 * r4;
-    /* Q(r), Estrin's scheme */
-    double q34 = 0x1.5555555555555p-3 + r * 0x1.5555555555555p-5;   /* 1/3!, 1/4! */
-    double q56 = 0x1.1111111111111p-7 + r * 0x1.6c16c16c16c17p-10;  /* 1/5!, 1/6! */
-    double q78 = 0x1.a01a01a01a01ap-13 + r * 0x1.a01a01a01a01ap-16; /* 1/7!, 1/8! */
-    double q90 = 0x1.71de3a556c734p-19 + r * 0x1.27e4fb7789f5cp-22; /* 1/9!, 1/10! */
-    double qbc = 0x1.ae64567f544e4p-26 + r * 0x1.1eed8eff8d898p-29; /* 1/11!, 1/12! */
-    double qde = 0x1.6124613a86d09p-33 + r * 0x1.93974a8c07c9dp-37; /* 1/13!, 1/14! */
-    double q = (q34 + r2 * q56) + r4 * (q78 + r2 * q90) + r8 * (qbc + r2 * qde);
-    double hh, hl;
-    det__mul2(hi, hi, &hh, &hl);                    /* hi^2 = hh + hl */
-    hh *= 0.5;
-    hl *= 0.5;
-    double s1 = 1.0 + hi;
-    double e1 = (1.0 - s1) + hi;                /* 1 + hi = s1 + e1 */
-    double s2 = s1 + hh;
-    double e2 = (s1 - s2) + hh;                 /* s1 + hh = s2 + e2 */
-    double small = ((e1 + e2) + (hl - lo)) + (r * r2 * q - hi * lo);
-    double p = s2 + small;                      /* e^r, one large rounding */
-    /* 2^k = 2^k1 * 2^k2, k1 = floor(k/2), k2 = k - k1, biased by 1023 */
-    uint64_t h = kb >> 1;                       /* k1 + 1024 */
-    double sc1 = det__dbl((h - 1) << 52);
-    double sc2 = det__dbl((kb - h - 1) << 52);
-    return (p * sc1) * sc2;
+	DET__NOCONTRACT
+	const double shift = 0x1.8p52; /* adding it rounds to an integer */
+	x = x < -746.0 ? -746.0 : x;
+	x = x > 710.0 ? 710.0 : x;
+	double t = x * DET__INVLN2 + shift;
+	double kd = t - shift;                      /* k, exactly */
+	uint64_t kb = det__bits(t) - det__bits(shift) + 2048; /* k + 2048 >= 972 */
+	double hi = x - kd * DET__LN2HI;            /* exact */
+	double lo = kd * DET__LN2LO;
+	double r = hi - lo;
+	double r2 = r * r;
+	double r4 = r2 * r2;
+	double r8 = r4 * r4;
+	/* Q(r), Estrin's scheme */
+	double q34 = 0x1.5555555555555p-3 + r * 0x1.5555555555555p-5;   /* 1/3!, 1/4! */
+	double q56 = 0x1.1111111111111p-7 + r * 0x1.6c16c16c16c17p-10;  /* 1/5!, 1/6! */
+	double q78 = 0x1.a01a01a01a01ap-13 + r * 0x1.a01a01a01a01ap-16; /* 1/7!, 1/8! */
+	double q90 = 0x1.71de3a556c734p-19 + r * 0x1.27e4fb7789f5cp-22; /* 1/9!, 1/10! */
+	double qbc = 0x1.ae64567f544e4p-26 + r * 0x1.1eed8eff8d898p-29; /* 1/11!, 1/12! */
+	double qde = 0x1.6124613a86d09p-33 + r * 0x1.93974a8c07c9dp-37; /* 1/13!, 1/14! */
+	double q = (q34 + r2 * q56) + r4 * (q78 + r2 * q90) + r8 * (qbc + r2 * qde);
+	double hh, hl;
+	det__sqr2(hi, &hh, &hl);                   /* hi^2 = hh + hl */
+	hh *= 0.5;
+	hl *= 0.5;
+	double s1 = 1.0 + hi;
+	double e1 = (1.0 - s1) + hi;                /* 1 + hi = s1 + e1 */
+	double s2 = s1 + hh;
+	double e2 = (s1 - s2) + hh;                 /* s1 + hh = s2 + e2 */
+	double small = ((e1 + e2) + (hl - lo)) + (r * r2 * q - hi * lo);
+	double p = s2 + small;                      /* e^r, one large rounding */
+	/* 2^k = 2^k1 * 2^k2, k1 = floor(k/2), k2 = k - k1, biased by 1023 */
+	uint64_t h = kb >> 1;                       /* k1 + 1024 */
+	double sc1 = det__dbl((h - 1) << 52);
+	double sc2 = det__dbl((kb - h - 1) << 52);
+	return (p * sc1) * sc2;
 }
 
-/* Natural log, error < 0.56 ulp (analysis; ~0.5x measured) for finite
- * x > 0, subnormals included; log(1) = +0. Also log(+0) = -inf,
- * log(+inf) = +inf, log(x < 0) and log(NaN) = NaN.
+/* Natural log, error < 0.57 ulp for finite x > 0, subnormals included;
+ * log(1) = +0 exactly. Also log(+-0) = -inf, log(+inf) = +inf,
+ * log(x < 0) and log(NaN) = NaN.
  *
  * Method: x = 2^E * f with f in [sqrt(2)/2, sqrt(2)) by integer arithmetic on
  * the bits (subnormals first scaled by 2^54), g = f - 1 (exact), and
@@ -158,54 +177,55 @@ DET__INLINE double det_exp(double x)
  * exactly (Fast2Sum), the division's remainder g - s*(2+g) is formed exactly
  * (Dekker), and slo = remainder/(2+g) = remainder*(1 - s)/2 needs no second
  * division. E*LN2HI + 2s is summed exactly (Fast2Sum), so every rounding but
- * the last acts on terms below 0.004, at most 1% of the result. */
+ * the last acts on terms below 0.004, at most 1% of the result: 0.5 ulp plus
+ * < 0.07 ulp, most of it the relative error (< 8 * 2^-53) of s*R. */
 DET__INLINE double det_log(double x)
 {
-    DET__NOCONTRACT
-    const uint64_t off = 0x3fe6a09e667f3bcdu;  /* bits of sqrt(2)/2 */
-    /* selects choose between constants or values computed anyway: gcc will
-     * not if-convert a select of an operation that might trap */
-    int sub = x < 0x1p-1022;
-    double m = x * (sub ? 0x1p54 : 1.0);
-    double adj = sub ? 54.0 : 0.0;
-    uint64_t t = det__bits(m) - off + (1024ull << 52);
-    double f = det__dbl((t & 0x000fffffffffffffu) + off); /* m / 2^E */
-    /* E + 1024 is t >> 52, at most 2048: convert by the 2^52 trick */
-    double ed = (det__dbl(0x4330000000000000u | (t >> 52)) - 0x1.00000000004p52) - adj;
-    double g = f - 1.0;                        /* exact */
-    double d = 2.0 + g;
-    double dl = (2.0 - d) + g;                 /* 2 + g = d + dl */
-    double s = g / d;
-    double ph, pl;
-    det__mul2(s, d, &ph, &pl);                 /* s*d = ph + pl */
-    double slo = (((g - ph) - pl) - s * dl) * (0.5 - 0.5 * s);
-    double z = s * s;
-    double z2 = z * z;
-    double z4 = z2 * z2;
-    double z8 = z4 * z4;
-    /* R/z = sum_{j=1}^{10} 2 z^(j-1)/(2j+1), Estrin's scheme */
-    double c01 = 0x1.5555555555555p-1 + z * 0x1.999999999999ap-2; /* 2/3, 2/5 */
-    double c23 = 0x1.2492492492492p-2 + z * 0x1.c71c71c71c71cp-3; /* 2/7, 2/9 */
-    double c45 = 0x1.745d1745d1746p-3 + z * 0x1.3b13b13b13b14p-3; /* 2/11, 2/13 */
-    double c67 = 0x1.1111111111111p-3 + z * 0x1.e1e1e1e1e1e1ep-4; /* 2/15, 2/17 */
-    double c89 = 0x1.af286bca1af28p-4 + z * 0x1.8618618618618p-4; /* 2/19, 2/21 */
-    double rr = z * ((c01 + z2 * c23) + z4 * (c45 + z2 * c67) + z8 * c89);
-    double a = ed * DET__LN2HI;                /* exact, |E| <= 1075 */
-    double s2 = 2.0 * s;
-    double s1 = a + s2;
-    double e1 = s2 - (s1 - a);                 /* a + 2s = s1 + e1 */
-    double y = s1 + ((e1 + 2.0 * slo) + (s * rr + ed * DET__LN2LO));
-    y = !(x >= 0.0) ? (double)NAN : y;         /* x < 0 or NaN */
-    y = x == 0.0 ? -HUGE_VAL : y;
-    y = x == HUGE_VAL ? x : y;
-    return y;
+	DET__NOCONTRACT
+	const uint64_t off = 0x3fe6a09e667f3bcdu;  /* bits of sqrt(2)/2 */
+	int sub = x < 0x1p-1022;                   /* scale subnormals by 2^54 */
+	double m = x * (sub ? 0x1p54 : 1.0);
+	double adj = sub ? 54.0 : 0.0;
+	uint64_t t = det__bits(m) - off + (1024ull << 52);
+	double f = det__dbl((t & 0x000fffffffffffffu) + off); /* m / 2^E */
+	/* E + 1024 is t >> 52, at most 2048: convert by the 2^52 trick */
+	double ed = (det__dbl(0x4330000000000000u | (t >> 52)) - 0x1.00000000004p52) - adj;
+	double g = f - 1.0;                        /* exact */
+	double d = 2.0 + g;
+	double dl = (2.0 - d) + g;                 /* 2 + g = d + dl */
+	double s = g / d;
+	double ph, pl;
+	det__mul2(s, d, &ph, &pl);                 /* s*d = ph + pl */
+	double slo = (((g - ph) - pl) - s * dl) * (0.5 - 0.5 * s);
+	double z = s * s;
+	double z2 = z * z;
+	double z4 = z2 * z2;
+	double z8 = z4 * z4;
+	/* R/z = sum_{j=1}^{10} 2 z^(j-1)/(2j+1), Estrin's scheme */
+	double c01 = 0x1.5555555555555p-1 + z * 0x1.999999999999ap-2; /* 2/3, 2/5 */
+	double c23 = 0x1.2492492492492p-2 + z * 0x1.c71c71c71c71cp-3; /* 2/7, 2/9 */
+	double c45 = 0x1.745d1745d1746p-3 + z * 0x1.3b13b13b13b14p-3; /* 2/11, 2/13 */
+	double c67 = 0x1.1111111111111p-3 + z * 0x1.e1e1e1e1e1e1ep-4; /* 2/15, 2/17 */
+	double c89 = 0x1.af286bca1af28p-4 + z * 0x1.8618618618618p-4; /* 2/19, 2/21 */
+	double rr = z * ((c01 + z2 * c23) + z4 * (c45 + z2 * c67) + z8 * c89);
+	double a = ed * DET__LN2HI;                /* exact, |E| <= 1075 */
+	double s2 = 2.0 * s;
+	double s1 = a + s2;
+	double e1 = s2 - (s1 - a);                 /* a + 2s = s1 + e1 */
+	double y = s1 + ((e1 + 2.0 * slo) + (s * rr + ed * DET__LN2LO));
+	y = !(x >= 0.0) ? (double)NAN : y;         /* x < 0 or NaN */
+	y = ((x <= 0.0) & (x >= 0.0)) ? -HUGE_VAL : y; /* +-0 */
+	y = x > DBL_MAX ? x : y;                   /* +inf */
+	return y;
 }
 
-/* Phi^-1(u), the standard normal quantile, for u in (0,1); relative error
- * about 1e-16 from the approximation plus a few ulps of rounding.
+/* Phi^-1(u), the standard normal quantile, for u in (0,1), within 8.2e-16
+ * relative (0.9 ulp on average, 6 at worst; bit-identical to AS241 as
+ * published, evaluated in double, whenever det_log and glibc's log agree).
  * det_normal_quantile(1-u) == -det_normal_quantile(u) exactly whenever 1-u is
  * exact (always for u from det_u01), because the magnitude is computed from
- * p = min(u, 1-u) alone and the sign applied last. u == 0.5 gives +0.
+ * p = min(u, 1-u) alone and the sign applied last. u == 0.5 gives +0;
+ * u outside (0,1) and NaN give NaN.
  *
  * Method: Wichura, "Algorithm AS 241: The percentage points of the normal
  * distribution", Appl. Statist. 37 (1988) 477-484, PPND16: for
@@ -265,26 +285,26 @@ DET__INLINE double det_log(double x)
 
 DET__INLINE double det_normal_quantile(double u)
 {
-    DET__NOCONTRACT
-    int lower = u < 0.5;
-    double p = (lower ? 0.0 : 1.0) + (lower ? u : -u); /* min(u, 1-u) */
-    double a = 0.5 - p;                        /* |u - 1/2| */
-    double t = sqrt(-det_log(p));
-    int mid = a <= 0.425;
-    int far = t > 5.0;
-    double aa = a * a;
-    /* mid: 0.180625 - a^2; tail: t - 1.6 or t - 5 (selects of values) */
-    double v = (mid ? 0.180625 : t) - (mid ? aa : far ? 5.0 : 1.6);
-    double num = ((((((DET__SEL(A, C, E, 7) * v + DET__SEL(A, C, E, 6)) * v
-                      + DET__SEL(A, C, E, 5)) * v + DET__SEL(A, C, E, 4)) * v
-                    + DET__SEL(A, C, E, 3)) * v + DET__SEL(A, C, E, 2)) * v
-                  + DET__SEL(A, C, E, 1)) * v + DET__SEL(A, C, E, 0);
-    double den = ((((((DET__SEL(B, D, F, 7) * v + DET__SEL(B, D, F, 6)) * v
-                      + DET__SEL(B, D, F, 5)) * v + DET__SEL(B, D, F, 4)) * v
-                    + DET__SEL(B, D, F, 3)) * v + DET__SEL(B, D, F, 2)) * v
-                  + DET__SEL(B, D, F, 1)) * v + 1.0;
-    double z = ((mid ? a : 1.0) * num) / den;
-    return lower ? -z : z;
+	DET__NOCONTRACT
+	int lower = u < 0.5;
+	double p = (lower ? 0.0 : 1.0) + (lower ? u : -u); /* min(u, 1-u) */
+	double a = 0.5 - p;                        /* |u - 1/2| */
+	double t = sqrt(-det_log(p));
+	int mid = a <= 0.425;
+	int far = t > 5.0;
+	double aa = a * a;
+	/* mid: 0.180625 - a^2; tail: t - 1.6 or t - 5 (selects of values) */
+	double v = (mid ? 0.180625 : t) - (mid ? aa : far ? 5.0 : 1.6);
+	double num = ((((((DET__SEL(A, C, E, 7) * v + DET__SEL(A, C, E, 6)) * v
+	                  + DET__SEL(A, C, E, 5)) * v + DET__SEL(A, C, E, 4)) * v
+	                + DET__SEL(A, C, E, 3)) * v + DET__SEL(A, C, E, 2)) * v
+	              + DET__SEL(A, C, E, 1)) * v + DET__SEL(A, C, E, 0);
+	double den = ((((((DET__SEL(B, D, F, 7) * v + DET__SEL(B, D, F, 6)) * v
+	                  + DET__SEL(B, D, F, 5)) * v + DET__SEL(B, D, F, 4)) * v
+	                + DET__SEL(B, D, F, 3)) * v + DET__SEL(B, D, F, 2)) * v
+	              + DET__SEL(B, D, F, 1)) * v + 1.0;
+	double z = ((mid ? a : 1.0) * num) / den;
+	return lower ? -z : z;
 }
 #undef DET__SEL
 
@@ -297,8 +317,8 @@ DET__INLINE double det_normal_quantile(double u)
  * 1 + m*2^-52 is built from the bits, then 1 - 2^-53 subtracted (exact). */
 DET__INLINE double det_u01(uint64_t bits)
 {
-    DET__NOCONTRACT
-    return det__dbl(0x3ff0000000000000u | (bits >> 12)) - 0x1.fffffffffffffp-1;
+	DET__NOCONTRACT
+	return det__dbl(0x3ff0000000000000u | (bits >> 12)) - 0x1.fffffffffffffp-1;
 }
 
 #endif /* MCPIPE_DETMATH_H */
