@@ -134,3 +134,17 @@ setup() {
 	[[ "$output" == *"closed form 10.450584"* ]]
 	[ -f "$OUT/price.tsv" ]
 }
+
+@test "make install puts tools and man pages under DESTDIR/PREFIX; uninstall removes them" {
+	not_sanitized
+	dest="$BATS_TEST_TMPDIR/dest"
+	run -0 make -s -C "$ROOT" install DESTDIR="$dest" PREFIX=/opt/mc
+	for t in genseeds simpaths payoff aggregate gridgen closedform; do
+		[ -x "$dest/opt/mc/bin/$t" ]
+		[ -f "$dest/opt/mc/share/man/man1/$t.1" ]
+	done
+	run -0 "$dest/opt/mc/bin/simpaths" --version
+	[ "$output" = "simpaths (mcpipe) 0.1.0" ]
+	run -0 make -s -C "$ROOT" uninstall DESTDIR="$dest" PREFIX=/opt/mc
+	[ -z "$(find "$dest" -type f)" ]
+}

@@ -38,7 +38,7 @@ static int nidentity;
 static bool have_identity;
 
 /* Path ranges counted so far. */
-struct range { uint64_t first, count; char *where; };
+struct range { uint64_t first, count; char *where; size_t order; };
 static struct range *ranges;
 static size_t nranges, ranges_cap;
 static uint64_t unranged_rows;
@@ -69,6 +69,18 @@ static char *xstrdup(const char *text)
 	return copy;
 }
 
+/* Names joined by TABs for a message, cut short with "..." if need be. */
+static void join_names(char *text, size_t size, char **names, int count)
+{
+	size_t len = 0;
+
+	text[0] = '\0';
+	for (int i = 0; i < count && len < size; i++)
+		len += (size_t)snprintf(text + len, size - len, "%s%s", i ? "\t" : "", names[i]);
+	if (len >= size)
+		strcpy(text + size - 4, "...");
+}
+
 static void set_columns(struct stream *in, char **names, int count)
 {
 	if (count > MAX_COLUMNS)
@@ -82,8 +94,13 @@ static void set_columns(struct stream *in, char **names, int count)
 	bool same = count == ncolumns;
 	for (int i = 0; same && i < count; i++)
 		same = strcmp(names[i], column_names[i]) == 0;
-	if (!same)
-		data_error(stream_where(in), "columns differ from the first input's");
+	if (!same) {
+		char these[200], first[200];
+		join_names(these, sizeof these, names, count);
+		join_names(first, sizeof first, column_names, ncolumns);
+		data_error(stream_where(in), "columns '%s' differ from the first input's '%s'",
+		           these, first);
+	}
 }
 
 static void add_range(uint64_t first, uint64_t count, const char *where)
@@ -94,7 +111,8 @@ static void add_range(uint64_t first, uint64_t count, const char *where)
 		if (!ranges)
 			fatal("out of memory");
 	}
-	ranges[nranges++] = (struct range){ first, count, xstrdup(where) };
+	ranges[nranges] = (struct range){ first, count, xstrdup(where), nranges };
+	nranges++;
 }
 
 /* Every input must describe the same run: the same identity keys with the
@@ -136,6 +154,15 @@ static void check_identity(struct stream *in)
 	have_identity = true;
 }
 
+/* x*y added exactly: the product and its rounding error (fma). The error is a
+ * double, hence exact, unless x*y underflows: |x*y| below about 2^-969. */
+static void add_product(xsum *to, double x, double y)
+{
+	double product = x * y;
+	xsum_add(to, product);
+	xsum_add(to, fma(x, y, -product));
+}
+
 static void add_row(struct stream *in)
 {
 	double values[MAX_COLUMNS];
@@ -147,12 +174,22 @@ static void add_row(struct stream *in)
 	for (int i = 0; i < ncolumns; i++)
 		for (int j = i; j < ncolumns; j++) {
 			double product = values[i] * values[j];
-			if (!isfinite(product))
-				data_error(stream_where(in), "value too large to square: %.17g",
-				           fabs(values[i]) > fabs(values[j]) ? values[i] : values[j]);
-			xsum_add(&products[i][j], product);
+			if (!isfinite(product)) {
+				char text[NUM_TEXT_MAX];
+				num_format(text, fabs(values[i]) > fabs(values[j]) ? values[i] : values[j]);
+				data_error(stream_where(in), "value too large to square: %s", text);
+			}
+			add_product(&products[i][j], values[i], values[j]);
 		}
 	nrows++;
+}
+
+static void check_range_rows(const char *where, uint64_t rows, uint64_t count)
+{
+	if (rows != count)
+		data_error(where, "range has %llu rows, its metadata says count=%llu%s",
+		           (unsigned long long)rows, (unsigned long long)count,
+		           rows < count ? " (truncated?)" : "");
 }
 
 /* Rows in a table of numbers; path ranges open with first=/count= metadata. */
@@ -167,9 +204,8 @@ static void read_rows(struct stream *in, enum record r)
 		if (r == RECORD_META && !in->range_opened)
 			continue;
 		if (r == RECORD_META) {
-			if (in_range && range_rows != range_count)
-				data_error(range_where, "range has %llu rows, its metadata says count=%llu",
-				           (unsigned long long)range_rows, (unsigned long long)range_count);
+			if (in_range)
+				check_range_rows(range_where, range_rows, range_count);
 			in_range = true;
 			range_rows = 0;
 			range_count = in->range_count;
@@ -183,9 +219,8 @@ static void read_rows(struct stream *in, enum record r)
 		else
 			unranged_rows++;
 	}
-	if (in_range && range_rows != range_count)
-		data_error(range_where, "range has %llu rows, its metadata says count=%llu (truncated?)",
-		           (unsigned long long)range_rows, (unsigned long long)range_count);
+	if (in_range)
+		check_range_rows(range_where, range_rows, range_count);
 }
 
 static int column_index(struct stream *in, const char *name)
@@ -206,73 +241,83 @@ static void parse_xsum(struct stream *in, xsum *into)
 	xsum_merge(into, &value);
 }
 
-/* A partial: its ranges as metadata, then n, the sums and the products. */
+/* A partial: its ranges as metadata, then n, the sums and the products.
+ * Several may follow one another (`cat a.part b.part`): an n row after
+ * the products starts the next. */
 static void read_partial(struct stream *in, enum record r)
 {
 	char *names[MAX_COLUMNS];
-	int nnames = 0;
-	bool seen_n = false, columns_fixed = false;
+	int nnames;
+	bool seen_n, columns_fixed;
 	static bool seen_product[MAX_COLUMNS][MAX_COLUMNS];
-	uint64_t n = 0;
+	uint64_t n;
 	xsum part_sums[MAX_COLUMNS];
 	static xsum part_products[MAX_COLUMNS][MAX_COLUMNS];
 
-	memset(seen_product, 0, sizeof seen_product);
-	for (; r != RECORD_END; r = stream_next(in)) {
-		if (r == RECORD_META) {
-			if (in->range_opened)
-				add_range(in->range_first, in->range_count, stream_where(in));
-			continue;
-		}
-		const char *stat = in->fields[0];
-		if (strcmp(stat, "n") == 0) {
-			if (seen_n || !num_parse_u64(in->fields[3], strlen(in->fields[3]), &n))
-				data_error(stream_where(in), "invalid or repeated row count in partial");
-			seen_n = true;
-		} else if (strcmp(stat, "sum") == 0) {
-			if (columns_fixed)
-				data_error(stream_where(in), "sum row after the products");
-			if (nnames == MAX_COLUMNS)
-				data_error(stream_where(in), "more than %d columns", MAX_COLUMNS);
-			for (int i = 0; i < nnames; i++)
-				if (strcmp(names[i], in->fields[1]) == 0)
-					data_error(stream_where(in), "repeated sum for column '%s'", names[i]);
-			names[nnames] = xstrdup(in->fields[1]);
-			xsum_init(&part_sums[nnames]);
-			parse_xsum(in, &part_sums[nnames]);
-			nnames++;
-		} else if (strcmp(stat, "prod") == 0) {
-			if (!columns_fixed) {   /* the sums are complete: they name the columns */
-				set_columns(in, names, nnames);
-				columns_fixed = true;
+	for (;;) {
+		nnames = 0;
+		seen_n = columns_fixed = false;
+		n = 0;
+		memset(seen_product, 0, sizeof seen_product);
+		for (; r != RECORD_END; r = stream_next(in)) {
+			if (r == RECORD_META) {
+				if (in->range_opened)
+					add_range(in->range_first, in->range_count, stream_where(in));
+				continue;
 			}
-			int i = column_index(in, in->fields[1]), j = column_index(in, in->fields[2]);
-			if (j < i || seen_product[i][j])
-				data_error(stream_where(in), "misplaced or repeated product row");
-			xsum_init(&part_products[i][j]);
-			parse_xsum(in, &part_products[i][j]);
-			seen_product[i][j] = true;
-		} else {
-			data_error(stream_where(in), "unknown partial row '%.40s'", stat);
+			const char *stat = in->fields[0];
+			if (strcmp(stat, "n") == 0) {
+				if (seen_n && columns_fixed)
+					break;   /* the next partial */
+				if (seen_n || !num_parse_u64(in->fields[3], strlen(in->fields[3]), &n))
+					data_error(stream_where(in), "invalid or repeated row count in partial");
+				seen_n = true;
+			} else if (strcmp(stat, "sum") == 0) {
+				if (columns_fixed)
+					data_error(stream_where(in), "sum row after the products");
+				if (nnames == MAX_COLUMNS)
+					data_error(stream_where(in), "more than %d columns", MAX_COLUMNS);
+				for (int i = 0; i < nnames; i++)
+					if (strcmp(names[i], in->fields[1]) == 0)
+						data_error(stream_where(in), "repeated sum for column '%s'", names[i]);
+				names[nnames] = xstrdup(in->fields[1]);
+				xsum_init(&part_sums[nnames]);
+				parse_xsum(in, &part_sums[nnames]);
+				nnames++;
+			} else if (strcmp(stat, "prod") == 0) {
+				if (!columns_fixed) {   /* the sums are complete: they name the columns */
+					set_columns(in, names, nnames);
+					columns_fixed = true;
+				}
+				int i = column_index(in, in->fields[1]), j = column_index(in, in->fields[2]);
+				if (j < i || seen_product[i][j])
+					data_error(stream_where(in), "misplaced or repeated product row");
+				xsum_init(&part_products[i][j]);
+				parse_xsum(in, &part_products[i][j]);
+				seen_product[i][j] = true;
+			} else {
+				data_error(stream_where(in), "unknown partial row '%.40s'", stat);
+			}
 		}
+		if (!seen_n || nnames == 0)
+			data_error(in->name, "truncated partial: missing its count or sums");
+		if (!columns_fixed)   /* no product rows at all: reported below */
+			set_columns(in, names, nnames);
+		for (int i = 0; i < ncolumns; i++)
+			for (int j = i; j < ncolumns; j++)
+				if (!seen_product[i][j])
+					data_error(in->name, "truncated partial: no product %s*%s",
+					           column_names[i], column_names[j]);
+		for (int i = 0; i < ncolumns; i++) {
+			xsum_merge(&sums[i], &part_sums[i]);
+			for (int j = i; j < ncolumns; j++)
+				xsum_merge(&products[i][j], &part_products[i][j]);
+			free(names[i]);
+		}
+		nrows += n;
+		if (r == RECORD_END)
+			return;
 	}
-	if (!seen_n || nnames == 0 || !columns_fixed)
-		data_error(in->name, "truncated partial: missing its count or sums");
-	for (int i = 0; i < ncolumns; i++) {
-		if (strcmp(names[i], column_names[i]) != 0)
-			data_error(in->name, "partial's columns differ from the first input's");
-		for (int j = i; j < ncolumns; j++)
-			if (!seen_product[i][j])
-				data_error(in->name, "truncated partial: no product %s*%s",
-				           column_names[i], column_names[j]);
-	}
-	for (int i = 0; i < ncolumns; i++) {
-		xsum_merge(&sums[i], &part_sums[i]);
-		for (int j = i; j < ncolumns; j++)
-			xsum_merge(&products[i][j], &part_products[i][j]);
-		free(names[i]);
-	}
-	nrows += n;
 }
 
 static void read_input(char *name)
@@ -294,10 +339,14 @@ static void read_input(char *name)
 	stream_close(&in);
 }
 
+/* By first path, then in input order (qsort is not stable): the same
+ * inputs always give the same message. */
 static int by_first(const void *a, const void *b)
 {
 	const struct range *x = a, *y = b;
-	return x->first < y->first ? -1 : x->first > y->first;
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
 }
 
 /* Sorts the ranges, refuses overlaps, and (for a final result) gaps. */
@@ -387,8 +436,53 @@ static void put_number(double value, char separator)
 	printf("%s%c", text, separator);
 }
 
-/* Mean and standard error from the exact sums, rounded once to long double:
- * the same sums always give the same bits. */
+/* An exact sum as three doubles, largest first, each the rounding of what
+ * the others leave: x = t[0] + t[1] + t[2] to within 2^-150 |x|. False
+ * when x is beyond the double range. */
+static bool split3(const xsum *x, double t[3])
+{
+	xsum rest = *x;
+	for (int k = 0; k < 3; k++) {
+		t[k] = xsum_round(&rest);
+		if (!isfinite(t[k]))
+			return false;
+		xsum_add(&rest, -t[k]);
+	}
+	return true;
+}
+
+/* n S2 - S1^2, that is n (n - 1) times the sample variance, from the sum
+ * S1 and the sum of squares S2. Rounding S1 and S2 first and subtracting
+ * loses everything when the mean is large against the spread (1e12 plus
+ * noise of 1 gives 0): instead each is split into three doubles, scaled by
+ * 2^-k and 2^-2k into range, multiplied out exactly and summed exactly, so
+ * that only the split's 2^-150 is lost. NaN when S1 or S2 is beyond the
+ * double range. */
+static long double spread(const xsum *s1, const xsum *s2, uint64_t n)
+{
+	double a[3], b[3];
+	xsum d;
+
+	if (!split3(s1, a) || !split3(s2, b))
+		return NAN;
+	if (b[0] == 0)
+		return 0;
+	int kb = ilogb(b[0]), k = kb >= 0 ? (kb + 1) / 2 : -(-kb / 2);   /* ceil(kb/2) */
+	if (a[0] != 0 && ilogb(a[0]) > k)
+		k = ilogb(a[0]);
+	double nh = (double)n, nl = (double)((long double)n - nh);
+	xsum_init(&d);
+	for (int i = 0; i < 3; i++) {
+		add_product(&d, nh, ldexp(b[i], -2 * k));
+		add_product(&d, nl, ldexp(b[i], -2 * k));
+		for (int j = 0; j < 3; j++)
+			add_product(&d, -ldexp(a[i], -k), ldexp(a[j], -k));
+	}
+	return ldexpl(xsum_round_ld(&d), 2 * k);
+}
+
+/* Mean and standard error from the exact sums, each rounded once: the
+ * same sums always give the same bits. */
 static void print_estimates(void)
 {
 	if (nrows < 2)
@@ -400,8 +494,10 @@ static void print_estimates(void)
 		long double sum = xsum_round_ld(&sums[i]);
 		long double sum_squares = xsum_round_ld(&products[i][i]);
 		long double mean = sum / n;
-		long double variance = (sum_squares - sum * mean) / (n - 1);
-		if (variance < 0)   /* rounding, when every value is the same */
+		long double variance = spread(&sums[i], &products[i][i], nrows) / (n * (n - 1));
+		if (isnan(variance))   /* sums beyond the double range: no better way */
+			variance = (sum_squares - sum * mean) / (n - 1);
+		if (variance < 0)   /* rounding */
 			variance = 0;
 		double estimate = (double)mean;
 		double stderr_ = (double)sqrtl(variance / n);

@@ -160,12 +160,23 @@ static struct layout find_layout(struct stream *in)
 	return l;
 }
 
+/* Prices are positive; anything else did not come from simpaths. */
+static double price_field(struct stream *in, int column)
+{
+	double value = stream_field_double(in, column);
+	if (!(value > 0))
+		data_error(stream_where(in), "non-positive price in column %d (%s): '%.40s%s'",
+		           column + 1, in->columns[column], in->fields[column],
+		           strlen(in->fields[column]) > 40 ? "..." : "");
+	return value;
+}
+
 static void read_summary(struct stream *in, const struct layout *l, struct path_summary *p)
 {
 	if (l->path_start >= 0) {
 		double sum = 0, sum_log = 0, max = -HUGE_VAL, min = HUGE_VAL, s = 0;
 		for (long i = 0; i < steps; i++) {
-			s = stream_field_double(in, l->path_start + (int)i);
+			s = price_field(in, l->path_start + (int)i);
 			sum += s;
 			if (kind->needs & NEED_GEO)
 				sum_log += det_log(s);
@@ -176,19 +187,16 @@ static void read_summary(struct stream *in, const struct layout *l, struct path_
 		                            det_exp(sum_log / (double)steps), max, min };
 	} else {
 		if (kind->needs & NEED_ST)
-			p->terminal = stream_field_double(in, l->terminal);
+			p->terminal = price_field(in, l->terminal);
 		if (kind->needs & NEED_AVG)
-			p->arith_mean = stream_field_double(in, l->arith_mean);
+			p->arith_mean = price_field(in, l->arith_mean);
 		if (kind->needs & NEED_GEO)
-			p->geo_mean = stream_field_double(in, l->geo_mean);
+			p->geo_mean = price_field(in, l->geo_mean);
 		if (kind->needs & NEED_MAX)
-			p->max = stream_field_double(in, l->max);
+			p->max = price_field(in, l->max);
 		if (kind->needs & NEED_MIN)
-			p->min = stream_field_double(in, l->min);
+			p->min = price_field(in, l->min);
 	}
-	/* Prices are positive; anything else did not come from simpaths. */
-	if (!(p->terminal > 0 || !(kind->needs & NEED_ST)))
-		data_error(stream_where(in), "price %.17g is not positive", p->terminal);
 }
 
 static void put_number(double value)
@@ -249,6 +257,16 @@ static void put_own_header(void)
 	put_text("\nprice\n");
 }
 
+/* Once the header is read: the model, the layout, our own header. */
+static void start(struct stream *in, struct layout *layout, bool *antithetic)
+{
+	learn_model(in);
+	const char *a = stream_meta(in, "antithetic");
+	*antithetic = a && strcmp(a, "1") == 0;
+	*layout = find_layout(in);
+	put_own_header();
+}
+
 static void price_paths(int ninputs, char **inputs)
 {
 	struct stream in;
@@ -259,11 +277,7 @@ static void price_paths(int ninputs, char **inputs)
 	stream_open(&in, ninputs, inputs);
 	for (enum record r; (r = stream_next(&in)) != RECORD_END;) {
 		if (!started && in.ncolumns > 0) {   /* the header has been read */
-			learn_model(&in);
-			const char *a = stream_meta(&in, "antithetic");
-			antithetic = a && strcmp(a, "1") == 0;
-			layout = find_layout(&in);
-			put_own_header();
+			start(&in, &layout, &antithetic);
 			started = true;
 		}
 		if (r == RECORD_META) {
@@ -286,7 +300,9 @@ static void price_paths(int ninputs, char **inputs)
 			half_pair = false;
 		}
 	}
-	if (!started)
+	if (!started && in.ncolumns > 0)   /* a header and no rows: no prices */
+		start(&in, &layout, &antithetic);
+	else if (!started)
 		data_error(in.name ? in.name : "stdin", "no header: empty input?");
 	if (half_pair)
 		data_error(stream_where(&in), "antithetic stream ends inside a pair");

@@ -9,6 +9,16 @@
 #include "err.h"
 #include "numtext.h"
 
+/* No tool writes a longer line (simpaths' longest, 100000 steps of at most
+ * 25 bytes, is 2.5 MB); a longer one is junk, refused before it is split. */
+#define LINE_MAX_BYTES (8u << 20)
+
+/* Text from the input, quoted in a message: at most CLIP_MAX bytes of it,
+ * then "...". Use with "%.*s%s". */
+#define CLIP_MAX 120
+#define CLIPPED(text) (strlen(text) > CLIP_MAX ? CLIP_MAX : (int)strlen(text)), (text), \
+	(strlen(text) > CLIP_MAX ? "..." : "")
+
 static void *xrealloc(void *p, size_t size)
 {
 	p = realloc(p, size);
@@ -75,13 +85,16 @@ static bool read_line(struct stream *s)
 		errno = 0;
 		ssize_t len = getline(&s->line, &s->line_cap, s->fp);
 		if (len < 0) {
-			if (ferror(s->fp))
+			if (ferror(s->fp) || errno == ENOMEM)
 				data_error(s->name, "read error:");
 			if (!open_next_input(s))
 				return false;
 			continue;
 		}
 		s->lineno++;
+		if ((size_t)len > LINE_MAX_BYTES)
+			data_error(stream_where(s), "line longer than %u bytes (binary data?)",
+			           LINE_MAX_BYTES);
 		if (memchr(s->line, '\0', (size_t)len))
 			data_error(stream_where(s), "NUL byte in line (binary data?)");
 		while (len > 0 && (s->line[len - 1] == '\n' || s->line[len - 1] == '\r'))
@@ -150,7 +163,7 @@ static struct meta_entry *find_meta(const struct stream *s, const char *key)
 static uint64_t range_number(struct stream *s, const char *key, const char *text)
 {
 	uint64_t value;
-	if (!num_parse_u64(text, strlen(text), &value) || value > INT64_MAX)
+	if (!num_parse_u64(text, strlen(text), &value) || value > (UINT64_C(1) << 63))
 		data_error(stream_where(s), "invalid %s=%s in metadata", key, text);
 	return value;
 }
@@ -175,8 +188,8 @@ static void take_meta_word(struct stream *s, char *word, bool *saw_first, bool *
 	struct meta_entry *entry = find_meta(s, key);
 	if (entry && strcmp(entry->value, value) != 0) {
 		if (meta_key_is_identity(key))
-			data_error(stream_where(s), "metadata %s=%s conflicts with %s=%s (%s)",
-			           key, value, key, entry->value, entry->where);
+			data_error(stream_where(s), "metadata %s=%.*s%s conflicts with %s=%.*s%s (%s)",
+			           key, CLIPPED(value), key, CLIPPED(entry->value), entry->where);
 		free(entry->value);
 		entry->value = xstrdup(value);
 		return;
@@ -241,18 +254,19 @@ static void take_header(struct stream *s)
 
 	if (s->header_text) {
 		if (strcmp(text, s->header_text) != 0)
-			data_error(stream_where(s), "header '%s' conflicts with '%s'",
-			           text, s->header_text);
+			data_error(stream_where(s), "header '%.*s%s' conflicts with '%.*s%s'",
+			           CLIPPED(text), CLIPPED(s->header_text));
 		free(text);
 		return;
 	}
 	for (int i = 0; i < s->nfields; i++) {
 		if (looks_like_number(s->fields[i]))
-			data_error(stream_where(s), "missing header: expected column names, found '%s'",
-			           s->fields[i]);
+			data_error(stream_where(s), "missing header: expected column names, found '%.*s%s'",
+			           CLIPPED(s->fields[i]));
 		for (int j = 0; j < i; j++)
 			if (strcmp(s->fields[i], s->fields[j]) == 0)
-				data_error(stream_where(s), "duplicate column '%s' in header", s->fields[i]);
+				data_error(stream_where(s), "duplicate column '%.*s%s' in header",
+				           CLIPPED(s->fields[i]));
 	}
 	s->header_text = text;
 	s->ncolumns = s->nfields;
@@ -343,8 +357,8 @@ double stream_field_double(struct stream *s, int field)
 	double value;
 
 	if (!num_parse(text, strlen(text), &value))
-		data_error(stream_where(s), "invalid number in column %d (%s): '%.40s%s'",
-		           field + 1, s->columns[field], text, strlen(text) > 40 ? "..." : "");
+		data_error(stream_where(s), "invalid number in column %d (%.*s%s): '%.40s%s'",
+		           field + 1, CLIPPED(s->columns[field]), text, strlen(text) > 40 ? "..." : "");
 	return value;
 }
 

@@ -1,0 +1,265 @@
+#!/usr/bin/env bats
+# The stream contract (tools/lib/stream.c), exercised through aggregate and
+# payoff: separators, line ends, blank lines, headers, metadata, numbers,
+# and junk that must end in a clean error (exit 1), never a crash.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+SUMMARY="$FIXTURES/payoff/summary.tsv"
+
+# same_as_tab TEXT: aggregate -p of TEXT equals that of the TAB-separated
+# table x y / 1 2 / 3 4.5 / -1 0.
+same_as_tab() {
+	diff <(printf 'x\ty\n1\t2\n3\t4.5\n-1\t0\n' | aggregate -p) <(printf '%b' "$1" | aggregate -p)
+}
+
+# fails_cleanly TOOL ARGS... < input: exit status 1 (not a signal, not a
+# sanitizer's 99), one line "TOOL: ..." on stderr, nothing on stdout.
+fails_cleanly() {
+	local tool=$1
+	run -1 --separate-stderr "$@"
+	echo "stderr: ${stderr:0:300}"   # shown when the test fails
+	[ "$output" = "" ]
+	[[ $stderr == "$tool: "* ]]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	[ "${#stderr}" -lt 400 ]
+}
+
+# --- separators, line ends, blank lines --------------------------------------------
+
+@test "fields separated by a TAB or by runs of spaces read the same" {
+	same_as_tab 'x y\n1 2\n3 4.5\n-1 0\n'
+	same_as_tab 'x    y\n1     2\n3  4.5\n-1          0\n'
+	same_as_tab 'x\t\ty\n1 \t 2\n3\t  4.5\n-1  \t0\n'
+}
+
+@test "leading and trailing blanks around fields are ignored" {
+	same_as_tab '  x\ty  \n\t1\t2\t\n 3 4.5 \n-1 0    \n'
+}
+
+@test "CRLF line ends are accepted, in rows, header and metadata" {
+	same_as_tab 'x\ty\r\n1\t2\r\n3\t4.5\r\n-1\t0\r\n'
+	sed 's/$/\r/' "$SUMMARY" >"$BATS_TEST_TMPDIR/crlf.tsv"
+	diff <(payoff "$SUMMARY") <(payoff "$BATS_TEST_TMPDIR/crlf.tsv" | tr -d '\r')
+	# the metadata values carry no CR: r=0.05 was read as a number
+	run -0 payoff "$BATS_TEST_TMPDIR/crlf.tsv"
+	[ "${lines[4]}" = "19.024588490014281" ]
+}
+
+@test "blank and whitespace-only lines are skipped anywhere" {
+	same_as_tab '\n\nx\ty\n\n1\t2\n   \n\t\n3\t4.5\n\r\n-1\t0\n\n'
+}
+
+@test "a last line without a newline is read" {
+	same_as_tab 'x\ty\n1\t2\n3\t4.5\n-1\t0'
+}
+
+# --- headers -------------------------------------------------------------------------
+
+@test "a repeated identical header is skipped (cat a b)" {
+	same_as_tab 'x\ty\n1\t2\n3\t4.5\nx\ty\n-1\t0\n'
+	same_as_tab 'x\ty\n1\t2\nx y\n3\t4.5\nx   y\n-1\t0\n'   # however separated
+	cd "$BATS_TEST_TMPDIR"
+	head -n 6 "$SUMMARY" >a.tsv
+	{ head -n 2 "$SUMMARY"; tail -n +7 "$SUMMARY"; } >b.tsv
+	diff <(payoff "$SUMMARY" | rows) <(cat a.tsv b.tsv | payoff | rows)
+}
+
+@test "a different header is refused, naming both" {
+	run -1 --separate-stderr aggregate < <(printf 'x\ty\n1\t2\nx\tz\n3\t4\n')
+	[ "$stderr" = "aggregate: stdin:3: header 'x	z' conflicts with 'x	y'" ]
+	run -1 --separate-stderr aggregate < <(printf 'x\ty\n1\t2\na\n')
+	[ "$stderr" = "aggregate: stdin:3: header 'a' conflicts with 'x	y'" ]
+	run -1 --separate-stderr payoff < <(cat "$SUMMARY"; printf 'S1\tS2\tS3\tS4\n')
+	[ "$stderr" = "payoff: stdin:11: header 'S1	S2	S3	S4' conflicts with 'ST	avg	geo	max	min'" ]
+}
+
+@test "a different header in a second file is refused too" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'x\n1\n2\n' >a.tsv
+	printf 'y\n3\n4\n' >b.tsv
+	run -1 --separate-stderr aggregate < <(cat a.tsv b.tsv)
+	[ "$stderr" = "aggregate: stdin:4: header 'y' conflicts with 'x'" ]
+}
+
+@test "a table without a header is refused" {
+	run -1 --separate-stderr aggregate < <(printf '1\t2\n3\t4\n')
+	[ "$stderr" = "aggregate: stdin:1: missing header: expected column names, found '1'" ]
+	run -1 --separate-stderr aggregate < <(printf 'x\tnan\n1\t2\n')
+	[ "$stderr" = "aggregate: stdin:1: missing header: expected column names, found 'nan'" ]
+}
+
+@test "a header naming a column twice is refused" {
+	run -1 --separate-stderr aggregate < <(printf 'x\ty\tx\n1\t2\t3\n')
+	[ "$stderr" = "aggregate: stdin:1: duplicate column 'x' in header" ]
+}
+
+@test "a row with the wrong number of fields is refused" {
+	run -1 --separate-stderr aggregate < <(printf 'x\ty\n1\t2\n3\n')
+	[ "$stderr" = "aggregate: stdin:3: expected 2 fields, found 1" ]
+	run -1 --separate-stderr aggregate < <(printf 'x\ty\n1\t2\t3\n')
+	[ "$stderr" = "aggregate: stdin:2: expected 2 fields, found 3" ]
+}
+
+# --- metadata --------------------------------------------------------------------------
+
+@test "comment words that are not key=value are ignored" {
+	same_as_tab '# a table by hand, no = signs here\nx\ty\n# more text\n1\t2\n3\t4.5\n-1\t0\n'
+}
+
+@test "a metadata key with an empty value is refused" {
+	run -1 --separate-stderr aggregate < <(printf '# sigma=\nx\n1\n2\n')
+	[ "$stderr" = "aggregate: stdin:1: metadata key 'sigma' has an empty value" ]
+}
+
+@test "a metadata key given two values in one stream is refused" {
+	run -1 --separate-stderr aggregate < <(printf '# sigma=0.2\nx\n1\n# sigma=0.25\n2\n')
+	[ "$stderr" = "aggregate: stdin:4: metadata sigma=0.25 conflicts with sigma=0.2 (stdin:1)" ]
+	run -0 aggregate < <(printf '# tool=a shard=1 sigma=0.2\nx\n1\n# tool=b shard=2 sigma=0.2\n2\n')
+}
+
+@test "first= without count=, and bad range numbers, are refused" {
+	run -1 --separate-stderr aggregate < <(printf 'x\n# first=0\n1\n2\n')
+	[ "$stderr" = "aggregate: stdin:2: metadata has first= without count=" ]
+	run -1 --separate-stderr aggregate < <(printf 'x\n# count=2\n1\n2\n')
+	[ "$stderr" = "aggregate: stdin:2: metadata has count= without first=" ]
+	run -1 --separate-stderr aggregate < <(printf 'x\n# first=-1 count=2\n1\n2\n')
+	[ "$stderr" = "aggregate: stdin:2: invalid first=-1 in metadata" ]
+	run -1 --separate-stderr aggregate < <(printf 'x\n# first=0 count=1.5\n1\n2\n')
+	[ "$stderr" = "aggregate: stdin:2: invalid count=1.5 in metadata" ]
+}
+
+# --- numbers --------------------------------------------------------------------------------
+
+@test "numbers in decimal and in C99 hex read the same" {
+	same_as_tab 'x\ty\n0x1p+0\t0x1p+1\n0x1.8p+1\t0x1.2p+2\n-0x1p+0\t0x0p+0\n'
+	same_as_tab 'x\ty\n1e0\t.2e1\n3.\t+4.5\n-1.0\t-0\n'
+	same_as_tab 'x\ty\n0X1P0\t2\n3\t0x9p-1\n-1E0\t0e5\n'
+}
+
+@test "payoff's hex output and its decimal output aggregate to the same bytes" {
+	cd "$BATS_TEST_TMPDIR"
+	simpaths --count 5000 --steps 4 --emit summary --hex >paths.tsv
+	payoff -p asian-put-arith paths.tsv >dec.tsv
+	payoff -p asian-put-arith --hex paths.tsv >hex.tsv
+	! cmp -s dec.tsv hex.tsv
+	diff <(aggregate -p dec.tsv) <(aggregate -p hex.tsv)
+}
+
+@test "malformed numbers are refused, naming line, column and text" {
+	for bad in 1.2.3 0x10 1e 1e+ - 1_000 12abc 0x1p; do
+		run -1 --separate-stderr aggregate < <(printf 'x\ty\n1\t2\n3\t%s\n' "$bad")
+		[ "$stderr" = "aggregate: stdin:3: invalid number in column 2 (y): '$bad'" ]
+	done
+}
+
+@test "a very long bad number is quoted cut short" {
+	long=$(printf '7%.0s' $(seq 100))
+	run -1 --separate-stderr aggregate < <(printf 'x\n%sz\n' "$long")
+	[ "$stderr" = "aggregate: stdin:2: invalid number in column 1 (x): '${long:0:40}...'" ]
+}
+
+# --- junk: a clean error, never a crash ----------------------------------------------------------
+
+@test "a 10 MB line is refused cleanly: a row, a header, a metadata line" {
+	cd "$BATS_TEST_TMPDIR"
+	head -c 10000000 /dev/zero | tr '\0' '7' >digits
+	head -c 10000000 /dev/zero | tr '\0' 'a' >letters
+	{ echo x; cat digits; echo; } >row.tsv
+	fails_cleanly aggregate row.tsv
+	[ "$stderr" = "aggregate: row.tsv:2: line longer than 8388608 bytes (binary data?)" ]
+	{ cat letters; echo; echo 1; } >header.tsv
+	fails_cleanly aggregate header.tsv
+	{ printf '# k='; cat letters; printf '\nx\n1\n2\n'; } >meta.tsv
+	fails_cleanly aggregate meta.tsv
+	{ echo x; echo 1; cat letters; } >last.tsv   # no newline at the end
+	fails_cleanly aggregate last.tsv
+	fails_cleanly payoff < <(cat "$SUMMARY" letters)
+}
+
+@test "a long line under the limit that is junk gives a short message" {
+	long=$(printf 'a%.0s' $(seq 5000))
+	fails_cleanly aggregate < <(printf 'x\n1\n%s\n' "$long")
+	[ "$stderr" = "aggregate: stdin:3: header '${long:0:120}...' conflicts with 'x'" ]
+	fails_cleanly aggregate < <(printf '%s %s\n1 1\n' "$long" "$long")
+	fails_cleanly aggregate < <(printf '# k=%s\n# k=b\nx\n1\n2\n' "$long")
+}
+
+@test "NUL bytes are refused cleanly" {
+	fails_cleanly aggregate < <(printf 'x\n1\n2\0\n')
+	[ "$stderr" = "aggregate: stdin:3: NUL byte in line (binary data?)" ]
+	fails_cleanly payoff < <(cat "$SUMMARY"; printf '1\0002\n')
+	[ "$stderr" = "payoff: stdin:11: NUL byte in line (binary data?)" ]
+	fails_cleanly aggregate < <(head -c 100000 /dev/zero)
+}
+
+@test "random bytes: exit 1 with a message, never a crash" {
+	cd "$BATS_TEST_TMPDIR"
+	for i in $(seq 8); do
+		head -c 100000 /dev/urandom >junk
+		fails_cleanly aggregate junk
+		fails_cleanly aggregate -p junk
+		fails_cleanly payoff junk
+		fails_cleanly payoff -p up-and-out-call --barrier 120 junk
+	done
+}
+
+@test "random bytes without NULs: exit 1 with a message, never a crash" {
+	cd "$BATS_TEST_TMPDIR"
+	for i in $(seq 8); do
+		head -c 100000 /dev/urandom | tr -d '\0' >junk
+		fails_cleanly aggregate junk
+		fails_cleanly payoff junk
+	done
+}
+
+@test "randomly mutated streams and partials: exit 0 or 1, never a crash" {
+	cd "$BATS_TEST_TMPDIR"
+	genseeds -n 40 -s 3 | simpaths --steps 3 --emit summary --antithetic >paths.tsv
+	payoff -p asian-call-arith paths.tsv | awk -F '\t' -v OFS='\t' \
+		'/^#/ { print; next } $1 == "price" { print "price", "sq"; next } { print $1, $1 * $1 }' >rows.tsv
+	aggregate -p rows.tsv >part
+	# each mutation deletes, repeats, swaps or truncates lines, or replaces
+	# a word by another from the streams' vocabulary
+	for seed in $(seq 40); do
+		for base in paths.tsv rows.tsv part; do
+			python3 - "$seed" "$base" >junk <<-'EOF'
+			import random, sys
+			rnd = random.Random(sys.argv[1] + sys.argv[2])
+			lines = open(sys.argv[2]).read().split('\n')
+			vocab = ['0', '1', '-1', '2.5', '0x3p-2', '0x4p-2', '1e200', '1e-320', 'nan', '-', 'x',
+			         'first=0', 'count=3', 'first=1', 'count=0', 'paths=41', 'sigma=0.3', 'tool=x',
+			         'n', 'sum', 'prod', 'price', 'sq', 'ST', '#', '', '18446744073709551615']
+			for _ in range(rnd.randrange(1, 4)):
+			    i = rnd.randrange(len(lines))
+			    c = rnd.randrange(5)
+			    if c == 0:
+			        del lines[i]
+			    elif c == 1:
+			        lines.insert(i, lines[rnd.randrange(len(lines))])
+			    elif c == 2:
+			        j = rnd.randrange(len(lines))
+			        lines[i], lines[j] = lines[j], lines[i]
+			    elif c == 3:
+			        lines = lines[:i]
+			    else:
+			        words = lines[i].replace('\t', ' \t ').split(' ')
+			        words[rnd.randrange(len(words))] = rnd.choice(vocab)
+			        lines[i] = ' '.join(words).replace(' \t ', '\t')
+			    if not lines:
+			        lines = ['']
+			sys.stdout.write('\n'.join(lines))
+			EOF
+			for tool in aggregate "aggregate -p" payoff; do
+				run $tool junk
+				[ "$status" -eq 0 ] || [ "$status" -eq 1 ] || { cat junk; false; }
+			done
+		done
+	done
+}
+
+@test "a directory as input is a read error, exit 1" {
+	fails_cleanly aggregate "$BATS_TEST_TMPDIR"
+	[ "$stderr" = "aggregate: $BATS_TEST_TMPDIR: read error: Is a directory" ]
+}
