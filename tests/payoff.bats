@@ -520,40 +520,6 @@ $TRY" ]
 
 # --- the man page -------------------------------------------------------------------
 
-# man_examples PAGE: runs every `$ command` of PAGE's EXAMPLES in a scratch
-# directory; each must succeed and print exactly the lines shown under it
-# (stdout and stderr together; an error message shown may exit non-zero).
-man_examples() {
-	cd "$BATS_TEST_TMPDIR"
-	python3 - "$1" <<-'EOF'
-	import re, subprocess, sys
-	text = open(sys.argv[1]).read().split('.Sh EXAMPLES', 1)[1].split('\n.Sh ', 1)[0]
-	count = 0
-	for block in re.findall(r'^\.Bd -literal[^\n]*\n(.*?)^\.Ed$', text, re.S | re.M):
-	    lines = [l.replace('\\e', '\\').replace('\\&', '') for l in block.splitlines()]
-	    i = 0
-	    while i < len(lines):
-	        assert lines[i].startswith('$ '), ('output without a command', lines[i])
-	        command = lines[i][2:]
-	        while lines[i].endswith(('|', '\\')):
-	            i += 1
-	            command += '\n' + lines[i]
-	        i += 1
-	        shown = []
-	        while i < len(lines) and not lines[i].startswith('$ '):
-	            shown.append(lines[i])
-	            i += 1
-	        run = subprocess.run(['bash', '-o', 'pipefail', '-c', command],
-	                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-	        got = run.stdout.splitlines()
-	        if shown:
-	            assert got == shown, (command, got, shown)
-	        else:
-	            assert run.returncode == 0, (command, run.stdout)
-	        count += 1
-	assert count > 0
-	EOF
-}
 
 @test "the man page's examples work as written" {
 	man_examples "$ROOT/tools/payoff.1"

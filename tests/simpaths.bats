@@ -17,16 +17,7 @@ setup_file() {
 	export PYTHON
 }
 
-# synopsis_of MANPAGE: the SYNOPSIS section as rendered, on one line.
-synopsis_of() {
-	MANWIDTH=300 man -l "$1" 2>/dev/null | col -b | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' |
-		sed '1d;$d' | tr -s ' \n' ' ' | sed 's/^ //;s/ $//'
-}
 
-# usage_of TOOL: the usage paragraph of TOOL --help, on one line.
-usage_of() {
-	"$1" --help | sed -n '1,/^$/p' | sed 's/^usage: //' | tr -s ' \n' ' ' | sed 's/^ //;s/ $//'
-}
 
 # usage_fails MESSAGE ARGS...: simpaths ARGS exits 2, writes nothing on
 # stdout and exactly "simpaths: MESSAGE" plus the --help hint on stderr.
