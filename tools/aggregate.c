@@ -451,6 +451,17 @@ static bool split3(const xsum *x, double t[3])
 	return true;
 }
 
+/* The power of two that brings a column's sum s1 and sum of squares s2
+ * (leading parts, s2 > 0) into range: ceil(log2(s2)/2), or log2(s1) if
+ * larger. */
+static int scale_exponent(double s1, double s2)
+{
+	int kb = ilogb(s2), k = kb >= 0 ? (kb + 1) / 2 : -(-kb / 2);   /* ceil(kb/2) */
+	if (s1 != 0 && ilogb(s1) > k)
+		k = ilogb(s1);
+	return k;
+}
+
 /* n S2 - S1^2, that is n (n - 1) times the sample variance, from the sum
  * S1 and the sum of squares S2. Rounding S1 and S2 first and subtracting
  * loses everything when the mean is large against the spread (1e12 plus
@@ -467,9 +478,7 @@ static long double spread(const xsum *s1, const xsum *s2, uint64_t n)
 		return NAN;
 	if (b[0] == 0)
 		return 0;
-	int kb = ilogb(b[0]), k = kb >= 0 ? (kb + 1) / 2 : -(-kb / 2);   /* ceil(kb/2) */
-	if (a[0] != 0 && ilogb(a[0]) > k)
-		k = ilogb(a[0]);
+	int k = scale_exponent(a[0], b[0]);
 	double nh = (double)n, nl = (double)((long double)n - nh);
 	xsum_init(&d);
 	for (int i = 0; i < 3; i++) {
@@ -481,12 +490,97 @@ static long double spread(const xsum *s1, const xsum *s2, uint64_t n)
 	return ldexpl(xsum_round_ld(&d), 2 * k);
 }
 
+/* n Sxy - Sx Sy for columns i and j, as spread() does it for one column:
+ * each sum split into three doubles, scaled into range, multiplied out and
+ * summed exactly. NaN when a sum is beyond the double range. */
+static long double cross_spread(int i, int j, uint64_t n)
+{
+	double x[3], y[3], xy[3], xx[3], yy[3];
+	xsum d;
+
+	if (!split3(&sums[i], x) || !split3(&sums[j], y) || !split3(&products[i][j], xy) ||
+	    !split3(&products[i][i], xx) || !split3(&products[j][j], yy))
+		return NAN;
+	if (xx[0] == 0 || yy[0] == 0)
+		return 0;
+	int kx = scale_exponent(x[0], xx[0]), ky = scale_exponent(y[0], yy[0]);
+	double nh = (double)n, nl = (double)((long double)n - nh);
+	xsum_init(&d);
+	for (int a = 0; a < 3; a++) {
+		add_product(&d, nh, ldexp(xy[a], -kx - ky));
+		add_product(&d, nl, ldexp(xy[a], -kx - ky));
+		for (int b = 0; b < 3; b++)
+			add_product(&d, -ldexp(x[a], -kx), ldexp(y[b], -ky));
+	}
+	return ldexpl(xsum_round_ld(&d), kx + ky);
+}
+
+static void print_row(const char *name, double estimate, double stderr_)
+{
+	if (!isfinite(estimate) || !isfinite(stderr_))
+		fatal("column %s: the estimate overflows", name);
+	printf("%s\t", name);
+	put_number(estimate, '\t');
+	put_number(stderr_, '\t');
+	put_number(estimate - Z95 * stderr_, '\t');
+	put_number(estimate + Z95 * stderr_, '\t');
+	printf("%llu\n", (unsigned long long)nrows);
+}
+
+/* The control-variate estimate of column y with control c of known mean mu:
+ *     beta = Cov(y, c) / Var(c),  estimate = mean(y) - beta (mean(c) - mu),
+ * its variance the residual variance over n - 2 (one degree of freedom for
+ * the mean, one for beta), divided by n. beta comes from the same exact
+ * sums as everything else, so it too is the same for any split. */
+static void print_controlled(int y, int c, double mu)
+{
+	long double n = (long double)nrows;
+	long double syy = spread(&sums[y], &products[y][y], nrows);
+	long double scc = spread(&sums[c], &products[c][c], nrows);
+	long double syc = c > y ? cross_spread(y, c, nrows) : cross_spread(c, y, nrows);
+	long double mean_y = xsum_round_ld(&sums[y]) / n, mean_c = xsum_round_ld(&sums[c]) / n;
+
+	if (isnan(syy) || isnan(scc) || isnan(syc))
+		fatal("column %s: sums beyond the double range, no control estimate", column_names[y]);
+	long double beta = scc > 0 ? syc / scc : 0;
+	long double residual = syy - beta * syc;
+	if (residual < 0)   /* y is (numerically) a multiple of c */
+		residual = 0;
+	long double variance = residual / (n * (n - 2));
+	print_row(column_names[y], (double)(mean_y - beta * (mean_c - mu)),
+	          (double)sqrtl(variance / n));
+}
+
 /* Mean and standard error from the exact sums, each rounded once: the
  * same sums always give the same bits. */
 static void print_estimates(void)
 {
 	if (nrows < 2)
 		fatal("%llu rows: a standard error needs at least 2", (unsigned long long)nrows);
+	/* A control column with its known mean in the metadata (payoff
+	 * --control) turns the price into a control-variate estimate; the plain
+	 * one is kept as price-plain. */
+	int price = -1, control = -1;
+	double control_mean = 0;
+	for (int i = 0; i < ncolumns; i++) {
+		if (strcmp(column_names[i], "price") == 0)
+			price = i;
+		if (strcmp(column_names[i], "control") == 0)
+			control = i;
+	}
+	if (control >= 0) {
+		const char *text = NULL;
+		for (int j = 0; j < nidentity; j++)
+			if (strcmp(identity[j].key, "control_mean") == 0)
+				text = identity[j].value;
+		if (!text || !num_parse(text, strlen(text), &control_mean))
+			fatal("a control column needs a valid control_mean= in the metadata");
+		if (price < 0)
+			fatal("a control column needs a price column to control");
+		if (nrows < 3)
+			fatal("%llu rows: a control-variate estimate needs at least 3",
+			      (unsigned long long)nrows);
+	}
 	put_identity("tool=aggregate");
 	printf("name\testimate\tstderr\tci95_low\tci95_high\tpaths\n");
 	long double n = (long double)nrows;
@@ -499,16 +593,15 @@ static void print_estimates(void)
 			variance = (sum_squares - sum * mean) / (n - 1);
 		if (variance < 0)   /* rounding */
 			variance = 0;
-		double estimate = (double)mean;
-		double stderr_ = (double)sqrtl(variance / n);
-		if (!isfinite(estimate) || !isfinite(stderr_))
-			fatal("column %s: the estimate overflows", column_names[i]);
-		printf("%s\t", column_names[i]);
-		put_number(estimate, '\t');
-		put_number(stderr_, '\t');
-		put_number(estimate - Z95 * stderr_, '\t');
-		put_number(estimate + Z95 * stderr_, '\t');
-		printf("%llu\n", (unsigned long long)nrows);
+		char plain_name[128];
+		if (i == price && control >= 0) {
+			print_controlled(i, control, control_mean);
+			snprintf(plain_name, sizeof plain_name, "%s-plain", column_names[i]);
+		} else {
+			snprintf(plain_name, sizeof plain_name, "%s", column_names[i]);
+		}
+		if (i != control)
+			print_row(plain_name, (double)mean, (double)sqrtl(variance / n));
 	}
 }
 

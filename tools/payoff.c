@@ -53,8 +53,17 @@ static const struct payoff_kind payoff_kinds[] = {
 };
 
 static const struct payoff_kind *kind;
+static unsigned kind_needs;   /* columns this run reads: the payoff's and the control's */
 static double strike = 100, barrier = NAN, rebate = 0;
 static bool hex_output;
+
+/* Control variate: a second column with a known mean, from which aggregate
+ * estimates the optimal coefficient. */
+enum control_kind { NO_CONTROL, CONTROL_TERMINAL, CONTROL_GEO_ASIAN, CONTROL_VANILLA };
+static const char *const control_names[] = { "none", "terminal", "asian-geo", "vanilla" };
+static enum control_kind control;
+static double control_mean = NAN;
+static bool control_is_call;   /* the geometric Asian or vanilla control is a call */
 
 /* From the stream's metadata. */
 static double s0, discount;
@@ -63,7 +72,8 @@ static long steps;
 static struct outbuf out;
 
 static const char synopsis[] =
-	"payoff [-p name] [-K strike] [--barrier h] [--rebate x] [-x] [file ...]";
+	"payoff [-p name] [-K strike] [--barrier h] [--rebate x] [--control [--control-mean x]]\n"
+	"              [-x] [file ...]";
 
 static _Noreturn void help(void)
 {
@@ -76,6 +86,10 @@ static _Noreturn void help(void)
 	       "  -K, --strike X     strike (default 100)\n"
 	       "  --barrier H        barrier level (barrier payoffs; a touch counts)\n"
 	       "  --rebate X         paid at expiry when knocked out / never knocked in\n"
+	       "  --control          add a control-variate column: the discounted S_T, or\n"
+	       "                     for arithmetic Asians the geometric Asian, for\n"
+	       "                     barriers the vanilla (aggregate then uses it)\n"
+	       "  --control-mean X   the control's known mean (Asian and barrier controls)\n"
 	       "  -x, --hex          write C99 hex floats instead of decimal\n"
 	       "  -h, --help         show this help\n"
 	       "  -V, --version      show the version\n\n"
@@ -125,6 +139,20 @@ static double payoff_of(const struct path_summary *p)
 	abort();
 }
 
+/* The control's undiscounted value: the discounted terminal price has mean
+ * s0 e^{-qT}; the geometric Asian (for arithmetic Asians) and the vanilla
+ * (for barriers) have closed forms, given by --control-mean. */
+static double control_of(const struct path_summary *p)
+{
+	switch (control) {
+	case CONTROL_TERMINAL: return p->terminal;
+	case CONTROL_GEO_ASIAN: return control_is_call ? call_value(p->geo_mean) : put_value(p->geo_mean);
+	case CONTROL_VANILLA: return control_is_call ? call_value(p->terminal) : put_value(p->terminal);
+	case NO_CONTROL: break;
+	}
+	abort();
+}
+
 /* Where each quantity is found in the row: a summary column, or computed
  * from the whole path's columns S1..Sn. */
 struct layout {
@@ -153,7 +181,7 @@ static struct layout find_layout(struct stream *in)
 		{ NEED_MAX, "max" }, { NEED_MIN, "min" },
 	};
 	for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++)
-		if ((kind->needs & columns[i].need) && stream_column(in, columns[i].column) < 0)
+		if ((kind_needs & columns[i].need) && stream_column(in, columns[i].column) < 0)
 			data_error(stream_where(in),
 			           "%s needs column '%s', which the stream lacks (simpaths --emit summary)",
 			           kind->name, columns[i].column);
@@ -178,7 +206,7 @@ static void read_summary(struct stream *in, const struct layout *l, struct path_
 		for (long i = 0; i < steps; i++) {
 			s = price_field(in, l->path_start + (int)i);
 			sum += s;
-			if (kind->needs & NEED_GEO)
+			if (kind_needs & NEED_GEO)
 				sum_log += det_log(s);
 			max = s > max ? s : max;
 			min = s < min ? s : min;
@@ -186,26 +214,34 @@ static void read_summary(struct stream *in, const struct layout *l, struct path_
 		*p = (struct path_summary){ s, sum / (double)steps,
 		                            det_exp(sum_log / (double)steps), max, min };
 	} else {
-		if (kind->needs & NEED_ST)
+		if (kind_needs & NEED_ST)
 			p->terminal = price_field(in, l->terminal);
-		if (kind->needs & NEED_AVG)
+		if (kind_needs & NEED_AVG)
 			p->arith_mean = price_field(in, l->arith_mean);
-		if (kind->needs & NEED_GEO)
+		if (kind_needs & NEED_GEO)
 			p->geo_mean = price_field(in, l->geo_mean);
-		if (kind->needs & NEED_MAX)
+		if (kind_needs & NEED_MAX)
 			p->max = price_field(in, l->max);
-		if (kind->needs & NEED_MIN)
+		if (kind_needs & NEED_MIN)
 			p->min = price_field(in, l->min);
 	}
 }
 
-static void put_number(double value)
+static void put_number(double value, char separator)
 {
 	char *p = outbuf_reserve(&out, NUM_TEXT_MAX + 1);
 	size_t len = hex_output ? num_format_hex(p, value)
 	                        : (size_t)snprintf(p, NUM_TEXT_MAX, "%.17g", value);
-	p[len] = '\n';
+	p[len] = separator;
 	out.len += len + 1;
+}
+
+/* One output row: the discounted payoff, and the control if asked for. */
+static void put_row(const double values[2])
+{
+	put_number(values[0], control ? '\t' : '\n');
+	if (control)
+		put_number(values[1], '\n');
 }
 
 static void put_text(const char *text)
@@ -233,6 +269,8 @@ static void learn_model(struct stream *in)
 		usage_error("--barrier: an up barrier must lie above s0=%g", s0);
 	if (kind->barrier == DOWN && !(barrier < s0))
 		usage_error("--barrier: a down barrier must lie below s0=%g", s0);
+	if (control == CONTROL_TERMINAL)
+		control_mean = s0 * det_exp(-stream_meta_double(in, "q") * maturity);
 }
 
 static void put_own_header(void)
@@ -254,8 +292,40 @@ static void put_own_header(void)
 		put_text(" rebate=");
 		put_text(text);
 	}
-	put_text("\nprice\n");
+	if (control) {
+		num_format(text, control_mean);
+		put_text(" control=");
+		put_text(control_names[control]);
+		put_text(" control_mean=");
+		put_text(text);
+	}
+	put_text(control ? "\nprice\tcontrol\n" : "\nprice\n");
 }
+
+/* The control that suits the payoff, and where its mean comes from. */
+static void choose_control(void)
+{
+	control_is_call = strstr(kind->name, "call") != NULL;
+	if (strncmp(kind->name, "asian-", 6) == 0 && strstr(kind->name, "-arith")) {
+		control = CONTROL_GEO_ASIAN;
+		kind_needs |= NEED_GEO;
+	} else if (kind->barrier != NO_BARRIER) {
+		control = CONTROL_VANILLA;
+	} else {
+		control = CONTROL_TERMINAL;
+		kind_needs |= NEED_ST;
+	}
+	if (control == CONTROL_TERMINAL && !isnan(control_mean))
+		usage_error("--control-mean: the control of %s is the discounted terminal price, "
+		            "whose mean s0 e^{-qT} payoff knows", kind->name);
+	if (control != CONTROL_TERMINAL && isnan(control_mean))
+		usage_error("--control: %s's control is the %s %s; give its closed-form price "
+		            "with --control-mean (closedform --payoff %s)", kind->name,
+		            control == CONTROL_GEO_ASIAN ? "geometric Asian" : "vanilla",
+		            control_is_call ? "call" : "put",
+		            control == CONTROL_GEO_ASIAN
+		                ? (control_is_call ? "asian-call-geo" : "asian-put-geo")
+		                : (control_is_call ? "call" : "put"));}
 
 /* Once the header is read: the model, the layout, our own header. */
 static void start(struct stream *in, struct layout *layout, bool *antithetic)
@@ -272,7 +342,7 @@ static void price_paths(int ninputs, char **inputs)
 	struct stream in;
 	struct layout layout;
 	bool started = false, antithetic = false, half_pair = false;
-	double first_of_pair = 0;
+	double first_of_pair[2] = { 0, 0 };
 
 	stream_open(&in, ninputs, inputs);
 	for (enum record r; (r = stream_next(&in)) != RECORD_END;) {
@@ -289,14 +359,18 @@ static void price_paths(int ninputs, char **inputs)
 		}
 		struct path_summary path = { 0, 0, 0, 0, 0 };
 		read_summary(&in, &layout, &path);
-		double value = discount * payoff_of(&path);
+		double values[2] = { discount * payoff_of(&path),
+		                     control ? discount * control_of(&path) : 0 };
 		if (!antithetic) {
-			put_number(value);
+			put_row(values);
 		} else if (!half_pair) {
-			first_of_pair = value;
+			first_of_pair[0] = values[0];
+			first_of_pair[1] = values[1];
 			half_pair = true;
 		} else {
-			put_number(0.5 * (first_of_pair + value));
+			double pair[2] = { 0.5 * (first_of_pair[0] + values[0]),
+			                   0.5 * (first_of_pair[1] + values[1]) };
+			put_row(pair);
 			half_pair = false;
 		}
 	}
@@ -311,19 +385,21 @@ static void price_paths(int ninputs, char **inputs)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_BARRIER = 256, OPT_REBATE };
+	enum { OPT_BARRIER = 256, OPT_REBATE, OPT_CONTROL, OPT_CONTROL_MEAN };
 	static const struct option longopts[] = {
 		{ "payoff", required_argument, NULL, 'p' },
 		{ "strike", required_argument, NULL, 'K' },
 		{ "barrier", required_argument, NULL, OPT_BARRIER },
 		{ "rebate", required_argument, NULL, OPT_REBATE },
+		{ "control", no_argument, NULL, OPT_CONTROL },
+		{ "control-mean", required_argument, NULL, OPT_CONTROL_MEAN },
 		{ "hex", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *payoff_name = "call";
-	bool rebate_given = false;
+	bool rebate_given = false, control_asked = false;
 	int c;
 
 	tool_init("payoff", argv);
@@ -337,6 +413,8 @@ int main(int argc, char **argv)
 			rebate_given = true;
 			break;
 		case 'x': hex_output = true; break;
+		case OPT_CONTROL: control_asked = true; break;
+		case OPT_CONTROL_MEAN: control_mean = opt_double("--control-mean", optarg); break;
 		case 'h': help();
 		case 'V': print_version();
 		default: usage_short(synopsis);
@@ -350,12 +428,17 @@ int main(int argc, char **argv)
 			            payoff_name);
 		usage_error("--payoff: unknown payoff '%s'", payoff_name);
 	}
+	kind_needs = kind->needs;
 	if (kind->barrier != NO_BARRIER && isnan(barrier))
 		usage_error("--payoff: %s needs --barrier", kind->name);
 	if (kind->barrier == NO_BARRIER && !isnan(barrier))
 		usage_error("--barrier: %s has no barrier", kind->name);
 	if (kind->barrier == NO_BARRIER && rebate_given)
 		usage_error("--rebate: %s has no barrier", kind->name);
+	if (control_asked)
+		choose_control();
+	else if (!isnan(control_mean))
+		usage_error("--control-mean goes with --control");
 
 	price_paths(argc - optind, argv + optind);
 	outbuf_flush(&out);
