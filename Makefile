@@ -79,6 +79,10 @@ check-expensive: $(BIN) $(UNITBIN) | deps-run
 # --- the user's jobs -----------------------------------------------------
 include mk/jobs.mk
 
+# --- benchmarks and fuzzing (make bench, make fuzz) -----------------------
+-include mk/bench.mk
+-include mk/fuzz.mk
+
 # --- install -------------------------------------------------------------
 install: $(BIN)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
