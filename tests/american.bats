@@ -1,0 +1,377 @@
+#!/usr/bin/env bats
+# American options: exercise on hand-made rules and paths with known cash
+# flows, the round trip from lsmfit's table to exercise's decisions, every
+# refusal of exercise with its exact message; then the numbers (Longstaff
+# and Schwartz's Table 1, the American call without dividends) and
+# `make price PAYOFF=american-put` end to end.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+TRY="Try 'exercise --help' for more information."
+RULE="$FIXTURES/american/rule.tsv"     # put, K = 100, r = 0, 4 dates, basis 1
+PATHS="$FIXTURES/american/paths.tsv"   # 8 hand-made paths of the same model
+
+setup() {
+	export HOME="$BATS_TEST_TMPDIR"   # GNU parallel keeps its state here
+}
+
+# cash_flows ARGS...: exercise's rows (no metadata, no header) on one line.
+cash_flows() {
+	exercise "$@" | rows | paste -s -d ' ' -
+}
+
+# fixture FILE SED-SCRIPT: a copy of FILE edited by SED-SCRIPT; prints its name.
+fixture() {
+	local out
+	out=$(mktemp "$BATS_TEST_TMPDIR/fixture.XXXXXX")
+	sed "$2" "$1" >"$out"
+	echo "$out"
+}
+
+# usage_fails MESSAGE ARGS...: exit 2, nothing on stdout, MESSAGE + hint.
+usage_fails() {
+	local message=$1
+	shift
+	run -2 --separate-stderr exercise "$@"
+	echo "stderr: $stderr"
+	[ "$output" = "" ]
+	[ "$stderr" = "exercise: $message"$'\n'"$TRY" ]
+}
+
+# data_fails MESSAGE ARGS...: exit 1, nothing on stdout, exactly "exercise: MESSAGE".
+data_fails() {
+	local message=$1
+	shift
+	run -1 --separate-stderr exercise "$@"
+	echo "stderr: $stderr"
+	[ "$output" = "" ]
+	[ "$stderr" = "exercise: $message" ]
+}
+
+# --- the exercise rule on hand-made paths -------------------------------------
+# The rule: continuation 15 at date 1, S - 85 at date 2, nothing in the
+# money at date 3 (itm 0), intrinsic at date 4. The paths:
+#   90 95 60 97 | 80 70 60 130 | 95 92 50 130 | 101 93 90 90
+#   110 120 130 140 | 100 100 100 100 | 120 110 105 95 | 85 200 200 200
+
+@test "put: exercised at the first date where 0 < intrinsic >= continuation" {
+	# 1: 10 < 15, 5 < 10, date 3 closed, 3 at maturity; 2: 20 >= 15 at once;
+	# 3: 8 >= 7 at date 2; 4: 7 < 8, then 10 at maturity; 5, 6: never in the
+	# money; 7: 5 at maturity; 8: 15 >= 15, a tie exercises
+	run -0 cash_flows -c "$RULE" "$PATHS"
+	[ "$output" = "3 20 8 10 0 0 5 15" ]
+}
+
+@test "call: the same rule with the call's intrinsic value" {
+	run -0 cash_flows -c "$(fixture "$RULE" s/american-put/american-call/)" "$PATHS"
+	[ "$output" = "0 30 30 0 40 0 20 100" ]
+}
+
+@test "a date where no training path was in the money is never an exercise date" {
+	# open date 3 (continuation 0): path 1 now takes 40 there
+	run -0 cash_flows -c "$(fixture "$RULE" 's/^3\t0.75\t0\t/3\t0.75\t5\t/')" "$PATHS"
+	[ "$output" = "40 20 8 10 0 0 5 15" ]
+}
+
+@test "cash flows are discounted at r from the exercise date" {
+	run -0 cash_flows -c "$(fixture "$RULE" 's/ r=0 / r=0.05 /')" "$(fixture "$PATHS" 's/ r=0 / r=0.05 /')"
+	python3 - "$output" <<-'EOF'
+	import math, sys
+	got = [float(x) for x in sys.argv[1].split()]
+	want = [3 * math.exp(-0.05), 20 * math.exp(-0.0125), 8 * math.exp(-0.025),
+	        10 * math.exp(-0.05), 0, 0, 5 * math.exp(-0.05), 15 * math.exp(-0.0125)]
+	assert all(abs(g - w) <= 1e-15 * w for g, w in zip(got, want)), (got, want)
+	EOF
+}
+
+@test "metadata passes through; exercise adds its line with bias=low, then 'price'" {
+	run -0 exercise -c "$RULE" "$PATHS"
+	[ "${lines[0]}" = "$(head -n 1 "$PATHS")" ]
+	[ "${lines[1]}" = "# tool=exercise payoff=american-put strike=100 basis=1 training_seed=5 training_paths=1000 bias=low" ]
+	[ "${lines[2]}" = "price" ]
+	[ "${lines[3]}" = "# shard=0 first=0 count=8 seed=1" ]
+	[ "${#lines[@]}" -eq 12 ]
+}
+
+@test "--hex writes exact C99 hex floats" {
+	run -0 cash_flows -x -c "$RULE" "$PATHS"
+	[ "$output" = "0x1.8p+1 0x1.4p+4 0x1p+3 0x1.4p+3 0x0p+0 0x0p+0 0x1.4p+2 0x1.ep+3" ]
+}
+
+@test "antithetic pairs: one row per pair, the mean of the two" {
+	run -0 cash_flows -c "$RULE" "$(fixture "$PATHS" 's/antithetic=0/antithetic=1/')"
+	[ "$output" = "11.5 9 0 10" ]
+	data_fails "$BATS_TEST_TMPDIR/odd.tsv:10: antithetic stream ends inside a pair" \
+		-c "$RULE" "$(head -n -1 "$PATHS" | sed 's/antithetic=0/antithetic=1/' >"$BATS_TEST_TMPDIR/odd.tsv"; echo "$BATS_TEST_TMPDIR/odd.tsv")"
+}
+
+# --- lsmfit to exercise ----------------------------------------------------------
+
+@test "round trip: on its own training paths, exercise reproduces lsmfit's in-sample mean bit for bit" {
+	simpaths --s0 36 --rate 0.06 --steps 10 --emit path --training --count 3000 --seed 4 >"$BATS_TEST_TMPDIR/train.tsv"
+	lsmfit -K 40 "$BATS_TEST_TMPDIR/train.tsv" >"$BATS_TEST_TMPDIR/rule.tsv"
+	in_sample=$(head -n 1 "$BATS_TEST_TMPDIR/rule.tsv" | sed 's/.* in_sample=//')
+	run -0 bash -c 'sed "s/ stream=training//" "$1" | exercise -c "$2" | aggregate' _ \
+		"$BATS_TEST_TMPDIR/train.tsv" "$BATS_TEST_TMPDIR/rule.tsv"
+	[ "$(printf '%s\n' "${lines[@]}" | awk -F '\t' '$1 == "price" { print $2 }')" = "$in_sample" ]
+}
+
+@test "the rows do not depend on the shard split or on hex between the stages" {
+	simpaths --s0 36 --rate 0.06 --steps 10 --emit path --training --count 2000 | lsmfit -K 40 >"$BATS_TEST_TMPDIR/rule.tsv"
+	genseeds -n 1000 --seed 3 | simpaths --s0 36 --rate 0.06 --steps 10 --emit path |
+		exercise -c "$BATS_TEST_TMPDIR/rule.tsv" | rows >"$BATS_TEST_TMPDIR/one.txt"
+	genseeds -n 1000 -s 7 --seed 3 | simpaths --s0 36 --rate 0.06 --steps 10 --emit path -x |
+		exercise -c "$BATS_TEST_TMPDIR/rule.tsv" | rows >"$BATS_TEST_TMPDIR/seven.txt"
+	cmp "$BATS_TEST_TMPDIR/one.txt" "$BATS_TEST_TMPDIR/seven.txt"
+}
+
+@test "with one date there is no early exercise: the European put and call, bit for bit" {
+	simpaths --s0 36 --rate 0.06 --emit path --count 2000 --seed 3 >"$BATS_TEST_TMPDIR/paths.tsv"
+	for kind in put call; do
+		simpaths --s0 36 --rate 0.06 --emit path --training --count 500 |
+			lsmfit -p american-$kind -K 38 >"$BATS_TEST_TMPDIR/rule.tsv"
+		cmp <(exercise -c "$BATS_TEST_TMPDIR/rule.tsv" "$BATS_TEST_TMPDIR/paths.tsv" | rows) \
+		    <(payoff -p $kind -K 38 "$BATS_TEST_TMPDIR/paths.tsv" | rows)
+	done
+}
+
+@test "the training stream is not the pricing stream: same seed, different paths" {
+	simpaths --steps 3 --emit path --count 200 --seed 5 >"$BATS_TEST_TMPDIR/pricing.tsv"
+	simpaths --steps 3 --emit path --count 200 --seed 5 --training >"$BATS_TEST_TMPDIR/training.tsv"
+	[ "$(head -n 1 "$BATS_TEST_TMPDIR/training.tsv")" = "$(head -n 1 "$BATS_TEST_TMPDIR/pricing.tsv") stream=training" ]
+	# no price in common, at any date
+	[ "$(cat <(rows "$BATS_TEST_TMPDIR/pricing.tsv") <(rows "$BATS_TEST_TMPDIR/training.tsv") |
+	     tr '\t' '\n' | sort | uniq -d | wc -l)" -eq 0 ]
+	# and the training stream is as reproducible as the pricing one
+	cmp "$BATS_TEST_TMPDIR/training.tsv" <(simpaths --steps 3 --emit path --count 200 --seed 5 --training)
+}
+
+# --- refusals ------------------------------------------------------------------
+
+@test "refuses a rule fitted for another model: sigma, s0, r, q, T, steps, model" {
+	data_fails "stdin:3: sigma=0.3, but $RULE was fitted for sigma=0.2" -c "$RULE" \
+		< <(sed 's/sigma=0.2/sigma=0.3/' "$PATHS")
+	data_fails "stdin:3: s0=90, but $RULE was fitted for s0=100" -c "$RULE" \
+		< <(sed 's/s0=100/s0=90/' "$PATHS")
+	data_fails "stdin:3: r=0.01, but $RULE was fitted for r=0" -c "$RULE" \
+		< <(sed 's/ r=0 / r=0.01 /' "$PATHS")
+	data_fails "stdin:3: q=0.02, but $RULE was fitted for q=0" -c "$RULE" \
+		< <(sed 's/ q=0 / q=0.02 /' "$PATHS")
+	data_fails "stdin:3: T=2, but $RULE was fitted for T=1" -c "$RULE" \
+		< <(sed 's/ T=1 / T=2 /' "$PATHS")
+	data_fails "stdin:3: steps=5, but $RULE was fitted for steps=4" -c "$RULE" \
+		< <(sed 's/steps=4/steps=5/' "$PATHS")
+	data_fails "stdin:3: model=heston, but $RULE was fitted for model=gbm" -c "$RULE" \
+		< <(sed 's/model=gbm/model=heston/' "$PATHS")
+}
+
+@test "refuses a rule for another payoff or strike than -p and -K ask for" {
+	data_fails "$RULE: fitted for payoff=american-put, not --payoff american-call" \
+		-c "$RULE" -p american-call "$PATHS"
+	data_fails "$RULE: fitted for strike=100, not --strike 90" -c "$RULE" -K 90 "$PATHS"
+	run -0 exercise -c "$RULE" -p american-put -K 100 "$PATHS"
+}
+
+@test "refuses a missing or empty coefficient file" {
+	data_fails "nope.tsv: cannot open: No such file or directory" -c nope.tsv "$PATHS"
+	: >"$BATS_TEST_TMPDIR/empty.tsv"
+	data_fails "$BATS_TEST_TMPDIR/empty.tsv: no coefficient table (was the file written by lsmfit?)" \
+		-c "$BATS_TEST_TMPDIR/empty.tsv" "$PATHS"
+}
+
+@test "refuses malformed coefficients: numbers, columns, dates, metadata" {
+	f=$(fixture "$RULE" '3s/\t15\t/\tabc\t/')
+	data_fails "$f:3: invalid number in column 4 (c0): 'abc'" -c "$f" "$PATHS"
+	f=$(fixture "$RULE" '3s/^1\t0.25\t10/1\t0.25\tx/')
+	data_fails "$f:3: itm 'x': not a path count" -c "$f" "$PATHS"
+	f=$(fixture "$RULE" 4d)
+	data_fails "$f:4: date '3': expected 2 (dates 1..4 in order)" -c "$f" "$PATHS"
+	f=$(fixture "$RULE" '$d')
+	data_fails "$f: 3 dates, but steps=4" -c "$f" "$PATHS"
+	f=$(fixture "$RULE" '$p')
+	data_fails "$f:7: date '4': expected 5 (dates 1..4 in order)" -c "$f" "$PATHS"
+	f=$(fixture "$RULE" 's/basis=1/basis=2/')
+	data_fails "$f:3: no column 'c2' in the coefficient table" -c "$f" "$PATHS"
+	f=$(fixture "$RULE" 's/ payoff=american-put//')
+	data_fails "$f:3: metadata has no payoff= (was the file written by lsmfit?)" -c "$f" "$PATHS"
+	f=$(fixture "$RULE" 's/american-put/put/')
+	data_fails "$f:3: payoff=put: not american-put or american-call" -c "$f" "$PATHS"
+	f=$(fixture "$RULE" 's/strike=100/strike=-1/')
+	data_fails "$f:3: strike=-1: not positive" -c "$f" "$PATHS"
+	f=$(fixture "$RULE" 's/ sigma=0.2//')
+	data_fails "$f: metadata has no valid sigma= (was the file written by lsmfit?)" -c "$f" "$PATHS"
+}
+
+@test "refuses a stream without whole paths, or with a gap in S1..Sn" {
+	data_fails "stdin:3: exercise needs whole paths: no column S1 (simpaths --emit path)" -c "$RULE" \
+		< <(sed 's/emit=path/emit=summary/' "$PATHS" | sed '2s/.*/ST\tavg\tgeo\tmax/')
+	data_fails "stdin:3: path columns S1..S4 are incomplete: no S3" -c "$RULE" \
+		< <(sed '2s/S3/S5/' "$PATHS")
+}
+
+@test "refuses training paths: the price must come from independent paths" {
+	data_fails "stdin:3: these are training paths (stream=training): price independent paths (simpaths without --training)" \
+		-c "$RULE" < <(sed '1s/$/ stream=training/' "$PATHS")
+}
+
+@test "refuses bad prices and empty input" {
+	data_fails "stdin:4: non-positive price in column 2 (S2): '-95'" -c "$RULE" \
+		< <(sed 's/^90\t95/90\t-95/' "$PATHS")
+	data_fails "stdin:11: invalid number in column 4 (S4): 'nan'" -c "$RULE" \
+		< <(sed 's/^85\t200\t200\t200/85\t200\t200\tnan/' "$PATHS")
+	data_fails "stdin: no header: empty input?" -c "$RULE" </dev/null
+}
+
+@test "usage errors: no -c, unknown payoff, bad strike" {
+	usage_fails "--coefficients is required (lsmfit's output)" "$PATHS"
+	usage_fails "--payoff: 'put' is not american-put or american-call" -c "$RULE" -p put
+	usage_fails "--strike: '0' must be positive" -c "$RULE" -K 0
+	run -2 --separate-stderr exercise --bogus
+	[ "${stderr_lines[0]}" = "exercise: unrecognized option '--bogus'" ]
+}
+
+@test "reports a full disk: write error on /dev/full" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run -1 --separate-stderr bash -c 'exercise -c "$1" "$2" >/dev/full' _ "$RULE" "$PATHS"
+	[ "$stderr" = "exercise: write error: No space left on device" ]
+}
+
+@test "--help prints the usage on stdout and exits 0; --version the version" {
+	run -0 --separate-stderr exercise --help
+	[ "${lines[0]}" = "usage: exercise -c coefficients [-p american-put|american-call] [-K strike] [-x]" ]
+	[ "${lines[1]}" = "                [file ...]" ]
+	[ "$stderr" = "" ]
+	run -0 exercise --version
+	[[ "$output" == "exercise (mcpipe) "* ]]
+}
+
+@test "the man page's synopsis is the --help usage" {
+	command -v man >/dev/null && command -v col >/dev/null || skip "no man(1)"
+	run -0 synopsis_of "$ROOT/tools/exercise.1"
+	[ -n "$output" ]
+	[ "$output" = "$(usage_of exercise)" ]
+}
+
+@test "the man page's examples run as shown" {
+	not_sanitized   # 10^5 paths of 50 dates
+	man_examples "$ROOT/tools/exercise.1"
+}
+
+# --- the numbers ------------------------------------------------------------------
+# Longstaff and Schwartz (2001), Table 1: American puts, K = 40, r = 0.06,
+# 50 exercise dates a year; the finite-difference values. A CRR lattice
+# (20000 steps a year, exercise on the 50 dates only) gives the same to
+# 0.001, except S0 = 44, sigma = 0.4, T = 2: 5.641 (and sigma = 0.4,
+# T = 2 runs a little high throughout, by 0.002 to 0.006), well inside the
+# tolerance of 0.02 + 3 stderr. The estimate is low-biased, by about 0.01.
+
+# table_point S0 SIGMA T VALUE: make price with 10^5 training and 10^5
+# pricing paths agrees with VALUE within 0.02 + 3 stderr.
+table_point() {
+	local steps
+	steps=$(awk -v t="$3" 'BEGIN { print 50 * t }')
+	PAYOFF=american-put S0=$1 K=40 R=0.06 SIGMA=$2 T=$3 STEPS=$steps PATHS=100000 \
+		TRAIN_PATHS=100000 SHARDS=4 SEED=2001 OUT="$BATS_TEST_TMPDIR/out" run -0 price
+	awk -F '\t' -v want="$4" -v point="$*" '$1 == "price" {
+		d = $2 - want; d = d < 0 ? -d : d
+		printf "%s: %.4f stderr %.4f, off by %.4f (allowed %.4f)\n", point, $2, $3, d, 0.02 + 3 * $3
+		exit !(d <= 0.02 + 3 * $3) }' "$BATS_TEST_TMPDIR/out/price.tsv"
+}
+
+@test "Longstaff-Schwartz Table 1: S0 36, sigma 0.2, T 1 and 2" {
+	not_sanitized
+	table_point 36 0.2 1 4.478
+	table_point 36 0.2 2 4.840
+}
+
+@test "Longstaff-Schwartz Table 1: S0 36, sigma 0.4, T 1; S0 40, sigma 0.2, T 1" {
+	not_sanitized
+	table_point 36 0.4 1 7.101
+	table_point 40 0.2 1 2.314
+}
+
+@test "Longstaff-Schwartz Table 1: S0 44, sigma 0.2, T 1; sigma 0.4, T 2" {
+	not_sanitized
+	table_point 44 0.2 1 1.110
+	table_point 44 0.4 2 5.647
+}
+
+@test "Longstaff-Schwartz Table 1: the other fourteen points (expensive)" {
+	not_sanitized
+	expensive
+	while read -r s0 sigma t value; do
+		table_point "$s0" "$sigma" "$t" "$value"
+	done <<-EOF
+	36 0.4 2 8.508
+	38 0.2 1 3.250
+	38 0.2 2 3.745
+	38 0.4 1 6.148
+	38 0.4 2 7.670
+	40 0.2 2 2.885
+	40 0.4 1 5.312
+	40 0.4 2 6.920
+	42 0.2 1 1.617
+	42 0.2 2 2.212
+	42 0.4 1 4.582
+	42 0.4 2 6.248
+	44 0.2 2 1.690
+	44 0.4 1 3.948
+	EOF
+}
+
+@test "an American call without dividends is worth the European call" {
+	not_sanitized
+	PAYOFF=american-call S0=40 K=40 R=0.06 SIGMA=0.2 STEPS=50 PATHS=100000 TRAIN_PATHS=100000 \
+		SHARDS=4 SEED=7 OUT="$BATS_TEST_TMPDIR/out" run -0 price
+	[[ "$output" == *"closed form 4.395820"* ]]
+	european=$(closedform --s0 40 -K 40 -r 0.06 --sigma 0.2 -p call | awk -F '\t' '$1 == "price" { print $2 }')
+	awk -F '\t' -v want="$european" '$1 == "price" {
+		z = ($2 - want) / $3; print "z =", z; exit !(z > -3 && z < 3) }' "$BATS_TEST_TMPDIR/out/price.tsv"
+}
+
+# --- make price ----------------------------------------------------------------------
+
+@test "make price PAYOFF=american-put: bias=low in price.tsv, the note, the rule kept" {
+	not_sanitized
+	PAYOFF=american-put K=110 STEPS=10 PATHS=20000 TRAIN_PATHS=5000 SHARDS=3 \
+		OUT="$BATS_TEST_TMPDIR/out" run -0 price
+	[[ "$output" == *"note   Longstaff-Schwartz: a low-biased estimate"* ]]
+	[[ "$output" == *"fitted on 5000 independent training paths"* ]]
+	run -0 head -n 1 "$BATS_TEST_TMPDIR/out/price.tsv"
+	[[ "$output" == *" payoff=american-put strike=110 basis=3 training_seed=20261127 training_paths=5000 bias=low" ]]
+	rule=$(ls "$BATS_TEST_TMPDIR"/out/runs/*/coefficients.tsv)
+	[ "$(grep -c '^[0-9]' "$rule")" -eq 10 ]
+	# the same as the pipeline typed by hand
+	simpaths --steps 10 --emit path --training --count 5000 --seed 20261127 |
+		lsmfit -K 110 >"$BATS_TEST_TMPDIR/rule.tsv"
+	cmp "$rule" "$BATS_TEST_TMPDIR/rule.tsv"
+	genseeds -n 20000 -s 2 --seed 20261127 | simpaths --steps 10 --emit path |
+		exercise -c "$BATS_TEST_TMPDIR/rule.tsv" | aggregate >"$BATS_TEST_TMPDIR/hand.tsv"
+	diff <(grep -v '^#' "$BATS_TEST_TMPDIR/out/price.tsv") <(grep -v '^#' "$BATS_TEST_TMPDIR/hand.tsv")
+}
+
+@test "make price american: a rerun reuses the rule and the shards; SHARDS and JOBS change no bit" {
+	not_sanitized
+	export PAYOFF=american-put STEPS=8 PATHS=20000 TRAIN_PATHS=4000
+	OUT="$BATS_TEST_TMPDIR/a" SHARDS=1 run -0 price
+	rule=$(ls "$BATS_TEST_TMPDIR"/a/runs/*/coefficients.tsv)
+	touch -d '2000-01-01' "$rule"
+	rm "$(dirname "$rule")/shard-0.part"
+	OUT="$BATS_TEST_TMPDIR/a" SHARDS=1 run -0 price
+	[ -z "$(find "$rule" -newermt '2000-01-02')" ]   # not refitted
+	OUT="$BATS_TEST_TMPDIR/b" SHARDS=7 run -0 price
+	OUT="$BATS_TEST_TMPDIR/c" SHARDS=5 JOBS=1 run -0 price
+	cmp "$BATS_TEST_TMPDIR/a/price.tsv" "$BATS_TEST_TMPDIR/b/price.tsv"
+	cmp "$BATS_TEST_TMPDIR/a/price.tsv" "$BATS_TEST_TMPDIR/c/price.tsv"
+}
+
+@test "make price american: TRAIN_PATHS is part of the run; CONTROL=1 is refused" {
+	not_sanitized
+	export PAYOFF=american-put STEPS=4 PATHS=2000 OUT="$BATS_TEST_TMPDIR/out"
+	TRAIN_PATHS=1000 run -0 price
+	TRAIN_PATHS=2000 run -0 price
+	[ "$(ls -d "$OUT"/runs/* | wc -l)" -eq 2 ]
+	CONTROL=1 run -2 --separate-stderr price
+	[ "$stderr" = "price: CONTROL=1: american-put has no control variate" ]
+}
