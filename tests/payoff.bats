@@ -398,7 +398,8 @@ price
 @test "an unknown option prints the synopsis" {
 	run -2 --separate-stderr payoff --bogus
 	[ "$stderr" = "payoff: unrecognized option '--bogus'
-usage: payoff [-p name] [-K strike] [--barrier h] [--rebate x] [-x] [file ...]
+usage: payoff [-p name] [-K strike] [--barrier h] [--rebate x]
+              [--control [--control-mean x]] [--greeks] [-x] [file ...]
 $TRY" ]
 }
 

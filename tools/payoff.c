@@ -3,7 +3,9 @@
  * Reads a simpaths stream and writes one row per path (one per pair with
  * antithetic paths): the payoff discounted at r over T. The model's r, T,
  * s0 and steps come from the stream's metadata, never from options, so a
- * price cannot be discounted with a rate other than the one simulated. */
+ * price cannot be discounted with a rate other than the one simulated.
+ * With --greeks it also writes per-path estimators of delta, gamma, vega,
+ * rho and theta (pathwise or likelihood-ratio; see greeks_of). */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <math.h>
@@ -69,11 +71,26 @@ static bool control_is_call;   /* the geometric Asian or vanilla control is a ca
 static double s0, discount;
 static long steps;
 
+/* Greeks (--greeks): one column each, after price and control, for those
+ * the payoff and the stream allow (choose_greeks). */
+enum greek { DELTA, GAMMA, VEGA, RHO, THETA, NGREEKS };
+static const char *const greek_names[NGREEKS] = { "delta", "gamma", "vega", "rho", "theta" };
+static bool greeks_asked;
+static unsigned greek_set;       /* bit g: greek g is written */
+static bool greeks_use_path;     /* they read the whole path S1..Sn */
+static double *path_prices;      /* that path, steps values, when they do */
+static double greek_phi;         /* +1 for calls, -1 for puts */
+/* The model, for the Greeks: r, q, sigma, T from the metadata, and
+ * ln s0, mu = r - q - sigma^2/2, sqrt(T), dt = T/steps, sqrt(dt). */
+static double model_r, model_q, model_sigma, model_T, log_s0, mu, sqrt_T, dt, sqrt_dt;
+
+#define MAX_VALUES (2 + NGREEKS)   /* price, control, the Greeks */
+
 static struct outbuf out;
 
 static const char synopsis[] =
-	"payoff [-p name] [-K strike] [--barrier h] [--rebate x] [--control [--control-mean x]]\n"
-	"              [-x] [file ...]";
+	"payoff [-p name] [-K strike] [--barrier h] [--rebate x]\n"
+	"              [--control [--control-mean x]] [--greeks] [-x] [file ...]";
 
 static _Noreturn void help(void)
 {
@@ -90,10 +107,13 @@ static _Noreturn void help(void)
 	       "                     for arithmetic Asians the geometric Asian, for\n"
 	       "                     barriers the vanilla (aggregate then uses it)\n"
 	       "  --control-mean X   the control's known mean (Asian and barrier controls)\n"
+	       "  --greeks           add columns delta gamma vega rho theta (those the\n"
+	       "                     payoff and the stream allow; see the man page)\n"
 	       "  -x, --hex          write C99 hex floats instead of decimal\n"
 	       "  -h, --help         show this help\n"
 	       "  -V, --version      show the version\n\n"
-	       "r, T, s0 and steps are read from the stream's metadata.\n",
+	       "r, T, s0 and steps (and q, sigma for --greeks) are read from the stream's\n"
+	       "metadata.\n",
 	       synopsis);
 	finish_output();
 	exit(0);
@@ -205,6 +225,8 @@ static void read_summary(struct stream *in, const struct layout *l, struct path_
 		double sum = 0, sum_log = 0, max = -HUGE_VAL, min = HUGE_VAL, s = 0;
 		for (long i = 0; i < steps; i++) {
 			s = price_field(in, l->path_start + (int)i);
+			if (greeks_use_path)
+				path_prices[i] = s;
 			sum += s;
 			if (kind_needs & NEED_GEO)
 				sum_log += det_log(s);
@@ -236,12 +258,12 @@ static void put_number(double value, char separator)
 	out.len += len + 1;
 }
 
-/* One output row: the discounted payoff, and the control if asked for. */
-static void put_row(const double values[2])
+/* One output row: the discounted payoff, the control if asked for, the
+ * Greeks if asked for. */
+static void put_row(const double *values, int count)
 {
-	put_number(values[0], control ? '\t' : '\n');
-	if (control)
-		put_number(values[1], '\n');
+	for (int i = 0; i < count; i++)
+		put_number(values[i], i + 1 < count ? '\t' : '\n');
 }
 
 static void put_text(const char *text)
@@ -271,6 +293,20 @@ static void learn_model(struct stream *in)
 		usage_error("--barrier: a down barrier must lie below s0=%g", s0);
 	if (control == CONTROL_TERMINAL)
 		control_mean = s0 * det_exp(-stream_meta_double(in, "q") * maturity);
+	if (greeks_asked) {
+		model_r = rate;
+		model_q = stream_meta_double(in, "q");
+		model_sigma = stream_meta_double(in, "sigma");
+		model_T = maturity;
+		if (!(model_sigma > 0))
+			usage_error("--greeks: the stream has sigma=%g; the Greeks' estimators need "
+			            "sigma > 0", model_sigma);
+		log_s0 = det_log(s0);
+		mu = model_r - model_q - 0.5 * model_sigma * model_sigma;
+		sqrt_T = sqrt(model_T);
+		dt = model_T / (double)steps;
+		sqrt_dt = sqrt(dt);
+	}
 }
 
 static void put_own_header(void)
@@ -299,7 +335,22 @@ static void put_own_header(void)
 		put_text(" control_mean=");
 		put_text(text);
 	}
-	put_text(control ? "\nprice\tcontrol\n" : "\nprice\n");
+	if (greek_set) {
+		const char *separator = " greeks=";
+		for (int g = 0; g < NGREEKS; g++)
+			if (greek_set & 1u << g) {
+				put_text(separator);
+				put_text(greek_names[g]);
+				separator = ",";
+			}
+	}
+	put_text(control ? "\nprice\tcontrol" : "\nprice");
+	for (int g = 0; g < NGREEKS; g++)
+		if (greek_set & 1u << g) {
+			put_text("\t");
+			put_text(greek_names[g]);
+		}
+	put_text("\n");
 }
 
 /* The control that suits the payoff, and where its mean comes from. */
@@ -327,6 +378,173 @@ static void choose_control(void)
 		                ? (control_is_call ? "asian-call-geo" : "asian-put-geo")
 		                : (control_is_call ? "call" : "put"));}
 
+/* Which Greeks the payoff and the stream allow (payoff.1, "Greeks"):
+ * everything for the payoffs of S_T alone; no theta for path-dependent
+ * payoffs (shortening T moves their monitoring dates); the arithmetic
+ * Asian's gamma, vega and rho, the lookbacks' vega and rho and every
+ * barrier Greek need the whole path (simpaths --emit path). */
+static void choose_greeks(struct stream *in, const struct layout *l)
+{
+	const unsigned all = (1u << NGREEKS) - 1, no_theta = all & ~(1u << THETA);
+	bool path = l->path_start >= 0;
+
+	greek_phi = strstr(kind->name, "call") ? 1 : -1;
+	switch ((enum payoff_id)(kind - payoff_kinds)) {
+	case CALL: case PUT: case DIGITAL_CALL: case DIGITAL_PUT:
+		greek_set = all;
+		break;
+	case ASIAN_CALL_GEO: case ASIAN_PUT_GEO:
+		greek_set = no_theta;
+		break;
+	case ASIAN_CALL_ARITH: case ASIAN_PUT_ARITH:
+		greek_set = path ? no_theta : 1u << DELTA;
+		greeks_use_path = path;
+		break;
+	case LOOKBACK_CALL_FLOAT: case LOOKBACK_PUT_FLOAT:
+		greek_set = path ? no_theta : 1u << DELTA | 1u << GAMMA;
+		greeks_use_path = path;
+		break;
+	case UP_AND_OUT_CALL: case UP_AND_IN_CALL: case DOWN_AND_OUT_PUT: case DOWN_AND_IN_PUT:
+		if (!path)
+			data_error(stream_where(in), "--greeks: %s's Greeks need the whole path, "
+			           "columns S1..S%ld, which the stream lacks (simpaths --emit path)",
+			           kind->name, steps);
+		greek_set = no_theta;
+		greeks_use_path = true;
+		break;
+	}
+	if (greeks_use_path) {
+		path_prices = malloc((size_t)steps * sizeof *path_prices);
+		if (!path_prices)
+			fatal("out of memory");
+	}
+}
+
+/* The Greeks of one path, undiscounted like payoff_of's value f, into
+ * g[] (only those in greek_set are used). Notation as in payoff.1: mu =
+ * r - q - sigma^2/2, x = ln(S/s0), Z = (x - mu T)/(sigma sqrt T), the
+ * normal draw that made S_T; phi = +1 for calls, -1 for puts; "in" = the
+ * option ends in the money. Each is an unbiased estimator of the Greek
+ * (before discounting) under the model simpaths simulates:
+ *   pathwise (d payoff/d parameter along the path with its normal draws
+ *   held fixed) where the payoff is Lipschitz in the parameter;
+ *   likelihood ratio (payoff times the derivative of the log density of
+ *   the draws' law) where it is not: digitals and barriers, and for
+ *   gamma after a pathwise first derivative (the kink).
+ * The discount e^{-rT} adds -T f to every rho and r f to theta. */
+static void greeks_of(const struct path_summary *p, double f, double g[NGREEKS])
+{
+	double phi = greek_phi;
+	double vol_T = model_sigma * sqrt_T, vol_dt = model_sigma * sqrt_dt;
+	double mu_vega = mu + model_sigma * model_sigma;   /* in dx_i/dsigma = (x_i - mu_vega t_i)/sigma */
+
+	switch ((enum payoff_id)(kind - payoff_kinds)) {
+	case CALL: case PUT: {
+		double S = p->terminal, z = (det_log(S) - log_s0 - mu * model_T) / vol_T;
+		bool in = phi > 0 ? S > strike : S < strike;
+		g[DELTA] = in ? phi * S / s0 : 0;
+		/* d/ds0 of the LR delta f Z/(s0 sigma sqrt T), pathwise: the
+		 * kink drops out, S_T 1{in} - f = K 1{in} for a call */
+		g[GAMMA] = in ? phi * strike * z / (s0 * s0 * vol_T) : 0;
+		g[VEGA] = in ? phi * S * (sqrt_T * z - model_sigma * model_T) : 0;
+		g[RHO] = in ? phi * strike * model_T : 0;
+		/* theta = -dV/dT: dS_T/dT = S_T (mu + sigma Z/(2 sqrt T)) */
+		g[THETA] = model_r * f - (in ? phi * S * (mu + model_sigma * z / (2 * sqrt_T)) : 0);
+		return;
+	}
+	case DIGITAL_CALL: case DIGITAL_PUT: {
+		double z = (det_log(p->terminal) - log_s0 - mu * model_T) / vol_T;
+		g[DELTA] = f * z / (s0 * vol_T);
+		g[GAMMA] = f * (z * z - 1 - z * vol_T) / (s0 * s0 * vol_T * vol_T);
+		g[VEGA] = f * ((z * z - 1) / model_sigma - z * sqrt_T);
+		g[RHO] = f * (z * sqrt_T / model_sigma - model_T);
+		g[THETA] = f * (model_r - z * mu / vol_T - (z * z - 1) / (2 * model_T));
+		return;
+	}
+	case ASIAN_CALL_GEO: case ASIAN_PUT_GEO: {
+		/* ln G = ln s0 + mu a T + sigma (mean of W_{t_i}), its variance
+		 * sigma^2 c T: a = (n+1)/(2n), c = (n+1)(2n+1)/(6n^2) */
+		double n = (double)steps, a = (n + 1) / (2 * n), c = (n + 1) * (2 * n + 1) / (6 * n * n);
+		double G = p->geo_mean, x = det_log(G) - log_s0, vol_G = model_sigma * sqrt(c * model_T);
+		double z = (x - mu * a * model_T) / vol_G;
+		bool in = phi > 0 ? G > strike : G < strike;
+		g[DELTA] = in ? phi * G / s0 : 0;
+		g[GAMMA] = in ? phi * strike * z / (s0 * s0 * vol_G) : 0;
+		g[VEGA] = in ? phi * G * (x - mu_vega * a * model_T) / model_sigma : 0;
+		g[RHO] = (in ? phi * G * a * model_T : 0) - model_T * f;
+		return;
+	}
+	case ASIAN_CALL_ARITH: case ASIAN_PUT_ARITH: {
+		double A = p->arith_mean;
+		bool in = phi > 0 ? A > strike : A < strike;
+		g[DELTA] = in ? phi * A / s0 : 0;
+		if (!greeks_use_path)
+			return;
+		/* dS_i/dsigma = S_i (x_i - (mu + sigma^2) t_i)/sigma, dS_i/dr = t_i S_i;
+		 * gamma: the LR score of s0 lies in the first step alone */
+		double n = (double)steps, sum_vega = 0, sum_rho = 0;
+		for (long i = 0; i < steps; i++) {
+			double S = path_prices[i], t = (double)(i + 1) * dt;
+			sum_vega += S * (det_log(S) - log_s0 - mu_vega * t);
+			sum_rho += S * t;
+		}
+		double z1 = (det_log(path_prices[0]) - log_s0 - mu * dt) / vol_dt;
+		g[GAMMA] = in ? phi * strike * z1 / (s0 * s0 * vol_dt) : 0;
+		g[VEGA] = in ? phi * sum_vega / (n * model_sigma) : 0;
+		g[RHO] = (in ? phi * sum_rho / n : 0) - model_T * f;
+		return;
+	}
+	case LOOKBACK_CALL_FLOAT: case LOOKBACK_PUT_FLOAT: {
+		/* f is homogeneous of degree 1 in s0 (S0 counts in the extreme):
+		 * delta = f/s0 exactly, gamma = 0 */
+		g[DELTA] = f / s0;
+		g[GAMMA] = 0;
+		if (!greeks_use_path)
+			return;
+		/* the extreme's date j (0: s0 itself, which moves with neither
+		 * sigma nor r), as payoff_of chooses it */
+		long j = -1;
+		double extreme = s0;
+		for (long i = 0; i < steps; i++)
+			if (phi > 0 ? path_prices[i] < extreme : path_prices[i] > extreme) {
+				extreme = path_prices[i];
+				j = i;
+			}
+		double S = p->terminal;
+		double dS_sigma = S * (det_log(S) - log_s0 - mu_vega * model_T) / model_sigma;
+		double dE_sigma = 0, dE_r = 0;
+		if (j >= 0) {
+			double t = (double)(j + 1) * dt;
+			dE_sigma = extreme * (det_log(extreme) - log_s0 - mu_vega * t) / model_sigma;
+			dE_r = extreme * t;
+		}
+		g[VEGA] = phi * (dS_sigma - dE_sigma);
+		g[RHO] = phi * (S * model_T - dE_r) - model_T * f;
+		return;
+	}
+	case UP_AND_OUT_CALL: case UP_AND_IN_CALL: case DOWN_AND_OUT_PUT: case DOWN_AND_IN_PUT: {
+		/* likelihood ratio on the path's steps Z_i: s0 moves the first
+		 * step's mean; sigma and r every step's */
+		double x_prev = 0, sum_z = 0, score_sigma = 0, z1 = 0;
+		for (long i = 0; i < steps; i++) {
+			double x = det_log(path_prices[i]) - log_s0;
+			double z = (x - x_prev - mu * dt) / vol_dt;
+			if (i == 0)
+				z1 = z;
+			sum_z += z;
+			score_sigma += (z * z - 1) / model_sigma - z * sqrt_dt;
+			x_prev = x;
+		}
+		g[DELTA] = f * z1 / (s0 * vol_dt);
+		g[GAMMA] = f * (z1 * z1 - 1 - z1 * vol_dt) / (s0 * s0 * vol_dt * vol_dt);
+		g[VEGA] = f * score_sigma;
+		g[RHO] = f * (sum_z * sqrt_dt / model_sigma - model_T);
+		return;
+	}
+	}
+	abort();
+}
+
 /* Once the header is read: the model, the layout, our own header. */
 static void start(struct stream *in, struct layout *layout, bool *antithetic)
 {
@@ -334,7 +552,42 @@ static void start(struct stream *in, struct layout *layout, bool *antithetic)
 	const char *a = stream_meta(in, "antithetic");
 	*antithetic = a && strcmp(a, "1") == 0;
 	*layout = find_layout(in);
+	if (greeks_asked)
+		choose_greeks(in, layout);
 	put_own_header();
+}
+
+/* Values per row: price, control, the Greeks. */
+static int value_count(void)
+{
+	int count = control ? 2 : 1;
+	for (int g = 0; g < NGREEKS; g++)
+		count += (greek_set >> g) & 1;
+	return count;
+}
+
+/* One path's row: the discounted payoff, the control, the Greeks. */
+static void path_values(struct stream *in, const struct path_summary *path, double *values)
+{
+	double f = payoff_of(path);
+	int count = 0;
+
+	values[count++] = discount * f;
+	if (control)
+		values[count++] = discount * control_of(path);
+	if (!greek_set)
+		return;
+	double g[NGREEKS];
+	greeks_of(path, f, g);
+	for (int k = 0; k < NGREEKS; k++) {
+		if (!(greek_set & 1u << k))
+			continue;
+		values[count] = discount * g[k] + 0.0;   /* + 0.0: no "-0" */
+		if (!isfinite(values[count]))
+			data_error(stream_where(in), "%s of this path is not a finite number "
+			           "(sigma or T too small?)", greek_names[k]);
+		count++;
+	}
 }
 
 static void price_paths(int ninputs, char **inputs)
@@ -342,13 +595,15 @@ static void price_paths(int ninputs, char **inputs)
 	struct stream in;
 	struct layout layout;
 	bool started = false, antithetic = false, half_pair = false;
-	double first_of_pair[2] = { 0, 0 };
+	double first_of_pair[MAX_VALUES] = { 0 };
+	int count = 0;   /* values per row */
 
 	stream_open(&in, ninputs, inputs);
 	for (enum record r; (r = stream_next(&in)) != RECORD_END;) {
 		if (!started && in.ncolumns > 0) {   /* the header has been read */
 			start(&in, &layout, &antithetic);
 			started = true;
+			count = value_count();
 		}
 		if (r == RECORD_META) {
 			if (half_pair && in.range_opened)
@@ -359,18 +614,18 @@ static void price_paths(int ninputs, char **inputs)
 		}
 		struct path_summary path = { 0, 0, 0, 0, 0 };
 		read_summary(&in, &layout, &path);
-		double values[2] = { discount * payoff_of(&path),
-		                     control ? discount * control_of(&path) : 0 };
+		double values[MAX_VALUES];
+		path_values(&in, &path, values);
 		if (!antithetic) {
-			put_row(values);
+			put_row(values, count);
 		} else if (!half_pair) {
-			first_of_pair[0] = values[0];
-			first_of_pair[1] = values[1];
+			memcpy(first_of_pair, values, (size_t)count * sizeof *values);
 			half_pair = true;
 		} else {
-			double pair[2] = { 0.5 * (first_of_pair[0] + values[0]),
-			                   0.5 * (first_of_pair[1] + values[1]) };
-			put_row(pair);
+			double pair[MAX_VALUES];
+			for (int i = 0; i < count; i++)
+				pair[i] = 0.5 * (first_of_pair[i] + values[i]);
+			put_row(pair, count);
 			half_pair = false;
 		}
 	}
@@ -381,11 +636,12 @@ static void price_paths(int ninputs, char **inputs)
 	if (half_pair)
 		data_error(stream_where(&in), "antithetic stream ends inside a pair");
 	stream_close(&in);
+	free(path_prices);
 }
 
 int main(int argc, char **argv)
 {
-	enum { OPT_BARRIER = 256, OPT_REBATE, OPT_CONTROL, OPT_CONTROL_MEAN };
+	enum { OPT_BARRIER = 256, OPT_REBATE, OPT_CONTROL, OPT_CONTROL_MEAN, OPT_GREEKS };
 	static const struct option longopts[] = {
 		{ "payoff", required_argument, NULL, 'p' },
 		{ "strike", required_argument, NULL, 'K' },
@@ -393,6 +649,7 @@ int main(int argc, char **argv)
 		{ "rebate", required_argument, NULL, OPT_REBATE },
 		{ "control", no_argument, NULL, OPT_CONTROL },
 		{ "control-mean", required_argument, NULL, OPT_CONTROL_MEAN },
+		{ "greeks", no_argument, NULL, OPT_GREEKS },
 		{ "hex", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -415,6 +672,7 @@ int main(int argc, char **argv)
 		case 'x': hex_output = true; break;
 		case OPT_CONTROL: control_asked = true; break;
 		case OPT_CONTROL_MEAN: control_mean = opt_double("--control-mean", optarg); break;
+		case OPT_GREEKS: greeks_asked = true; break;
 		case 'h': help();
 		case 'V': print_version();
 		default: usage_short(synopsis);
