@@ -1,7 +1,16 @@
 # Debian packages mcpipe needs, each as check:package. The check is a
 # command on PATH or a file that the package installs.
 BUILD_PACKAGES = cc:gcc make:make /usr/include/Random123/philox.h:librandom123-dev
-RUN_PACKAGES   = parallel:parallel bats:bats gnuplot:gnuplot-nox python3:python3
+# ssh and rsync: make price HOSTS= (GNU parallel ships the tools with them).
+RUN_PACKAGES   = parallel:parallel bats:bats gnuplot:gnuplot-nox python3:python3 \
+                 ssh:openssh-client rsync:rsync
+# Only for tests/distributed.bats, which starts its own sshd and one-node
+# SLURM (munged, slurmctld, slurmd) on loopback. make test installs them
+# when it can; when it cannot, it goes on and those tests skip, saying why.
+TEST_PACKAGES  = /usr/sbin/sshd:openssh-server /usr/sbin/munged:munge \
+                 /usr/sbin/slurmctld:slurmctld /usr/sbin/slurmd:slurmd sbatch:slurm-client
+
+.PHONY: deps-test
 
 deps-build:
 	@pipeline/ensure-packages $(BUILD_PACKAGES)
@@ -9,4 +18,11 @@ deps-build:
 deps-run:
 	@pipeline/ensure-packages $(RUN_PACKAGES)
 
+deps-test:
+	@pipeline/ensure-packages $(TEST_PACKAGES) || \
+		echo "mcpipe: test packages missing: tests/distributed.bats will skip its tests" >&2
+
 deps: deps-build deps-run
+
+# The suites that run tests/distributed.bats.
+check-plain check-expensive: | deps-test
