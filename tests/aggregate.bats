@@ -144,6 +144,7 @@ data_fails() {
 	want += ['sum\t%s\t-\t%s' % (a, exact(sum(r[i] for r in data))) for i, a in enumerate(names)]
 	want += ['prod\t%s\t%s\t%s' % (a, b, exact(sum(r[i] * r[j] for r in data)))
 	         for i, a in enumerate(names) for j, b in enumerate(names) if j >= i]
+	want += ['end\t-\t-\t%d' % len(data)]
 	got = sys.argv[2].split('\n')
 	assert got == want, (got, want)
 	EOF
@@ -151,7 +152,7 @@ data_fails() {
 
 @test "the exact sum's text: an odd hex integer times a power of 2" {
 	run -0 aggregate -p < <(printf 'x\n0.25\n0.5\n')
-	[ "$output" = $'# tool=aggregate partial=1\nstat\tcolumn\tcolumn2\tvalue\nn\t-\t-\t2\nsum\tx\t-\t0x3p-2\nprod\tx\tx\t0x5p-4' ]
+	[ "$output" = $'# tool=aggregate partial=1\nstat\tcolumn\tcolumn2\tvalue\nn\t-\t-\t2\nsum\tx\t-\t0x3p-2\nprod\tx\tx\t0x5p-4\nend\t-\t-\t2' ]
 	run -0 aggregate -p < <(printf 'x\n-4\n-6\n')
 	[ "${lines[3]}" = $'sum\tx\t-\t-0x5p+1' ]
 	[ "${lines[4]}" = $'prod\tx\tx\t0xdp+2' ]
@@ -399,10 +400,22 @@ priced_shard() {
 # --- refusals: malformed partials ----------------------------------------------------------
 
 @test "refuses a truncated partial: no product row" {
-	head -n -1 "$BATS_FILE_TMPDIR/part0" >"$BATS_TEST_TMPDIR/cut"
+	head -n -2 "$BATS_FILE_TMPDIR/part0" >"$BATS_TEST_TMPDIR/cut"
 	data_fails "$BATS_TEST_TMPDIR/cut: truncated partial: no product price*price" "$BATS_TEST_TMPDIR/cut"
-	head -n -1 "$BATS_FILE_TMPDIR/part0-2" >"$BATS_TEST_TMPDIR/cut2"
+	head -n -2 "$BATS_FILE_TMPDIR/part0-2" >"$BATS_TEST_TMPDIR/cut2"
 	data_fails "$BATS_TEST_TMPDIR/cut2: truncated partial: no product sq*sq" "$BATS_TEST_TMPDIR/cut2"
+}
+
+@test "refuses a truncated partial: no end row, or one cut short" {
+	head -n -1 "$BATS_FILE_TMPDIR/part0" >"$BATS_TEST_TMPDIR/cut"
+	data_fails "$BATS_TEST_TMPDIR/cut: truncated partial: no end row" "$BATS_TEST_TMPDIR/cut"
+	# Cut in the last product's exponent: it still parses, as another value.
+	sed '$d' "$BATS_FILE_TMPDIR/part0" | sed '$s/.$//' >"$BATS_TEST_TMPDIR/cut"
+	data_fails "$BATS_TEST_TMPDIR/cut: truncated partial: no end row" "$BATS_TEST_TMPDIR/cut"
+	n=$(awk -F '\t' '$1 == "n" { print $4 }' "$BATS_FILE_TMPDIR/part0")
+	lines=$(wc -l <"$BATS_FILE_TMPDIR/part0")
+	{ cat "$BATS_FILE_TMPDIR/part0"; } | sed "\$s/.*/end\t-\t-\t${n%?}/" >"$BATS_TEST_TMPDIR/cut"
+	data_fails "$BATS_TEST_TMPDIR/cut:$lines: end row of a partial cut short" "$BATS_TEST_TMPDIR/cut"
 }
 
 @test "refuses a truncated partial: no n row, no sums" {

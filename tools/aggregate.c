@@ -138,16 +138,16 @@ static void check_identity(struct stream *in)
 		while (j < nidentity && strcmp(identity[j].key, m->key) != 0)
 			j++;
 		if (j == nidentity)
-			data_error(m->where, "metadata %s=%s is not in the first input (another run?)",
+			data_error(m->where, "metadata %.120s=%.120s is not in the first input (another run?)",
 			           m->key, m->value);
 		if (strcmp(identity[j].value, m->value) != 0)
-			data_error(m->where, "metadata %s=%s conflicts with %s=%s (%s)", m->key,
+			data_error(m->where, "metadata %.120s=%.120s conflicts with %.120s=%.120s (%s)", m->key,
 			           m->value, m->key, identity[j].value, identity[j].where);
 	}
 	if (have_identity && count != nidentity) {
 		for (int j = 0; j < nidentity; j++)
 			if (!stream_meta(in, identity[j].key))
-				data_error(in->name, "metadata has no %s= but %s has %s=%s (another run?)",
+				data_error(in->name, "metadata has no %.120s= but %s has %.120s=%.120s (another run?)",
 				           identity[j].key, identity[j].where, identity[j].key,
 				           identity[j].value);
 	}
@@ -228,7 +228,7 @@ static int column_index(struct stream *in, const char *name)
 	for (int i = 0; i < ncolumns; i++)
 		if (strcmp(column_names[i], name) == 0)
 			return i;
-	data_error(stream_where(in), "partial names an unknown column '%s'", name);
+	data_error(stream_where(in), "partial names an unknown column '%.120s'", name);
 }
 
 static void parse_xsum(struct stream *in, xsum *into)
@@ -241,14 +241,17 @@ static void parse_xsum(struct stream *in, xsum *into)
 	xsum_merge(into, &value);
 }
 
-/* A partial: its ranges as metadata, then n, the sums and the products.
- * Several may follow one another (`cat a.part b.part`): an n row after
- * the products starts the next. */
+/* A partial: its ranges as metadata, then n, the sums, the products and
+ * an end row repeating n. Several may follow one another (`cat a.part
+ * b.part`): an n row after the end row starts the next. The end row makes
+ * a partial cut short refused, wherever the cut: without it, a cut in the
+ * last product's exponent (p-116 to p-11), or after "prod x x 0", leaves a
+ * partial that parses and is wrong. */
 static void read_partial(struct stream *in, enum record r)
 {
 	char *names[MAX_COLUMNS];
 	int nnames;
-	bool seen_n, columns_fixed;
+	bool seen_n, columns_fixed, seen_end;
 	static bool seen_product[MAX_COLUMNS][MAX_COLUMNS];
 	uint64_t n;
 	xsum part_sums[MAX_COLUMNS];
@@ -256,7 +259,7 @@ static void read_partial(struct stream *in, enum record r)
 
 	for (;;) {
 		nnames = 0;
-		seen_n = columns_fixed = false;
+		seen_n = columns_fixed = seen_end = false;
 		n = 0;
 		memset(seen_product, 0, sizeof seen_product);
 		for (; r != RECORD_END; r = stream_next(in)) {
@@ -266,8 +269,10 @@ static void read_partial(struct stream *in, enum record r)
 				continue;
 			}
 			const char *stat = in->fields[0];
+			if (seen_end && strcmp(stat, "n") != 0)
+				data_error(stream_where(in), "row after the end of the partial");
 			if (strcmp(stat, "n") == 0) {
-				if (seen_n && columns_fixed)
+				if (seen_end)
 					break;   /* the next partial */
 				if (seen_n || !num_parse_u64(in->fields[3], strlen(in->fields[3]), &n))
 					data_error(stream_where(in), "invalid or repeated row count in partial");
@@ -279,7 +284,7 @@ static void read_partial(struct stream *in, enum record r)
 					data_error(stream_where(in), "more than %d columns", MAX_COLUMNS);
 				for (int i = 0; i < nnames; i++)
 					if (strcmp(names[i], in->fields[1]) == 0)
-						data_error(stream_where(in), "repeated sum for column '%s'", names[i]);
+						data_error(stream_where(in), "repeated sum for column '%.120s'", names[i]);
 				names[nnames] = xstrdup(in->fields[1]);
 				xsum_init(&part_sums[nnames]);
 				parse_xsum(in, &part_sums[nnames]);
@@ -295,6 +300,12 @@ static void read_partial(struct stream *in, enum record r)
 				xsum_init(&part_products[i][j]);
 				parse_xsum(in, &part_products[i][j]);
 				seen_product[i][j] = true;
+			} else if (strcmp(stat, "end") == 0) {
+				uint64_t end_n;
+				if (seen_n && (!num_parse_u64(in->fields[3], strlen(in->fields[3]), &end_n) ||
+				               end_n != n))
+					data_error(stream_where(in), "end row of a partial cut short");
+				seen_end = true;
 			} else {
 				data_error(stream_where(in), "unknown partial row '%.40s'", stat);
 			}
@@ -306,8 +317,10 @@ static void read_partial(struct stream *in, enum record r)
 		for (int i = 0; i < ncolumns; i++)
 			for (int j = i; j < ncolumns; j++)
 				if (!seen_product[i][j])
-					data_error(in->name, "truncated partial: no product %s*%s",
+					data_error(in->name, "truncated partial: no product %.120s*%.120s",
 					           column_names[i], column_names[j]);
+		if (!seen_end)
+			data_error(in->name, "truncated partial: no end row");
 		for (int i = 0; i < ncolumns; i++) {
 			xsum_merge(&sums[i], &part_sums[i]);
 			for (int j = i; j < ncolumns; j++)
@@ -427,6 +440,7 @@ static void print_partial(void)
 	for (int i = 0; i < ncolumns; i++)
 		for (int j = i; j < ncolumns; j++)
 			put_xsum("prod", column_names[i], column_names[j], &products[i][j]);
+	printf("end\t-\t-\t%llu\n", (unsigned long long)nrows);
 }
 
 static void put_number(double value, char separator)
@@ -518,7 +532,7 @@ static long double cross_spread(int i, int j, uint64_t n)
 static void print_row(const char *name, double estimate, double stderr_)
 {
 	if (!isfinite(estimate) || !isfinite(stderr_))
-		fatal("column %s: the estimate overflows", name);
+		fatal("column %.120s: the estimate overflows", name);
 	printf("%s\t", name);
 	put_number(estimate, '\t');
 	put_number(stderr_, '\t');
@@ -541,7 +555,7 @@ static void print_controlled(int y, int c, double mu)
 	long double mean_y = xsum_round_ld(&sums[y]) / n, mean_c = xsum_round_ld(&sums[c]) / n;
 
 	if (isnan(syy) || isnan(scc) || isnan(syc))
-		fatal("column %s: sums beyond the double range, no control estimate", column_names[y]);
+		fatal("column %.120s: sums beyond the double range, no control estimate", column_names[y]);
 	long double beta = scc > 0 ? syc / scc : 0;
 	long double residual = syy - beta * syc;
 	if (residual < 0)   /* y is (numerically) a multiple of c */

@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# resume: integrity of a pricing run's shards. `kill -9` in the middle of
+# `price`, then a rerun computes only the missing shards and prints the
+# bytes an uninterrupted run prints; partials that are truncated, of
+# another run, or left under a temporary name are never used.
+
+load test_helper
+
+# 16 shards of 250000 paths: each takes a good fraction of a second, so
+# the run can be caught between shards.
+KILL_PATHS=4000000
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	export HOME="$BATS_TEST_TMPDIR"   # GNU parallel keeps its state here
+	export SEED=11 JOBS=1
+	# price-shard, counted: a shard whose partial is missing when its
+	# price-shard starts is one that gets computed.
+	mkdir -p bin
+	export SHARD_LOG="$BATS_TEST_TMPDIR/computed.log"
+	cat >bin/price-shard <<-'EOF'
+	#!/bin/bash
+	[ -s "$1/shard-$2.part" ] || echo "$2" >>"$SHARD_LOG"
+	exec "$ROOT/pipeline/price-shard" "$@"
+	EOF
+	chmod +x bin/price-shard
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH"
+}
+
+teardown() {
+	# A run this test started and did not kill already (a failed assertion).
+	[ -s session ] && kill_session "$(cat session)"
+	return 0
+}
+
+# kill_session SID: kill -9 every process of the session, by its id, in
+# one call. Not the process group alone: GNU parallel puts each job in a
+# group of its own. Parents (lower ids) go first, so that no shell outlives
+# its children long enough to run its EXIT trap.
+kill_session() {
+	local pids
+	pids=$(ps -eo pid=,sid= | awk -v sid="$1" '$2 == sid { print $1 }' | sort -n)
+	# shellcheck disable=SC2086
+	[ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
+	for _ in $(seq 100); do
+		[ -z "$(ps -eo sid= | awk -v sid="$1" '$1 == sid')" ] && return 0
+		sleep 0.1
+	done
+	echo "processes of session $1 outlived kill -9" >&2
+	return 1
+}
+
+# The partials of the one run under $1 (an OUT), one per line.
+partials() {
+	find "$1"/runs -name 'shard-*.part' | sort
+}
+
+@test "kill -9 mid-run, rerun: only the missing shards are computed, same bytes as an uninterrupted run" {
+	export OUT="$BATS_TEST_TMPDIR/out" PATHS=$KILL_PATHS SHARDS=16
+	# In its own session, so that kill -9 reaches parallel and every shard.
+	setsid bash -c 'echo $$ >session; exec price' >first.log 2>&1 &
+	local job=$!
+	# Wait until at least 2 shards are done, fewer than all, and one is in
+	# the middle of its computation (its temporary partial exists).
+	local done=0 tmp=0
+	for _ in $(seq 3000); do
+		if [ -d "$OUT/runs" ]; then
+			done=$(find "$OUT/runs" -name 'shard-*.part' | wc -l)
+			tmp=$(find "$OUT/runs" -name 'shard-*.part.tmp.*' | wc -l)
+			[ "$done" -ge 2 ] && [ "$tmp" -ge 1 ] && break
+		fi
+		[ "$done" -lt 16 ] || break
+		sleep 0.02
+	done
+	[ -s session ]
+	kill_session "$(cat session)"
+	rm session
+	wait "$job" || true
+	echo "killed with $done of 16 partials, $tmp temporary"
+	[ "$done" -ge 2 ] && [ "$done" -lt 16 ] && [ "$tmp" -ge 1 ]
+	[ ! -e "$OUT/price.tsv" ]
+
+	# What survived, and what the kill left behind (most often a shard's
+	# temporary partial: the next test makes sure such files are not used).
+	partials "$OUT" >before.txt
+	echo "left behind: $(find "$OUT/runs" -name 'shard-*.part.tmp.*' | sed 's,.*/,,')"
+	local marker="$BATS_TEST_TMPDIR/marker"
+	touch -d '1 second ago' "$marker"
+	xargs touch -d '2000-01-01' <before.txt   # so that a rewrite would show
+	: >"$SHARD_LOG"
+
+	run -0 price
+	[ -s "$OUT/price.tsv" ]
+	# The shards computed now are exactly the missing ones...
+	partials "$OUT" | sed 's/.*shard-\([0-9]*\)\.part/\1/' | sort -n >all.txt
+	sed 's/.*shard-\([0-9]*\)\.part/\1/' before.txt | sort -n >kept.txt
+	sort -n "$SHARD_LOG" >computed.txt
+	[ "$(wc -l <all.txt)" -eq 16 ]
+	diff computed.txt <(comm -23 <(sort all.txt) <(sort kept.txt) | sort -n)
+	# ...and the kept ones were not rewritten.
+	[ -z "$(xargs -a before.txt -I{} find {} -newer "$marker")" ]
+
+	# The same bytes as a run that was never interrupted.
+	OUT="$BATS_TEST_TMPDIR/fresh" run -0 price
+	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/fresh/price.tsv"
+}
+
+# A finished run of 4 shards under $OUT; sets rundir.
+small_run() {
+	export OUT="$BATS_TEST_TMPDIR/out" PATHS=40000 SHARDS=4
+	run -0 price
+	cp "$OUT/price.tsv" good.tsv
+	rundir=$(ls -d "$OUT"/runs/*)
+	[ "$(partials "$OUT" | wc -l)" -eq 4 ]
+}
+
+@test "a truncated partial under its final name (a crash after the rename) is refused, naming it" {
+	small_run
+	cp "$rundir/shard-2.part" whole.part
+	rm "$OUT/price.tsv"
+	head -c "$(($(wc -c <whole.part) / 2))" whole.part >"$rundir/shard-2.part"
+	run -1 --separate-stderr price
+	echo "$stderr"
+	[[ $stderr == "aggregate: $rundir/shard-2.part:"* ]]
+	[ ! -e "$OUT/price.tsv" ]
+	# Remove it, and the rerun computes it again: the same bytes.
+	rm "$rundir/shard-2.part"
+	run -0 price
+	cmp good.tsv "$OUT/price.tsv"
+}
+
+@test "a partial cut short at any byte is refused by aggregate, naming it" {
+	small_run
+	cp "$rundir/shard-3.part" whole.part
+	local size cut failed=0
+	size=$(wc -c <whole.part)
+	# Every cut but the last newline's (which loses nothing).
+	for ((cut = 1; cut < size - 1; cut++)); do
+		head -c "$cut" whole.part >"$rundir/shard-3.part"
+		run --separate-stderr aggregate "$rundir"/shard-*.part
+		if [ "$status" -ne 1 ] || [[ $stderr != "aggregate: $rundir/shard-3.part"* ]]; then
+			echo "cut at byte $cut of $size: status $status, ${stderr:-no message}; the partial ends:"
+			tail -c 40 "$rundir/shard-3.part" | od -c | head -3
+			failed=$((failed + 1))
+		fi
+	done
+	echo "$failed of $((size - 2)) cuts not refused"
+	[ "$failed" -eq 0 ]
+}
+
+@test "a partial of another run copied into the run directory is refused, naming it" {
+	small_run
+	rm "$OUT/price.tsv"
+	cp "$rundir/shard-1.part" own.part
+	# Another sigma: the identity metadata conflicts.
+	OUT="$BATS_TEST_TMPDIR/other" SIGMA=0.3 run -0 price
+	cp "$BATS_TEST_TMPDIR"/other/runs/*/shard-1.part "$rundir/shard-1.part"
+	run -1 --separate-stderr price
+	echo "$stderr"
+	[[ $stderr == "aggregate: $rundir/shard-1.part:1: metadata sigma=0.3 conflicts with sigma=0.2 ("* ]]
+	[ ! -e "$OUT/price.tsv" ]
+	# Another seed.
+	OUT="$BATS_TEST_TMPDIR/seed" SEED=12 run -0 price
+	cp "$BATS_TEST_TMPDIR"/seed/runs/*/shard-1.part "$rundir/shard-1.part"
+	run -1 --separate-stderr price
+	[[ $stderr == "aggregate: $rundir/shard-1.part:1: metadata seed=12 conflicts with seed=11 ("* ]]
+	# The same parameters in 3 shards: the same identity, but its first
+	# shard overlaps this run's shards 0 and 1.
+	OUT="$BATS_TEST_TMPDIR/three" SHARDS=3 run -0 price
+	cp "$BATS_TEST_TMPDIR"/three/runs/*/shard-0.part "$rundir/shard-1.part"
+	run -1 --separate-stderr price
+	echo "$stderr"
+	[[ $stderr == *"paths 0..13333 overlap paths 0..9999 ("* ]]
+	[ ! -e "$OUT/price.tsv" ]
+	# Its own partial back: the same bytes as before.
+	cp own.part "$rundir/shard-1.part"
+	run -0 price
+	cmp good.tsv "$OUT/price.tsv"
+}
+
+@test "temporary partials left by a killed shard are never used" {
+	small_run
+	rm "$OUT/price.tsv" "$rundir/shard-0.part" "$rundir/shard-2.part"
+	# What a kill -9 leaves: an empty temporary, a half-written one, and
+	# one that holds another run's whole partial.
+	: >"$rundir/shard-0.part.tmp.12345"
+	head -c 100 "$rundir/shard-1.part" >"$rundir/shard-2.part.tmp.23456"
+	OUT="$BATS_TEST_TMPDIR/other" SIGMA=0.3 run -0 price
+	cp "$BATS_TEST_TMPDIR"/other/runs/*/shard-2.part "$rundir/shard-2.part.tmp.34567"
+	: >"$SHARD_LOG"
+	run -0 price
+	[ "$(sort -n "$SHARD_LOG" | tr '\n' ' ')" = "0 2 " ]
+	cmp good.tsv "$OUT/price.tsv"
+}
