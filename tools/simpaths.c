@@ -33,6 +33,7 @@ static double s0 = 100, rate = 0.05, yield = 0, sigma = 0.2, maturity = 1;
 static long steps = 1;
 static enum emit emit = EMIT_TERMINAL;
 static bool hex_output, antithetic;
+static uint32_t path_stream = RNG_PRICING;   /* --training: RNG_TRAINING (lsmfit's paths) */
 
 /* Derived once per run: the same for every path. */
 static double drift_per_step, vol_per_step;
@@ -61,6 +62,8 @@ static _Noreturn void help(void)
 	       "                    geometric mean, max, min over the dates; path: S_1..S_N\n"
 	       "  -x, --hex         write C99 hex floats (exact, fast) instead of decimal\n"
 	       "  --antithetic      two rows per path: the path and its mirror (-z)\n"
+	       "  --training        draw from the seed's training stream, not its pricing\n"
+	       "                    stream (lsmfit's paths; metadata stream=training)\n"
 	       "  --first I         first path index of a single range (default 0)\n"
 	       "  --count N         number of paths of a single range\n"
 	       "  --paths N         total paths of the run (default first+count)\n"
@@ -91,40 +94,235 @@ static void put_text(const char *text)
 	outbuf_put(&out, text, strlen(text));
 }
 
-/* One path: `mirror` negates every normal draw (the antithetic path). */
-static void simulate_path(uint64_t seed, uint64_t path, bool mirror)
-{
-	uint64_t words[2] = { 0, 0 };
-	double x = 0, sum_s = 0, sum_x = 0, s = s0;
-	double max_s = -HUGE_VAL, min_s = HUGE_VAL;
+/* Paths are simulated a block at a time, each quantity of the block held in
+ * a flat array indexed [step][lane], so that each stage below is a plain
+ * loop over independent elements that the compiler vectorises (Philox, the
+ * uniform, the normal quantile, exp). Every lane takes the same operations
+ * in the same order as a one-path-at-a-time loop would, so a path's bits do
+ * not depend on its lane, its block or the vector width (DESIGN.md); lanes
+ * past the end of a range are computed and never written.
+ * Steps go CHUNK at a time, so the arrays stay in the L1 cache; only path
+ * mode keeps every step's price, to write the rows in path order. A block
+ * is LANES paths, or more when there are fewer than CHUNK steps, so that
+ * each loop runs over about CHUNK * LANES numbers.
+ * With --antithetic a block of `width` paths has 2*width virtual lanes:
+ * lane l is path first+l, lane width+l its mirror, drawn from the same
+ * normals negated. */
+#define LANES 16          /* paths per block, at least */
+#define CHUNK 32          /* steps per chunk: even, so Philox blocks align */
+#define BLOCK_MAX (2 * CHUNK * LANES)  /* numbers per array */
 
-	for (long i = 0; i < steps; i++) {
-		if (i % 2 == 0)
-			rng_block(seed, RNG_PRICING, path, (uint32_t)(i / 2), words);
-		double z = det_normal_quantile(det_u01(words[i % 2]));
-		if (mirror)
-			z = -z;
-		x = x + (drift_per_step + vol_per_step * z);
+static long chunk_steps;  /* steps per chunk: CHUNK, or fewer if steps are */
+static int width;         /* paths per block: LANES * max(1, CHUNK / steps) */
+/* Philox output: the random word of step i, path l is hi << 32 | lo */
+static uint32_t bits_lo[BLOCK_MAX], bits_hi[BLOCK_MAX];
+static double normal[BLOCK_MAX];               /* z */
+static double distance[BLOCK_MAX];             /* |u - 1/2| */
+/* the draws outside AS241's central region: their words, where they go in
+ * normal, and then their z */
+static uint32_t tail_lo[BLOCK_MAX], tail_hi[BLOCK_MAX];
+static int tail_at[BLOCK_MAX];
+static double tail_z[BLOCK_MAX];
+static double logprice[BLOCK_MAX];             /* x: [step][virtual lane] */
+static double *price;     /* S: [chunk_steps][virtual lane]; path mode [steps][...] */
+/* per virtual lane of blocks wider than LANES: see simulate_width */
+static double lane_state[7 * BLOCK_MAX];
+
+static void *alloc_array(size_t count, size_t size)
+{
+	void *p = calloc(count, size);
+	if (!p)
+		fatal("out of memory");
+	return p;
+}
+
+static void alloc_block(void)
+{
+	chunk_steps = steps < CHUNK ? steps : CHUNK;
+	width = LANES * (steps < CHUNK ? (int)(CHUNK / steps) : 1);
+	int vlanes = antithetic ? 2 * width : width;
+	price = alloc_array((size_t)(emit == EMIT_PATH ? steps : chunk_steps) * (size_t)vlanes,
+	                    sizeof *price);
+}
+
+/* inlined into each clone of simulate_block, to be compiled for its target */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* Philox output blocks block0 .. block0+nblocks-1 of the paths first ..
+ * first+w-1: block b holds the words of steps 2b and 2b+1 (rng.h's
+ * rng_block, for w paths at once). */
+ALWAYS_INLINE static void draw_bits(uint64_t seed, uint64_t first, int w, uint32_t block0,
+                                    long nblocks)
+{
+	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
+
+	for (long b = 0; b < nblocks; b++) {
+		uint32_t *lo0 = bits_lo + 2 * b * w, *hi0 = bits_hi + 2 * b * w;
+		uint32_t *lo1 = lo0 + w, *hi1 = hi0 + w;
+		for (int l = 0; l < w; l++) {
+			uint64_t path = first + (uint64_t)l;
+			philox4x32_ctr_t ctr = { { block0 + (uint32_t)b, path_stream,
+			                           (uint32_t)path, (uint32_t)(path >> 32) } };
+			philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
+			lo0[l] = r.v[0];
+			hi0[l] = r.v[1];
+			lo1[l] = r.v[2];
+			hi1[l] = r.v[3];
+		}
+	}
+}
+
+/* det_normal_quantile(u) for u in AS241's central region |u - 1/2| <= 0.425,
+ * where 85% of the draws fall: the same operations in the same order as
+ * detmath.h's (whose selects then pick the A/B coefficients), hence the
+ * same bits, without the log and sqrt that only the tails need but that a
+ * branch-free det_normal_quantile evaluates for every u. *distance is
+ * |u - 1/2|: u beyond 0.425 must go to det_normal_quantile itself. */
+ALWAYS_INLINE static double quantile_central(double u, double *distance)
+{
+	int lower = u < 0.5;
+	double p = (lower ? 0.0 : 1.0) + (lower ? u : -u); /* min(u, 1-u) */
+	double a = 0.5 - p;                                 /* |u - 1/2| */
+	double v = 0.180625 - a * a;
+	double num = ((((((DET__AS241_A7 * v + DET__AS241_A6) * v + DET__AS241_A5) * v
+	                 + DET__AS241_A4) * v + DET__AS241_A3) * v + DET__AS241_A2) * v
+	              + DET__AS241_A1) * v + DET__AS241_A0;
+	double den = ((((((DET__AS241_B7 * v + DET__AS241_B6) * v + DET__AS241_B5) * v
+	                 + DET__AS241_B4) * v + DET__AS241_B3) * v + DET__AS241_B2) * v
+	              + DET__AS241_B1) * v + 1.0;
+	double z = (a * num) / den;
+	*distance = a;
+	return lower ? -z : z;
+}
+
+/* z for the first len Philox words: the central region for every one, then
+ * det_normal_quantile for the tails, gathered. */
+ALWAYS_INLINE static void draw_normals(int len)
+{
+	int m = 0;
+
+	for (int k = 0; k < len; k++)
+		normal[k] = quantile_central(det_u01((uint64_t)bits_hi[k] << 32 | bits_lo[k]),
+		                             &distance[k]);
+	for (int k = 0; k < len; k++) {   /* where the tails are */
+		tail_at[m] = k;
+		m += !(distance[k] <= 0.425);   /* as det_normal_quantile decides */
+	}
+	for (int j = 0; j < m; j++) {
+		int k = tail_at[j];
+		tail_lo[j] = bits_lo[k];
+		tail_hi[j] = bits_hi[k];
+	}
+	for (int j = 0; j < m; j++)
+		tail_z[j] = det_normal_quantile(det_u01((uint64_t)tail_hi[j] << 32 | tail_lo[j]));
+	for (int j = 0; j < m; j++)
+		normal[tail_at[j]] = tail_z[j];
+}
+
+/* One block: w paths from `first`, of which the first `valid` are written.
+ * st holds 7 arrays, `stride` apart, of a number per virtual lane: the
+ * log-price, the running sums and extremes, and the row's S_T and geometric
+ * mean. Inlined twice below: for w = LANES with st on the stack, where the
+ * compiler keeps it in registers, and for wider blocks. */
+ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int valid, int w,
+                                         double *st, int stride)
+{
+	const int nv = antithetic ? 2 * w : w;
+	double *x_now = st, *sum_s = st + stride, *sum_x = st + 2 * stride;
+	double *max_s = st + 3 * stride, *min_s = st + 4 * stride;
+	double *last_s = st + 5 * stride, *geo_s = st + 6 * stride;
+
+	for (int v = 0; v < nv; v++) {
+		x_now[v] = sum_s[v] = sum_x[v] = 0;
+		max_s[v] = -HUGE_VAL;
+		min_s[v] = HUGE_VAL;
+	}
+	for (long i0 = 0; i0 < steps; i0 += chunk_steps) {
+		long n = steps - i0 < chunk_steps ? steps - i0 : chunk_steps;
+		draw_bits(seed, first, w, (uint32_t)(i0 / 2), (n + 1) / 2);
+		draw_normals((int)n * w);
+		/* the log-price walk: sequential in the steps, parallel in the lanes */
+		for (long i = 0; i < n; i++) {
+			const double *z = normal + i * w;
+			double *xi = logprice + i * nv;
+			for (int l = 0; l < w; l++)
+				xi[l] = x_now[l] = x_now[l] + (drift_per_step + vol_per_step * z[l]);
+			if (antithetic)
+				for (int l = 0; l < w; l++)
+					xi[w + l] = x_now[w + l] =
+						x_now[w + l] + (drift_per_step + vol_per_step * -z[l]);
+		}
 		if (emit == EMIT_TERMINAL)
 			continue;
-		s = s0 * det_exp(x);
-		if (emit == EMIT_PATH) {
-			put_number(s, i + 1 == steps ? '\n' : '\t');
+		double *s = price + (emit == EMIT_PATH ? i0 * nv : 0);
+		for (long k = 0; k < n * nv; k++)
+			s[k] = s0 * det_exp(logprice[k]);
+		if (emit == EMIT_PATH)
 			continue;
+		for (long i = 0; i < n; i++) {
+			const double *si = s + i * nv, *xi = logprice + i * nv;
+			for (int v = 0; v < nv; v++) {
+				sum_s[v] = sum_s[v] + si[v];
+				sum_x[v] = sum_x[v] + xi[v];
+				max_s[v] = si[v] > max_s[v] ? si[v] : max_s[v];
+				min_s[v] = si[v] < min_s[v] ? si[v] : min_s[v];
+			}
 		}
-		sum_s = sum_s + s;
-		sum_x = sum_x + x;
-		max_s = s > max_s ? s : max_s;
-		min_s = s < min_s ? s : min_s;
 	}
+
+	/* the rows, in path order (a path, then its mirror) */
 	if (emit == EMIT_TERMINAL) {
-		put_number(s0 * det_exp(x), '\n');
+		for (int v = 0; v < nv; v++)
+			last_s[v] = s0 * det_exp(x_now[v]);
 	} else if (emit == EMIT_SUMMARY) {
-		put_number(s, '\t');
-		put_number(sum_s / (double)steps, '\t');
-		put_number(s0 * det_exp(sum_x / (double)steps), '\t');
-		put_number(max_s, '\t');
-		put_number(min_s, '\n');
+		const double *s = price + ((steps - 1) % chunk_steps) * nv;
+		for (int v = 0; v < nv; v++) {
+			last_s[v] = s[v];
+			geo_s[v] = s0 * det_exp(sum_x[v] / (double)steps);
+		}
+	}
+	for (int l = 0; l < valid; l++) {
+		current_path = first + (uint64_t)l;
+		for (int v = l; v < nv; v += w) {
+			if (emit == EMIT_TERMINAL) {
+				put_number(last_s[v], '\n');
+			} else if (emit == EMIT_SUMMARY) {
+				put_number(last_s[v], '\t');
+				put_number(sum_s[v] / (double)steps, '\t');
+				put_number(geo_s[v], '\t');
+				put_number(max_s[v], '\t');
+				put_number(min_s[v], '\n');
+			} else {
+				for (long i = 0; i < steps; i++)
+					put_number(price[i * nv + v], i + 1 == steps ? '\n' : '\t');
+			}
+		}
+	}
+}
+
+/* Wider vectors where the CPU has them: gcc compiles simulate_block once per
+ * target below and picks one at load time (AVX-512, AVX2, or SSE2). Only
+ * + - * / sqrt, integer and select operations, no contraction
+ * (-ffp-contract=off): each clone gives the same bits. `make check-simd`
+ * (mk/bench.mk) builds one binary per target and compares their output. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__) \
+    && !defined(SIMPATHS_NO_CLONES)
+#define SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SIMD_CLONES
+#endif
+
+SIMD_CLONES static void simulate_block(uint64_t seed, uint64_t first, int valid)
+{
+	if (width == LANES) {
+		double st[7 * 2 * LANES];
+		simulate_width(seed, first, valid, LANES, st, 2 * LANES);
+	} else {
+		simulate_width(seed, first, valid, width, lane_state, BLOCK_MAX);
 	}
 }
 
@@ -136,12 +334,9 @@ static void simulate_range(uint64_t shard, uint64_t first, uint64_t count, uint6
 	         (unsigned long long)shard, (unsigned long long)first,
 	         (unsigned long long)count, (unsigned long long)seed);
 	put_text(line);
-	for (uint64_t path = first; path < first + count; path++) {
-		current_path = path;
-		simulate_path(seed, path, false);
-		if (antithetic)
-			simulate_path(seed, path, true);
-	}
+	for (uint64_t done = 0; done < count; done += (uint64_t)width)
+		simulate_block(seed, first + done,
+		               count - done < (uint64_t)width ? (int)(count - done) : width);
 }
 
 static void put_meta_number(const char *key, double value)
@@ -164,9 +359,10 @@ static void put_header(uint64_t paths, uint64_t seed)
 	put_meta_number("q", yield);
 	put_meta_number("sigma", sigma);
 	put_meta_number("T", maturity);
-	snprintf(line, sizeof line, " steps=%ld seed=%llu paths=%llu emit=%s antithetic=%d\n",
+	snprintf(line, sizeof line, " steps=%ld seed=%llu paths=%llu emit=%s antithetic=%d%s\n",
 	         steps, (unsigned long long)seed, (unsigned long long)paths,
-	         emit_names[emit], antithetic);
+	         emit_names[emit], antithetic,
+	         path_stream == RNG_TRAINING ? " stream=training" : "");
 	put_text(line);
 	if (emit == EMIT_TERMINAL) {
 		put_text("ST\n");
@@ -260,7 +456,7 @@ static void simulate_shards(int ninputs, char **inputs)
 int main(int argc, char **argv)
 {
 	enum { OPT_S0 = 256, OPT_SIGMA, OPT_STEPS, OPT_FIRST, OPT_COUNT, OPT_PATHS,
-	       OPT_SEED, OPT_ANTITHETIC };
+	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING };
 	static const struct option longopts[] = {
 		{ "s0", required_argument, NULL, OPT_S0 },
 		{ "rate", required_argument, NULL, 'r' },
@@ -271,6 +467,7 @@ int main(int argc, char **argv)
 		{ "emit", required_argument, NULL, 'e' },
 		{ "hex", no_argument, NULL, 'x' },
 		{ "antithetic", no_argument, NULL, OPT_ANTITHETIC },
+		{ "training", no_argument, NULL, OPT_TRAINING },
 		{ "first", required_argument, NULL, OPT_FIRST },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "paths", required_argument, NULL, OPT_PATHS },
@@ -300,6 +497,7 @@ int main(int argc, char **argv)
 			break;
 		case 'x': hex_output = true; break;
 		case OPT_ANTITHETIC: antithetic = true; break;
+		case OPT_TRAINING: path_stream = RNG_TRAINING; break;
 		case OPT_FIRST:
 			first = (uint64_t)opt_int("--first", optarg, 0, INT64_MAX);
 			single_range = true;
@@ -339,6 +537,7 @@ int main(int argc, char **argv)
 	if (!isfinite(drift_per_step) || !isfinite(vol_per_step))
 		usage_error("the model parameters overflow (drift or volatility per step is not finite)");
 
+	alloc_block();
 	if (single_range) {
 		put_header(paths, seed);
 		simulate_range(0, first, count, seed);

@@ -1,0 +1,171 @@
+/* fused: the limit. One C loop, one core, no text: the same random numbers
+ * and model as simpaths (Philox4x32-10 from Random123 keyed by the seed,
+ * counter {block, 0, path}; det_u01, det_normal_quantile, det_exp; exact
+ * log-normal steps on t_i = i*T/steps), the payoff and its sums in the loop.
+ *
+ *   fused european|asian [paths] [seed]
+ *
+ * european: call on S_T (steps 1); asian: arithmetic-average call on 252
+ * dates. S0 = K = 100, r = 0.05, q = 0, sigma = 0.2, T = 1.
+ * Prints one TAB-separated line:
+ *   fused  workload  paths  seconds  paths_per_s  price  stderr
+ * Built with the tools' CFLAGS by `make bench` (mk/bench.mk). Paths go a
+ * block at a time in arrays the compiler vectorises, with the normal
+ * quantile in two passes (central region, then the gathered tails), and
+ * one clone per vector target, as in simpaths; the price uses the same paths
+ * as `make price` with the same seed, so the two agree to rounding. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "detmath.h"
+#include "rng.h"
+
+#define LANES 16
+#define CHUNK 32   /* steps per chunk: even, so Philox blocks align */
+
+static const double s0 = 100, strike = 100, rate = 0.05, sigma = 0.2, maturity = 1;
+
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__)
+#define SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SIMD_CLONES
+#endif
+
+/* det_normal_quantile(u) where |u - 1/2| <= 0.425 (tools/simpaths.c) */
+static inline double quantile_central(double u, double *distance)
+{
+	int lower = u < 0.5;
+	double p = (lower ? 0.0 : 1.0) + (lower ? u : -u);
+	double a = 0.5 - p;
+	double v = 0.180625 - a * a;
+	double num = ((((((DET__AS241_A7 * v + DET__AS241_A6) * v + DET__AS241_A5) * v
+	                 + DET__AS241_A4) * v + DET__AS241_A3) * v + DET__AS241_A2) * v
+	              + DET__AS241_A1) * v + DET__AS241_A0;
+	double den = ((((((DET__AS241_B7 * v + DET__AS241_B6) * v + DET__AS241_B5) * v
+	                 + DET__AS241_B4) * v + DET__AS241_B3) * v + DET__AS241_B2) * v
+	              + DET__AS241_B1) * v + 1.0;
+	double z = (a * num) / den;
+	*distance = a;
+	return lower ? -z : z;
+}
+
+/* Sums of the discounted payoff and its square over paths [0, paths), in
+ * blocks of `width` paths (inlined twice: a constant width lets the
+ * compiler drop the loops' run-time checks). */
+enum { MAX = 2 * CHUNK * LANES };
+static inline __attribute__((always_inline)) void
+price_width(uint64_t seed, uint64_t paths, long steps, int width, double *sum, double *sum2)
+{
+	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
+	const double dt = maturity / (double)steps;
+	const double drift = (rate - 0.5 * sigma * sigma) * dt, vol = sigma * sqrt(dt);
+	const double discount = det_exp(-rate * maturity);
+	static uint32_t lo[MAX], hi[MAX], tail_lo[MAX], tail_hi[MAX];
+	static double z[MAX], distance[MAX], tail_z[MAX];
+	static int tail_at[MAX];
+	static double x[MAX], sum_s[MAX], acc[MAX], acc2[MAX];
+
+	for (int l = 0; l < width; l++)
+		acc[l] = acc2[l] = 0;
+	for (uint64_t first = 0; first < paths; first += (uint64_t)width) {
+		for (int l = 0; l < width; l++)
+			x[l] = sum_s[l] = 0;
+		for (long i0 = 0; i0 < steps; i0 += CHUNK) {
+			long n = steps - i0 < CHUNK ? steps - i0 : CHUNK;
+			/* Philox: the words of steps 2b and 2b+1 of each path */
+			for (long b = 0; b < (n + 1) / 2; b++) {
+				uint32_t *lo0 = lo + 2 * b * width, *hi0 = hi + 2 * b * width;
+				uint32_t *lo1 = lo0 + width, *hi1 = hi0 + width;
+				for (int l = 0; l < width; l++) {
+					uint64_t path = first + (uint64_t)l;
+					philox4x32_ctr_t ctr = { { (uint32_t)(i0 / 2 + b), RNG_PRICING,
+					                           (uint32_t)path, (uint32_t)(path >> 32) } };
+					philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
+					lo0[l] = r.v[0];
+					hi0[l] = r.v[1];
+					lo1[l] = r.v[2];
+					hi1[l] = r.v[3];
+				}
+			}
+			/* z: the central region everywhere, then the tails, gathered */
+			int len = (int)n * width, m = 0;
+			for (int k = 0; k < len; k++)
+				z[k] = quantile_central(det_u01((uint64_t)hi[k] << 32 | lo[k]), &distance[k]);
+			for (int k = 0; k < len; k++) {
+				tail_at[m] = k;
+				m += !(distance[k] <= 0.425);
+			}
+			for (int j = 0; j < m; j++) {
+				tail_lo[j] = lo[tail_at[j]];
+				tail_hi[j] = hi[tail_at[j]];
+			}
+			for (int j = 0; j < m; j++)
+				tail_z[j] = det_normal_quantile(det_u01((uint64_t)tail_hi[j] << 32 | tail_lo[j]));
+			for (int j = 0; j < m; j++)
+				z[tail_at[j]] = tail_z[j];
+			/* the walk, and the average's S on every date */
+			for (long i = 0; i < n; i++) {
+				const double *zi = z + i * width;
+				for (int l = 0; l < width; l++)
+					x[l] = x[l] + (drift + vol * zi[l]);
+				if (steps > 1)
+					for (int l = 0; l < width; l++)
+						sum_s[l] = sum_s[l] + s0 * det_exp(x[l]);
+			}
+		}
+		uint64_t valid = paths - first < (uint64_t)width ? paths - first : (uint64_t)width;
+		for (int l = 0; l < width; l++) {
+			double s = steps > 1 ? sum_s[l] / (double)steps : s0 * det_exp(x[l]);
+			double f = s > strike ? discount * (s - strike) : 0.0;
+			f = (uint64_t)l < valid ? f : 0.0;
+			acc[l] += f;
+			acc2[l] += f * f;
+		}
+	}
+	*sum = *sum2 = 0;
+	for (int l = 0; l < width; l++) {
+		*sum += acc[l];
+		*sum2 += acc2[l];
+	}
+}
+
+/* A block is LANES paths, or more when there are fewer than CHUNK steps,
+ * so that every loop runs over about CHUNK * LANES numbers. */
+SIMD_CLONES static void price(uint64_t seed, uint64_t paths, long steps, double *sum, double *sum2)
+{
+	if (steps >= CHUNK)
+		price_width(seed, paths, steps, LANES, sum, sum2);
+	else
+		price_width(seed, paths, steps, LANES * (int)(CHUNK / steps), sum, sum2);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || argc > 4 || (strcmp(argv[1], "european") != 0 && strcmp(argv[1], "asian") != 0)) {
+		fprintf(stderr, "usage: fused european|asian [paths] [seed]\n");
+		return 2;
+	}
+	long steps = strcmp(argv[1], "asian") == 0 ? 252 : 1;
+	uint64_t paths = argc > 2 ? strtoull(argv[2], NULL, 0) : (steps > 1 ? 1000000 : 100000000);
+	uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 20261127;
+	if (paths < 2) {
+		fprintf(stderr, "fused: want at least 2 paths\n");
+		return 2;
+	}
+	struct timespec t0, t1;
+	double sum, sum2;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	price(seed, paths, steps, &sum, &sum2);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+	double n = (double)paths, mean = sum / n;
+	double var = (sum2 - n * mean * mean) / (n - 1);
+	printf("fused\t%s\t%llu\t%.3f\t%.4g\t%.6f\t%.6f\n", argv[1], (unsigned long long)paths,
+	       seconds, n / seconds, mean, sqrt(var > 0 ? var / n : 0));
+	return 0;
+}

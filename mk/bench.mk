@@ -1,0 +1,58 @@
+# make bench: mcpipe against the fused C loop (the limit) and a numpy peer
+# (issue 5); bench/run-bench.py does the measuring and prints the table.
+#
+# make check-simd: simpaths built once per vector target (SSE2, AVX2,
+# AVX-512; it picks one at run time) gives the same bytes on this CPU.
+
+# Debian's python3-numpy goes with Debian's python3, not with whatever
+# python3 comes first on PATH (pyenv, a venv).
+BENCH_PYTHON   = /usr/bin/python3
+BENCH_PACKAGES = $(BENCH_PYTHON):python3 \
+                 /usr/lib/python3/dist-packages/numpy/__init__.py:python3-numpy \
+                 /usr/bin/time:time
+BENCH_SECONDS  = 2
+BENCH_REPEAT   = 3
+
+.PHONY: deps-bench check-simd
+
+deps-bench:
+	@pipeline/ensure-packages $(BENCH_PACKAGES)
+
+build/bench/fused: bench/fused.c $(LIB_HDR) | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LDLIBS)
+
+bench: $(BIN) build/bench/fused | deps-run deps-bench
+	@MAKE='$(MAKE)' BENCH_PYTHON='$(BENCH_PYTHON)' FUSED=build/bench/fused \
+		BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_REPEAT='$(BENCH_REPEAT)' \
+		$(BENCH_PYTHON) bench/run-bench.py
+
+# One simpaths per target, without the run-time dispatch
+# (-DSIMPATHS_NO_CLONES): each target this CPU can run must give the bytes
+# of the dispatching build/bin/simpaths, in every mode, at offsets that put
+# a path in every lane.
+SIMD_TARGETS = x86-64 x86-64-v3 x86-64-v4
+SIMD_CASES   = "-e terminal --count 100003" "-e terminal --steps 3 --antithetic --count 4099" \
+               "-e summary --steps 252 --count 2001 --first 7" \
+               "-e path --steps 5 --count 3001 --first 13 --antithetic" \
+               "-e path --steps 33 --count 999 --sigma 0.9 --seed 0xffffffffffffffff"
+
+build/simd/simpaths-%: tools/simpaths.c $(LIB_SRC) $(LIB_HDR) | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -march=$* -DSIMPATHS_NO_CLONES $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+check-simd: build/bin/simpaths $(SIMD_TARGETS:%=build/simd/simpaths-%)
+	@for t in $(SIMD_TARGETS); do \
+		if ! build/simd/simpaths-$$t --count 1 >/dev/null 2>&1; then \
+			echo "check-simd: $$t: this CPU cannot run it, skipped"; continue; \
+		fi; \
+		for args in $(SIMD_CASES); do \
+			for x in "" -x; do \
+				build/bin/simpaths $$x $$args >build/simd/expected && \
+				build/simd/simpaths-$$t $$x $$args >build/simd/got && \
+				cmp -s build/simd/expected build/simd/got || \
+					{ echo "check-simd: $$t differs: simpaths $$x $$args"; exit 1; }; \
+			done; \
+		done; \
+		echo "check-simd: $$t: identical"; \
+	done
