@@ -26,6 +26,7 @@ bench: $(BIN) build/bench/fused | deps-run deps-bench
 	@MAKE='$(MAKE)' BENCH_PYTHON='$(BENCH_PYTHON)' FUSED=build/bench/fused \
 		BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_REPEAT='$(BENCH_REPEAT)' \
 		$(BENCH_PYTHON) bench/run-bench.py
+	@bench/variance-reduction --repeat '$(BENCH_REPEAT)'
 
 # One simpaths per target, without the run-time dispatch
 # (-DSIMPATHS_NO_CLONES): each target this CPU can run must give the bytes
