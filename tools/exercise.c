@@ -23,6 +23,7 @@
 
 #include "detmath.h"
 #include "err.h"
+#include "lsm.h"
 #include "numtext.h"
 #include "opts.h"
 #include "outbuf.h"
@@ -67,33 +68,6 @@ static _Noreturn void help(void)
 	exit(0);
 }
 
-static void *xrealloc(void *p, size_t count, size_t size)
-{
-	if (size && count > SIZE_MAX / size)
-		fatal("out of memory");
-	p = realloc(p, count * size);
-	if (!p && count)
-		fatal("out of memory");
-	return p;
-}
-
-static double intrinsic(double s)
-{
-	double value = is_call ? s - strike : strike - s;
-	return value > 0 ? value : 0;
-}
-
-/* The fitted continuation value c0 + c1 x + ... + cn x^n by Horner's rule:
- * the same operations as in lsmfit.c, so that both tools take the same
- * decision on the same path. */
-static double continuation(const double *c, int n, double x)
-{
-	double value = c[n];
-	for (int k = n - 1; k >= 0; k--)
-		value = value * x + c[k];
-	return value;
-}
-
 /* --- the coefficient file ---------------------------------------------------- */
 
 static int rule_column(struct stream *s, const char *name)
@@ -128,8 +102,8 @@ static void learn_rule(struct stream *s)
 	if (!(steps_value >= 1 && steps_value <= 1e6 && steps_value == floor(steps_value)))
 		data_error(stream_where(s), "steps=%s: not a positive integer", stream_meta(s, "steps"));
 	steps = (long)steps_value;
-	coef = xrealloc(NULL, (size_t)steps * (size_t)(degree + 1), sizeof *coef);
-	itm = xrealloc(NULL, (size_t)steps, sizeof *itm);
+	coef = xreallocarray(NULL, (size_t)steps * (size_t)(degree + 1), sizeof *coef);
+	itm = xreallocarray(NULL, (size_t)steps, sizeof *itm);
 }
 
 static void load_rule(const char *file)
@@ -213,7 +187,7 @@ static int start(struct stream *in, bool *antithetic)
 		           "independent paths (simpaths without --training)");
 	check_model(in);
 	double rate = stream_meta_double(in, "r"), maturity = stream_meta_double(in, "T");
-	discount = xrealloc(NULL, (size_t)steps + 1, sizeof *discount);
+	discount = xreallocarray(NULL, (size_t)steps + 1, sizeof *discount);
 	for (long i = 0; i <= steps; i++)
 		discount[i] = det_exp(-rate * (maturity * (double)i / (double)steps));
 	const char *a = stream_meta(in, "antithetic");
@@ -261,11 +235,11 @@ static double cash_flow(struct stream *in, int first)
 
 	for (long i = 1; i <= steps; i++) {
 		double s = price_field(in, first + (int)(i - 1));
-		double h = intrinsic(s);
+		double h = lsm_intrinsic(is_call, strike, s);
 		if (done || !(h > 0))
 			continue;
 		const double *c = coef + (size_t)(i - 1) * (size_t)(degree + 1);
-		if (i < steps && (itm[i - 1] == 0 || h < continuation(c, degree, s / strike)))
+		if (i < steps && (itm[i - 1] == 0 || h < lsm_continuation(c, degree, s / strike)))
 			continue;
 		value = h * discount[i];
 		done = true;

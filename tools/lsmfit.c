@@ -29,6 +29,7 @@
 
 #include "detmath.h"
 #include "err.h"
+#include "lsm.h"
 #include "exactsum.h"
 #include "numtext.h"
 #include "opts.h"
@@ -73,33 +74,6 @@ static _Noreturn void help(void)
 	exit(0);
 }
 
-static void *xrealloc(void *p, size_t count, size_t size)
-{
-	if (size && count > SIZE_MAX / size)
-		fatal("out of memory");
-	p = realloc(p, count * size);
-	if (!p && count)
-		fatal("out of memory");
-	return p;
-}
-
-static double intrinsic(double s)
-{
-	double value = is_call ? s - strike : strike - s;
-	return value > 0 ? value : 0;
-}
-
-/* The fitted continuation value c0 + c1 x + ... + cn x^n by Horner's rule:
- * the same operations as in exercise.c, so that both tools take the same
- * decision on the same path. */
-static double continuation(const double *c, int n, double x)
-{
-	double value = c[n];
-	for (int k = n - 1; k >= 0; k--)
-		value = value * x + c[k];
-	return value;
-}
-
 /* --- reading the training paths ------------------------------------------ */
 
 /* The model and the layout, once the header is read. */
@@ -139,7 +113,7 @@ static void read_path(struct stream *in, int first)
 {
 	if (npaths == paths_cap) {
 		paths_cap = paths_cap ? 2 * paths_cap : 1024;
-		prices = xrealloc(prices, paths_cap, (size_t)steps * sizeof *prices);
+		prices = xreallocarray(prices, paths_cap, (size_t)steps * sizeof *prices);
 	}
 	double *row = prices + npaths * (size_t)steps;
 	for (long i = 0; i < steps; i++) {
@@ -270,16 +244,16 @@ struct fit {
 static void fit_rule(struct fit *f)
 {
 	int m = degree + 1;
-	double *amount = xrealloc(NULL, npaths, sizeof *amount);  /* intrinsic when exercised */
-	long *when = xrealloc(NULL, npaths, sizeof *when);        /* date of exercise, 1..steps */
-	double *growth = xrealloc(NULL, (size_t)steps + 1, sizeof *growth);
-	double *columns[MAX_DEGREE + 1], *target = xrealloc(NULL, npaths, sizeof *target);
-	size_t *index = xrealloc(NULL, npaths, sizeof *index);
+	double *amount = xreallocarray(NULL, npaths, sizeof *amount);  /* intrinsic when exercised */
+	long *when = xreallocarray(NULL, npaths, sizeof *when);        /* date of exercise, 1..steps */
+	double *growth = xreallocarray(NULL, (size_t)steps + 1, sizeof *growth);
+	double *columns[MAX_DEGREE + 1], *target = xreallocarray(NULL, npaths, sizeof *target);
+	size_t *index = xreallocarray(NULL, npaths, sizeof *index);
 
 	for (int j = 0; j < m; j++)
-		columns[j] = xrealloc(NULL, npaths, sizeof *columns[j]);
-	f->coef = xrealloc(NULL, (size_t)steps * (size_t)m, sizeof *f->coef);
-	f->itm = xrealloc(NULL, (size_t)steps, sizeof *f->itm);
+		columns[j] = xreallocarray(NULL, npaths, sizeof *columns[j]);
+	f->coef = xreallocarray(NULL, (size_t)steps * (size_t)m, sizeof *f->coef);
+	f->itm = xreallocarray(NULL, (size_t)steps, sizeof *f->itm);
 	/* growth[k]: the discount factor over k periods */
 	for (long k = 0; k <= steps; k++)
 		growth[k] = det_exp(-rate * (maturity * (double)k / (double)steps));
@@ -287,7 +261,7 @@ static void fit_rule(struct fit *f)
 	/* At maturity every path takes its intrinsic value. */
 	uint64_t at_maturity = 0;
 	for (size_t p = 0; p < npaths; p++) {
-		amount[p] = intrinsic(prices[p * (size_t)steps + (size_t)steps - 1]);
+		amount[p] = lsm_intrinsic(is_call, strike, prices[p * (size_t)steps + (size_t)steps - 1]);
 		when[p] = steps;
 		at_maturity += amount[p] > 0;
 	}
@@ -299,7 +273,7 @@ static void fit_rule(struct fit *f)
 		size_t n = 0;
 		for (size_t p = 0; p < npaths; p++) {
 			double s = prices[p * (size_t)steps + (size_t)(i - 1)];
-			if (!(intrinsic(s) > 0))
+			if (!(lsm_intrinsic(is_call, strike, s) > 0))
 				continue;
 			double x = s / strike, power = 1;
 			for (int j = 0; j < m; j++) {
@@ -318,8 +292,8 @@ static void fit_rule(struct fit *f)
 		for (size_t r = 0; r < n; r++) {
 			size_t p = index[r];
 			double s = prices[p * (size_t)steps + (size_t)(i - 1)];
-			double h = intrinsic(s);
-			if (h >= continuation(c, degree, s / strike)) {
+			double h = lsm_intrinsic(is_call, strike, s);
+			if (h >= lsm_continuation(c, degree, s / strike)) {
 				amount[p] = h;
 				when[p] = i;
 			}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,16 @@ void fatal(const char *fmt, ...)
 	vreport(NULL, fmt, ap);
 	va_end(ap);
 	exit(EXIT_DATA);
+}
+
+void *xreallocarray(void *p, size_t count, size_t size)
+{
+	if (size && count > SIZE_MAX / size)
+		fatal("out of memory");
+	p = realloc(p, count * size);
+	if (!p && count && size)
+		fatal("out of memory");
+	return p;
 }
 
 void usage_short(const char *synopsis)

@@ -1,0 +1,28 @@
+/* lsm.h: what lsmfit and exercise must compute identically.
+ *
+ * lsmfit fits the continuation value on training paths and exercise applies
+ * it to pricing paths; both decide "exercise now?" with these functions, so
+ * the rule priced is exactly the rule fitted (exercise run on the training
+ * paths reproduces lsmfit's in-sample value bit for bit). */
+#ifndef MCPIPE_LSM_H
+#define MCPIPE_LSM_H
+
+#include <stdbool.h>
+
+/* The exercise value of an American call or put at price s. */
+static inline double lsm_intrinsic(bool is_call, double strike, double s)
+{
+	double value = is_call ? s - strike : strike - s;
+	return value > 0 ? value : 0;
+}
+
+/* The fitted continuation value c0 + c1 x + ... + cn x^n, by Horner's rule. */
+static inline double lsm_continuation(const double *c, int n, double x)
+{
+	double value = c[n];
+	for (int k = n - 1; k >= 0; k--)
+		value = value * x + c[k];
+	return value;
+}
+
+#endif
