@@ -36,23 +36,6 @@ static const double s0 = 100, strike = 100, rate = 0.05, sigma = 0.2, maturity =
 #define SIMD_CLONES
 #endif
 
-/* det_normal_quantile(u) where |u - 1/2| <= 0.425 (tools/simpaths.c) */
-static inline double quantile_central(double u, double *distance)
-{
-	int lower = u < 0.5;
-	double p = (lower ? 0.0 : 1.0) + (lower ? u : -u);
-	double a = 0.5 - p;
-	double v = 0.180625 - a * a;
-	double num = ((((((DET__AS241_A7 * v + DET__AS241_A6) * v + DET__AS241_A5) * v
-	                 + DET__AS241_A4) * v + DET__AS241_A3) * v + DET__AS241_A2) * v
-	              + DET__AS241_A1) * v + DET__AS241_A0;
-	double den = ((((((DET__AS241_B7 * v + DET__AS241_B6) * v + DET__AS241_B5) * v
-	                 + DET__AS241_B4) * v + DET__AS241_B3) * v + DET__AS241_B2) * v
-	              + DET__AS241_B1) * v + 1.0;
-	double z = (a * num) / den;
-	*distance = a;
-	return lower ? -z : z;
-}
 
 /* Sums of the discounted payoff and its square over paths [0, paths), in
  * blocks of `width` paths (inlined twice: a constant width lets the
@@ -95,7 +78,7 @@ price_width(uint64_t seed, uint64_t paths, long steps, int width, double *sum, d
 			/* z: the central region everywhere, then the tails, gathered */
 			int len = (int)n * width, m = 0;
 			for (int k = 0; k < len; k++)
-				z[k] = quantile_central(det_u01((uint64_t)hi[k] << 32 | lo[k]), &distance[k]);
+				z[k] = det_normal_quantile_central(det_u01((uint64_t)hi[k] << 32 | lo[k]), &distance[k]);
 			for (int k = 0; k < len; k++) {
 				tail_at[m] = k;
 				m += !(distance[k] <= 0.425);

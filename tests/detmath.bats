@@ -61,3 +61,11 @@ load test_helper
 	[ "$stderr" = "" ]
 	printf '# %s\n' "${lines[@]}" >&3
 }
+
+@test "det_normal_quantile_central equals det_normal_quantile bit for bit on the central region" {
+	run -0 --separate-stderr "$UNIT/test_detmath" central
+	echo "$output"
+	[ "$stderr" = "" ]
+	[[ "$output" == *" mismatches"* ]]
+	[[ "$output" == *", 0 mismatches"* ]]
+}

@@ -176,28 +176,6 @@ ALWAYS_INLINE static void draw_bits(uint64_t seed, uint64_t first, int w, uint32
 	}
 }
 
-/* det_normal_quantile(u) for u in AS241's central region |u - 1/2| <= 0.425,
- * where 85% of the draws fall: the same operations in the same order as
- * detmath.h's (whose selects then pick the A/B coefficients), hence the
- * same bits, without the log and sqrt that only the tails need but that a
- * branch-free det_normal_quantile evaluates for every u. *distance is
- * |u - 1/2|: u beyond 0.425 must go to det_normal_quantile itself. */
-ALWAYS_INLINE static double quantile_central(double u, double *distance)
-{
-	int lower = u < 0.5;
-	double p = (lower ? 0.0 : 1.0) + (lower ? u : -u); /* min(u, 1-u) */
-	double a = 0.5 - p;                                 /* |u - 1/2| */
-	double v = 0.180625 - a * a;
-	double num = ((((((DET__AS241_A7 * v + DET__AS241_A6) * v + DET__AS241_A5) * v
-	                 + DET__AS241_A4) * v + DET__AS241_A3) * v + DET__AS241_A2) * v
-	              + DET__AS241_A1) * v + DET__AS241_A0;
-	double den = ((((((DET__AS241_B7 * v + DET__AS241_B6) * v + DET__AS241_B5) * v
-	                 + DET__AS241_B4) * v + DET__AS241_B3) * v + DET__AS241_B2) * v
-	              + DET__AS241_B1) * v + 1.0;
-	double z = (a * num) / den;
-	*distance = a;
-	return lower ? -z : z;
-}
 
 /* z for the first len Philox words: the central region for every one, then
  * det_normal_quantile for the tails, gathered. */
@@ -206,7 +184,7 @@ ALWAYS_INLINE static void draw_normals(int len)
 	int m = 0;
 
 	for (int k = 0; k < len; k++)
-		normal[k] = quantile_central(det_u01((uint64_t)bits_hi[k] << 32 | bits_lo[k]),
+		normal[k] = det_normal_quantile_central(det_u01((uint64_t)bits_hi[k] << 32 | bits_lo[k]),
 		                             &distance[k]);
 	for (int k = 0; k < len; k++) {   /* where the tails are */
 		tail_at[m] = k;

@@ -308,6 +308,30 @@ DET__INLINE double det_normal_quantile(double u)
 }
 #undef DET__SEL
 
+/* det_normal_quantile(u), bit for bit, when |u - 1/2| <= 0.425, where 85%
+ * of draws fall: the same operations in the same order as the central
+ * branch above (whose selects then pick the A/B coefficients), without the
+ * log and sqrt that only the tails need but that the branch-free version
+ * evaluates for every u. Sets *distance = |u - 1/2|: a u beyond 0.425 must
+ * go to det_normal_quantile itself. */
+DET__INLINE double det_normal_quantile_central(double u, double *distance)
+{
+	DET__NOCONTRACT
+	int lower = u < 0.5;
+	double p = (lower ? 0.0 : 1.0) + (lower ? u : -u); /* min(u, 1-u) */
+	double a = 0.5 - p;                                 /* |u - 1/2| */
+	double v = 0.180625 - a * a;
+	double num = ((((((DET__AS241_A7 * v + DET__AS241_A6) * v + DET__AS241_A5) * v
+	                 + DET__AS241_A4) * v + DET__AS241_A3) * v + DET__AS241_A2) * v
+	              + DET__AS241_A1) * v + DET__AS241_A0;
+	double den = ((((((DET__AS241_B7 * v + DET__AS241_B6) * v + DET__AS241_B5) * v
+	                 + DET__AS241_B4) * v + DET__AS241_B3) * v + DET__AS241_B2) * v
+	              + DET__AS241_B1) * v + 1.0;
+	double z = (a * num) / den;
+	*distance = a;
+	return lower ? -z : z;
+}
+
 /* A uniform double in the open interval (0,1) from the top 52 bits of bits:
  * ((bits >> 12) + 0.5) * 2^-52, i.e. an odd multiple of 2^-53 in
  * [2^-53, 1 - 2^-53]. Every such value and its complement are doubles, so
