@@ -193,17 +193,10 @@ static int start(struct stream *in, bool *antithetic)
 	const char *a = stream_meta(in, "antithetic");
 	*antithetic = a && strcmp(a, "1") == 0;
 
-	int first = stream_column(in, "S1");
+	int first = stream_path_columns(in, steps);
 	if (first < 0)
 		data_error(stream_where(in), "exercise needs whole paths: no column S1 "
 		           "(simpaths --emit path)");
-	char name[32];
-	for (long i = 2; i <= steps; i++) {
-		snprintf(name, sizeof name, "S%ld", i);
-		if (stream_column(in, name) != first + i - 1)
-			data_error(stream_where(in), "path columns S1..S%ld are incomplete: no %s",
-			           steps, name);
-	}
 
 	char line[512], text[NUM_TEXT_MAX];
 	num_format(text, strike);
@@ -216,16 +209,6 @@ static int start(struct stream *in, bool *antithetic)
 	return first;
 }
 
-/* Prices are positive; anything else did not come from simpaths. */
-static double price_field(struct stream *in, int column)
-{
-	double value = stream_field_double(in, column);
-	if (!(value > 0))
-		data_error(stream_where(in), "non-positive price in column %d (%s): '%.40s'",
-		           column + 1, in->columns[column], in->fields[column]);
-	return value;
-}
-
 /* The discounted cash flow of the current row under the rule. Every price
  * of the path is read (and checked), also after the exercise date. */
 static double cash_flow(struct stream *in, int first)
@@ -234,7 +217,7 @@ static double cash_flow(struct stream *in, int first)
 	bool done = false;
 
 	for (long i = 1; i <= steps; i++) {
-		double s = price_field(in, first + (int)(i - 1));
+		double s = stream_field_price(in, first + (int)(i - 1));
 		double h = lsm_intrinsic(is_call, strike, s);
 		if (done || !(h > 0))
 			continue;

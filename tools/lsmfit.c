@@ -95,17 +95,10 @@ static int learn_stream(struct stream *in)
 	    steps_value != floor(steps_value))
 		data_error(stream_where(in), "metadata has an invalid model (T or steps)");
 	steps = (long)steps_value;
-	int first = stream_column(in, "S1");
+	int first = stream_path_columns(in, steps);
 	if (first < 0)
 		data_error(stream_where(in), "lsmfit needs whole paths: no column S1 "
 		           "(simpaths --emit path)");
-	char name[32];
-	for (long i = 2; i <= steps; i++) {
-		snprintf(name, sizeof name, "S%ld", i);
-		if (stream_column(in, name) != first + i - 1)
-			data_error(stream_where(in), "path columns S1..S%ld are incomplete: no %s",
-			           steps, name);
-	}
 	return first;
 }
 
@@ -116,13 +109,8 @@ static void read_path(struct stream *in, int first)
 		prices = xreallocarray(prices, paths_cap, (size_t)steps * sizeof *prices);
 	}
 	double *row = prices + npaths * (size_t)steps;
-	for (long i = 0; i < steps; i++) {
-		int column = first + (int)i;
-		row[i] = stream_field_double(in, column);
-		if (!(row[i] > 0))
-			data_error(stream_where(in), "non-positive price in column %d (%s): '%.40s'",
-			           column + 1, in->columns[column], in->fields[column]);
-	}
+	for (long i = 0; i < steps; i++)
+		row[i] = stream_field_price(in, first + (int)i);
 	npaths++;
 }
 

@@ -184,18 +184,10 @@ static struct layout find_layout(struct stream *in)
 {
 	struct layout l = {
 		stream_column(in, "ST"), stream_column(in, "avg"), stream_column(in, "geo"),
-		stream_column(in, "max"), stream_column(in, "min"), stream_column(in, "S1"),
+		stream_column(in, "max"), stream_column(in, "min"), -1,
 	};
-	if (l.path_start >= 0) {
-		char name[32];
-		for (long i = 1; i <= steps; i++) {
-			snprintf(name, sizeof name, "S%ld", i);
-			if (stream_column(in, name) != l.path_start + i - 1)
-				data_error(stream_where(in), "path columns S1..S%ld are incomplete: no %s",
-				           steps, name);
-		}
+	if ((l.path_start = stream_path_columns(in, steps)) >= 0)
 		return l;
-	}
 	static const struct { unsigned need; const char *column; } columns[] = {
 		{ NEED_ST, "ST" }, { NEED_AVG, "avg" }, { NEED_GEO, "geo" },
 		{ NEED_MAX, "max" }, { NEED_MIN, "min" },
@@ -208,23 +200,12 @@ static struct layout find_layout(struct stream *in)
 	return l;
 }
 
-/* Prices are positive; anything else did not come from simpaths. */
-static double price_field(struct stream *in, int column)
-{
-	double value = stream_field_double(in, column);
-	if (!(value > 0))
-		data_error(stream_where(in), "non-positive price in column %d (%s): '%.40s%s'",
-		           column + 1, in->columns[column], in->fields[column],
-		           strlen(in->fields[column]) > 40 ? "..." : "");
-	return value;
-}
-
 static void read_summary(struct stream *in, const struct layout *l, struct path_summary *p)
 {
 	if (l->path_start >= 0) {
 		double sum = 0, sum_log = 0, max = -HUGE_VAL, min = HUGE_VAL, s = 0;
 		for (long i = 0; i < steps; i++) {
-			s = price_field(in, l->path_start + (int)i);
+			s = stream_field_price(in, l->path_start + (int)i);
 			if (greeks_use_path)
 				path_prices[i] = s;
 			sum += s;
@@ -237,15 +218,15 @@ static void read_summary(struct stream *in, const struct layout *l, struct path_
 		                            det_exp(sum_log / (double)steps), max, min };
 	} else {
 		if (kind_needs & NEED_ST)
-			p->terminal = price_field(in, l->terminal);
+			p->terminal = stream_field_price(in, l->terminal);
 		if (kind_needs & NEED_AVG)
-			p->arith_mean = price_field(in, l->arith_mean);
+			p->arith_mean = stream_field_price(in, l->arith_mean);
 		if (kind_needs & NEED_GEO)
-			p->geo_mean = price_field(in, l->geo_mean);
+			p->geo_mean = stream_field_price(in, l->geo_mean);
 		if (kind_needs & NEED_MAX)
-			p->max = price_field(in, l->max);
+			p->max = stream_field_price(in, l->max);
 		if (kind_needs & NEED_MIN)
-			p->min = price_field(in, l->min);
+			p->min = stream_field_price(in, l->min);
 	}
 }
 

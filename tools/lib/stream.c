@@ -377,6 +377,31 @@ double stream_field_double(struct stream *s, int field)
 	return value;
 }
 
+/* Prices are positive; anything else did not come from simpaths. */
+double stream_field_price(struct stream *s, int field)
+{
+	double value = stream_field_double(s, field);
+	if (!(value > 0))
+		data_error(stream_where(s), "non-positive price in column %d (%s): '%.40s%s'",
+		           field + 1, s->columns[field], s->fields[field],
+		           strlen(s->fields[field]) > 40 ? "..." : "");
+	return value;
+}
+
+int stream_path_columns(struct stream *s, long steps)
+{
+	int first = stream_column(s, "S1");
+	char name[32];
+
+	for (long i = 2; first >= 0 && i <= steps; i++) {
+		snprintf(name, sizeof name, "S%ld", i);
+		if (stream_column(s, name) != first + i - 1)
+			data_error(stream_where(s), "path columns S1..S%ld are incomplete: no %s",
+			           steps, name);
+	}
+	return first;
+}
+
 void stream_close(struct stream *s)
 {
 	if (s->fp && s->fp != stdin)

@@ -80,6 +80,13 @@ bool meta_key_is_identity(const char *key);
 /* Parses a field as a finite double; a data error names line, column and text. */
 double stream_field_double(struct stream *s, int field);
 
+/* As stream_field_double, for a simulated price: it must be positive. */
+double stream_field_price(struct stream *s, int field);
+
+/* The column of S1 in a whole-path stream (simpaths --emit path), or -1 if
+ * there is none; a data error unless S1..S<steps> follow each other. */
+int stream_path_columns(struct stream *s, long steps);
+
 void stream_close(struct stream *s);
 
 #endif
