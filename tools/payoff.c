@@ -83,6 +83,10 @@ static double greek_phi;         /* +1 for calls, -1 for puts */
 /* The model, for the Greeks: r, q, sigma, T from the metadata, and
  * ln s0, mu = r - q - sigma^2/2, sqrt(T), dt = T/steps, sqrt(dt). */
 static double model_r, model_q, model_sigma, model_T, log_s0, mu, sqrt_T, dt, sqrt_dt;
+/* Derived once, the same for every path: sigma sqrt(T), sigma sqrt(dt),
+ * mu + sigma^2 (dx_i/dsigma = (x_i - (mu + sigma^2) t_i)/sigma), and the
+ * geometric average's mean factor a = (n+1)/(2n) and volatility. */
+static double vol_T, vol_dt, mu_vega, geo_a, vol_geo;
 
 #define MAX_VALUES (2 + NGREEKS)   /* price, control, the Greeks */
 
@@ -287,6 +291,14 @@ static void learn_model(struct stream *in)
 		sqrt_T = sqrt(model_T);
 		dt = model_T / (double)steps;
 		sqrt_dt = sqrt(dt);
+		vol_T = model_sigma * sqrt_T;
+		vol_dt = model_sigma * sqrt_dt;
+		mu_vega = mu + model_sigma * model_sigma;
+		/* ln G = ln s0 + mu a T + sigma (mean of W_{t_i}), its variance
+		 * sigma^2 c T: a = (n+1)/(2n), c = (n+1)(2n+1)/(6n^2) */
+		double n = (double)steps, c = (n + 1) * (2 * n + 1) / (6 * n * n);
+		geo_a = (n + 1) / (2 * n);
+		vol_geo = model_sigma * sqrt(c * model_T);
 	}
 }
 
@@ -395,9 +407,7 @@ static void choose_greeks(struct stream *in, const struct layout *l)
 		break;
 	}
 	if (greeks_use_path) {
-		path_prices = malloc((size_t)steps * sizeof *path_prices);
-		if (!path_prices)
-			fatal("out of memory");
+		path_prices = xreallocarray(NULL, (size_t)steps, sizeof *path_prices);
 	}
 }
 
@@ -416,8 +426,6 @@ static void choose_greeks(struct stream *in, const struct layout *l)
 static void greeks_of(const struct path_summary *p, double f, double g[NGREEKS])
 {
 	double phi = greek_phi;
-	double vol_T = model_sigma * sqrt_T, vol_dt = model_sigma * sqrt_dt;
-	double mu_vega = mu + model_sigma * model_sigma;   /* in dx_i/dsigma = (x_i - mu_vega t_i)/sigma */
 
 	switch ((enum payoff_id)(kind - payoff_kinds)) {
 	case CALL: case PUT: {
@@ -443,10 +451,8 @@ static void greeks_of(const struct path_summary *p, double f, double g[NGREEKS])
 		return;
 	}
 	case ASIAN_CALL_GEO: case ASIAN_PUT_GEO: {
-		/* ln G = ln s0 + mu a T + sigma (mean of W_{t_i}), its variance
-		 * sigma^2 c T: a = (n+1)/(2n), c = (n+1)(2n+1)/(6n^2) */
-		double n = (double)steps, a = (n + 1) / (2 * n), c = (n + 1) * (2 * n + 1) / (6 * n * n);
-		double G = p->geo_mean, x = det_log(G) - log_s0, vol_G = model_sigma * sqrt(c * model_T);
+		double a = geo_a, vol_G = vol_geo;
+		double G = p->geo_mean, x = det_log(G) - log_s0;
 		double z = (x - mu * a * model_T) / vol_G;
 		bool in = phi > 0 ? G > strike : G < strike;
 		g[DELTA] = in ? phi * G / s0 : 0;
