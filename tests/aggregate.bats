@@ -511,7 +511,6 @@ usage: aggregate [-p] [file ...]
 $TRY" ]
 }
 
-
 @test "the man page's examples work as written" {
 	command -v parallel >/dev/null || skip "no GNU parallel"
 	export PARALLEL=--will-cite

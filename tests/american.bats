@@ -9,6 +9,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 
 TRY="Try 'exercise --help' for more information."
+TOOL=exercise
 RULE="$FIXTURES/american/rule.tsv"     # put, K = 100, r = 0, 4 dates, basis 1
 PATHS="$FIXTURES/american/paths.tsv"   # 8 hand-made paths of the same model
 
@@ -27,16 +28,6 @@ fixture() {
 	out=$(mktemp "$BATS_TEST_TMPDIR/fixture.XXXXXX")
 	sed "$2" "$1" >"$out"
 	echo "$out"
-}
-
-# usage_fails MESSAGE ARGS...: exit 2, nothing on stdout, MESSAGE + hint.
-usage_fails() {
-	local message=$1
-	shift
-	run -2 --separate-stderr exercise "$@"
-	echo "stderr: $stderr"
-	[ "$output" = "" ]
-	[ "$stderr" = "exercise: $message"$'\n'"$TRY" ]
 }
 
 # data_fails MESSAGE ARGS...: exit 1, nothing on stdout, exactly "exercise: MESSAGE".

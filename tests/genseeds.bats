@@ -5,6 +5,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 
 TRY="Try 'genseeds --help' for more information."
+TOOL=genseeds
 SYNOPSIS="usage: genseeds -n paths [-s shards] [--seed seed]"
 
 # The interpreter itself, found once: a version manager's python3 shim
@@ -12,18 +13,6 @@ SYNOPSIS="usage: genseeds -n paths [-s shards] [--seed seed]"
 setup_file() {
 	PYTHON=$(python3 -c 'import sys; print(sys.executable)')
 	export PYTHON
-}
-
-
-
-# usage_fails MESSAGE ARGS...: genseeds ARGS exits 2, writes nothing on
-# stdout and exactly "genseeds: MESSAGE" plus the --help hint on stderr.
-usage_fails() {
-	local message=$1
-	shift
-	run -2 --separate-stderr genseeds "$@"
-	[ "$output" = "" ]
-	[ "$stderr" = "genseeds: $message"$'\n'"$TRY" ]
 }
 
 # getopt_fails MESSAGE ARGS...: as usage_fails, for getopt's own messages,

@@ -5,16 +5,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 
 TRY="Try 'gridgen --help' for more information."
-
-# usage_fails MESSAGE ARGS...: gridgen ARGS exits 2, writes nothing on
-# stdout and exactly "gridgen: MESSAGE" plus the --help hint on stderr.
-usage_fails() {
-	local message=$1
-	shift
-	run -2 --separate-stderr gridgen "$@"
-	[ "$output" = "" ]
-	[ "$stderr" = "gridgen: $message"$'\n'"$TRY" ]
-}
+TOOL=gridgen
 
 # column ARGS...: the values of a one-axis grid on one line, space-separated.
 column() {

@@ -8,6 +8,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 
 TRY="Try 'lsmfit --help' for more information."
+TOOL=lsmfit
 REFERENCE="$FIXTURES/american/reference.py"
 
 # training N STEPS [SIMPATHS-ARGS...]: N training paths of STEPS dates,
@@ -36,16 +37,6 @@ agree() {
 	    scale = max([1.0] + [abs(x) for x in cr])
 	    assert len(cf) == len(cr) and all(abs(a - b) <= 1e-9 * scale for a, b in zip(cf, cr)), (f, r)
 	EOF
-}
-
-# usage_fails MESSAGE ARGS...: exit 2, nothing on stdout, MESSAGE + hint.
-usage_fails() {
-	local message=$1
-	shift
-	run -2 --separate-stderr lsmfit "$@" </dev/null
-	echo "stderr: $stderr"
-	[ "$output" = "" ]
-	[ "$stderr" = "lsmfit: $message"$'\n'"$TRY" ]
 }
 
 # data_fails MESSAGE ARGS...: exit 1, nothing on stdout, exactly "lsmfit: MESSAGE".

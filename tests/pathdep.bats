@@ -22,22 +22,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 
 TRY="Try 'payoff --help' for more information."
-
-# field NAME COLUMN FILE: column COLUMN (1-based) of row NAME of a table
-# (aggregate's or closedform's); fails when the row is missing.
-field() {
-	awk -F'\t' -v name="$1" -v col="$2" \
-		'!/^#/ && $1 == name { print $col; found = 1 } END { exit !found }' "$3"
-}
-
-# closed PAYOFF ROW OPTIONS...: closedform's value in row ROW (price,
-# price-continuous) for PAYOFF with the model and payoff OPTIONS.
-closed() {
-	local payoff=$1 row=$2
-	shift 2
-	closedform "$@" --payoff "$payoff" >"$BATS_TEST_TMPDIR/closed.tsv"
-	field "$row" 2 "$BATS_TEST_TMPDIR/closed.tsv"
-}
+TOOL=payoff
 
 # --- geometric Asians: exact discrete formula ---------------------------------
 
@@ -77,7 +62,7 @@ closed() {
 				[ "$(field price 6 "$d/$p.tsv")" = "$n" ]
 				printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$model" "$steps" "$p" \
 					"$(field price 2 "$d/$p.tsv")" "$(field price 3 "$d/$p.tsv")" \
-					"$(closed "asian-$p-geo" price $model --steps "$steps" -K 100)" >>"$d/results"
+					"$(closed_row "asian-$p-geo" price $model --steps "$steps" -K 100)" >>"$d/results"
 			done
 		done
 	done
@@ -171,10 +156,10 @@ in_out_check() {
 	local m="--s0 100 -r 0.05 -q 0.02 --sigma 0.25 -T 1 --steps 52" k rebate row v i o
 	for k in 90 130; do
 		for rebate in 0 3; do
-			v=$(closed call price $m -K "$k")
+			v=$(closed_row call price $m -K "$k")
 			for row in price price-continuous; do
-				i=$(closed up-and-in-call "$row" $m -K "$k" --barrier 120 --rebate "$rebate")
-				o=$(closed up-and-out-call "$row" $m -K "$k" --barrier 120 --rebate "$rebate")
+				i=$(closed_row up-and-in-call "$row" $m -K "$k" --barrier 120 --rebate "$rebate")
+				o=$(closed_row up-and-out-call "$row" $m -K "$k" --barrier 120 --rebate "$rebate")
 				awk -v i="$i" -v o="$o" -v v="$v" -v R="$rebate" -v row="$row" -v k="$k" 'BEGIN {
 					want = v + R * exp(-0.05); e = (i + o - want) / want
 					printf "up K=%s R=%s %s: in %.15g + out %.15g - (vanilla + R e^-rT) = %.3g rel\n", \
@@ -182,10 +167,10 @@ in_out_check() {
 					exit !(e <= 1e-12 && e >= -1e-12)
 				}'
 			done
-			v=$(closed put price $m -K "$k")
+			v=$(closed_row put price $m -K "$k")
 			for row in price price-continuous; do
-				i=$(closed down-and-in-put "$row" $m -K "$k" --barrier 80 --rebate "$rebate")
-				o=$(closed down-and-out-put "$row" $m -K "$k" --barrier 80 --rebate "$rebate")
+				i=$(closed_row down-and-in-put "$row" $m -K "$k" --barrier 80 --rebate "$rebate")
+				o=$(closed_row down-and-out-put "$row" $m -K "$k" --barrier 80 --rebate "$rebate")
 				awk -v i="$i" -v o="$o" -v v="$v" -v R="$rebate" -v row="$row" -v k="$k" 'BEGIN {
 					want = v + R * exp(-0.05); e = (i + o - want) / want
 					printf "down K=%s R=%s %s: in %.15g + out %.15g - (vanilla + R e^-rT) = %.3g rel\n", \
@@ -220,8 +205,8 @@ convergence_results() {
 		return
 	fi
 	mkdir -p "$d"
-	mean_call=$(closed call price $CONV_MODEL -K 100)
-	mean_put=$(closed put price $CONV_MODEL -K 100)
+	mean_call=$(closed_row call price $CONV_MODEL -K 100)
+	mean_put=$(closed_row put price $CONV_MODEL -K 100)
 	local specs=("up-and-out-call --barrier 140 --control-mean $mean_call"
 	             "up-and-in-call --barrier 140 --control-mean $mean_call"
 	             "down-and-out-put --barrier 80 --control-mean $mean_put"
@@ -377,17 +362,6 @@ BEGIN { STEPS[1] = 4; STEPS[2] = 16; STEPS[3] = 64; STEPS[4] = 252 }
 }
 
 # --- refusals ----------------------------------------------------------------
-
-# usage_fails MESSAGE ARGS...: payoff exits 2, writes nothing on stdout,
-# and on stderr exactly "payoff: MESSAGE" and the hint.
-usage_fails() {
-	local message=$1
-	shift
-	run -2 --separate-stderr payoff "$@"
-	echo "stderr: $stderr"
-	[ "$output" = "" ]
-	[ "$stderr" = "payoff: $message"$'\n'"$TRY" ]
-}
 
 # data_fails MESSAGE ARGS...: payoff exits 1 with exactly "payoff: MESSAGE".
 data_fails() {

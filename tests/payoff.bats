@@ -7,6 +7,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 
 TRY="Try 'payoff --help' for more information."
+TOOL=payoff
 SUMMARY="$FIXTURES/payoff/summary.tsv"       # 7 paths, s0=100 r=0.05 T=1 steps=4
 PATHS="$FIXTURES/payoff/path.tsv"            # the same 7 paths, whole (S1..S4)
 ANTITHETIC="$FIXTURES/payoff/antithetic.tsv" # 3 pairs
@@ -48,16 +49,6 @@ check() {
 	[ "$output" = "$want" ]
 	run -0 prices "$SUMMARY" "${args[@]}"
 	discounted "$output" "$want"
-}
-
-# usage_fails MESSAGE ARGS...: exit 2, nothing on stdout, MESSAGE + hint.
-usage_fails() {
-	local message=$1
-	shift
-	run -2 --separate-stderr payoff "$@"
-	echo "stderr: $stderr"   # shown when the test fails
-	[ "$output" = "" ]
-	[ "$stderr" = "payoff: $message"$'\n'"$TRY" ]
 }
 
 # data_fails MESSAGE ARGS...: exit 1 and exactly "payoff: MESSAGE".
@@ -520,7 +511,6 @@ $TRY" ]
 }
 
 # --- the man page -------------------------------------------------------------------
-
 
 @test "the man page's examples work as written" {
 	man_examples "$ROOT/tools/payoff.1"

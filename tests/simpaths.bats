@@ -7,6 +7,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 
 TRY="Try 'simpaths --help' for more information."
+TOOL=simpaths
 KAT="$FIXTURES/rng/kat_vectors.txt"
 REFERENCE="$FIXTURES/simpaths/reference.py"
 
@@ -15,18 +16,6 @@ REFERENCE="$FIXTURES/simpaths/reference.py"
 setup_file() {
 	PYTHON=$(python3 -c 'import sys; print(sys.executable)')
 	export PYTHON
-}
-
-
-
-# usage_fails MESSAGE ARGS...: simpaths ARGS exits 2, writes nothing on
-# stdout and exactly "simpaths: MESSAGE" plus the --help hint on stderr.
-usage_fails() {
-	local message=$1
-	shift
-	run -2 --separate-stderr simpaths "$@"
-	[ "$output" = "" ]
-	[ "$stderr" = "simpaths: $message"$'\n'"$TRY" ]
 }
 
 # data_fails MESSAGE INPUT ARGS...: simpaths ARGS reading INPUT (printf

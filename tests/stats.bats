@@ -76,13 +76,6 @@ closed_price() {
 		awk -F'\t' '$1 == "price" { print $2; found = 1 } END { exit !found }'
 }
 
-# field NAME COLUMN FILE: column COLUMN (1-based) of row NAME of an
-# aggregate table; fails when the row is missing.
-field() {
-	awk -F'\t' -v name="$1" -v col="$2" \
-		'!/^#/ && $1 == name { print $col; found = 1 } END { exit !found }' "$3"
-}
-
 # european_point DIR N SEED S0 Q SIGMA T: one simpaths run of N paths
 # feeding the four European payoffs at once (tee into FIFOs, one
 # payoff | aggregate per payoff, the four running concurrently); writes one

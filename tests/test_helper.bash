@@ -76,3 +76,38 @@ man_examples() {
 	assert count > 0
 	EOF
 }
+
+# usage_fails MESSAGE ARGS...: $TOOL ARGS (each suite sets TOOL) exits 2,
+# writes nothing on stdout and exactly "$TOOL: MESSAGE" and the --help hint
+# on stderr.
+usage_fails() {
+	local message=$1
+	shift
+	run -2 --separate-stderr "$TOOL" "$@" </dev/null
+	echo "stderr: $stderr"   # shown when the test fails
+	[ "$output" = "" ]
+	[ "$stderr" = "$TOOL: $message"$'\n'"Try '$TOOL --help' for more information." ]
+}
+
+# field NAME COLUMN FILE: column COLUMN (1-based) of row NAME of a table
+# (aggregate's or closedform's); fails when the row is missing.
+field() {
+	awk -F'\t' -v name="$1" -v col="$2" \
+		'!/^#/ && $1 == name { print $col; found = 1 } END { exit !found }' "$3"
+}
+
+# closed_row PAYOFF ROW OPTIONS...: closedform's value in row ROW (price,
+# price-continuous, delta, ...) for PAYOFF with the model and payoff OPTIONS.
+closed_row() {
+	local payoff=$1 row=$2
+	shift 2
+	closedform "$@" --payoff "$payoff" >"$BATS_TEST_TMPDIR/closed.tsv"
+	field "$row" 2 "$BATS_TEST_TMPDIR/closed.tsv"
+}
+
+# closed PAYOFF OPTIONS...: closedform's price.
+closed() {
+	local payoff=$1
+	shift
+	closed_row "$payoff" price "$@"
+}

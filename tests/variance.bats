@@ -22,21 +22,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 
 TRY="Try 'payoff --help' for more information."
-
-# field NAME COLUMN FILE: column COLUMN (1-based) of row NAME of a table
-# (aggregate's or closedform's); fails when the row is missing.
-field() {
-	awk -F'\t' -v name="$1" -v col="$2" \
-		'!/^#/ && $1 == name { print $col; found = 1 } END { exit !found }' "$3"
-}
-
-# closed PAYOFF OPTIONS...: closedform's price.
-closed() {
-	local payoff=$1
-	shift
-	closedform "$@" --payoff "$payoff" >"$BATS_TEST_TMPDIR/closed.tsv"
-	field price 2 "$BATS_TEST_TMPDIR/closed.tsv"
-}
+TOOL=payoff
 
 # --- the arithmetic Asian: four estimators -------------------------------------
 
@@ -320,17 +306,6 @@ shard_invariance() {
 }
 
 # --- refusals ----------------------------------------------------------------------
-
-# usage_fails MESSAGE ARGS...: payoff exits 2, writes nothing on stdout,
-# and on stderr exactly "payoff: MESSAGE" and the hint.
-usage_fails() {
-	local message=$1
-	shift
-	run -2 --separate-stderr payoff "$@"
-	echo "stderr: $stderr"
-	[ "$output" = "" ]
-	[ "$stderr" = "payoff: $message"$'\n'"$TRY" ]
-}
 
 # aggregate_fails MESSAGE FILE: aggregate exits 1 with exactly
 # "aggregate: MESSAGE" and writes nothing on stdout.
