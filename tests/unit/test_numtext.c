@@ -701,23 +701,19 @@ static void test_reject(void)
 	uint64_t v;
 	CHECK(!num_parse_u64(nul1, 3, &v), "u64 accepted \"1\\0002\"");
 
-	/* u64 round trips, decimal and hex, against printf. */
-	char buf[NUM_TEXT_MAX], ref[64];
+	/* u64 round trips, decimal and hex, from printf. */
+	char ref[64];
 	for (int i = 0; i < 200000; i++) {
 		uint64_t x = next_u64() >> below(64);
-		size_t len = num_format_u64(buf, x);
 		snprintf(ref, sizeof ref, "%" PRIu64, x);
-		CHECK(strcmp(buf, ref) == 0 && len == strlen(ref), "u64 %s: wrote \"%s\"", ref, buf);
 		v = 12345;
-		CHECK(num_parse_u64(buf, len, &v) && v == x, "u64 \"%s\": read %" PRIu64, buf, v);
+		CHECK(num_parse_u64(ref, strlen(ref), &v) && v == x, "u64 \"%s\": read %" PRIu64, ref, v);
 		snprintf(ref, sizeof ref, "%#" PRIx64, x);
 		if (x == 0)
 			strcpy(ref, "0x0");
 		v = 12345;
 		CHECK(num_parse_u64(ref, strlen(ref), &v) && v == x, "u64 \"%s\": read %" PRIu64, ref, v);
 	}
-	num_format_u64(buf, UINT64_MAX);
-	CHECK(strcmp(buf, "18446744073709551615") == 0, "UINT64_MAX: wrote \"%s\"", buf);
 	test_grammar();
 	printf("reject: done\n");
 }

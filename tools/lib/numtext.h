@@ -28,7 +28,5 @@ size_t num_format(char *buf, double x);
 /* Exact C99 hex float (0x1.8p+1), trailing zero digits dropped; returns length. */
 size_t num_format_hex(char *buf, double x);
 
-/* Decimal digits of an unsigned integer; returns length. */
-size_t num_format_u64(char *buf, uint64_t x);
 
 #endif

@@ -17,16 +17,6 @@ double opt_double(const char *option, const char *text)
 	return value;
 }
 
-double opt_double_in(const char *option, const char *text, double lo, double hi,
-                     const char *what)
-{
-	double value = opt_double(option, text);
-
-	if (!(value >= lo && value <= hi))
-		usage_error("%s: '%s' must be %s", option, text, what);
-	return value;
-}
-
 double opt_positive(const char *option, const char *text)
 {
 	double value = opt_double(option, text);

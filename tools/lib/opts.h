@@ -9,9 +9,6 @@
 
 /* A finite double from the whole of `text` (decimal or C99 hex). */
 double opt_double(const char *option, const char *text);
-/* As opt_double, and also within [lo, hi]; `what` describes the range. */
-double opt_double_in(const char *option, const char *text, double lo, double hi,
-                     const char *what);
 /* A strictly positive finite double. */
 double opt_positive(const char *option, const char *text);
 /* A non-negative finite double. */
