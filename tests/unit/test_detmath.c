@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "splitmix.h"
 
 static int failures;
 
@@ -36,15 +37,8 @@ static int failures;
 		failures++;                                         \
 	} while (0)
 
-/* splitmix64 (Steele, Lea, Flood 2014): the test's own input stream. */
 static uint64_t rng = 0x6d63706970650001u;
-static uint64_t next64(void)
-{
-	uint64_t z = (rng += 0x9e3779b97f4a7c15u);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
+static uint64_t next64(void) { return splitmix64(&rng); }
 static double unif01(void) { return (double)(next64() >> 11) * 0x1p-53; }
 static double unif(double a, double b) { return a + (b - a) * unif01(); }
 
@@ -709,7 +703,6 @@ static void bench(void)
 static void test_central(void)
 {
 	unsigned long checked = 0, mismatches = 0;
-	uint64_t s = 0x9e3779b97f4a7c15u;
 	for (long i = 0; i < 10000000; i++) {
 		double u, distance;
 		if (i < 200000) {   /* next to the edges 0.075 and 0.925, ulp by ulp */
@@ -718,11 +711,7 @@ static void test_central(void)
 			for (long k = 0; k < (i / 4) % 500; k++)
 				u = nextafter(u, (i / 2) % 2 ? 1.0 : 0.0);
 		} else {
-			s += 0x9e3779b97f4a7c15u;
-			uint64_t z = s;
-			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-			z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-			u = det_u01(z ^ (z >> 31));
+			u = det_u01(next64());
 		}
 		double central = det_normal_quantile_central(u, &distance);
 		if (!(distance <= 0.425))

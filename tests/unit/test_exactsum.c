@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "splitmix.h"
 
 #if FLT_EVAL_METHOD != 0
 #error "the pairwise checks need double arithmetic evaluated in double"
@@ -41,16 +42,11 @@ static long failures;
 		}                                                               \
 	} while (0)
 
-/* splitmix64 (Steele, Lea, Flood 2014): small, seedable, good enough to
- * pick test data. Fixed seeds keep every run reproducible. */
 static uint64_t rng_state = 0x6d63706970650001;
 
 static uint64_t next_u64(void)
 {
-	uint64_t z = (rng_state += UINT64_C(0x9e3779b97f4a7c15));
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
+	return splitmix64(&rng_state);
 }
 
 /* Uniform enough in [0, n) for n far below 2^64. */
