@@ -237,6 +237,15 @@ static void take_meta_line(struct stream *s)
 	s->range_opened = saw_first;
 }
 
+void stream_take_meta(struct stream *s, const char *line)
+{
+	free(s->line);
+	s->line = xstrdup(line);
+	s->line_cap = strlen(line) + 1;
+	s->lineno++;
+	take_meta_line(s);
+}
+
 static bool looks_like_number(const char *field)
 {
 	double ignored;

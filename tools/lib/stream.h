@@ -57,6 +57,12 @@ struct stream {
 /* Opens the inputs (none means standard input). */
 void stream_open(struct stream *s, int ninputs, char **inputs);
 
+/* Takes a metadata line ('#' and key=value words) into s's dictionary as
+ * if s had read it as its next line. For a tool that fuses stages: it keeps,
+ * in a stream it never opens, the metadata its next stage would have read,
+ * by the same rules. s starts zeroed, with s->name set for messages. */
+void stream_take_meta(struct stream *s, const char *line);
+
 /* Reads the next metadata line or row. Dies with a data error, naming the
  * file and line, on anything malformed. A row has exactly ncolumns fields. */
 enum record stream_next(struct stream *s);

@@ -1,0 +1,135 @@
+/* payoffs.h: the payoffs, their control variates and Greeks, path by path.
+ *
+ * One definition for the two tools that price paths: payoff, which reads
+ * them as text, and simpaths --payoff, which fuses the two stages for speed
+ * and must give the same bits. A `struct payoff` is set up in three steps:
+ * payoff_option for each command-line option, payoff_options_done, then
+ * payoff_set_model once the model is known (from the stream's metadata or
+ * simpaths' own options). After that, payoff_values gives each path's row.
+ */
+#ifndef MCPIPE_PAYOFFS_H
+#define MCPIPE_PAYOFFS_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What a payoff needs to know about one path. */
+struct path_summary {
+	double terminal, arith_mean, geo_mean, max, min;
+};
+
+/* Bits of struct path_summary a payoff reads. */
+enum need { NEED_ST = 1, NEED_AVG = 2, NEED_GEO = 4, NEED_MAX = 8, NEED_MIN = 16 };
+enum barrier_side { NO_BARRIER, UP, DOWN };
+
+struct payoff_kind {
+	const char *name;
+	unsigned needs;
+	enum barrier_side barrier;
+	bool path_dependent;   /* meaningless with one monitoring date */
+};
+
+enum control_kind { NO_CONTROL, CONTROL_TERMINAL, CONTROL_GEO_ASIAN, CONTROL_VANILLA };
+enum greek { DELTA, GAMMA, VEGA, RHO, THETA, NGREEKS };
+
+#define PAYOFF_MAX_VALUES (2 + NGREEKS)   /* price, control, the Greeks */
+
+struct payoff {
+	/* from the options */
+	const struct payoff_kind *kind;
+	double strike, barrier, rebate, control_mean;
+	bool rebate_given, control_asked, greeks_asked;
+	enum control_kind control;
+	bool control_is_call;   /* the geometric Asian or vanilla control is a call */
+	unsigned needs;         /* what the payoff and its control read (enum need) */
+
+	/* from the model (payoff_set_model) */
+	double s0, discount;
+	long steps;
+	unsigned greek_set;     /* bit g: greek g is a column */
+	bool greeks_use_path;   /* they read the whole path S1..Sn */
+	double greek_phi;       /* +1 for calls, -1 for puts */
+	/* r, q, sigma, T, ln s0, mu = r - q - sigma^2/2, sqrt(T), dt = T/steps,
+	 * sqrt(dt), and once per run: sigma sqrt(T), sigma sqrt(dt), mu +
+	 * sigma^2, the geometric average's mean factor and volatility */
+	double model_r, model_q, model_sigma, model_T, log_s0, mu, sqrt_T, dt, sqrt_dt;
+	double vol_T, vol_dt, mu_vega, geo_a, vol_geo;
+};
+
+/* The model as simulated. q and sigma may be NAN where not needed: q
+ * without the terminal control or Greeks, sigma without Greeks. */
+struct payoff_model {
+	double s0, r, q, sigma, T;
+	long steps;
+};
+
+/* The options payoff_option takes, for a tool's getopt_long table, and
+ * their short letters for its optstring. */
+enum { PAYOFF_OPT_BARRIER = 0x1000, PAYOFF_OPT_REBATE, PAYOFF_OPT_CONTROL,
+       PAYOFF_OPT_CONTROL_MEAN, PAYOFF_OPT_GREEKS };
+#define PAYOFF_LONGOPTS \
+	{ "payoff", required_argument, NULL, 'p' }, \
+	{ "strike", required_argument, NULL, 'K' }, \
+	{ "barrier", required_argument, NULL, PAYOFF_OPT_BARRIER }, \
+	{ "rebate", required_argument, NULL, PAYOFF_OPT_REBATE }, \
+	{ "control", no_argument, NULL, PAYOFF_OPT_CONTROL }, \
+	{ "control-mean", required_argument, NULL, PAYOFF_OPT_CONTROL_MEAN }, \
+	{ "greeks", no_argument, NULL, PAYOFF_OPT_GREEKS }
+#define PAYOFF_SHORTOPTS "p:K:"
+
+/* p before any option: call, strike 100, no barrier, control or Greeks. */
+void payoff_init(struct payoff *p);
+
+/* Takes getopt's c and optarg if c is one of PAYOFF_LONGOPTS: true if it
+ * was. *name gets --payoff's argument. Usage errors for bad values. */
+bool payoff_option(struct payoff *p, int c, const char *arg, const char **name);
+
+/* After the options: the payoff called name, and the options checked
+ * against each other; usage errors otherwise. */
+void payoff_options_done(struct payoff *p, const char *name);
+
+/* The model: derived constants, and the checks that need it (usage
+ * errors). */
+void payoff_set_model(struct payoff *p, const struct payoff_model *m);
+
+/* The need bits p reads that `available` lacks (0: none), and the name of
+ * the column for one such bit. */
+unsigned payoff_missing(const struct payoff *p, unsigned available);
+const char *payoff_need_column(unsigned need);
+
+/* With --greeks, after payoff_set_model: which Greeks the payoff allows,
+ * given whether the rows hold the whole path S1..Sn (whole_path). False if
+ * they need the whole path and there is none (barriers): the caller says
+ * so, naming where. */
+bool payoff_choose_greeks(struct payoff *p, bool whole_path);
+
+/* The metadata line this payoff adds to the stream ("# tool=payoff ..."),
+ * without a newline; and its columns, returning how many. */
+void payoff_meta_line(const struct payoff *p, char *text, size_t size);
+int payoff_columns(const struct payoff *p, const char *names[PAYOFF_MAX_VALUES]);
+
+/* The summary payoff_values reads, from a whole path S1..Sn. */
+void payoff_summarize_path(const struct payoff *p, const double *prices,
+                           struct path_summary *summary);
+
+/* One path's row into values[] (payoff_columns of them): the discounted
+ * payoff, the control, the Greeks. prices: the whole path when
+ * greeks_use_path, else unused. A Greek may come out non-finite (sigma or
+ * T too small): payoff_nonfinite_greek finds it, for the caller to refuse. */
+void payoff_values(const struct payoff *p, const struct path_summary *path,
+                   const double *prices, double *values);
+
+/* The index in values[] of the first non-finite Greek, or -1. */
+int payoff_nonfinite_greek(const struct payoff *p, const double *values);
+
+/* An antithetic pair's row: each value the mean of the path's and its
+ * mirror's, in this order of operations in every tool. */
+static inline void payoff_pair_mean(const double *first, const double *second, int count,
+                                    double *pair)
+{
+	for (int i = 0; i < count; i++)
+		pair[i] = 0.5 * (first[i] + second[i]);
+}
+
+#endif
