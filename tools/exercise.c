@@ -230,15 +230,6 @@ static double cash_flow(struct stream *in, int first)
 	return value;
 }
 
-static void put_number(double value)
-{
-	char *p = outbuf_reserve(&out, NUM_TEXT_MAX + 1);
-	size_t len = hex_output ? num_format_hex(p, value)
-	                        : (size_t)snprintf(p, NUM_TEXT_MAX, "%.17g", value);
-	p[len] = '\n';
-	out.len += len + 1;
-}
-
 static void price_paths(int ninputs, char **inputs)
 {
 	struct stream in;
@@ -261,12 +252,12 @@ static void price_paths(int ninputs, char **inputs)
 		}
 		double value = cash_flow(&in, first);
 		if (!antithetic) {
-			put_number(value);
+			outbuf_put_number(&out, value, hex_output, '\n');
 		} else if (!half_pair) {
 			first_of_pair = value;
 			half_pair = true;
 		} else {
-			put_number(0.5 * (first_of_pair + value));
+			outbuf_put_number(&out, 0.5 * (first_of_pair + value), hex_output, '\n');
 			half_pair = false;
 		}
 	}

@@ -106,21 +106,12 @@ static void read_summary(struct stream *in, const struct layout *l, struct path_
 		p->min = stream_field_price(in, l->min);
 }
 
-static void put_number(double value, char separator)
-{
-	char *p = outbuf_reserve(&out, NUM_TEXT_MAX + 1);
-	size_t len = hex_output ? num_format_hex(p, value)
-	                        : (size_t)snprintf(p, NUM_TEXT_MAX, "%.17g", value);
-	p[len] = separator;
-	out.len += len + 1;
-}
-
 /* One output row: the discounted payoff, the control if asked for, the
  * Greeks if asked for. */
 static void put_row(const double *values, int count)
 {
 	for (int i = 0; i < count; i++)
-		put_number(values[i], i + 1 < count ? '\t' : '\n');
+		outbuf_put_number(&out, values[i], hex_output, i + 1 < count ? '\t' : '\n');
 }
 
 static void put_text(const char *text)

@@ -5,10 +5,13 @@
 #ifndef MCPIPE_OUTBUF_H
 #define MCPIPE_OUTBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "err.h"
+#include "numtext.h"
 
 #define OUTBUF_SIZE (1 << 18)
 #define OUTBUF_ROW_MAX 4096   /* callers reserve at most this much per call */
@@ -41,6 +44,16 @@ static inline void outbuf_put(struct outbuf *b, const char *text, size_t len)
 	}
 	memcpy(outbuf_reserve(b, len), text, len);
 	b->len += len;
+}
+
+/* A number and its separator: C99 hex float when hex (exact, fast), else
+ * "%.17g" (exact, for people). The one spelling of every per-path tool. */
+static inline void outbuf_put_number(struct outbuf *b, double value, bool hex, char separator)
+{
+	char *p = outbuf_reserve(b, NUM_TEXT_MAX + 1);
+	size_t len = hex ? num_format_hex(p, value) : (size_t)snprintf(p, NUM_TEXT_MAX, "%.17g", value);
+	p[len] = separator;
+	b->len += len + 1;
 }
 
 #endif

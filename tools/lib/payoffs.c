@@ -280,58 +280,59 @@ void payoff_summarize_path(const struct payoff *p, const double *prices,
 	                                  det_exp(sum_log / (double)p->steps), max, min };
 }
 
-static double call_value(const struct payoff *p, double underlying)
+/* Undiscounted payoffs of n paths, f[i], and their controls, c[i] (with
+ * --control). One loop per payoff, each a plain loop over the paths that
+ * the compiler vectorises, with selects instead of branches (in or out of
+ * the money is a coin toss a branch predictor loses). Barriers: a touch
+ * counts (>= up, <= down). Floating lookbacks: S0 counts in the extreme. */
+void payoff_undiscounted(const struct payoff *p, const struct path_block *b, int n,
+                         double *f, double *c)
 {
-	return underlying > p->strike ? underlying - p->strike : 0;
-}
+	const double *S = b->terminal, *A = b->arith_mean, *G = b->geo_mean;
+	const double *max = b->max, *min = b->min;
+	const double K = p->strike, h = p->barrier, rebate = p->rebate, s0 = p->s0;
 
-static double put_value(const struct payoff *p, double underlying)
-{
-	return p->strike > underlying ? p->strike - underlying : 0;
-}
-
-/* Undiscounted payoff. Barriers: a touch counts (>= up, <= down). */
-static double payoff_of(const struct payoff *p, const struct path_summary *s)
-{
-	double h = p->barrier, rebate = p->rebate;
-
+#define EACH(expr) for (int i = 0; i < n; i++) f[i] = (expr); break
 	switch (id_of(p)) {
-	case CALL: return call_value(p, s->terminal);
-	case PUT: return put_value(p, s->terminal);
-	case DIGITAL_CALL: return s->terminal > p->strike ? 1 : 0;
-	case DIGITAL_PUT: return s->terminal < p->strike ? 1 : 0;
-	case ASIAN_CALL_ARITH: return call_value(p, s->arith_mean);
-	case ASIAN_PUT_ARITH: return put_value(p, s->arith_mean);
-	case ASIAN_CALL_GEO: return call_value(p, s->geo_mean);
-	case ASIAN_PUT_GEO: return put_value(p, s->geo_mean);
-	case UP_AND_OUT_CALL: return s->max >= h ? rebate : call_value(p, s->terminal);
-	case UP_AND_IN_CALL: return s->max < h ? rebate : call_value(p, s->terminal);
-	case DOWN_AND_OUT_PUT: return s->min <= h ? rebate : put_value(p, s->terminal);
-	case DOWN_AND_IN_PUT: return s->min > h ? rebate : put_value(p, s->terminal);
-	/* Floating lookbacks: S0 counts in the extreme. */
-	case LOOKBACK_CALL_FLOAT: return s->terminal - (s->min < p->s0 ? s->min : p->s0);
-	case LOOKBACK_PUT_FLOAT: return (s->max > p->s0 ? s->max : p->s0) - s->terminal;
+	case CALL: EACH(S[i] > K ? S[i] - K : 0);
+	case PUT: EACH(K > S[i] ? K - S[i] : 0);
+	case DIGITAL_CALL: EACH(S[i] > K ? 1 : 0);
+	case DIGITAL_PUT: EACH(S[i] < K ? 1 : 0);
+	case ASIAN_CALL_ARITH: EACH(A[i] > K ? A[i] - K : 0);
+	case ASIAN_PUT_ARITH: EACH(K > A[i] ? K - A[i] : 0);
+	case ASIAN_CALL_GEO: EACH(G[i] > K ? G[i] - K : 0);
+	case ASIAN_PUT_GEO: EACH(K > G[i] ? K - G[i] : 0);
+	case UP_AND_OUT_CALL: EACH(max[i] >= h ? rebate : S[i] > K ? S[i] - K : 0);
+	case UP_AND_IN_CALL: EACH(max[i] < h ? rebate : S[i] > K ? S[i] - K : 0);
+	case DOWN_AND_OUT_PUT: EACH(min[i] <= h ? rebate : K > S[i] ? K - S[i] : 0);
+	case DOWN_AND_IN_PUT: EACH(min[i] > h ? rebate : K > S[i] ? K - S[i] : 0);
+	case LOOKBACK_CALL_FLOAT: EACH(S[i] - (min[i] < s0 ? min[i] : s0));
+	case LOOKBACK_PUT_FLOAT: EACH((max[i] > s0 ? max[i] : s0) - S[i]);
 	}
-	abort();
-}
-
-/* The control's undiscounted value: the discounted terminal price has mean
- * s0 e^{-qT}; the geometric Asian (for arithmetic Asians) and the vanilla
- * (for barriers) have closed forms, given by --control-mean. */
-static double control_of(const struct payoff *p, const struct path_summary *s)
-{
+#undef EACH
+	/* The control: the terminal price, whose discounted mean is s0 e^{-qT};
+	 * the geometric Asian (for arithmetic Asians) and the vanilla (for
+	 * barriers), whose means come from --control-mean. */
+	const double *X = p->control == CONTROL_GEO_ASIAN ? G : S;
 	switch (p->control) {
-	case CONTROL_TERMINAL: return s->terminal;
-	case CONTROL_GEO_ASIAN:
-		return p->control_is_call ? call_value(p, s->geo_mean) : put_value(p, s->geo_mean);
-	case CONTROL_VANILLA:
-		return p->control_is_call ? call_value(p, s->terminal) : put_value(p, s->terminal);
-	case NO_CONTROL: break;
+	case NO_CONTROL:
+		break;
+	case CONTROL_TERMINAL:
+		for (int i = 0; i < n; i++)
+			c[i] = S[i];
+		break;
+	case CONTROL_GEO_ASIAN: case CONTROL_VANILLA:
+		if (p->control_is_call)
+			for (int i = 0; i < n; i++)
+				c[i] = X[i] > K ? X[i] - K : 0;
+		else
+			for (int i = 0; i < n; i++)
+				c[i] = K > X[i] ? K - X[i] : 0;
+		break;
 	}
-	abort();
 }
 
-/* The Greeks of one path, undiscounted like payoff_of's value f, into
+/* The Greeks of one path, undiscounted like payoff_undiscounted's f, into
  * g[] (only those in greek_set are used). Notation as in payoff.1: mu =
  * r - q - sigma^2/2, x = ln(S/s0), Z = (x - mu T)/(sigma sqrt T), the
  * normal draw that made S_T; phi = +1 for calls, -1 for puts; "in" = the
@@ -410,7 +411,7 @@ static void greeks_of(const struct payoff *o, const struct path_summary *p,
 		if (!o->greeks_use_path)
 			return;
 		/* the extreme's date j (0: s0 itself, which moves with neither
-		 * sigma nor r), as payoff_of chooses it */
+		 * sigma nor r), as payoff_undiscounted chooses it */
 		long j = -1;
 		double extreme = o->s0;
 		for (long i = 0; i < o->steps; i++)
@@ -456,12 +457,15 @@ static void greeks_of(const struct payoff *o, const struct path_summary *p,
 void payoff_values(const struct payoff *p, const struct path_summary *path,
                    const double *prices, double *values)
 {
-	double f = payoff_of(p, path);
+	const struct path_block one = { &path->terminal, &path->arith_mean, &path->geo_mean,
+	                                &path->max, &path->min };
+	double f, c;
 	int count = 0;
 
+	payoff_undiscounted(p, &one, 1, &f, &c);
 	values[count++] = p->discount * f;
 	if (p->control)
-		values[count++] = p->discount * control_of(p, path);
+		values[count++] = p->discount * c;
 	if (!p->greek_set)
 		return;
 	double g[NGREEKS];

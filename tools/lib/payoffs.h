@@ -113,6 +113,17 @@ int payoff_columns(const struct payoff *p, const char *names[PAYOFF_MAX_VALUES])
 void payoff_summarize_path(const struct payoff *p, const double *prices,
                            struct path_summary *summary);
 
+/* The columns of n paths, one array each; NULL for one the rows lack. */
+struct path_block {
+	const double *terminal, *arith_mean, *geo_mean, *max, *min;
+};
+
+/* Undiscounted payoffs f[i] of n paths, and with --control their controls
+ * c[i]: what payoff_values discounts, for a whole block of paths at once
+ * (simpaths --payoff). */
+void payoff_undiscounted(const struct payoff *p, const struct path_block *b, int n,
+                         double *f, double *c);
+
 /* One path's row into values[] (payoff_columns of them): the discounted
  * payoff, the control, the Greeks. prices: the whole path when
  * greeks_use_path, else unused. A Greek may come out non-finite (sigma or
