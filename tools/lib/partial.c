@@ -1,0 +1,247 @@
+/* partial.c: the exact, mergeable state behind aggregate --partial
+ * (partial.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "partial.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "numtext.h"
+
+/* Not err.h's xreallocarray: the fuzz harnesses link this file with
+ * their own err.c (tests/fuzz/harness_err.c), which has no such thing. */
+static void *grow(void *p, size_t count, size_t size)
+{
+	if (size && count > SIZE_MAX / size)
+		fatal("out of memory");
+	p = realloc(p, count * size);
+	if (!p)
+		fatal("out of memory");
+	return p;
+}
+
+static char *xstrdup(const char *text)
+{
+	char *copy = strdup(text);
+	if (!copy)
+		fatal("out of memory");
+	return copy;
+}
+
+/* Names joined by TABs for a message, cut short with "..." if need be. */
+static void join_names(char *text, size_t size, char **names, int count)
+{
+	size_t len = 0;
+
+	text[0] = '\0';
+	for (int i = 0; i < count && len < size; i++)
+		len += (size_t)snprintf(text + len, size - len, "%s%s", i ? "\t" : "", names[i]);
+	if (len >= size)
+		strcpy(text + size - 4, "...");
+}
+
+void partial_set_columns(struct partial *p, const char *where, char **names, int count)
+{
+	if (count > PARTIAL_MAX_COLUMNS)
+		data_error(where, "%d columns: at most %d", count, PARTIAL_MAX_COLUMNS);
+	if (p->ncolumns == 0) {
+		for (int i = 0; i < count; i++)
+			p->names[i] = xstrdup(names[i]);
+		p->ncolumns = count;
+		return;
+	}
+	bool same = count == p->ncolumns;
+	for (int i = 0; same && i < count; i++)
+		same = strcmp(names[i], p->names[i]) == 0;
+	if (!same) {
+		char these[200], first[200];
+		join_names(these, sizeof these, names, count);
+		join_names(first, sizeof first, p->names, p->ncolumns);
+		data_error(where, "columns '%s' differ from the first input's '%s'", these, first);
+	}
+}
+
+void partial_add_product(xsum *to, double x, double y)
+{
+	double product = x * y;
+	xsum_add(to, product);
+	xsum_add(to, fma(x, y, -product));
+}
+
+/* The value to blame for the first product, in adding order, that
+ * overflows: the larger in magnitude of its pair; -1 if none does. */
+static int too_large_to_square(const double *values, int n)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = i; j < n; j++)
+			if (!isfinite(values[i] * values[j]))
+				return fabs(values[i]) > fabs(values[j]) ? i : j;
+	return -1;
+}
+
+int partial_add_row(struct partial *p, const double *values)
+{
+	int n = p->ncolumns;
+	double largest = 0;
+
+	/* Rounding is monotonic, so no product |x*y| rounds above the largest
+	 * square: one check per row, and the pairs only when it fails. */
+	for (int i = 0; i < n; i++)
+		if (fabs(values[i]) > largest)
+			largest = fabs(values[i]);
+	if (!isfinite(largest * largest))
+		return too_large_to_square(values, n);
+	for (int i = 0; i < n; i++)
+		xsum_add(&p->sums[i], values[i]);
+	for (int i = 0; i < n; i++)
+		for (int j = i; j < n; j++)
+			partial_add_product(&p->products[i][j], values[i], values[j]);
+	p->nrows++;
+	return -1;
+}
+
+void partial_add_range(struct partial *p, uint64_t first, uint64_t count, const char *where)
+{
+	if (p->nranges == p->ranges_cap) {
+		p->ranges_cap = p->ranges_cap ? 2 * p->ranges_cap : 64;
+		p->ranges = grow(p->ranges, p->ranges_cap, sizeof *p->ranges);
+	}
+	p->ranges[p->nranges] = (struct partial_range){ first, count, xstrdup(where), p->nranges };
+	p->nranges++;
+}
+
+/* Every input must describe the same run: the same identity keys with the
+ * same values. */
+void partial_take_identity(struct partial *p, struct stream *in)
+{
+	int count = 0;
+
+	for (int i = 0; i < in->nmeta; i++) {
+		const struct meta_entry *m = &in->meta[i];
+		if (!meta_key_is_identity(m->key) || strcmp(m->key, "partial") == 0)
+			continue;
+		count++;
+		if (!p->have_identity) {
+			p->identity = grow(p->identity, (size_t)p->nidentity + 1, sizeof *p->identity);
+			p->identity[p->nidentity++] = (struct partial_identity){
+				xstrdup(m->key), xstrdup(m->value), xstrdup(m->where) };
+			continue;
+		}
+		int j = 0;
+		while (j < p->nidentity && strcmp(p->identity[j].key, m->key) != 0)
+			j++;
+		if (j == p->nidentity)
+			data_error(m->where, "metadata %.120s=%.120s is not in the first input (another run?)",
+			           m->key, m->value);
+		if (strcmp(p->identity[j].value, m->value) != 0)
+			data_error(m->where, "metadata %.120s=%.120s conflicts with %.120s=%.120s (%s)", m->key,
+			           m->value, m->key, p->identity[j].value, p->identity[j].where);
+	}
+	if (p->have_identity && count != p->nidentity) {
+		for (int j = 0; j < p->nidentity; j++) {
+			const struct partial_identity *e = &p->identity[j];
+			if (!stream_meta(in, e->key))
+				data_error(in->name, "metadata has no %.120s= but %s has %.120s=%.120s (another run?)",
+				           e->key, e->where, e->key, e->value);
+		}
+	}
+	p->have_identity = true;
+}
+
+const char *partial_identity_value(const struct partial *p, const char *key)
+{
+	for (int j = 0; j < p->nidentity; j++)
+		if (strcmp(p->identity[j].key, key) == 0)
+			return p->identity[j].value;
+	return NULL;
+}
+
+/* By first path, then in input order (qsort is not stable): the same
+ * inputs always give the same message. */
+static int by_first(const void *a, const void *b)
+{
+	const struct partial_range *x = a, *y = b;
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+uint64_t partial_check_coverage(struct partial *p, bool complete)
+{
+	const char *paths_text;
+	uint64_t paths = 0, next = 0, covered = 0;
+
+	if (p->nranges == 0)
+		return 0;
+	if (p->unranged_rows)
+		fatal("%llu rows lie outside any path range (first=/count= metadata)",
+		      (unsigned long long)p->unranged_rows);
+	qsort(p->ranges, p->nranges, sizeof *p->ranges, by_first);
+	for (size_t i = 0; i < p->nranges; i++) {
+		const struct partial_range *r = &p->ranges[i];
+		if (i > 0 && r->first < next)
+			data_error(r->where, "paths %llu..%llu overlap paths %llu..%llu (%s)",
+			           (unsigned long long)r->first,
+			           (unsigned long long)(r->first + r->count - 1),
+			           (unsigned long long)p->ranges[i - 1].first,
+			           (unsigned long long)(next - 1), p->ranges[i - 1].where);
+		if (complete && r->first > next)
+			fatal("paths %llu..%llu are missing", (unsigned long long)next,
+			      (unsigned long long)(r->first - 1));
+		next = r->first + r->count;
+		covered += r->count;
+	}
+	paths_text = partial_identity_value(p, "paths");
+	if (complete) {
+		if (!paths_text || !num_parse_u64(paths_text, strlen(paths_text), &paths))
+			fatal("path ranges without a valid paths= in the metadata");
+		if (next < paths)
+			fatal("paths %llu..%llu are missing", (unsigned long long)next,
+			      (unsigned long long)(paths - 1));
+		if (next > paths)
+			fatal("paths up to %llu counted, but the run has paths=%llu",
+			      (unsigned long long)(next - 1), (unsigned long long)paths);
+	}
+	if (covered != p->nrows)
+		fatal("%llu rows for %llu paths in the ranges", (unsigned long long)p->nrows,
+		      (unsigned long long)covered);
+	return covered;
+}
+
+void partial_write_identity(const struct partial *p, const char *tool_words)
+{
+	printf("# %s", tool_words);
+	for (int j = 0; j < p->nidentity; j++)
+		printf(" %s=%s", p->identity[j].key, p->identity[j].value);
+	printf("\n");
+}
+
+static void put_xsum(const char *stat, const char *a, const char *b, const xsum *x)
+{
+	char text[XSUM_TEXT_MAX];
+	xsum_format(x, text, sizeof text);
+	printf("%s\t%s\t%s\t%s\n", stat, a, b, text);
+}
+
+void partial_write(const struct partial *p)
+{
+	partial_write_identity(p, "tool=aggregate partial=1");
+	printf("%s\n", PARTIAL_HEADER);
+	/* Adjacent ranges merge, so a complete partial says first=0 count=paths. */
+	for (size_t i = 0; i < p->nranges;) {
+		uint64_t first = p->ranges[i].first, end = first + p->ranges[i].count;
+		for (i++; i < p->nranges && p->ranges[i].first == end; i++)
+			end += p->ranges[i].count;
+		printf("# first=%llu count=%llu\n", (unsigned long long)first,
+		       (unsigned long long)(end - first));
+	}
+	printf("n\t-\t-\t%llu\n", (unsigned long long)p->nrows);
+	for (int i = 0; i < p->ncolumns; i++)
+		put_xsum("sum", p->names[i], "-", &p->sums[i]);
+	for (int i = 0; i < p->ncolumns; i++)
+		for (int j = i; j < p->ncolumns; j++)
+			put_xsum("prod", p->names[i], p->names[j], &p->products[i][j]);
+	printf("end\t-\t-\t%llu\n", (unsigned long long)p->nrows);
+}

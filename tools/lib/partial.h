@@ -1,0 +1,96 @@
+/* partial.h: the exact, mergeable state behind aggregate --partial.
+ *
+ * A partial is what aggregate knows about a set of rows: their count, and
+ * per column the exact sum (exactsum.h) and the exact sums of products
+ * with every later column, so that means, variances and covariances come
+ * out the same bits whatever the split of the rows into shards. With them
+ * go the run's identity (the metadata every input must agree on) and the
+ * path ranges counted, so that a result is only given when every path of
+ * the run was counted exactly once.
+ *
+ * aggregate builds one from rows and partials; a tool that computes the
+ * rows itself (simpaths's fused mode) builds one with the same calls and
+ * writes, through partial_write, the same bytes as `simpaths | payoff |
+ * aggregate --partial`.
+ *
+ * All zero bytes is a valid empty state. A struct partial is about 2.3 MB
+ * (the products): keep it static or on the heap, never on the stack.
+ * Errors are data errors or fatal errors (err.h), with aggregate's
+ * messages.
+ */
+#ifndef MCPIPE_PARTIAL_H
+#define MCPIPE_PARTIAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "exactsum.h"
+#include "stream.h"
+
+#define PARTIAL_MAX_COLUMNS 64
+
+/* The header of a partial's table: its rows are `stat column column2 value`. */
+#define PARTIAL_HEADER "stat\tcolumn\tcolumn2\tvalue"
+
+struct partial_range { uint64_t first, count; char *where; size_t order; };
+struct partial_identity { char *key, *value, *where; };
+
+struct partial {
+	int ncolumns;
+	char *names[PARTIAL_MAX_COLUMNS];
+	uint64_t nrows;
+	xsum sums[PARTIAL_MAX_COLUMNS];
+	xsum products[PARTIAL_MAX_COLUMNS][PARTIAL_MAX_COLUMNS];   /* [i][j], j >= i */
+
+	/* The run's identity: metadata every input must agree on. */
+	struct partial_identity *identity;
+	int nidentity;
+	bool have_identity;
+
+	/* Path ranges counted so far, and rows counted outside any. */
+	struct partial_range *ranges;
+	size_t nranges, ranges_cap;
+	uint64_t unranged_rows;
+};
+
+/* Sets the columns (first call) or checks that they are the same names
+ * (later calls): a data error at `where` otherwise, or for more than
+ * PARTIAL_MAX_COLUMNS. The names are copied. */
+void partial_set_columns(struct partial *p, const char *where, char **names, int count);
+
+/* x*y added exactly: the product and its rounding error (fma). The error is
+ * a double, hence exact, unless x*y underflows: |x*y| below about 2^-969. */
+void partial_add_product(xsum *to, double x, double y);
+
+/* Adds one row of p->ncolumns finite values: sums and products, nrows++.
+ * Returns -1; or, when a product overflows, the index of the value too
+ * large to square (the larger in magnitude of the first such pair, in the
+ * order i <= j) without changing the state: the caller reports it. */
+int partial_add_row(struct partial *p, const double *values);
+
+/* A path range: first, count, and where it was declared (copied). */
+void partial_add_range(struct partial *p, uint64_t first, uint64_t count, const char *where);
+
+/* Takes the identity keys of the stream's metadata (meta_key_is_identity,
+ * minus "partial"): the first call records them, later calls are a data
+ * error unless they have the same keys with the same values. */
+void partial_take_identity(struct partial *p, struct stream *in);
+
+/* The value of an identity key, or NULL. */
+const char *partial_identity_value(const struct partial *p, const char *key);
+
+/* Sorts the ranges and refuses overlaps; when complete (a final result),
+ * also gaps and an end other than the identity's paths=. Checks the rows
+ * against the ranges; returns the paths covered (0 without ranges). */
+uint64_t partial_check_coverage(struct partial *p, bool complete);
+
+/* "# <tool_words> key=value ..." with the identity, on stdout. */
+void partial_write_identity(const struct partial *p, const char *tool_words);
+
+/* The partial's text on stdout: identity, header, ranges (adjacent ones
+ * merged), n, sums, products, and an end row repeating n. Call
+ * partial_check_coverage(p, false) first: it sorts the ranges. */
+void partial_write(const struct partial *p);
+
+#endif
