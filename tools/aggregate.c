@@ -16,32 +16,14 @@
 #include "err.h"
 #include "exactsum.h"
 #include "numtext.h"
+#include "partial.h"
 #include "stream.h"
 
-#define MAX_COLUMNS 64
 #define Z95 1.959963984540054   /* Phi^{-1}(0.975) */
 
-static const char partial_header[] = "stat\tcolumn\tcolumn2\tvalue";
-
-/* The exact state: row count, and per column the sum and the sums of
- * products with every later column (for variances and covariances). */
-static int ncolumns;
-static char *column_names[MAX_COLUMNS];
-static uint64_t nrows;
-static xsum sums[MAX_COLUMNS];
-static xsum products[MAX_COLUMNS][MAX_COLUMNS];   /* [i][j], j >= i */
-
-/* The run's identity: metadata every input must agree on. */
-struct identity_entry { char *key, *value, *where; };
-static struct identity_entry *identity;
-static int nidentity;
-static bool have_identity;
-
-/* Path ranges counted so far. */
-struct range { uint64_t first, count; char *where; size_t order; };
-static struct range *ranges;
-static size_t nranges, ranges_cap;
-static uint64_t unranged_rows;
+/* The exact state: rows, sums and products, the run's identity and the
+ * path ranges counted (partial.h). */
+static struct partial state;
 
 static bool write_partial;
 
@@ -69,119 +51,20 @@ static char *xstrdup(const char *text)
 	return copy;
 }
 
-/* Names joined by TABs for a message, cut short with "..." if need be. */
-static void join_names(char *text, size_t size, char **names, int count)
-{
-	size_t len = 0;
-
-	text[0] = '\0';
-	for (int i = 0; i < count && len < size; i++)
-		len += (size_t)snprintf(text + len, size - len, "%s%s", i ? "\t" : "", names[i]);
-	if (len >= size)
-		strcpy(text + size - 4, "...");
-}
-
-static void set_columns(struct stream *in, char **names, int count)
-{
-	if (count > MAX_COLUMNS)
-		data_error(stream_where(in), "%d columns: at most %d", count, MAX_COLUMNS);
-	if (ncolumns == 0) {
-		for (int i = 0; i < count; i++)
-			column_names[i] = xstrdup(names[i]);
-		ncolumns = count;
-		return;
-	}
-	bool same = count == ncolumns;
-	for (int i = 0; same && i < count; i++)
-		same = strcmp(names[i], column_names[i]) == 0;
-	if (!same) {
-		char these[200], first[200];
-		join_names(these, sizeof these, names, count);
-		join_names(first, sizeof first, column_names, ncolumns);
-		data_error(stream_where(in), "columns '%s' differ from the first input's '%s'",
-		           these, first);
-	}
-}
-
-static void add_range(uint64_t first, uint64_t count, const char *where)
-{
-	if (nranges == ranges_cap) {
-		ranges_cap = ranges_cap ? 2 * ranges_cap : 64;
-		ranges = realloc(ranges, ranges_cap * sizeof *ranges);
-		if (!ranges)
-			fatal("out of memory");
-	}
-	ranges[nranges] = (struct range){ first, count, xstrdup(where), nranges };
-	nranges++;
-}
-
-/* Every input must describe the same run: the same identity keys with the
- * same values. */
-static void check_identity(struct stream *in)
-{
-	int count = 0;
-
-	for (int i = 0; i < in->nmeta; i++) {
-		const struct meta_entry *m = &in->meta[i];
-		if (!meta_key_is_identity(m->key) || strcmp(m->key, "partial") == 0)
-			continue;
-		count++;
-		if (!have_identity) {
-			identity = realloc(identity, (size_t)(nidentity + 1) * sizeof *identity);
-			if (!identity)
-				fatal("out of memory");
-			identity[nidentity++] = (struct identity_entry){
-				xstrdup(m->key), xstrdup(m->value), xstrdup(m->where) };
-			continue;
-		}
-		int j = 0;
-		while (j < nidentity && strcmp(identity[j].key, m->key) != 0)
-			j++;
-		if (j == nidentity)
-			data_error(m->where, "metadata %.120s=%.120s is not in the first input (another run?)",
-			           m->key, m->value);
-		if (strcmp(identity[j].value, m->value) != 0)
-			data_error(m->where, "metadata %.120s=%.120s conflicts with %.120s=%.120s (%s)", m->key,
-			           m->value, m->key, identity[j].value, identity[j].where);
-	}
-	if (have_identity && count != nidentity) {
-		for (int j = 0; j < nidentity; j++)
-			if (!stream_meta(in, identity[j].key))
-				data_error(in->name, "metadata has no %.120s= but %s has %.120s=%.120s (another run?)",
-				           identity[j].key, identity[j].where, identity[j].key,
-				           identity[j].value);
-	}
-	have_identity = true;
-}
-
-/* x*y added exactly: the product and its rounding error (fma). The error is a
- * double, hence exact, unless x*y underflows: |x*y| below about 2^-969. */
-static void add_product(xsum *to, double x, double y)
-{
-	double product = x * y;
-	xsum_add(to, product);
-	xsum_add(to, fma(x, y, -product));
-}
-
+/* One row of numbers; a product that overflows is an error here, where
+ * the line is known. */
 static void add_row(struct stream *in)
 {
-	double values[MAX_COLUMNS];
+	double values[PARTIAL_MAX_COLUMNS];
 
-	for (int i = 0; i < ncolumns; i++) {
+	for (int i = 0; i < state.ncolumns; i++)
 		values[i] = stream_field_double(in, i);
-		xsum_add(&sums[i], values[i]);
+	int too_large = partial_add_row(&state, values);
+	if (too_large >= 0) {
+		char text[NUM_TEXT_MAX];
+		num_format(text, values[too_large]);
+		data_error(stream_where(in), "value too large to square: %s", text);
 	}
-	for (int i = 0; i < ncolumns; i++)
-		for (int j = i; j < ncolumns; j++) {
-			double product = values[i] * values[j];
-			if (!isfinite(product)) {
-				char text[NUM_TEXT_MAX];
-				num_format(text, fabs(values[i]) > fabs(values[j]) ? values[i] : values[j]);
-				data_error(stream_where(in), "value too large to square: %s", text);
-			}
-			add_product(&products[i][j], values[i], values[j]);
-		}
-	nrows++;
 }
 
 static void check_range_rows(const char *where, uint64_t rows, uint64_t count)
@@ -199,7 +82,7 @@ static void read_rows(struct stream *in, enum record r)
 	uint64_t range_rows = 0, range_count = 0;
 	char range_where[512] = "";
 
-	set_columns(in, in->columns, in->ncolumns);
+	partial_set_columns(&state, stream_where(in), in->columns, in->ncolumns);
 	for (; r != RECORD_END; r = stream_next(in)) {
 		if (r == RECORD_META && !in->range_opened)
 			continue;
@@ -210,14 +93,14 @@ static void read_rows(struct stream *in, enum record r)
 			range_rows = 0;
 			range_count = in->range_count;
 			snprintf(range_where, sizeof range_where, "%s", stream_where(in));
-			add_range(in->range_first, in->range_count, range_where);
+			partial_add_range(&state, in->range_first, in->range_count, range_where);
 			continue;
 		}
 		add_row(in);
 		if (in_range)
 			range_rows++;
 		else
-			unranged_rows++;
+			state.unranged_rows++;
 	}
 	if (in_range)
 		check_range_rows(range_where, range_rows, range_count);
@@ -225,8 +108,8 @@ static void read_rows(struct stream *in, enum record r)
 
 static int column_index(struct stream *in, const char *name)
 {
-	for (int i = 0; i < ncolumns; i++)
-		if (strcmp(column_names[i], name) == 0)
+	for (int i = 0; i < state.ncolumns; i++)
+		if (strcmp(state.names[i], name) == 0)
 			return i;
 	data_error(stream_where(in), "partial names an unknown column '%.120s'", name);
 }
@@ -249,13 +132,13 @@ static void parse_xsum(struct stream *in, xsum *into)
  * partial that parses and is wrong. */
 static void read_partial(struct stream *in, enum record r)
 {
-	char *names[MAX_COLUMNS];
+	char *names[PARTIAL_MAX_COLUMNS];
 	int nnames;
 	bool seen_n, columns_fixed, seen_end;
-	static bool seen_product[MAX_COLUMNS][MAX_COLUMNS];
+	static bool seen_product[PARTIAL_MAX_COLUMNS][PARTIAL_MAX_COLUMNS];
 	uint64_t n;
-	xsum part_sums[MAX_COLUMNS];
-	static xsum part_products[MAX_COLUMNS][MAX_COLUMNS];
+	xsum part_sums[PARTIAL_MAX_COLUMNS];
+	static xsum part_products[PARTIAL_MAX_COLUMNS][PARTIAL_MAX_COLUMNS];
 
 	for (;;) {
 		nnames = 0;
@@ -265,7 +148,8 @@ static void read_partial(struct stream *in, enum record r)
 		for (; r != RECORD_END; r = stream_next(in)) {
 			if (r == RECORD_META) {
 				if (in->range_opened)
-					add_range(in->range_first, in->range_count, stream_where(in));
+					partial_add_range(&state, in->range_first, in->range_count,
+					                  stream_where(in));
 				continue;
 			}
 			const char *stat = in->fields[0];
@@ -280,8 +164,8 @@ static void read_partial(struct stream *in, enum record r)
 			} else if (strcmp(stat, "sum") == 0) {
 				if (columns_fixed)
 					data_error(stream_where(in), "sum row after the products");
-				if (nnames == MAX_COLUMNS)
-					data_error(stream_where(in), "more than %d columns", MAX_COLUMNS);
+				if (nnames == PARTIAL_MAX_COLUMNS)
+					data_error(stream_where(in), "more than %d columns", PARTIAL_MAX_COLUMNS);
 				for (int i = 0; i < nnames; i++)
 					if (strcmp(names[i], in->fields[1]) == 0)
 						data_error(stream_where(in), "repeated sum for column '%.120s'", names[i]);
@@ -291,7 +175,7 @@ static void read_partial(struct stream *in, enum record r)
 				nnames++;
 			} else if (strcmp(stat, "prod") == 0) {
 				if (!columns_fixed) {   /* the sums are complete: they name the columns */
-					set_columns(in, names, nnames);
+					partial_set_columns(&state, stream_where(in), names, nnames);
 					columns_fixed = true;
 				}
 				int i = column_index(in, in->fields[1]), j = column_index(in, in->fields[2]);
@@ -313,21 +197,21 @@ static void read_partial(struct stream *in, enum record r)
 		if (!seen_n || nnames == 0)
 			data_error(in->name, "truncated partial: missing its count or sums");
 		if (!columns_fixed)   /* no product rows at all: reported below */
-			set_columns(in, names, nnames);
-		for (int i = 0; i < ncolumns; i++)
-			for (int j = i; j < ncolumns; j++)
+			partial_set_columns(&state, stream_where(in), names, nnames);
+		for (int i = 0; i < state.ncolumns; i++)
+			for (int j = i; j < state.ncolumns; j++)
 				if (!seen_product[i][j])
 					data_error(in->name, "truncated partial: no product %.120s*%.120s",
-					           column_names[i], column_names[j]);
+					           state.names[i], state.names[j]);
 		if (!seen_end)
 			data_error(in->name, "truncated partial: no end row");
-		for (int i = 0; i < ncolumns; i++) {
-			xsum_merge(&sums[i], &part_sums[i]);
-			for (int j = i; j < ncolumns; j++)
-				xsum_merge(&products[i][j], &part_products[i][j]);
+		for (int i = 0; i < state.ncolumns; i++) {
+			xsum_merge(&state.sums[i], &part_sums[i]);
+			for (int j = i; j < state.ncolumns; j++)
+				xsum_merge(&state.products[i][j], &part_products[i][j]);
 			free(names[i]);
 		}
-		nrows += n;
+		state.nrows += n;
 		if (r == RECORD_END)
 			return;
 	}
@@ -344,103 +228,12 @@ static void read_input(char *name)
 			data_error(stream_where(&in), "path range before the header");
 	if (in.ncolumns == 0)
 		data_error(in.name ? in.name : "stdin", "no header: empty input?");
-	if (strcmp(in.header_text, partial_header) == 0)
+	if (strcmp(in.header_text, PARTIAL_HEADER) == 0)
 		read_partial(&in, r);
 	else
 		read_rows(&in, r);
-	check_identity(&in);
+	partial_take_identity(&state, &in);
 	stream_close(&in);
-}
-
-/* By first path, then in input order (qsort is not stable): the same
- * inputs always give the same message. */
-static int by_first(const void *a, const void *b)
-{
-	const struct range *x = a, *y = b;
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-/* Sorts the ranges, refuses overlaps, and (for a final result) gaps. */
-static uint64_t check_coverage(bool complete)
-{
-	const char *paths_text = NULL;
-	uint64_t paths = 0, next = 0, covered = 0;
-
-	if (nranges == 0)
-		return 0;
-	if (unranged_rows)
-		fatal("%llu rows lie outside any path range (first=/count= metadata)",
-		      (unsigned long long)unranged_rows);
-	qsort(ranges, nranges, sizeof *ranges, by_first);
-	for (size_t i = 0; i < nranges; i++) {
-		const struct range *r = &ranges[i];
-		if (i > 0 && r->first < next)
-			data_error(r->where, "paths %llu..%llu overlap paths %llu..%llu (%s)",
-			           (unsigned long long)r->first,
-			           (unsigned long long)(r->first + r->count - 1),
-			           (unsigned long long)ranges[i - 1].first,
-			           (unsigned long long)(next - 1), ranges[i - 1].where);
-		if (complete && r->first > next)
-			fatal("paths %llu..%llu are missing", (unsigned long long)next,
-			      (unsigned long long)(r->first - 1));
-		next = r->first + r->count;
-		covered += r->count;
-	}
-	for (int j = 0; j < nidentity; j++)
-		if (strcmp(identity[j].key, "paths") == 0)
-			paths_text = identity[j].value;
-	if (complete) {
-		if (!paths_text || !num_parse_u64(paths_text, strlen(paths_text), &paths))
-			fatal("path ranges without a valid paths= in the metadata");
-		if (next < paths)
-			fatal("paths %llu..%llu are missing", (unsigned long long)next,
-			      (unsigned long long)(paths - 1));
-		if (next > paths)
-			fatal("paths up to %llu counted, but the run has paths=%llu",
-			      (unsigned long long)(next - 1), (unsigned long long)paths);
-	}
-	if (covered != nrows)
-		fatal("%llu rows for %llu paths in the ranges", (unsigned long long)nrows,
-		      (unsigned long long)covered);
-	return covered;
-}
-
-static void put_identity(const char *tool_words)
-{
-	printf("# %s", tool_words);
-	for (int j = 0; j < nidentity; j++)
-		printf(" %s=%s", identity[j].key, identity[j].value);
-	printf("\n");
-}
-
-static void put_xsum(const char *stat, const char *a, const char *b, const xsum *x)
-{
-	char text[XSUM_TEXT_MAX];
-	xsum_format(x, text, sizeof text);
-	printf("%s\t%s\t%s\t%s\n", stat, a, b, text);
-}
-
-static void print_partial(void)
-{
-	put_identity("tool=aggregate partial=1");
-	printf("%s\n", partial_header);
-	/* Adjacent ranges merge, so a complete partial says first=0 count=paths. */
-	for (size_t i = 0; i < nranges;) {
-		uint64_t first = ranges[i].first, end = first + ranges[i].count;
-		for (i++; i < nranges && ranges[i].first == end; i++)
-			end += ranges[i].count;
-		printf("# first=%llu count=%llu\n", (unsigned long long)first,
-		       (unsigned long long)(end - first));
-	}
-	printf("n\t-\t-\t%llu\n", (unsigned long long)nrows);
-	for (int i = 0; i < ncolumns; i++)
-		put_xsum("sum", column_names[i], "-", &sums[i]);
-	for (int i = 0; i < ncolumns; i++)
-		for (int j = i; j < ncolumns; j++)
-			put_xsum("prod", column_names[i], column_names[j], &products[i][j]);
-	printf("end\t-\t-\t%llu\n", (unsigned long long)nrows);
 }
 
 static void put_number(double value, char separator)
@@ -496,10 +289,10 @@ static long double spread(const xsum *s1, const xsum *s2, uint64_t n)
 	double nh = (double)n, nl = (double)((long double)n - nh);
 	xsum_init(&d);
 	for (int i = 0; i < 3; i++) {
-		add_product(&d, nh, ldexp(b[i], -2 * k));
-		add_product(&d, nl, ldexp(b[i], -2 * k));
+		partial_add_product(&d, nh, ldexp(b[i], -2 * k));
+		partial_add_product(&d, nl, ldexp(b[i], -2 * k));
 		for (int j = 0; j < 3; j++)
-			add_product(&d, -ldexp(a[i], -k), ldexp(a[j], -k));
+			partial_add_product(&d, -ldexp(a[i], -k), ldexp(a[j], -k));
 	}
 	return ldexpl(xsum_round_ld(&d), 2 * k);
 }
@@ -512,8 +305,9 @@ static long double cross_spread(int i, int j, uint64_t n)
 	double x[3], y[3], xy[3], xx[3], yy[3];
 	xsum d;
 
-	if (!split3(&sums[i], x) || !split3(&sums[j], y) || !split3(&products[i][j], xy) ||
-	    !split3(&products[i][i], xx) || !split3(&products[j][j], yy))
+	if (!split3(&state.sums[i], x) || !split3(&state.sums[j], y) ||
+	    !split3(&state.products[i][j], xy) || !split3(&state.products[i][i], xx) ||
+	    !split3(&state.products[j][j], yy))
 		return NAN;
 	if (xx[0] == 0 || yy[0] == 0)
 		return 0;
@@ -521,10 +315,10 @@ static long double cross_spread(int i, int j, uint64_t n)
 	double nh = (double)n, nl = (double)((long double)n - nh);
 	xsum_init(&d);
 	for (int a = 0; a < 3; a++) {
-		add_product(&d, nh, ldexp(xy[a], -kx - ky));
-		add_product(&d, nl, ldexp(xy[a], -kx - ky));
+		partial_add_product(&d, nh, ldexp(xy[a], -kx - ky));
+		partial_add_product(&d, nl, ldexp(xy[a], -kx - ky));
 		for (int b = 0; b < 3; b++)
-			add_product(&d, -ldexp(x[a], -kx), ldexp(y[b], -ky));
+			partial_add_product(&d, -ldexp(x[a], -kx), ldexp(y[b], -ky));
 	}
 	return ldexpl(xsum_round_ld(&d), kx + ky);
 }
@@ -538,7 +332,7 @@ static void print_row(const char *name, double estimate, double stderr_)
 	put_number(stderr_, '\t');
 	put_number(estimate - Z95 * stderr_, '\t');
 	put_number(estimate + Z95 * stderr_, '\t');
-	printf("%llu\n", (unsigned long long)nrows);
+	printf("%llu\n", (unsigned long long)state.nrows);
 }
 
 /* The control-variate estimate of column y with control c of known mean mu:
@@ -548,20 +342,23 @@ static void print_row(const char *name, double estimate, double stderr_)
  * sums as everything else, so it too is the same for any split. */
 static void print_controlled(int y, int c, double mu)
 {
-	long double n = (long double)nrows;
-	long double syy = spread(&sums[y], &products[y][y], nrows);
-	long double scc = spread(&sums[c], &products[c][c], nrows);
-	long double syc = c > y ? cross_spread(y, c, nrows) : cross_spread(c, y, nrows);
-	long double mean_y = xsum_round_ld(&sums[y]) / n, mean_c = xsum_round_ld(&sums[c]) / n;
+	uint64_t rows = state.nrows;
+	long double n = (long double)rows;
+	long double syy = spread(&state.sums[y], &state.products[y][y], rows);
+	long double scc = spread(&state.sums[c], &state.products[c][c], rows);
+	long double syc = c > y ? cross_spread(y, c, rows) : cross_spread(c, y, rows);
+	long double mean_y = xsum_round_ld(&state.sums[y]) / n;
+	long double mean_c = xsum_round_ld(&state.sums[c]) / n;
 
 	if (isnan(syy) || isnan(scc) || isnan(syc))
-		fatal("column %.120s: sums beyond the double range, no control estimate", column_names[y]);
+		fatal("column %.120s: sums beyond the double range, no control estimate",
+		      state.names[y]);
 	long double beta = scc > 0 ? syc / scc : 0;
 	long double residual = syy - beta * syc;
 	if (residual < 0)   /* y is (numerically) a multiple of c */
 		residual = 0;
 	long double variance = residual / (n * (n - 2));
-	print_row(column_names[y], (double)(mean_y - beta * (mean_c - mu)),
+	print_row(state.names[y], (double)(mean_y - beta * (mean_c - mu)),
 	          (double)sqrtl(variance / n));
 }
 
@@ -569,40 +366,39 @@ static void print_controlled(int y, int c, double mu)
  * same sums always give the same bits. */
 static void print_estimates(void)
 {
-	if (nrows < 2)
-		fatal("%llu rows: a standard error needs at least 2", (unsigned long long)nrows);
+	uint64_t rows = state.nrows;
+
+	if (rows < 2)
+		fatal("%llu rows: a standard error needs at least 2", (unsigned long long)rows);
 	/* A control column with its known mean in the metadata (payoff
 	 * --control) turns the price into a control-variate estimate; the plain
 	 * one is kept as price-plain. */
 	int price = -1, control = -1;
 	double control_mean = 0;
-	for (int i = 0; i < ncolumns; i++) {
-		if (strcmp(column_names[i], "price") == 0)
+	for (int i = 0; i < state.ncolumns; i++) {
+		if (strcmp(state.names[i], "price") == 0)
 			price = i;
-		if (strcmp(column_names[i], "control") == 0)
+		if (strcmp(state.names[i], "control") == 0)
 			control = i;
 	}
 	if (control >= 0) {
-		const char *text = NULL;
-		for (int j = 0; j < nidentity; j++)
-			if (strcmp(identity[j].key, "control_mean") == 0)
-				text = identity[j].value;
+		const char *text = partial_identity_value(&state, "control_mean");
 		if (!text || !num_parse(text, strlen(text), &control_mean))
 			fatal("a control column needs a valid control_mean= in the metadata");
 		if (price < 0)
 			fatal("a control column needs a price column to control");
-		if (nrows < 3)
+		if (rows < 3)
 			fatal("%llu rows: a control-variate estimate needs at least 3",
-			      (unsigned long long)nrows);
+			      (unsigned long long)rows);
 	}
-	put_identity("tool=aggregate");
+	partial_write_identity(&state, "tool=aggregate");
 	printf("name\testimate\tstderr\tci95_low\tci95_high\tpaths\n");
-	long double n = (long double)nrows;
-	for (int i = 0; i < ncolumns; i++) {
-		long double sum = xsum_round_ld(&sums[i]);
-		long double sum_squares = xsum_round_ld(&products[i][i]);
+	long double n = (long double)rows;
+	for (int i = 0; i < state.ncolumns; i++) {
+		long double sum = xsum_round_ld(&state.sums[i]);
+		long double sum_squares = xsum_round_ld(&state.products[i][i]);
 		long double mean = sum / n;
-		long double variance = spread(&sums[i], &products[i][i], nrows) / (n * (n - 1));
+		long double variance = spread(&state.sums[i], &state.products[i][i], rows) / (n * (n - 1));
 		if (isnan(variance))   /* sums beyond the double range: no better way */
 			variance = (sum_squares - sum * mean) / (n - 1);
 		if (variance < 0)   /* rounding */
@@ -610,9 +406,9 @@ static void print_estimates(void)
 		char plain_name[128];
 		if (i == price && control >= 0) {
 			print_controlled(i, control, control_mean);
-			snprintf(plain_name, sizeof plain_name, "%s-plain", column_names[i]);
+			snprintf(plain_name, sizeof plain_name, "%s-plain", state.names[i]);
 		} else {
-			snprintf(plain_name, sizeof plain_name, "%s", column_names[i]);
+			snprintf(plain_name, sizeof plain_name, "%s", state.names[i]);
 		}
 		if (i != control)
 			print_row(plain_name, (double)mean, (double)sqrtl(variance / n));
@@ -642,9 +438,9 @@ int main(int argc, char **argv)
 		read_input(NULL);
 	for (int i = optind; i < argc; i++)
 		read_input(argv[i]);
-	check_coverage(!write_partial);
+	partial_check_coverage(&state, !write_partial);
 	if (write_partial)
-		print_partial();
+		partial_write(&state);
 	else
 		print_estimates();
 	finish_output();

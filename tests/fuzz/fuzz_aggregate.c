@@ -1,6 +1,7 @@
 /* fuzz_aggregate: aggregate's reading of rows and partials, its coverage
  * checks and its output (tools/aggregate.c, compiled in whole: the
- * partial reader is not in tools/lib).
+ * partial reader is not in tools/lib; the state and the partial writer
+ * are, in tools/lib/partial.c).
  *
  * Input: one flags byte, then up to four input files separated by '\f'.
  * Flags bit 0: --partial, else the estimate table.
@@ -13,10 +14,11 @@
  *     numbers are finite (no "inf" or "nan" passes for a result), and
  *     paths equal to the row count.
  *
- * aggregate.c keeps its state in file-scope variables, set up once per
- * process; reset_aggregate() returns them to their start. A new variable
- * there must be reset here too. */
+ * aggregate.c keeps its state in file-scope variables (a struct partial
+ * and its flags), set up once per process; reset_aggregate() returns them
+ * to their start. A new variable there must be reset here too. */
 #define _GNU_SOURCE
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,32 +54,29 @@ static void close_open_stream(void)
 
 static void reset_aggregate(void)
 {
-	/* Only the columns in use were touched (a full memset of products,
-	 * 2 MB, would cost more than the rest of a run). */
-	for (int i = 0; i < ncolumns; i++) {
-		free(column_names[i]);
-		column_names[i] = NULL;
-		xsum_init(&sums[i]);
-		for (int j = 0; j < ncolumns; j++)
-			xsum_init(&products[i][j]);
+	struct partial *p = &state;
+
+	/* What the partial allocated, then all zero bytes (its empty state).
+	 * Only the products of the columns in use were touched: zeroing those
+	 * and leaving the rest costs far less than a memset of all 2 MB. */
+	for (int i = 0; i < p->ncolumns; i++) {
+		free(p->names[i]);
+		for (int j = 0; j < p->ncolumns; j++)
+			xsum_init(&p->products[i][j]);
 	}
-	ncolumns = 0;
-	nrows = 0;
-	for (int j = 0; j < nidentity; j++) {
-		free(identity[j].key);
-		free(identity[j].value);
-		free(identity[j].where);
+	for (int j = 0; j < p->nidentity; j++) {
+		free(p->identity[j].key);
+		free(p->identity[j].value);
+		free(p->identity[j].where);
 	}
-	free(identity);
-	identity = NULL;
-	nidentity = 0;
-	have_identity = false;
-	for (size_t i = 0; i < nranges; i++)
-		free(ranges[i].where);
-	free(ranges);
-	ranges = NULL;
-	nranges = ranges_cap = 0;
-	unranged_rows = 0;
+	free(p->identity);
+	for (size_t i = 0; i < p->nranges; i++)
+		free(p->ranges[i].where);
+	free(p->ranges);
+	size_t before = offsetof(struct partial, products);
+	size_t after = before + sizeof p->products;
+	memset(p, 0, before);
+	memset((char *)p + after, 0, sizeof *p - after);
 	write_partial = false;
 }
 
@@ -103,9 +102,9 @@ static bool run(bool partial, size_t n, char **names, const char **out, size_t *
 		write_partial = partial;
 		for (size_t i = 0; i < n; i++)
 			read_input(names[i]);
-		check_coverage(!write_partial);
+		partial_check_coverage(&state, !write_partial);
 		if (write_partial)
-			print_partial();
+			partial_write(&state);
 		else
 			print_estimates();
 		finish_output();
@@ -145,8 +144,8 @@ static void check_estimates(const char *text)
 			              "result field %d of %s is '%s'", i + 1, field[0], field[i]);
 		}
 		uint64_t paths;
-		HARNESS_CHECK(num_parse_u64(field[5], strlen(field[5]), &paths) && paths == nrows,
-		              "paths '%s', %llu rows", field[5], (unsigned long long)nrows);
+		HARNESS_CHECK(num_parse_u64(field[5], strlen(field[5]), &paths) && paths == state.nrows,
+		              "paths '%s', %llu rows", field[5], (unsigned long long)state.nrows);
 		rows++;
 	}
 	HARNESS_CHECK(header && rows > 0, "an estimate table without rows");
