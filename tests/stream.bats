@@ -95,6 +95,13 @@ fails_cleanly() {
 	[ "$stderr" = "aggregate: stdin:1: duplicate column 'x' in header" ]
 }
 
+@test "a column name starting with '#' is refused: written first on a line it is metadata" {
+	run -1 --separate-stderr aggregate < <(printf ' #x\n1\n2\n')
+	[ "$stderr" = "aggregate: stdin:1: column name '#x' starts with '#'" ]
+	run -1 --separate-stderr aggregate < <(printf 'a\t#b\n1\t2\n')
+	[ "$stderr" = "aggregate: stdin:1: column name '#b' starts with '#'" ]
+}
+
 @test "a row with the wrong number of fields is refused" {
 	run -1 --separate-stderr aggregate < <(printf 'x\ty\n1\t2\n3\n')
 	[ "$stderr" = "aggregate: stdin:3: expected 2 fields, found 1" ]

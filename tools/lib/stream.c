@@ -287,6 +287,11 @@ static void take_header(struct stream *s)
 		if (looks_like_number(s->fields[i]))
 			data_error(stream_where(s), "missing header: expected column names, found '%.*s%s'",
 			           CLIPPED(s->fields[i]));
+		/* Written first on a line, as aggregate writes names, it would
+		 * read back as metadata. Found by tests/fuzz (fuzz_aggregate). */
+		if (s->fields[i][0] == '#')
+			data_error(stream_where(s), "column name '%.*s%s' starts with '#'",
+			           CLIPPED(s->fields[i]));
 		for (int j = 0; j < i; j++)
 			if (strcmp(s->fields[i], s->fields[j]) == 0)
 				data_error(stream_where(s), "duplicate column '%.*s%s' in header",
