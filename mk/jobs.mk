@@ -1,7 +1,7 @@
 # The user's jobs. Each is a script in pipeline/ fed by these variables;
 # set them on the command line: make price SIGMA=0.3 PAYOFF=put
 JOB_VARS = MODEL S0 K R Q SIGMA T STEPS PAYOFF BARRIER REBATE PATHS SEED \
-           ANTITHETIC CONTROL GREEKS SHARDS JOBS HOSTS SCHEDULER RETRIES OUT \
+           ANTITHETIC CONTROL GREEKS FUSED SHARDS JOBS HOSTS SCHEDULER RETRIES OUT \
            SIGMA_GRID S0_GRID K_GRID T_GRID R_GRID Q_GRID
 JOB_ENV  = $(foreach v,$(JOB_VARS),$(if $(value $(v)),$(v)='$(value $(v))'))
 JOB_PATH = PATH="$(CURDIR)/build/bin:$(CURDIR)/pipeline:$$PATH"

@@ -43,6 +43,23 @@ setup() {
 	diff <(grep -v '^#' "$OUT/price.tsv") <(grep -v '^#' "$BATS_TEST_TMPDIR/hand.tsv")
 }
 
+@test "FUSED=0 (the text pipeline) and FUSED=1 give the same bytes, and their shards mix" {
+	for payoff in call asian-call-arith; do
+		export PAYOFF=$payoff STEPS=$([ $payoff = call ] && echo 1 || echo 12) CONTROL=1
+		OUT="$BATS_TEST_TMPDIR/fused" SHARDS=5 run -0 price
+		OUT="$BATS_TEST_TMPDIR/text" SHARDS=5 FUSED=0 run -0 price
+		cmp "$BATS_TEST_TMPDIR/fused/price.tsv" "$BATS_TEST_TMPDIR/text/price.tsv"
+		cmp <(cat "$BATS_TEST_TMPDIR"/fused/runs/*/shard-*.part) \
+		    <(cat "$BATS_TEST_TMPDIR"/text/runs/*/shard-*.part)
+	done
+	# a run resumed with the other kind of shard
+	rm "$BATS_TEST_TMPDIR"/text/runs/*/shard-[02].part "$BATS_TEST_TMPDIR/text/price.tsv"
+	OUT="$BATS_TEST_TMPDIR/text" SHARDS=5 run -0 price
+	cmp "$BATS_TEST_TMPDIR/fused/price.tsv" "$BATS_TEST_TMPDIR/text/price.tsv"
+	FUSED=2 run -2 --separate-stderr price
+	[ "$stderr" = "price: FUSED=2: want 0 or 1" ]
+}
+
 @test "a rerun reuses finished shards and gives the same result" {
 	SHARDS=4 run -0 price
 	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"

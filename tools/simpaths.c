@@ -5,8 +5,14 @@
  * with z_i drawn from Philox4x32-10 keyed by the seed, counter holding the
  * path index (rng.h), so path i is the same path in any shard. Every path
  * takes the same operations in the same order, with our own exp/log
- * (detmath.h), so its bits do not depend on the CPU or the vector lane. */
+ * (detmath.h), so its bits do not depend on the CPU or the vector lane.
+ *
+ * --payoff fuses the next stages into this process, as grep -c does
+ * grep | wc -l: `simpaths --payoff P` writes what `simpaths | payoff -p P`
+ * would, and with --partial what `... | aggregate --partial` would, byte
+ * for byte, without formatting and parsing every path as text. */
 #define _POSIX_C_SOURCE 200809L
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdbool.h>
@@ -19,6 +25,8 @@
 #include "numtext.h"
 #include "opts.h"
 #include "outbuf.h"
+#include "partial.h"
+#include "payoffs.h"
 #include "rng.h"
 #include "stream.h"
 
@@ -41,9 +49,21 @@ static double drift_per_step, vol_per_step;
 static struct outbuf out;
 static uint64_t current_path;   /* for the overflow message */
 
+/* --payoff: the payoff of each path, priced here (tools/lib/payoffs.h);
+ * --partial: summed here too (tools/lib/partial.h). `downstream` gets the
+ * metadata lines payoff and aggregate would have read, so that the
+ * partial's identity comes from the same text by the same rules. */
+static bool fused, fused_partial;
+static struct payoff payoff;
+static int payoff_ncolumns;
+static double *path_buf;        /* one path S1..Sn, for payoff_summarize_path */
+static struct stream downstream;
+static struct partial partial;
+
 static const char synopsis[] =
 	"simpaths [--s0 x] [-r rate] [-q yield] [--sigma x] [-T maturity] [--steps n]\n"
 	"                [-e terminal|summary|path] [-x] [--antithetic]\n"
+	"                [-p name [payoff options] [--partial]]\n"
 	"                [--first i --count n [--paths n] [--seed x] | [file ...]]";
 
 static _Noreturn void help(void)
@@ -68,6 +88,12 @@ static _Noreturn void help(void)
 	       "  --count N         number of paths of a single range\n"
 	       "  --paths N         total paths of the run (default first+count)\n"
 	       "  --seed X          64-bit seed for a single range (default 1)\n"
+	       "  -p, --payoff NAME price each path here: the rows `simpaths | payoff -p NAME`\n"
+	       "                    would write, byte for byte; payoff's options -K,\n"
+	       "                    --barrier, --rebate, --control, --control-mean and\n"
+	       "                    --greeks go with it (see payoff(1))\n"
+	       "  --partial         with --payoff: sum them here too, writing what\n"
+	       "                    `simpaths | payoff | aggregate --partial` would\n"
 	       "  -h, --help        show this help\n"
 	       "  -V, --version     show the version\n",
 	       synopsis);
@@ -75,23 +101,36 @@ static _Noreturn void help(void)
 	exit(0);
 }
 
-static void put_number(double value, char separator)
+/* NaN and infinities are errors in a stream: an overflowed price (huge
+ * --s0, --rate or --sigma) must not pass as a number. */
+static double checked(double price)
 {
-	/* NaN and infinities are errors in a stream: an overflowed price
-	 * (huge --s0, --rate or --sigma) must not pass as a number. */
-	if (!isfinite(value))
+	if (!isfinite(price))
 		fatal("path %llu: a simulated price overflows a double "
 		      "(--s0, --rate or --sigma too large?)", (unsigned long long)current_path);
-	char *p = outbuf_reserve(&out, NUM_TEXT_MAX + 1);
-	size_t len = hex_output ? num_format_hex(p, value)
-	                        : (size_t)snprintf(p, NUM_TEXT_MAX, "%.17g", value);
-	p[len] = separator;
-	out.len += len + 1;
+	return price;
+}
+
+static void put_number(double value, char separator)
+{
+	outbuf_put_number(&out, checked(value), hex_output, separator);
 }
 
 static void put_text(const char *text)
 {
 	outbuf_put(&out, text, strlen(text));
+}
+
+/* A metadata line (no newline): written, or with --partial read into
+ * `downstream` as aggregate would read it. */
+static void put_meta(const char *line)
+{
+	if (fused_partial) {
+		stream_take_meta(&downstream, line);
+		return;
+	}
+	put_text(line);
+	put_text("\n");
 }
 
 /* Paths are simulated a block at a time, each quantity of the block held in
@@ -201,6 +240,159 @@ ALWAYS_INLINE static void draw_normals(int len)
 		normal[tail_at[j]] = tail_z[j];
 }
 
+/* A price payoff reads: it refuses one that is not positive (an underflow
+ * to 0). */
+static double positive(double price)
+{
+	if (!(price > 0))
+		fatal("path %llu: a simulated price underflows to 0 "
+		      "(--sigma or --maturity too large?)", (unsigned long long)current_path);
+	return price;
+}
+
+/* What payoff would read of the row of virtual lane v. The 7 arrays of st
+ * are those of simulate_width, stride apart. */
+static void summarize_lane(const double *st, int stride, int v, int nv,
+                           struct path_summary *s)
+{
+	const double *sum_s = st + stride, *max_s = st + 3 * stride, *min_s = st + 4 * stride;
+	const double *last_s = st + 5 * stride, *geo_s = st + 6 * stride;
+	unsigned needs = payoff.needs;
+
+	*s = (struct path_summary){ 0, 0, 0, 0, 0 };
+	if (emit == EMIT_PATH) {
+		for (long i = 0; i < steps; i++)
+			path_buf[i] = positive(checked(price[i * nv + v]));
+		payoff_summarize_path(&payoff, path_buf, s);
+		return;
+	}
+	s->terminal = checked(last_s[v]);
+	if (emit == EMIT_SUMMARY) {
+		s->arith_mean = checked(sum_s[v] / (double)steps);
+		s->geo_mean = checked(geo_s[v]);
+		s->max = checked(max_s[v]);
+		s->min = checked(min_s[v]);
+	}
+	if (needs & NEED_ST)
+		positive(s->terminal);
+	if (needs & NEED_AVG)
+		positive(s->arith_mean);
+	if (needs & NEED_GEO)
+		positive(s->geo_mean);
+	if (needs & NEED_MAX)
+		positive(s->max);
+	if (needs & NEED_MIN)
+		positive(s->min);
+}
+
+/* A row of payoff's: written, or with --partial summed. */
+static void put_payoff_row(const double *row)
+{
+	char text[NUM_TEXT_MAX];
+
+	if (!fused_partial) {
+		for (int i = 0; i < payoff_ncolumns; i++)
+			outbuf_put_number(&out, row[i], hex_output, i + 1 < payoff_ncolumns ? '\t' : '\n');
+		return;
+	}
+	int bad = partial_add_row(&partial, row);
+	if (bad >= 0) {
+		num_format(text, row[bad]);
+		fatal("path %llu: value too large to square: %s", (unsigned long long)current_path,
+		      text);
+	}
+}
+
+/* The row payoff would write for path l of the block (the mean of the pair
+ * with --antithetic), written or, with --partial, summed. */
+static void price_path(const double *st, int stride, int l, int w, int nv)
+{
+	double values[2][PAYOFF_MAX_VALUES], pair[PAYOFF_MAX_VALUES];
+	const double *row = values[0];
+	const char *names[PAYOFF_MAX_VALUES];
+
+	for (int k = 0; k < (antithetic ? 2 : 1); k++) {
+		struct path_summary s;
+		summarize_lane(st, stride, l + k * w, nv, &s);
+		payoff_values(&payoff, &s, path_buf, values[k]);
+		int bad = payoff.greek_set ? payoff_nonfinite_greek(&payoff, values[k]) : -1;
+		if (bad >= 0) {
+			payoff_columns(&payoff, names);
+			fatal("path %llu: %s is not a finite number (sigma or T too small?)",
+			      (unsigned long long)current_path, names[bad]);
+		}
+	}
+	if (antithetic) {
+		payoff_pair_mean(values[0], values[1], payoff_ncolumns, pair);
+		row = pair;
+	}
+	put_payoff_row(row);
+}
+
+/* Any of the first `valid` paths (and mirrors) of a block that
+ * summarize_lane would refuse: not finite, or not positive where payoff
+ * reads it. One pass with no early exit, which the compiler vectorises. */
+static bool block_has_bad_price(const double *const columns[5], int valid, int w, int nv)
+{
+	bool bad = false;
+	for (int k = 0; k < 5; k++) {
+		const double *x = columns[k];
+		if (!x)
+			continue;
+		bool read = payoff.needs & 1u << k;
+		for (int v0 = 0; v0 < nv; v0 += w)
+			for (int l = 0; l < valid; l++) {
+				double value = x[v0 + l];
+				bool finite = fabs(value) <= DBL_MAX, positive = value > 0;
+				bad |= (!finite) | (read & (!positive));
+			}
+	}
+	return bad;
+}
+
+/* --payoff without Greeks, from terminal or summary rows: the block's rows
+ * at once (price_path's, computed a column at a time). */
+static void price_block(const double *st, int stride, uint64_t first, int valid, int w, int nv)
+{
+	static double avg[BLOCK_MAX], f[BLOCK_MAX], c[BLOCK_MAX];
+	static double rows[PAYOFF_MAX_VALUES][BLOCK_MAX];
+	const double *sum_s = st + stride, *max_s = st + 3 * stride, *min_s = st + 4 * stride;
+	const double *last_s = st + 5 * stride, *geo_s = st + 6 * stride;
+	bool summary = emit == EMIT_SUMMARY;
+
+	for (int v = 0; v < nv; v++)
+		avg[v] = sum_s[v] / (double)steps;
+	const double *const columns[5] = { last_s, summary ? avg : NULL, summary ? geo_s : NULL,
+	                                   summary ? max_s : NULL, summary ? min_s : NULL };
+	if (block_has_bad_price(columns, valid, w, nv)) {   /* price_path says which */
+		for (int l = 0; l < valid; l++) {
+			current_path = first + (uint64_t)l;
+			price_path(st, stride, l, w, nv);
+		}
+		abort();   /* price_path refused one */
+	}
+	const struct path_block block = { columns[0], columns[1], columns[2], columns[3], columns[4] };
+	payoff_undiscounted(&payoff, &block, nv, f, c);
+	const double *values[2] = { f, c };
+	for (int k = 0; k < payoff_ncolumns; k++) {
+		const double *x = values[k];
+		double *row = rows[k], discount = payoff.discount;
+		if (antithetic)
+			for (int l = 0; l < valid; l++)
+				row[l] = 0.5 * (discount * x[l] + discount * x[w + l]);
+		else
+			for (int l = 0; l < valid; l++)
+				row[l] = discount * x[l];
+	}
+	for (int l = 0; l < valid; l++) {
+		double row[PAYOFF_MAX_VALUES];
+		current_path = first + (uint64_t)l;
+		for (int k = 0; k < payoff_ncolumns; k++)
+			row[k] = rows[k][l];
+		put_payoff_row(row);
+	}
+}
+
 /* One block: w paths from `first`, of which the first `valid` are written.
  * st holds 7 arrays, `stride` apart, of a number per virtual lane: the
  * log-price, the running sums and extremes, and the row's S_T and geometric
@@ -263,8 +455,16 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 			geo_s[v] = s0 * det_exp(sum_x[v] / (double)steps);
 		}
 	}
+	if (fused && !payoff.greek_set && emit != EMIT_PATH) {
+		price_block(st, stride, first, valid, w, nv);
+		return;
+	}
 	for (int l = 0; l < valid; l++) {
 		current_path = first + (uint64_t)l;
+		if (fused) {
+			price_path(st, stride, l, w, nv);
+			continue;
+		}
 		for (int v = l; v < nv; v += w) {
 			if (emit == EMIT_TERMINAL) {
 				put_number(last_s[v], '\n');
@@ -304,45 +504,70 @@ SIMD_CLONES static void simulate_block(uint64_t seed, uint64_t first, int valid)
 	}
 }
 
-static void simulate_range(uint64_t shard, uint64_t first, uint64_t count, uint64_t seed)
+/* where: the shard row or option that asked for the range, for messages. */
+static void simulate_range(uint64_t shard, uint64_t first, uint64_t count, uint64_t seed,
+                           const char *where)
 {
 	char line[160];
 
-	snprintf(line, sizeof line, "# shard=%llu first=%llu count=%llu seed=%llu\n",
+	snprintf(line, sizeof line, "# shard=%llu first=%llu count=%llu seed=%llu",
 	         (unsigned long long)shard, (unsigned long long)first,
 	         (unsigned long long)count, (unsigned long long)seed);
-	put_text(line);
+	put_meta(line);
+	if (fused_partial)
+		partial_add_range(&partial, first, count, where);
 	for (uint64_t done = 0; done < count; done += (uint64_t)width)
 		simulate_block(seed, first + done,
 		               count - done < (uint64_t)width ? (int)(count - done) : width);
 }
 
-static void put_meta_number(const char *key, double value)
+/* " key=value", the value as exact number text. */
+static size_t put_meta_number(char *line, size_t len, const char *key, double value)
 {
 	char text[NUM_TEXT_MAX];
 	num_format(text, value);
-	put_text(" ");
-	put_text(key);
-	put_text("=");
-	put_text(text);
+	return len + (size_t)sprintf(line + len, " %s=%s", key, text);
+}
+
+/* payoff's metadata and header, where payoff would write them: before the
+ * first range. */
+static void put_payoff_header(void)
+{
+	char line[1024];
+	const char *names[PAYOFF_MAX_VALUES];
+
+	payoff_meta_line(&payoff, line, sizeof line);
+	put_meta(line);
+	payoff_ncolumns = payoff_columns(&payoff, names);
+	if (fused_partial) {
+		partial_set_columns(&partial, "simpaths", (char **)names, payoff_ncolumns);
+		return;
+	}
+	for (int i = 0; i < payoff_ncolumns; i++) {
+		put_text(names[i]);
+		put_text(i + 1 < payoff_ncolumns ? "\t" : "\n");
+	}
 }
 
 static void put_header(uint64_t paths, uint64_t seed)
 {
-	char line[160];
+	char line[512];
+	size_t len = (size_t)sprintf(line, "# tool=simpaths model=gbm");
 
-	put_text("# tool=simpaths model=gbm");
-	put_meta_number("s0", s0);
-	put_meta_number("r", rate);
-	put_meta_number("q", yield);
-	put_meta_number("sigma", sigma);
-	put_meta_number("T", maturity);
-	snprintf(line, sizeof line, " steps=%ld seed=%llu paths=%llu emit=%s antithetic=%d%s\n",
+	len = put_meta_number(line, len, "s0", s0);
+	len = put_meta_number(line, len, "r", rate);
+	len = put_meta_number(line, len, "q", yield);
+	len = put_meta_number(line, len, "sigma", sigma);
+	len = put_meta_number(line, len, "T", maturity);
+	snprintf(line + len, sizeof line - len,
+	         " steps=%ld seed=%llu paths=%llu emit=%s antithetic=%d%s",
 	         steps, (unsigned long long)seed, (unsigned long long)paths,
 	         emit_names[emit], antithetic,
 	         path_stream == RNG_TRAINING ? " stream=training" : "");
-	put_text(line);
-	if (emit == EMIT_TERMINAL) {
+	put_meta(line);
+	if (fused) {
+		put_payoff_header();
+	} else if (emit == EMIT_TERMINAL) {
 		put_text("ST\n");
 	} else if (emit == EMIT_SUMMARY) {
 		put_text("ST\tavg\tgeo\tmax\tmin\n");
@@ -375,8 +600,7 @@ static void simulate_shards(int ninputs, char **inputs)
 	stream_open(&in, ninputs, inputs);
 	for (enum record r; (r = stream_next(&in)) != RECORD_END;) {
 		if (r == RECORD_META) {
-			put_text(in.line);
-			put_text("\n");
+			put_meta(in.line);
 			continue;
 		}
 		if (!header_written) {
@@ -424,17 +648,53 @@ static void simulate_shards(int ninputs, char **inputs)
 			put_header(paths, seed);
 			header_written = true;
 		}
-		simulate_range(shard, first, count, seed);
+		simulate_range(shard, first, count, seed, stream_where(&in));
 	}
 	if (!header_written)
 		data_error(in.name ? in.name : "stdin", "no shard rows in input");
 	stream_close(&in);
 }
 
+/* --payoff: the payoff of the model simulated here, as payoff would set it
+ * up from this stream's metadata, with the columns this emission has. */
+static void start_payoff(const char *name)
+{
+	static const unsigned available[] = {
+		[EMIT_TERMINAL] = NEED_ST,
+		[EMIT_SUMMARY] = NEED_ST | NEED_AVG | NEED_GEO | NEED_MAX | NEED_MIN,
+		[EMIT_PATH] = NEED_ST | NEED_AVG | NEED_GEO | NEED_MAX | NEED_MIN,
+	};
+
+	fused = true;
+	if (path_stream == RNG_TRAINING)
+		usage_error("--payoff prices the pricing stream; --training paths are lsmfit's");
+	payoff_options_done(&payoff, name);
+	unsigned missing = payoff_missing(&payoff, available[emit]);
+	if (missing)
+		usage_error("--payoff: %s needs %s, which --emit %s lacks (--emit summary)",
+		            payoff.kind->name, payoff_need_column(missing), emit_names[emit]);
+	struct payoff_model model = { s0, rate, yield, sigma, maturity, steps };
+	payoff_set_model(&payoff, &model);
+	if (payoff.greeks_asked && !payoff_choose_greeks(&payoff, emit == EMIT_PATH))
+		usage_error("--greeks: %s's Greeks need the whole path (--emit path)",
+		            payoff.kind->name);
+	if (emit == EMIT_PATH)
+		path_buf = alloc_array((size_t)steps, sizeof *path_buf);
+	downstream.name = "simpaths --payoff";
+}
+
+/* --partial: the partial aggregate --partial would write of payoff's rows. */
+static void finish_partial(void)
+{
+	partial_take_identity(&partial, &downstream);
+	partial_check_coverage(&partial, false);
+	partial_write(&partial);
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_S0 = 256, OPT_SIGMA, OPT_STEPS, OPT_FIRST, OPT_COUNT, OPT_PATHS,
-	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING };
+	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL };
 	static const struct option longopts[] = {
 		{ "s0", required_argument, NULL, OPT_S0 },
 		{ "rate", required_argument, NULL, 'r' },
@@ -450,16 +710,24 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "paths", required_argument, NULL, OPT_PATHS },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		PAYOFF_LONGOPTS,
+		{ "partial", no_argument, NULL, OPT_PARTIAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t first = 0, count = 0, paths = 0, seed = 1;
-	bool single_range = false, seed_given = false;
+	bool single_range = false, seed_given = false, payoff_options = false;
+	const char *payoff_name = NULL;
 	int c;
 
 	tool_init("simpaths", argv);
-	while ((c = getopt_long(argc, argv, "r:q:T:e:xhV", longopts, NULL)) != -1) {
+	payoff_init(&payoff);
+	while ((c = getopt_long(argc, argv, "r:q:T:e:x" PAYOFF_SHORTOPTS "hV", longopts, NULL)) != -1) {
+		if (payoff_option(&payoff, c, optarg, &payoff_name)) {
+			payoff_options = true;
+			continue;
+		}
 		switch (c) {
 		case OPT_S0: s0 = opt_positive("--s0", optarg); break;
 		case 'r': rate = opt_double("--rate", optarg); break;
@@ -476,6 +744,7 @@ int main(int argc, char **argv)
 		case 'x': hex_output = true; break;
 		case OPT_ANTITHETIC: antithetic = true; break;
 		case OPT_TRAINING: path_stream = RNG_TRAINING; break;
+		case OPT_PARTIAL: fused_partial = true; break;
 		case OPT_FIRST:
 			first = (uint64_t)opt_int("--first", optarg, 0, INT64_MAX);
 			single_range = true;
@@ -515,14 +784,21 @@ int main(int argc, char **argv)
 	if (!isfinite(drift_per_step) || !isfinite(vol_per_step))
 		usage_error("the model parameters overflow (drift or volatility per step is not finite)");
 
+	if (payoff_name)
+		start_payoff(payoff_name);
+	else if (payoff_options || fused_partial)
+		usage_error("payoff's options and --partial go with --payoff");
+
 	alloc_block();
 	if (single_range) {
 		put_header(paths, seed);
-		simulate_range(0, first, count, seed);
+		simulate_range(0, first, count, seed, "--first");
 	} else {
 		simulate_shards(argc - optind, argv + optind);
 	}
 	outbuf_flush(&out);
+	if (fused_partial)
+		finish_partial();
 	finish_output();
 	return 0;
 }

@@ -1,0 +1,132 @@
+#!/usr/bin/env bats
+# simpaths --payoff [--partial]: the stages after simpaths fused into one
+# process must write, byte for byte, what the pipeline they replace writes:
+#     simpaths S --payoff P            ==  simpaths S | payoff P
+#     simpaths S --payoff P --partial  ==  simpaths S | payoff P | aggregate -p
+# for every payoff, emission, control, Greek, antithetic pairing and number
+# format, over shard streams whose ranges end inside a vector block.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+TOOL=simpaths
+
+# same SIM PAY: both identities for simpaths options SIM (a string) and
+# payoff options PAY, on 3 shards of 700 paths (700 = 43 blocks of 16,
+# and 12 paths over) from one genseeds stream.
+same() {
+	local sim=$1 pay=$2 d=$BATS_TEST_TMPDIR
+	echo "case: simpaths $sim | payoff $pay"   # shown when the test fails
+	genseeds --paths 2100 --shards 3 --seed 11 >"$d/seeds"
+	# shellcheck disable=SC2086
+	{
+		simpaths $sim <"$d/seeds" | payoff $pay >"$d/pipe.rows"
+		simpaths $sim $pay <"$d/seeds" >"$d/fused.rows"
+		aggregate --partial <"$d/pipe.rows" >"$d/pipe.part"
+		simpaths $sim $pay --partial <"$d/seeds" >"$d/fused.part"
+	}
+	[ "$(grep -vc '^#' "$d/pipe.rows")" -ge 700 ]
+	cmp "$d/pipe.rows" "$d/fused.rows"
+	cmp "$d/pipe.part" "$d/fused.part"
+}
+
+@test "the payoffs of S_T: the same rows and partial as the pipeline" {
+	for payoff in call put digital-call digital-put; do
+		same "-e terminal" "-p $payoff -K 95.5"
+		same "-e terminal --antithetic" "-p $payoff -x --control"
+	done
+	same "-e summary --steps 4 --sigma 0.35" "-x -p call --control"
+}
+
+@test "Asian and lookback payoffs, from summary and from whole-path rows" {
+	for emit in summary path; do
+		for payoff in asian-call-arith asian-put-arith; do
+			same "-e $emit --steps 12" "-p $payoff --control --control-mean 5.8"
+		done
+		for payoff in asian-call-geo asian-put-geo lookback-call-float lookback-put-float; do
+			same "-e $emit --steps 7 --antithetic" "-p $payoff -x"
+		done
+	done
+}
+
+@test "barrier payoffs, with rebates and the vanilla control" {
+	same "-e summary --steps 12" "-p up-and-out-call --barrier 115 --rebate 2"
+	same "-e summary --steps 12 --antithetic" "-p up-and-in-call --barrier 115 --control --control-mean 10.45"
+	same "-e path --steps 5" "-p down-and-out-put --barrier 90 -x"
+	same "-e summary --steps 12" "-p down-and-in-put --barrier 90 --control --control-mean 5.57"
+}
+
+@test "Greeks: every estimator, pathwise and likelihood-ratio" {
+	same "-e terminal" "-p call --greeks --control"
+	same "-e terminal --antithetic" "-p digital-put --greeks -x"
+	same "-e summary --steps 6" "-p asian-call-geo --greeks"
+	same "-e summary --steps 6" "-p asian-put-arith --greeks"
+	same "-e path --steps 6 --antithetic" "-p asian-call-arith --greeks"
+	same "-e path --steps 6" "-p lookback-put-float --greeks"
+	same "-e path --steps 6" "-p up-and-out-call --barrier 120 --greeks --control --control-mean 10.45"
+}
+
+@test "a single range (--first/--count) and a path index past 2^32" {
+	local d=$BATS_TEST_TMPDIR
+	simpaths --first 4294967290 --count 37 --paths 4294967400 --seed 9 -x |
+		payoff -p put | aggregate -p >"$d/pipe.part"
+	simpaths --first 4294967290 --count 37 --paths 4294967400 --seed 9 -p put --partial >"$d/fused.part"
+	cmp "$d/pipe.part" "$d/fused.part"
+	grep -qx '# first=4294967290 count=37' "$d/fused.part"
+}
+
+@test "fused and text partials of one run merge into the same estimate" {
+	local d=$BATS_TEST_TMPDIR
+	genseeds --paths 5000 --shards 2 --seed 4 >"$d/seeds"
+	sed -n '1,2p;3p' "$d/seeds" | simpaths --payoff call --control --partial >"$d/a.part"
+	sed -n '1,2p;4p' "$d/seeds" | simpaths -x | payoff --control | aggregate -p >"$d/b.part"
+	simpaths <"$d/seeds" | payoff --control | aggregate >"$d/whole.tsv"
+	aggregate "$d/a.part" "$d/b.part" | cmp - "$d/whole.tsv"
+}
+
+@test "overlapping shards are refused, as aggregate refuses them" {
+	printf '# tool=genseeds paths=10 seed=1\nshard\tfirst\tcount\tseed\n0\t0\t6\t1\n1\t4\t6\t1\n' |
+		{ run -1 --separate-stderr simpaths -p call --partial
+		  [ "$output" = "" ]
+		  [ "$stderr" = "simpaths: stdin:4: paths 4..9 overlap paths 0..5 (stdin:3)" ]; }
+}
+
+@test "usage errors: payoff options without --payoff, and what the rows lack" {
+	usage_fails "payoff's options and --partial go with --payoff" --count 5 --partial
+	usage_fails "payoff's options and --partial go with --payoff" --count 5 -K 90
+	usage_fails "payoff's options and --partial go with --payoff" --count 5 --greeks
+	usage_fails "--payoff: unknown payoff 'calll'" --count 5 -p calll
+	usage_fails "--payoff: american-put is priced by Longstaff-Schwartz, not by payoff" \
+		--count 5 -p american-put
+	usage_fails "--payoff: asian-call-arith needs avg, which --emit terminal lacks (--emit summary)" \
+		--count 5 --steps 4 -p asian-call-arith
+	usage_fails "--payoff: asian-call-geo needs at least 2 monitoring dates (the stream has steps=1)" \
+		--count 5 -e summary -p asian-call-geo
+	usage_fails "--greeks: up-and-out-call's Greeks need the whole path (--emit path)" \
+		--count 5 --steps 4 -e summary -p up-and-out-call --barrier 120 --greeks
+	usage_fails "--barrier: an up barrier must lie above s0=100" \
+		--count 5 --steps 4 -e summary -p up-and-out-call --barrier 90
+	usage_fails "--payoff prices the pricing stream; --training paths are lsmfit's" \
+		--count 5 --training -p put
+	usage_fails "--control: asian-call-arith's control is the geometric Asian call; give its closed-form price with --control-mean (closedform --payoff asian-call-geo)" \
+		--count 5 --steps 4 -e summary -p asian-call-arith --control
+}
+
+@test "prices that overflow or underflow are refused, with the path, status 1" {
+	run -1 --separate-stderr simpaths --count 40 --rate 800 -p call --partial
+	[ "$output" = "" ]
+	[[ "$stderr" == "simpaths: path "*": a simulated price overflows a double (--s0, --rate or --sigma too large?)" ]]
+	run -1 --separate-stderr simpaths --count 40 --sigma 60 -p put
+	[[ "$stderr" == "simpaths: path "*": a simulated price underflows to 0 (--sigma or --maturity too large?)" ]]
+	# the pipeline refuses the same stream
+	run -1 --separate-stderr bash -o pipefail -c 'simpaths --count 40 --sigma 60 | payoff -p put'
+	[[ "$stderr" == *"payoff: stdin:"*": non-positive price in column 1 (ST): '0'" ]]
+}
+
+@test "a write error is reported (--partial and rows)" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run -1 --separate-stderr sh -c 'simpaths --count 1000 -p call --partial >/dev/full'
+	[[ "$stderr" == "simpaths: "*"No space left on device"* ]]
+	run -1 --separate-stderr sh -c 'simpaths --count 100000 -p call >/dev/full'
+	[[ "$stderr" == "simpaths: "*"No space left on device"* ]]
+}
