@@ -350,18 +350,50 @@ static bool block_has_bad_price(const double *const columns[5], int valid, int w
 	return bad;
 }
 
+/* --partial from price_block: rows wait in `batch`, a column at a time,
+ * for partial_add_columns. */
+#define BATCH 4096
+static double batch[2][BATCH];
+static uint64_t batch_path[BATCH];   /* each row's path, for messages */
+static size_t batch_len;
+
+static void flush_batch(void)
+{
+	const double *const columns[2] = { batch[0], batch[1] };
+	int bad = partial_add_columns(&partial, columns, batch_len);
+	if (bad >= 0) {   /* partial_add_row says which value */
+		current_path = batch_path[bad];
+		double row[2] = { batch[0][bad], batch[1][bad] };
+		put_payoff_row(row);
+		abort();   /* it refused the row */
+	}
+	batch_len = 0;
+}
+
+static void sum_rows(double rows[2][BLOCK_MAX], uint64_t first, int valid)
+{
+	if (batch_len + (size_t)valid > BATCH)
+		flush_batch();
+	for (int k = 0; k < payoff_ncolumns; k++)
+		memcpy(batch[k] + batch_len, rows[k], (size_t)valid * sizeof **rows);
+	for (int l = 0; l < valid; l++)
+		batch_path[batch_len + (size_t)l] = first + (uint64_t)l;
+	batch_len += (size_t)valid;
+}
+
 /* --payoff without Greeks, from terminal or summary rows: the block's rows
  * at once (price_path's, computed a column at a time). */
 static void price_block(const double *st, int stride, uint64_t first, int valid, int w, int nv)
 {
 	static double avg[BLOCK_MAX], f[BLOCK_MAX], c[BLOCK_MAX];
-	static double rows[PAYOFF_MAX_VALUES][BLOCK_MAX];
+	static double rows[2][BLOCK_MAX];
 	const double *sum_s = st + stride, *max_s = st + 3 * stride, *min_s = st + 4 * stride;
 	const double *last_s = st + 5 * stride, *geo_s = st + 6 * stride;
 	bool summary = emit == EMIT_SUMMARY;
 
-	for (int v = 0; v < nv; v++)
-		avg[v] = sum_s[v] / (double)steps;
+	if (summary)
+		for (int v = 0; v < nv; v++)
+			avg[v] = sum_s[v] / (double)steps;
 	const double *const columns[5] = { last_s, summary ? avg : NULL, summary ? geo_s : NULL,
 	                                   summary ? max_s : NULL, summary ? min_s : NULL };
 	if (block_has_bad_price(columns, valid, w, nv)) {   /* price_path says which */
@@ -383,6 +415,10 @@ static void price_block(const double *st, int stride, uint64_t first, int valid,
 		else
 			for (int l = 0; l < valid; l++)
 				row[l] = discount * x[l];
+	}
+	if (fused_partial) {
+		sum_rows(rows, first, valid);
+		return;
 	}
 	for (int l = 0; l < valid; l++) {
 		double row[PAYOFF_MAX_VALUES];
@@ -686,6 +722,7 @@ static void start_payoff(const char *name)
 /* --partial: the partial aggregate --partial would write of payoff's rows. */
 static void finish_partial(void)
 {
+	flush_batch();
 	partial_take_identity(&partial, &downstream);
 	partial_check_coverage(&partial, false);
 	partial_write(&partial);
