@@ -9,8 +9,11 @@ paths per second of
     ProcessPoolExecutor of 2;
   - `make price` with JOBS=1 and JOBS=<all cores>, timed from outside
     (the whole command: setup, GNU parallel, every shard, the summary),
+    with its shards fused (simpaths --payoff --partial, the default) and,
+    on all cores, through the text pipeline (FUSED=0),
 then prints the table, the ratios of issue 5 and whether each goal is met,
-and the peak RSS of simpaths, payoff and aggregate as PATHS grows.
+and the peak RSS of simpaths, payoff and aggregate as PATHS grows, and of
+the fused simpaths.
 
 paths/s is wall-clock, as the goals are stated. The table also shows the CPU
 seconds of each run (user + sys of the command and everything it started),
@@ -24,7 +27,7 @@ by growing PATHS from a short run, and repeated BENCH_REPEAT times
 (default 3) at that size; the table shows the medians. make price runs after
 `make all`, so no rebuild is timed; JOBS=1 runs the PATHS sized for all
 cores, and must give the same bits. Environment: MAKE (the make to call),
-BENCH_PYTHON (the python3 with numpy), FUSED (the fused binary),
+BENCH_PYTHON (the python3 with numpy), FUSED_LOOP (the fused loop's binary),
 BENCH_SECONDS, BENCH_REPEAT. Exit status 0 whether or not the goals are
 met; 1 if a run fails or the prices disagree.
 """
@@ -41,7 +44,7 @@ import time
 ROOT = os.getcwd()
 MAKE = os.environ.get("MAKE", "make")
 PYTHON = os.environ.get("BENCH_PYTHON", "/usr/bin/python3")
-FUSED = os.environ.get("FUSED", "build/bench/fused")
+FUSED_LOOP = os.environ.get("FUSED_LOOP", "build/bench/fused")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))
 REPEAT = max(1, int(os.environ.get("BENCH_REPEAT", "3")))
 SEED = 20261127
@@ -87,7 +90,7 @@ def nice(n):
 # make price is timed whole.
 
 def fused(workload, paths):
-    out, _, cpu = run([FUSED, workload, str(paths), str(SEED)])
+    out, _, cpu = run([FUSED_LOOP, workload, str(paths), str(SEED)])
     f = out.split("\t")
     return float(f[3]), cpu, float(f[5]), float(f[6])
 
@@ -105,13 +108,13 @@ def numpy_peer(workers):
     return measure
 
 
-def make_price(jobs):
+def make_price(jobs, fused=1):
     def measure(workload, paths):
         with tempfile.TemporaryDirectory(prefix="mcpipe-bench.") as out:
             w = WORKLOADS[workload]
             argv = [MAKE, "-s", "--no-print-directory", "price", f"PATHS={paths}",
                     f"JOBS={jobs}", f"STEPS={w['STEPS']}", f"PAYOFF={w['PAYOFF']}",
-                    f"SEED={SEED}", f"OUT={out}"]
+                    f"SEED={SEED}", f"OUT={out}", f"FUSED={fused}"]
             _, seconds, cpu = run(argv)
             with open(os.path.join(out, "price.tsv")) as f:
                 rows = [line.rstrip("\n").split("\t") for line in f if not line.startswith("#")]
@@ -147,15 +150,19 @@ def measure_at(name, cores, fn, workload, paths, results, repeat):
 
 
 def peak_rss(workload, paths):
-    """Peak RSS in KiB of simpaths, payoff, aggregate in one shard's pipeline."""
+    """Peak RSS in KiB of simpaths, payoff, aggregate in one shard's pipeline,
+    and of the fused simpaths --payoff --partial."""
     w = WORKLOADS[workload]
     emit = "terminal" if w["STEPS"] == "1" else "summary"
+    sim = f"simpaths --steps {w['STEPS']} --emit {emit}"
+    pay = f"--payoff {w['PAYOFF']} --strike 100"
     with tempfile.TemporaryDirectory(prefix="mcpipe-rss.") as d:
-        t = [os.path.join(d, n) for n in ("simpaths", "payoff", "aggregate")]
-        cmd = (f"genseeds --paths {paths} --shards 1 --seed {SEED} | "
-               f"/usr/bin/time -f %M -o {t[0]} simpaths --hex --steps {w['STEPS']} --emit {emit} | "
-               f"/usr/bin/time -f %M -o {t[1]} payoff --hex --payoff {w['PAYOFF']} --strike 100 | "
-               f"/usr/bin/time -f %M -o {t[2]} aggregate --partial >/dev/null")
+        t = [os.path.join(d, n) for n in ("simpaths", "payoff", "aggregate", "fused")]
+        cmd = (f"genseeds --paths {paths} --shards 1 --seed {SEED} >{d}/seeds && "
+               f"/usr/bin/time -f %M -o {t[0]} {sim} --hex <{d}/seeds | "
+               f"/usr/bin/time -f %M -o {t[1]} payoff --hex {pay} | "
+               f"/usr/bin/time -f %M -o {t[2]} aggregate --partial >/dev/null && "
+               f"/usr/bin/time -f %M -o {t[3]} {sim} {pay} --partial <{d}/seeds >/dev/null")
         env = dict(os.environ, PATH=TOOLS_PATH + os.pathsep + os.environ["PATH"])
         run(["bash", "-o", "pipefail", "-c", cmd], env=env)
         return [int(open(f).read().split()[-1]) for f in t]
@@ -177,8 +184,8 @@ def loadavg():
 
 
 def main():
-    if not os.access(FUSED, os.X_OK):
-        fail(f"{FUSED}: not built (make bench builds it)")
+    if not os.access(FUSED_LOOP, os.X_OK):
+        fail(f"{FUSED_LOOP}: not built (make bench builds it)")
     started = time.perf_counter()
     gcc = subprocess.run(["cc", "--version"], stdout=subprocess.PIPE, text=True).stdout.splitlines()[0]
     numpy_version = subprocess.run([PYTHON, "-c", "import numpy; print(numpy.__version__)"],
@@ -189,9 +196,9 @@ def main():
           f"median of {REPEAT} run(s) per row, each at least {0.8 * SECONDS:g} s")
     print("measuring...", file=sys.stderr, flush=True)
 
-    FUSED_ROW, NP1, NP2, PRICE1, PRICEN = (
+    FUSED_ROW, NP1, NP2, PRICE1, PRICEN, TEXTN = (
         "fused C loop, 1 core", "numpy, 1 process", "numpy, ProcessPool(2)",
-        "make price JOBS=1", f"make price JOBS={CORES}")
+        "make price JOBS=1", f"make price JOBS={CORES}", f"... FUSED=0 JOBS={CORES}")
     guesses = {"european": (2000000, 500000, 2000000), "asian": (20000, 4000, 40000)}
     rows = {}
     for workload in WORKLOADS:
@@ -204,10 +211,14 @@ def main():
         allcores = measure(PRICEN, CORES, make_price(CORES), workload, g_price)
         one = measure_at(PRICE1, 1, make_price(1), workload, allcores["paths"], [], REPEAT)
         rows[PRICEN, workload], rows[PRICE1, workload] = allcores, one
+        # The text pipeline, for comparison (tests/fused.bats proves the
+        # bits the same); sized on its own, being slower.
+        rows[TEXTN, workload] = measure(TEXTN, CORES, make_price(CORES, fused=0), workload,
+                                        g_price // 4)
         if (one["price"], one["stderr"]) != (allcores["price"], allcores["stderr"]):
             fail(f"{workload}: make price gives {one['price']} with JOBS=1, {allcores['price']} "
                  f"with JOBS={CORES}")
-    order = (FUSED_ROW, NP1, NP2, PRICE1, PRICEN)
+    order = (FUSED_ROW, NP1, NP2, PRICE1, PRICEN, TEXTN)
 
     print()
     print(f"| {'implementation':<21} | {'workload':<21} | {'paths':>9} | {'wall s':>6} "
@@ -259,9 +270,11 @@ def main():
     print(f"{f'make price JOBS=1 and JOBS={CORES}: same estimate':<50} yes (identical bits)")
 
     print()
-    print("peak RSS (KiB) of one shard's simpaths | payoff | aggregate as PATHS grows:")
-    print(f"| {'workload':<21} | {'PATHS':>9} | {'simpaths':>8} | {'payoff':>8} | {'aggregate':>9} |")
-    print(f"|{'-' * 23}|{'-' * 10}:|{'-' * 9}:|{'-' * 9}:|{'-' * 10}:|")
+    print("peak RSS (KiB) of one shard's simpaths | payoff | aggregate, and of the fused")
+    print("simpaths --payoff --partial, as PATHS grows:")
+    print(f"| {'workload':<21} | {'PATHS':>9} | {'simpaths':>8} | {'payoff':>8} | {'aggregate':>9} "
+          f"| {'fused':>8} |")
+    print(f"|{'-' * 23}|{'-' * 10}:|{'-' * 9}:|{'-' * 9}:|{'-' * 10}:|{'-' * 9}:|")
     flat = True
     for workload, sizes in (("european", (10 ** 5, 10 ** 6, 10 ** 7)),
                             ("asian", (10 ** 3, 10 ** 4, 10 ** 5))):
@@ -270,8 +283,8 @@ def main():
             rss = peak_rss(workload, n)
             seen.append(rss)
             print(f"| {WORKLOADS[workload]['label']:<21} | {n:>9} | {rss[0]:>8} | {rss[1]:>8} "
-                  f"| {rss[2]:>9} |")
-        for k in range(3):
+                  f"| {rss[2]:>9} | {rss[3]:>8} |")
+        for k in range(4):
             column = [s[k] for s in seen]
             flat = flat and max(column) <= 1.25 * min(column) + 1024
     print(f"{'peak memory flat as PATHS grows 100x':<50} {'met' if flat else 'NOT met'}")

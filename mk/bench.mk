@@ -23,7 +23,7 @@ build/bench/fused: bench/fused.c $(LIB_HDR) | deps-build
 	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LDLIBS)
 
 bench: $(BIN) build/bench/fused | deps-run deps-bench
-	@MAKE='$(MAKE)' BENCH_PYTHON='$(BENCH_PYTHON)' FUSED=build/bench/fused \
+	@MAKE='$(MAKE)' BENCH_PYTHON='$(BENCH_PYTHON)' FUSED_LOOP=build/bench/fused \
 		BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_REPEAT='$(BENCH_REPEAT)' \
 		$(BENCH_PYTHON) bench/run-bench.py
 	@bench/variance-reduction --repeat '$(BENCH_REPEAT)'

@@ -130,3 +130,10 @@ same() {
 	run -1 --separate-stderr sh -c 'simpaths --count 100000 -p call >/dev/full'
 	[[ "$stderr" == "simpaths: "*"No space left on device"* ]]
 }
+
+@test "the fused sums by exponent equal aggregate's xsum adds, on 3000 random batches" {
+	# tests/unit/test_partial.c: every kind of value, from subnormals and
+	# products below 2^-1074 to past 2^400, and refused rows
+	run -0 "$UNIT/test_partial" 3000
+	[ "$output" = "test_partial: 3000 batches, the same sums both ways" ]
+}

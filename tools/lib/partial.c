@@ -4,6 +4,7 @@
 #include "partial.h"
 
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,10 @@ int partial_add_row(struct partial *p, const double *values)
 	return -1;
 }
 
+/* Rows per batch of partial_add_columns: 1024 values of up to 2^53 sum
+ * exactly in an int64 bucket, let alone in a 128-bit one. */
+#define BATCH_ROWS 1024
+
 /* x[0..n) without its zeros, which add nothing, into into[]; returns how
  * many. Branch-free: whether a payoff is zero is a coin toss. */
 static size_t nonzero(const double *x, size_t n, double *into)
@@ -126,19 +131,140 @@ static size_t nonzero(const double *x, size_t n, double *into)
 	return m;
 }
 
-/* The products x*y and their rounding errors, exact (fma), of n pairs.
- * Compiled also for CPUs with an fma instruction, which gives the same
- * bits as the library's fma, only faster. */
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
-static void exact_products(const double *x, const double *y, size_t n, double *product,
-                           double *error)
+/* Rows in columns the plain way: xsum_add of each value, and of each
+ * product and its rounding error (fma), zeros skipped. */
+static void add_columns_plainly(struct partial *p, const double *const *columns, size_t r0,
+                                size_t len)
 {
-	for (size_t r = 0; r < n; r++) {
-		product[r] = x[r] * y[r];
-		error[r] = fma(x[r], y[r], -product[r]);
+	double kept[BATCH_ROWS], product[BATCH_ROWS], error[BATCH_ROWS];
+
+	for (int i = 0; i < p->ncolumns; i++) {
+		const double *x = columns[i] + r0;
+		size_t m = nonzero(x, len, kept);
+		for (size_t k = 0; k < m; k++)
+			xsum_add(&p->sums[i], kept[k]);
+		for (int j = i; j < p->ncolumns; j++) {
+			const double *y = columns[j] + r0;
+			for (size_t r = 0; r < len; r++) {
+				product[r] = x[r] * y[r];
+				error[r] = fma(x[r], y[r], -product[r]);
+			}
+			m = nonzero(product, len, kept);
+			for (size_t k = 0; k < m; k++)
+				xsum_add(&p->products[i][j], kept[k]);
+			m = nonzero(error, len, kept);
+			for (size_t k = 0; k < m; k++)
+				xsum_add(&p->products[i][j], kept[k]);
+		}
 	}
+}
+
+/* Exact sums by binary exponent. A finite double is m 2^(e - 1075), with
+ * m a signed integer below 2^53 and e its biased exponent (1 for
+ * subnormals, and for zero any e: ZERO_BUCKET); a product of two is m m' 2^(e + e' - 2150), m m' below
+ * 2^106. So adding m into an integer bucket for e, or m m' into one for
+ * e + e', sums them exactly, with an integer multiply and add where
+ * xsum_add would split and carry, and without the product's rounding and
+ * its fma error. At the end of a batch each bucket goes into the xsum:
+ * a few dozen adds, as a batch's values have few exponents. The result
+ * is the exact sum, the same as adding each value (and p + e for each
+ * product) would give, hence the same partial.
+ *
+ * Only products whose exact value lies on the grid of 2^-1074 are summed
+ * this way: for the others, below it, aggregate adds the rounded product
+ * and the rounded error, and so must we (add_tiny_product). Values are
+ * below 2^400 (bucketable), so no bucket's value overflows a double. */
+typedef __int128 wide;
+#define SUM_BUCKETS 2048
+#define PRODUCT_BUCKETS 4096
+#define GRID_BUCKET 1076   /* e + e' - 2150 >= -1074 */
+#define ZERO_BUCKET 1075   /* where a zero adds its 0: 2^0, amid real values */
+
+/* value 2^scale into to, exactly: in pieces of 48 bits, each a double. */
+static void add_scaled(xsum *to, wide value, int scale)
+{
+	unsigned __int128 u = value < 0 ? -(unsigned __int128)value : (unsigned __int128)value;
+	double sign = value < 0 ? -1 : 1;
+
+	for (; u; u >>= 48, scale += 48)
+		xsum_add(to, sign * ldexp((double)(uint64_t)(u & ((UINT64_C(1) << 48) - 1)), scale));
+}
+
+static void *zeroed(size_t count, size_t size)
+{
+	void *p = calloc(count, size);
+	if (!p)
+		fatal("out of memory");
+	return p;
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+static void add_columns_by_exponent(struct partial *p, const double *const *columns, size_t r0,
+                                    size_t len)
+{
+	/* all zero between calls */
+	static int64_t *sum_buckets[PARTIAL_MAX_COLUMNS];
+	static wide *product_buckets[PARTIAL_MAX_COLUMNS][PARTIAL_MAX_COLUMNS];
+	static int64_t m[PARTIAL_MAX_COLUMNS][BATCH_ROWS];   /* each value's m and e */
+	static int e[PARTIAL_MAX_COLUMNS][BATCH_ROWS];
+	int n = p->ncolumns, lo[PARTIAL_MAX_COLUMNS], hi[PARTIAL_MAX_COLUMNS];
+
+	for (int i = 0; i < n; i++) {
+		int64_t *mi = m[i];
+		int *ei = e[i];
+		for (size_t r = 0; r < len; r++) {
+			uint64_t bits;
+			memcpy(&bits, &columns[i][r0 + r], sizeof bits);
+			int biased = (int)(bits >> 52 & 0x7ff);
+			int64_t mantissa = (int64_t)(bits & ((UINT64_C(1) << 52) - 1)) |
+			                   (int64_t)(biased != 0) << 52;
+			mi[r] = bits >> 63 ? -mantissa : mantissa;
+			ei[r] = mantissa == 0 ? ZERO_BUCKET : biased ? biased : 1;
+		}
+		lo[i] = hi[i] = ei[0];
+		for (size_t r = 1; r < len; r++) {
+			lo[i] = ei[r] < lo[i] ? ei[r] : lo[i];
+			hi[i] = ei[r] > hi[i] ? ei[r] : hi[i];
+		}
+		int64_t *b = sum_buckets[i] ? sum_buckets[i]
+		                            : (sum_buckets[i] = zeroed(SUM_BUCKETS, sizeof *b));
+		for (size_t r = 0; r < len; r++)
+			b[ei[r]] += mi[r];
+		for (int at = lo[i]; at <= hi[i]; at++)
+			if (b[at]) {
+				add_scaled(&p->sums[i], b[at], at - 1075);
+				b[at] = 0;
+			}
+	}
+	for (int i = 0; i < n; i++)
+		for (int j = i; j < n; j++) {
+			wide *b = product_buckets[i][j] ? product_buckets[i][j]
+			        : (product_buckets[i][j] = zeroed(PRODUCT_BUCKETS, sizeof *b));
+			bool tiny = false;
+			for (size_t r = 0; r < len; r++) {
+				int at = e[i][r] + e[j][r];
+				tiny |= at < GRID_BUCKET;
+				b[at] += (wide)m[i][r] * m[j][r];
+			}
+			if (tiny)   /* below the grid: aggregate's way, rounded product and error */
+				for (size_t r = 0; r < len; r++) {
+					int at = e[i][r] + e[j][r];
+					if (at >= GRID_BUCKET)
+						continue;
+					b[at] = 0;
+					double x = columns[i][r0 + r], y = columns[j][r0 + r], xy = x * y;
+					xsum_add(&p->products[i][j], xy);
+					xsum_add(&p->products[i][j], fma(x, y, -xy));
+				}
+			for (int at = lo[i] + lo[j] < GRID_BUCKET ? GRID_BUCKET : lo[i] + lo[j];
+			     at <= hi[i] + hi[j]; at++)
+				if (b[at]) {
+					add_scaled(&p->products[i][j], b[at], at - 2150);
+					b[at] = 0;
+				}
+		}
 }
 
 /* The largest double whose square is finite. */
@@ -158,17 +284,19 @@ static double largest_squarable(void)
 
 int partial_add_columns(struct partial *p, const double *const *columns, size_t nrows)
 {
-	enum { CHUNK = 256 };
-	double kept[CHUNK], product[CHUNK], error[CHUNK];
 	int n = p->ncolumns;
 
 	/* As partial_add_row checks each row, but a column at a time: the
 	 * rows are only looked at one by one when a column fails. */
 	const double limit = largest_squarable();
+	bool bucketable = true;
 	for (int i = 0; i < n; i++) {
-		size_t beyond = 0;   /* NaN, or its square not finite */
-		for (size_t r = 0; r < nrows; r++)
+		size_t beyond = 0, large = 0;   /* NaN, or its square not finite; >= 2^400 */
+		for (size_t r = 0; r < nrows; r++) {
 			beyond += !(fabs(columns[i][r]) <= limit);
+			large += !(fabs(columns[i][r]) < 0x1p400);
+		}
+		bucketable &= large == 0;
 		if (beyond == 0)
 			continue;
 		for (size_t r = 0; r < nrows; r++) {
@@ -179,23 +307,12 @@ int partial_add_columns(struct partial *p, const double *const *columns, size_t 
 				return (int)r;
 		}
 	}
-	for (size_t r0 = 0; r0 < nrows; r0 += CHUNK) {
-		size_t len = nrows - r0 < CHUNK ? nrows - r0 : CHUNK;
-		for (int i = 0; i < n; i++) {
-			const double *x = columns[i] + r0;
-			size_t m = nonzero(x, len, kept);
-			for (size_t k = 0; k < m; k++)
-				xsum_add(&p->sums[i], kept[k]);
-			for (int j = i; j < n; j++) {
-				exact_products(x, columns[j] + r0, len, product, error);
-				m = nonzero(product, len, kept);
-				for (size_t k = 0; k < m; k++)
-					xsum_add(&p->products[i][j], kept[k]);
-				m = nonzero(error, len, kept);
-				for (size_t k = 0; k < m; k++)
-					xsum_add(&p->products[i][j], kept[k]);
-			}
-		}
+	for (size_t r0 = 0; r0 < nrows; r0 += BATCH_ROWS) {
+		size_t len = nrows - r0 < BATCH_ROWS ? nrows - r0 : BATCH_ROWS;
+		if (bucketable)
+			add_columns_by_exponent(p, columns, r0, len);
+		else
+			add_columns_plainly(p, columns, r0, len);
 	}
 	p->nrows += nrows;
 	return -1;

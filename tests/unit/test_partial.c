@@ -1,0 +1,149 @@
+/* test_partial.c: partial_add_columns against partial_add_row.
+ *
+ * usage: test_partial [batches]   (default 3000)
+ *
+ * partial_add_columns (simpaths --partial) sums by binary exponent in
+ * integer buckets; partial_add_row (aggregate) adds each value, product and
+ * product error to an xsum. Both must reach the same exact sums, so the
+ * same partial. Each batch draws 1 to 4 columns of 1 to 3000 rows from one
+ * of several kinds of data (payoff-like, signed, every exponent from the
+ * subnormals up, products below 2^-1074's grid, values past 2^400 that take
+ * the plain path, many zeros, repeated values), adds them both ways into
+ * two states, and compares every sum and product; a value that
+ * partial_add_row refuses (NaN, too large to square) must make
+ * partial_add_columns return the first such row and add nothing.
+ *
+ * Failures go to stderr, one line each; the exit status is 1 if any. */
+#include "partial.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "splitmix.h"
+
+static uint64_t rng_state = 0x7061727469616c01;
+static long failures;
+
+static uint64_t below(uint64_t n)
+{
+	return splitmix64(&rng_state) % n;
+}
+
+static double uniform(void)
+{
+	return (double)(splitmix64(&rng_state) >> 11) * 0x1p-53;
+}
+
+/* A value of the kind: see the header. */
+static double draw(int kind)
+{
+	double sign = below(2) ? -1 : 1;
+	uint64_t bits;
+
+	switch (kind) {
+	case 0:   /* a call's payoffs: half zero, the rest up to 50 */
+		return below(2) ? 0 : 50 * uniform();
+	case 1:   /* signed, moderate */
+		return sign * 1e3 * uniform();
+	case 2:   /* any finite double up to 2^400, subnormals included */
+		bits = splitmix64(&rng_state) & ~(UINT64_C(1) << 63);
+		bits %= UINT64_C(0x58f) << 52;   /* biased exponents below 1423: < 2^400 */
+		{
+			double x;
+			memcpy(&x, &bits, sizeof x);
+			return sign * x;
+		}
+	case 3:   /* tiny: products fall below the grid of 2^-1074 */
+		return sign * ldexp(1 + uniform(), -500 - (int)below(560));
+	case 4:   /* large: past 2^400, the plain path; squares still finite */
+		return sign * ldexp(1 + uniform(), 400 + (int)below(110));
+	case 5:   /* mostly zeros, a few repeated values */
+		return below(10) ? 0 : (double)below(3) * 0.1;
+	}
+	abort();
+}
+
+static bool same_state(const struct partial *a, const struct partial *b, int n)
+{
+	if (a->nrows != b->nrows)
+		return false;
+	for (int i = 0; i < n; i++) {
+		if (!xsum_equal(&a->sums[i], &b->sums[i]))
+			return false;
+		for (int j = i; j < n; j++)
+			if (!xsum_equal(&a->products[i][j], &b->products[i][j]))
+				return false;
+	}
+	return true;
+}
+
+static struct partial by_rows, by_columns, before;
+static double values[4][3000];
+
+int main(int argc, char **argv)
+{
+	long batches = argc > 1 ? atol(argv[1]) : 3000;
+	char *names[4] = { "a", "b", "c", "d" };
+
+	for (long t = 0; t < batches; t++) {
+		for (int i = 0; i < by_rows.ncolumns; i++)
+			free(by_rows.names[i]);
+		for (int i = 0; i < by_columns.ncolumns; i++)
+			free(by_columns.names[i]);
+		int n = 1 + (int)below(4);
+		size_t rows = 1 + below(below(4) ? 1500 : 3000);
+		int kind = (int)below(6), mixed = below(4) == 0;   /* mixed: a kind per value */
+		memset(&by_rows, 0, sizeof by_rows);
+		memset(&by_columns, 0, sizeof by_columns);
+		partial_set_columns(&by_rows, "test", names, n);
+		partial_set_columns(&by_columns, "test", names, n);
+		for (int i = 0; i < n; i++)
+			for (size_t r = 0; r < rows; r++)
+				values[i][r] = draw(mixed ? (int)below(6) : kind);
+
+		/* now and then a value to refuse */
+		long refused_at = -1;
+		if (below(8) == 0) {
+			size_t r = below(rows);
+			values[below((uint64_t)n)][r] = below(2) ? NAN : 1e200;
+			refused_at = (long)r;
+		}
+		const double *columns[4] = { values[0], values[1], values[2], values[3] };
+		before = by_columns;
+		int got = partial_add_columns(&by_columns, columns, rows);
+		if (refused_at >= 0) {
+			if (got != refused_at)
+				fprintf(stderr, "batch %ld: refused row %d, expected %ld\n", t, got, refused_at),
+				failures++;
+			if (!same_state(&by_columns, &before, n))
+				fprintf(stderr, "batch %ld: a refused batch changed the state\n", t), failures++;
+			continue;
+		}
+		if (got != -1) {
+			fprintf(stderr, "batch %ld: refused row %d of good data\n", t, got);
+			failures++;
+			continue;
+		}
+		for (size_t r = 0; r < rows; r++) {
+			double row[4];
+			for (int i = 0; i < n; i++)
+				row[i] = values[i][r];
+			if (partial_add_row(&by_rows, row) != -1) {
+				fprintf(stderr, "batch %ld: partial_add_row refused row %zu\n", t, r);
+				failures++;
+			}
+		}
+		if (!same_state(&by_rows, &by_columns, n)) {
+			fprintf(stderr, "batch %ld (kind %d%s, %d columns, %zu rows): sums differ\n", t,
+			        kind, mixed ? ", mixed" : "", n, rows);
+			failures++;
+		}
+	}
+	if (failures)
+		fprintf(stderr, "test_partial: %ld failures\n", failures);
+	else
+		printf("test_partial: %ld batches, the same sums both ways\n", batches);
+	return failures != 0;
+}
