@@ -350,37 +350,6 @@ static bool block_has_bad_price(const double *const columns[5], int valid, int w
 	return bad;
 }
 
-/* --partial from price_block: rows wait in `batch`, a column at a time,
- * for partial_add_columns. */
-#define BATCH 4096
-static double batch[2][BATCH];
-static uint64_t batch_path[BATCH];   /* each row's path, for messages */
-static size_t batch_len;
-
-static void flush_batch(void)
-{
-	const double *const columns[2] = { batch[0], batch[1] };
-	int bad = partial_add_columns(&partial, columns, batch_len);
-	if (bad >= 0) {   /* partial_add_row says which value */
-		current_path = batch_path[bad];
-		double row[2] = { batch[0][bad], batch[1][bad] };
-		put_payoff_row(row);
-		abort();   /* it refused the row */
-	}
-	batch_len = 0;
-}
-
-static void sum_rows(double rows[2][BLOCK_MAX], uint64_t first, int valid)
-{
-	if (batch_len + (size_t)valid > BATCH)
-		flush_batch();
-	for (int k = 0; k < payoff_ncolumns; k++)
-		memcpy(batch[k] + batch_len, rows[k], (size_t)valid * sizeof **rows);
-	for (int l = 0; l < valid; l++)
-		batch_path[batch_len + (size_t)l] = first + (uint64_t)l;
-	batch_len += (size_t)valid;
-}
-
 /* --payoff without Greeks, from terminal or summary rows: the block's rows
  * at once (price_path's, computed a column at a time). */
 static void price_block(const double *st, int stride, uint64_t first, int valid, int w, int nv)
@@ -417,7 +386,14 @@ static void price_block(const double *st, int stride, uint64_t first, int valid,
 				row[l] = discount * x[l];
 	}
 	if (fused_partial) {
-		sum_rows(rows, first, valid);
+		const double *const columns[2] = { rows[0], rows[1] };
+		int bad = partial_add_columns(&partial, columns, (size_t)valid);
+		if (bad >= 0) {   /* partial_add_row says which value */
+			double row[2] = { rows[0][bad], rows[1][bad] };
+			current_path = first + (uint64_t)bad;
+			put_payoff_row(row);
+			abort();   /* it refused the row */
+		}
 		return;
 	}
 	for (int l = 0; l < valid; l++) {
@@ -722,7 +698,6 @@ static void start_payoff(const char *name)
 /* --partial: the partial aggregate --partial would write of payoff's rows. */
 static void finish_partial(void)
 {
-	flush_batch();
 	partial_take_identity(&partial, &downstream);
 	partial_check_coverage(&partial, false);
 	partial_write(&partial);
