@@ -360,6 +360,13 @@ price
 	usage_fails "--rebate: lookback-call-float has no barrier" -p lookback-call-float --rebate 0 "$SUMMARY"
 }
 
+@test "rejects --strike with a floating lookback, which has none" {
+	usage_fails "--strike: lookback-call-float has no strike (it is the path's extreme)" \
+		-p lookback-call-float -K 90 "$SUMMARY"
+	TOOL=simpaths usage_fails "--strike: lookback-put-float has no strike (it is the path's extreme)" \
+		--count 3 --steps 4 -e summary -p lookback-put-float --strike 100
+}
+
 @test "rejects a zero or negative strike" {
 	usage_fails "--strike: '-1' must be positive" -K -1 "$SUMMARY"
 	usage_fails "--strike: '0' must be positive" --strike 0 "$SUMMARY"

@@ -54,7 +54,10 @@ bool payoff_option(struct payoff *p, int c, const char *arg, const char **name)
 {
 	switch (c) {
 	case 'p': *name = arg; return true;
-	case 'K': p->strike = opt_positive("--strike", arg); return true;
+	case 'K':
+		p->strike = opt_positive("--strike", arg);
+		p->strike_given = true;
+		return true;
 	case PAYOFF_OPT_BARRIER: p->barrier = opt_positive("--barrier", arg); return true;
 	case PAYOFF_OPT_REBATE:
 		p->rebate = opt_nonneg("--rebate", arg);
@@ -114,6 +117,9 @@ void payoff_options_done(struct payoff *p, const char *name)
 		usage_error("--barrier: %s has no barrier", kind->name);
 	if (kind->barrier == NO_BARRIER && p->rebate_given)
 		usage_error("--rebate: %s has no barrier", kind->name);
+	/* Ignoring it would price something else than the user meant. */
+	if (strncmp(kind->name, "lookback-", 9) == 0 && p->strike_given)
+		usage_error("--strike: %s has no strike (it is the path's extreme)", kind->name);
 	if (p->control_asked)
 		choose_control(p);
 	else if (!isnan(p->control_mean))

@@ -39,7 +39,7 @@ struct payoff {
 	/* from the options */
 	const struct payoff_kind *kind;
 	double strike, barrier, rebate, control_mean;
-	bool rebate_given, control_asked, greeks_asked;
+	bool strike_given, rebate_given, control_asked, greeks_asked;
 	enum control_kind control;
 	bool control_is_call;   /* the geometric Asian or vanilla control is a call */
 	unsigned needs;         /* what the payoff and its control read (enum need) */
