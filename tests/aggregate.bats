@@ -418,6 +418,24 @@ priced_shard() {
 	data_fails "$BATS_TEST_TMPDIR/cut:$lines: end row of a partial cut short" "$BATS_TEST_TMPDIR/cut"
 }
 
+@test "refuses a partial whose n is not the paths of its ranges, even when two cancel" {
+	local d=$BATS_TEST_TMPDIR
+	# n and end rows both one more (so not a cut), and one less in another
+	awk -F '\t' -v OFS='\t' '($1 == "n" || $1 == "end") { $4 += 1 } { print }' \
+		"$BATS_FILE_TMPDIR/part0" >"$d/more"
+	awk -F '\t' -v OFS='\t' '($1 == "n" || $1 == "end") { $4 -= 1 } { print }' \
+		"$BATS_FILE_TMPDIR/part1" >"$d/less"
+	n=$(awk -F '\t' '$1 == "n" { print $4 }' "$d/more")
+	data_fails "$d/more: partial of n=$n rows, but its ranges hold $((n - 1)) paths" "$d/more"
+	m=$(awk -F '\t' '$1 == "n" { print $4 }' "$d/less")
+	data_fails "$d/less: partial of n=$m rows, but its ranges hold $((m + 1)) paths" \
+		-p "$d/less" "$d/more"
+	# two partials in one stream (cat): each is checked against its own ranges
+	cat "$BATS_FILE_TMPDIR/part2" "$d/more" | { run -1 --separate-stderr aggregate
+		[ "$stderr" = "aggregate: stdin: partial of n=$n rows, but its ranges hold $((n - 1)) paths" ]; }
+	cat "$BATS_FILE_TMPDIR/part2" "$BATS_FILE_TMPDIR/part0" | aggregate -p >/dev/null
+}
+
 @test "refuses a truncated partial: no n row, no sums" {
 	grep -v '^n' "$BATS_FILE_TMPDIR/part0" >"$BATS_TEST_TMPDIR/no-n"
 	data_fails "$BATS_TEST_TMPDIR/no-n: truncated partial: missing its count or sums" "$BATS_TEST_TMPDIR/no-n"

@@ -130,6 +130,21 @@ static void parse_xsum(struct stream *in, xsum *into)
  * a partial cut short refused, wherever the cut: without it, a cut in the
  * last product's exponent (p-116 to p-11), or after "prod x x 0", leaves a
  * partial that parses and is wrong. */
+/* A partial with ranges must count as many rows as they hold paths: the
+ * merged total is checked too, but two wrong partials could cancel. */
+static void partial_counts_its_paths(struct stream *in, size_t first, size_t end, uint64_t n)
+{
+	uint64_t paths = 0;
+
+	if (first == end)
+		return;
+	for (size_t i = first; i < end; i++)
+		paths += state.ranges[i].count;
+	if (paths != n)
+		data_error(in->name, "partial of n=%llu rows, but its ranges hold %llu paths",
+		           (unsigned long long)n, (unsigned long long)paths);
+}
+
 static void read_partial(struct stream *in, enum record r)
 {
 	char *names[PARTIAL_MAX_COLUMNS];
@@ -139,14 +154,20 @@ static void read_partial(struct stream *in, enum record r)
 	uint64_t n;
 	xsum part_sums[PARTIAL_MAX_COLUMNS];
 	static xsum part_products[PARTIAL_MAX_COLUMNS][PARTIAL_MAX_COLUMNS];
+	/* This partial's ranges, state.ranges[first_range..]; those after its
+	 * end row are the next one's. */
+	size_t first_range = state.nranges, next_first_range;
 
 	for (;;) {
+		next_first_range = SIZE_MAX;
 		nnames = 0;
 		seen_n = columns_fixed = seen_end = false;
 		n = 0;
 		memset(seen_product, 0, sizeof seen_product);
 		for (; r != RECORD_END; r = stream_next(in)) {
 			if (r == RECORD_META) {
+				if (in->range_opened && seen_end && next_first_range == SIZE_MAX)
+					next_first_range = state.nranges;
 				if (in->range_opened)
 					partial_add_range(&state, in->range_first, in->range_count,
 					                  stream_where(in));
@@ -211,6 +232,9 @@ static void read_partial(struct stream *in, enum record r)
 				xsum_merge(&state.products[i][j], &part_products[i][j]);
 			free(names[i]);
 		}
+		partial_counts_its_paths(in, first_range,
+		                     next_first_range == SIZE_MAX ? state.nranges : next_first_range, n);
+		first_range = next_first_range == SIZE_MAX ? state.nranges : next_first_range;
 		state.nrows += n;
 		if (r == RECORD_END)
 			return;
