@@ -161,19 +161,20 @@ static void add_columns_plainly(struct partial *p, const double *const *columns,
 
 /* Exact sums by binary exponent. A finite double is m 2^(e - 1075), with
  * m a signed integer below 2^53 and e its biased exponent (1 for
- * subnormals, and for zero any e: ZERO_BUCKET); a product of two is m m' 2^(e + e' - 2150), m m' below
- * 2^106. So adding m into an integer bucket for e, or m m' into one for
- * e + e', sums them exactly, with an integer multiply and add where
- * xsum_add would split and carry, and without the product's rounding and
- * its fma error. At the end of a batch each bucket goes into the xsum:
- * a few dozen adds, as a batch's values have few exponents. The result
- * is the exact sum, the same as adding each value (and p + e for each
- * product) would give, hence the same partial.
+ * subnormals; a zero may take any e, ZERO_BUCKET); a product of two is
+ * m m' 2^(e + e' - 2150), m m' below 2^106. So adding m into an integer
+ * bucket for e, or m m' into one for e + e', sums them exactly, with an
+ * integer multiply and add where xsum_add would split and carry, and
+ * without the product's rounding and its fma error. At the end of a batch
+ * each bucket goes into the xsum: a few dozen adds, as a batch's values
+ * have few exponents. The result is the exact sum, the same as adding
+ * each value (and p + e for each product) would give, hence the same
+ * partial; tests/unit/test_partial.c checks it against partial_add_row.
  *
  * Only products whose exact value lies on the grid of 2^-1074 are summed
- * this way: for the others, below it, aggregate adds the rounded product
- * and the rounded error, and so must we (add_tiny_product). Values are
- * below 2^400 (bucketable), so no bucket's value overflows a double. */
+ * this way: below it aggregate adds the rounded product and the rounded
+ * error, which is not exact, and so must we. Values are below 2^400
+ * (bucketable), so no bucket's value overflows a double. */
 typedef __int128 wide;
 #define SUM_BUCKETS 2048
 #define PRODUCT_BUCKETS 4096
