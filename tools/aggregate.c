@@ -18,6 +18,7 @@
 #include "numtext.h"
 #include "partial.h"
 #include "stream.h"
+#include "xalloc.h"
 
 #define Z95 1.959963984540054   /* Phi^{-1}(0.975) */
 
@@ -41,14 +42,6 @@ static _Noreturn void help(void)
 	       synopsis);
 	finish_output();
 	exit(0);
-}
-
-static char *xstrdup(const char *text)
-{
-	char *copy = strdup(text);
-	if (!copy)
-		fatal("out of memory");
-	return copy;
 }
 
 /* One row of numbers; a product that overflows is an error here, where

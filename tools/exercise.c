@@ -28,6 +28,7 @@
 #include "opts.h"
 #include "outbuf.h"
 #include "stream.h"
+#include "xalloc.h"
 
 #define MAX_DEGREE 8   /* as lsmfit's --basis */
 

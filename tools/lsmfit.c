@@ -34,6 +34,7 @@
 #include "numtext.h"
 #include "opts.h"
 #include "stream.h"
+#include "xalloc.h"
 
 #define MAX_DEGREE 8
 /* A basis column whose norm falls below this fraction of its own once the

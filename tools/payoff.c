@@ -20,6 +20,7 @@
 #include "outbuf.h"
 #include "payoffs.h"
 #include "stream.h"
+#include "xalloc.h"
 
 static struct payoff payoff;
 static bool hex_output;

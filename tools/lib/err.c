@@ -65,16 +65,6 @@ void fatal(const char *fmt, ...)
 	exit(EXIT_DATA);
 }
 
-void *xreallocarray(void *p, size_t count, size_t size)
-{
-	if (size && count > SIZE_MAX / size)
-		fatal("out of memory");
-	p = realloc(p, count * size);
-	if (!p && count && size)
-		fatal("out of memory");
-	return p;
-}
-
 void usage_short(const char *synopsis)
 {
 	fprintf(stderr, "usage: %s\nTry '%s --help' for more information.\n",

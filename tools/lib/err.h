@@ -37,10 +37,6 @@ _Noreturn void print_version(void);
  * closed pipe a quiet exit. Every tool calls this last. */
 void finish_output(void);
 
-/* realloc for count * size bytes; dies with "out of memory" on overflow or
- * failure. */
-void *xreallocarray(void *p, size_t count, size_t size);
-
 /* Checked fwrite/fputs to stdout for hot loops: dies on a write error. */
 void out_write(const void *buf, size_t len);
 

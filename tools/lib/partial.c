@@ -11,26 +11,7 @@
 
 #include "err.h"
 #include "numtext.h"
-
-/* Not err.h's xreallocarray: the fuzz harnesses link this file with
- * their own err.c (tests/fuzz/harness_err.c), which has no such thing. */
-static void *grow(void *p, size_t count, size_t size)
-{
-	if (size && count > SIZE_MAX / size)
-		fatal("out of memory");
-	p = realloc(p, count * size);
-	if (!p)
-		fatal("out of memory");
-	return p;
-}
-
-static char *xstrdup(const char *text)
-{
-	char *copy = strdup(text);
-	if (!copy)
-		fatal("out of memory");
-	return copy;
-}
+#include "xalloc.h"
 
 /* Names joined by TABs for a message, cut short with "..." if need be. */
 static void join_names(char *text, size_t size, char **names, int count)
@@ -323,7 +304,7 @@ void partial_add_range(struct partial *p, uint64_t first, uint64_t count, const 
 {
 	if (p->nranges == p->ranges_cap) {
 		p->ranges_cap = p->ranges_cap ? 2 * p->ranges_cap : 64;
-		p->ranges = grow(p->ranges, p->ranges_cap, sizeof *p->ranges);
+		p->ranges = xreallocarray(p->ranges, p->ranges_cap, sizeof *p->ranges);
 	}
 	p->ranges[p->nranges] = (struct partial_range){ first, count, xstrdup(where), p->nranges };
 	p->nranges++;
@@ -341,7 +322,7 @@ void partial_take_identity(struct partial *p, struct stream *in)
 			continue;
 		count++;
 		if (!p->have_identity) {
-			p->identity = grow(p->identity, (size_t)p->nidentity + 1, sizeof *p->identity);
+			p->identity = xreallocarray(p->identity, (size_t)p->nidentity + 1, sizeof *p->identity);
 			p->identity[p->nidentity++] = (struct partial_identity){
 				xstrdup(m->key), xstrdup(m->value), xstrdup(m->where) };
 			continue;

@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "numtext.h"
+#include "xalloc.h"
 
 /* No tool writes a longer line (simpaths' longest, 100000 steps of at most
  * 25 bytes, is 2.5 MB); a longer one is junk, refused before it is split. */
@@ -18,22 +19,6 @@
 #define CLIP_MAX 120
 #define CLIPPED(text) (strlen(text) > CLIP_MAX ? CLIP_MAX : (int)strlen(text)), (text), \
 	(strlen(text) > CLIP_MAX ? "..." : "")
-
-static void *xrealloc(void *p, size_t size)
-{
-	p = realloc(p, size);
-	if (!p)
-		fatal("out of memory");
-	return p;
-}
-
-static char *xstrdup(const char *text)
-{
-	char *copy = strdup(text);
-	if (!copy)
-		fatal("out of memory");
-	return copy;
-}
 
 void stream_open(struct stream *s, int ninputs, char **inputs)
 {
@@ -117,7 +102,7 @@ static void split_fields(struct stream *s)
 			break;
 		if (s->nfields == s->fields_cap) {
 			s->fields_cap = s->fields_cap ? 2 * s->fields_cap : 16;
-			s->fields = xrealloc(s->fields, (size_t)s->fields_cap * sizeof *s->fields);
+			s->fields = xreallocarray(s->fields, (size_t)s->fields_cap, sizeof *s->fields);
 		}
 		s->fields[s->nfields++] = p;
 		while (*p != '\0' && *p != '\t' && *p != ' ')
@@ -206,7 +191,7 @@ static void take_meta_word(struct stream *s, char *word, bool *saw_first, bool *
 		return;
 	if (s->nmeta == s->meta_cap) {
 		s->meta_cap = s->meta_cap ? 2 * s->meta_cap : 32;
-		s->meta = xrealloc(s->meta, (size_t)s->meta_cap * sizeof *s->meta);
+		s->meta = xreallocarray(s->meta, (size_t)s->meta_cap, sizeof *s->meta);
 	}
 	s->meta[s->nmeta].key = xstrdup(key);
 	s->meta[s->nmeta].value = xstrdup(value);
@@ -261,7 +246,7 @@ static char *joined_fields(const struct stream *s)
 	size_t len = 1;
 	for (int i = 0; i < s->nfields; i++)
 		len += strlen(s->fields[i]) + 1;
-	char *text = xrealloc(NULL, len), *p = text;
+	char *text = xreallocarray(NULL, len, 1), *p = text;
 	for (int i = 0; i < s->nfields; i++) {
 		size_t n = strlen(s->fields[i]);
 		memcpy(p, s->fields[i], n);
@@ -299,7 +284,7 @@ static void take_header(struct stream *s)
 	}
 	s->header_text = text;
 	s->ncolumns = s->nfields;
-	s->columns = xrealloc(NULL, (size_t)s->nfields * sizeof *s->columns);
+	s->columns = xreallocarray(NULL, (size_t)s->nfields, sizeof *s->columns);
 	char *name = xstrdup(text);
 	for (int i = 0; i < s->nfields; i++) {
 		s->columns[i] = name;
