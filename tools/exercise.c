@@ -21,30 +21,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detmath.h"
 #include "err.h"
-#include "lsm.h"
 #include "numtext.h"
 #include "opts.h"
 #include "outbuf.h"
+#include "rule.h"
 #include "stream.h"
 #include "xalloc.h"
 
-#define MAX_DEGREE 8   /* as lsmfit's --basis */
-
-/* The rule, from the coefficient file. */
 static const char *coef_file;
-static struct stream rule;   /* kept open for its metadata */
-static bool is_call;
-static double strike;
-static int degree;
-static long steps;
-static double *coef;          /* degree+1 per date, dates 1..steps */
-static uint64_t *itm;         /* 0: no training path was in the money, no exercise */
-
-/* From the pricing stream, once its header is read. */
-static double *discount;      /* e^{-r t_i}, i = 0..steps */
-
+static struct rule rule;      /* the rule, from the coefficient file (rule.h) */
+static double *prices;        /* the current row's S1..Sn */
 static bool hex_output;
 static struct outbuf out;
 
@@ -69,115 +56,7 @@ static _Noreturn void help(void)
 	exit(0);
 }
 
-/* --- the coefficient file ---------------------------------------------------- */
-
-static int rule_column(struct stream *s, const char *name)
-{
-	int column = stream_column(s, name);
-	if (column < 0)
-		data_error(stream_where(s), "no column '%s' in the coefficient table", name);
-	return column;
-}
-
-/* The metadata that defines the rule: payoff, strike, basis, steps. */
-static void learn_rule(struct stream *s)
-{
-	const char *payoff = stream_meta(s, "payoff");
-	if (!payoff)
-		data_error(stream_where(s), "metadata has no payoff= (was the file written by lsmfit?)");
-	if (strcmp(payoff, "american-put") == 0)
-		is_call = false;
-	else if (strcmp(payoff, "american-call") == 0)
-		is_call = true;
-	else
-		data_error(stream_where(s), "payoff=%.40s: not american-put or american-call", payoff);
-	strike = stream_meta_double(s, "strike");
-	if (!(strike > 0))
-		data_error(stream_where(s), "strike=%s: not positive", stream_meta(s, "strike"));
-	double basis = stream_meta_double(s, "basis");
-	if (!(basis >= 1 && basis <= MAX_DEGREE && basis == floor(basis)))
-		data_error(stream_where(s), "basis=%s: not an integer from 1 to %d",
-		           stream_meta(s, "basis"), MAX_DEGREE);
-	degree = (int)basis;
-	double steps_value = stream_meta_double(s, "steps");
-	if (!(steps_value >= 1 && steps_value <= 1e6 && steps_value == floor(steps_value)))
-		data_error(stream_where(s), "steps=%s: not a positive integer", stream_meta(s, "steps"));
-	steps = (long)steps_value;
-	coef = xreallocarray(NULL, (size_t)steps * (size_t)(degree + 1), sizeof *coef);
-	itm = xreallocarray(NULL, (size_t)steps, sizeof *itm);
-}
-
-static void load_rule(const char *file)
-{
-	static char *inputs[1];
-	int col_date = -1, col_t = -1, col_itm = -1, col_c[MAX_DEGREE + 1];
-	long dates = 0;
-
-	inputs[0] = (char *)file;
-	stream_open(&rule, 1, inputs);
-	for (enum record r; (r = stream_next(&rule)) != RECORD_END;) {
-		if (r == RECORD_META)
-			continue;
-		if (dates == 0) {
-			learn_rule(&rule);
-			col_date = rule_column(&rule, "date");
-			col_t = rule_column(&rule, "t");
-			col_itm = rule_column(&rule, "itm");
-			for (int j = 0; j <= degree; j++) {
-				char name[16];
-				snprintf(name, sizeof name, "c%d", j);
-				col_c[j] = rule_column(&rule, name);
-			}
-			if (rule.ncolumns != degree + 4)
-				data_error(stream_where(&rule), "%d columns, but basis=%d wants "
-				           "date, t, itm, c0..c%d", rule.ncolumns, degree, degree);
-		}
-		const char *text = rule.fields[col_date];
-		uint64_t date;
-		if (!num_parse_u64(text, strlen(text), &date) || date != (uint64_t)dates + 1)
-			data_error(stream_where(&rule), "date '%.40s': expected %ld (dates 1..%ld in order)",
-			           text, dates + 1, steps);
-		if (dates == steps)
-			data_error(stream_where(&rule), "more dates than steps=%ld", steps);
-		stream_field_double(&rule, col_t);   /* a number; the date index is what counts */
-		text = rule.fields[col_itm];
-		if (!num_parse_u64(text, strlen(text), &itm[dates]))
-			data_error(stream_where(&rule), "itm '%.40s': not a path count", text);
-		for (int j = 0; j <= degree; j++)
-			coef[(size_t)dates * (size_t)(degree + 1) + (size_t)j] =
-				stream_field_double(&rule, col_c[j]);
-		dates++;
-	}
-	if (dates == 0)
-		data_error(file, "no coefficient table (was the file written by lsmfit?)");
-	if (dates != steps)
-		data_error(file, "%ld dates, but steps=%ld", dates, steps);
-}
-
 /* --- the pricing paths --------------------------------------------------------- */
-
-/* The stream's model must be the rule's: the same numbers, bit for bit. */
-static void check_model(struct stream *in)
-{
-	static const char *const numbers[] = { "s0", "r", "q", "sigma", "T", "steps" };
-
-	const char *model = stream_meta(in, "model"), *fitted = stream_meta(&rule, "model");
-	if (model && fitted && strcmp(model, fitted) != 0)
-		data_error(stream_where(in), "model=%.40s, but %s was fitted for model=%.40s",
-		           model, coef_file, fitted);
-	for (size_t k = 0; k < sizeof numbers / sizeof numbers[0]; k++) {
-		const char *key = numbers[k];
-		double here = stream_meta_double(in, key);
-		const char *there_text = stream_meta(&rule, key);
-		double there;
-		if (!there_text || !num_parse(there_text, strlen(there_text), &there))
-			data_error(coef_file, "metadata has no valid %s= (was the file written by lsmfit?)",
-			           key);
-		if (here != there)
-			data_error(stream_where(in), "%s=%s, but %s was fitted for %s=%s", key,
-			           stream_meta(in, key), coef_file, key, there_text);
-	}
-}
 
 /* Once the header is read: the checks, the layout, our own header. */
 static int start(struct stream *in, bool *antithetic)
@@ -186,27 +65,20 @@ static int start(struct stream *in, bool *antithetic)
 	if (kind && strcmp(kind, "training") == 0)
 		data_error(stream_where(in), "these are training paths (stream=training): price "
 		           "independent paths (simpaths without --training)");
-	check_model(in);
-	double rate = stream_meta_double(in, "r"), maturity = stream_meta_double(in, "T");
-	discount = xreallocarray(NULL, (size_t)steps + 1, sizeof *discount);
-	for (long i = 0; i <= steps; i++)
-		discount[i] = det_exp(-rate * (maturity * (double)i / (double)steps));
+	rule_check_model(&rule, in, stream_where(in));
+	rule_set_discount(&rule, stream_meta_double(in, "r"), stream_meta_double(in, "T"));
 	const char *a = stream_meta(in, "antithetic");
 	*antithetic = a && strcmp(a, "1") == 0;
 
-	int first = stream_path_columns(in, steps);
+	int first = stream_path_columns(in, rule.steps);
 	if (first < 0)
 		data_error(stream_where(in), "exercise needs whole paths: no column S1 "
 		           "(simpaths --emit path)");
 
-	char line[512], text[NUM_TEXT_MAX];
-	num_format(text, strike);
-	const char *seed = stream_meta(&rule, "seed"), *paths = stream_meta(&rule, "paths");
-	snprintf(line, sizeof line, "# tool=exercise payoff=%s strike=%s basis=%d%s%.40s%s%.40s bias=low\nprice\n",
-	         is_call ? "american-call" : "american-put", text, degree,
-	         seed ? " training_seed=" : "", seed ? seed : "",
-	         paths ? " training_paths=" : "", paths ? paths : "");
+	char line[512];
+	rule_meta_line(&rule, line, sizeof line);
 	outbuf_put(&out, line, strlen(line));
+	outbuf_put(&out, "\nprice\n", 7);
 	return first;
 }
 
@@ -214,21 +86,9 @@ static int start(struct stream *in, bool *antithetic)
  * of the path is read (and checked), also after the exercise date. */
 static double cash_flow(struct stream *in, int first)
 {
-	double value = 0;
-	bool done = false;
-
-	for (long i = 1; i <= steps; i++) {
-		double s = stream_field_price(in, first + (int)(i - 1));
-		double h = lsm_intrinsic(is_call, strike, s);
-		if (done || !(h > 0))
-			continue;
-		const double *c = coef + (size_t)(i - 1) * (size_t)(degree + 1);
-		if (i < steps && (itm[i - 1] == 0 || h < lsm_continuation(c, degree, s / strike)))
-			continue;
-		value = h * discount[i];
-		done = true;
-	}
-	return value;
+	for (long i = 0; i < rule.steps; i++)
+		prices[i] = stream_field_price(in, first + (int)i);
+	return rule_cash_flow(&rule, prices);
 }
 
 static void price_paths(int ninputs, char **inputs)
@@ -308,19 +168,13 @@ int main(int argc, char **argv)
 	if (!coef_file)
 		usage_error("--coefficients is required (lsmfit's output)");
 
-	load_rule(coef_file);
-	if (payoff_name && strcmp(payoff_name, stream_meta(&rule, "payoff")) != 0)
-		data_error(coef_file, "fitted for payoff=%s, not --payoff %s",
-		           stream_meta(&rule, "payoff"), payoff_name);
-	if (strike_text && strike_wanted != strike)
-		data_error(coef_file, "fitted for strike=%s, not --strike %s",
-		           stream_meta(&rule, "strike"), strike_text);
+	rule_load(&rule, coef_file);
+	rule_check_wanted(&rule, payoff_name, strike_text, strike_wanted);
+	prices = xreallocarray(NULL, (size_t)rule.steps, sizeof *prices);
 	price_paths(argc - optind, argv + optind);
 	outbuf_flush(&out);
-	stream_close(&rule);
-	free(coef);
-	free(itm);
-	free(discount);
+	rule_free(&rule);
+	free(prices);
 	finish_output();
 	return 0;
 }

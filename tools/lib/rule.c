@@ -1,0 +1,177 @@
+/* rule.c: loading, checking and applying an American exercise rule (rule.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "rule.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detmath.h"
+#include "err.h"
+#include "lsm.h"
+#include "numtext.h"
+#include "xalloc.h"
+
+static int rule_column(struct stream *s, const char *name)
+{
+	int column = stream_column(s, name);
+	if (column < 0)
+		data_error(stream_where(s), "no column '%s' in the coefficient table", name);
+	return column;
+}
+
+/* The metadata that defines the rule: payoff, strike, basis, steps. */
+static void learn_rule(struct rule *r)
+{
+	struct stream *s = &r->meta;
+	const char *payoff = stream_meta(s, "payoff");
+	if (!payoff)
+		data_error(stream_where(s), "metadata has no payoff= (was the file written by lsmfit?)");
+	if (strcmp(payoff, "american-put") == 0)
+		r->is_call = false;
+	else if (strcmp(payoff, "american-call") == 0)
+		r->is_call = true;
+	else
+		data_error(stream_where(s), "payoff=%.40s: not american-put or american-call", payoff);
+	r->strike = stream_meta_double(s, "strike");
+	if (!(r->strike > 0))
+		data_error(stream_where(s), "strike=%s: not positive", stream_meta(s, "strike"));
+	double basis = stream_meta_double(s, "basis");
+	if (!(basis >= 1 && basis <= RULE_MAX_DEGREE && basis == floor(basis)))
+		data_error(stream_where(s), "basis=%s: not an integer from 1 to %d",
+		           stream_meta(s, "basis"), RULE_MAX_DEGREE);
+	r->degree = (int)basis;
+	double steps_value = stream_meta_double(s, "steps");
+	if (!(steps_value >= 1 && steps_value <= 1e6 && steps_value == floor(steps_value)))
+		data_error(stream_where(s), "steps=%s: not a positive integer", stream_meta(s, "steps"));
+	r->steps = (long)steps_value;
+	r->coef = xreallocarray(NULL, (size_t)r->steps * (size_t)(r->degree + 1), sizeof *r->coef);
+	r->itm = xreallocarray(NULL, (size_t)r->steps, sizeof *r->itm);
+}
+
+void rule_load(struct rule *r, const char *file)
+{
+	static char *inputs[1];
+	struct stream *s = &r->meta;
+	int col_date = -1, col_t = -1, col_itm = -1, col_c[RULE_MAX_DEGREE + 1];
+	long dates = 0;
+
+	*r = (struct rule){ .file = file };
+	inputs[0] = (char *)file;
+	stream_open(s, 1, inputs);
+	for (enum record rec; (rec = stream_next(s)) != RECORD_END;) {
+		if (rec == RECORD_META)
+			continue;
+		if (dates == 0) {
+			learn_rule(r);
+			col_date = rule_column(s, "date");
+			col_t = rule_column(s, "t");
+			col_itm = rule_column(s, "itm");
+			for (int j = 0; j <= r->degree; j++) {
+				char name[16];
+				snprintf(name, sizeof name, "c%d", j);
+				col_c[j] = rule_column(s, name);
+			}
+			if (s->ncolumns != r->degree + 4)
+				data_error(stream_where(s), "%d columns, but basis=%d wants "
+				           "date, t, itm, c0..c%d", s->ncolumns, r->degree, r->degree);
+		}
+		const char *text = s->fields[col_date];
+		uint64_t date;
+		if (!num_parse_u64(text, strlen(text), &date) || date != (uint64_t)dates + 1)
+			data_error(stream_where(s), "date '%.40s': expected %ld (dates 1..%ld in order)",
+			           text, dates + 1, r->steps);
+		if (dates == r->steps)
+			data_error(stream_where(s), "more dates than steps=%ld", r->steps);
+		stream_field_double(s, col_t);   /* a number; the date index is what counts */
+		text = s->fields[col_itm];
+		if (!num_parse_u64(text, strlen(text), &r->itm[dates]))
+			data_error(stream_where(s), "itm '%.40s': not a path count", text);
+		for (int j = 0; j <= r->degree; j++)
+			r->coef[(size_t)dates * (size_t)(r->degree + 1) + (size_t)j] =
+				stream_field_double(s, col_c[j]);
+		dates++;
+	}
+	if (dates == 0)
+		data_error(file, "no coefficient table (was the file written by lsmfit?)");
+	if (dates != r->steps)
+		data_error(file, "%ld dates, but steps=%ld", dates, r->steps);
+}
+
+void rule_check_wanted(const struct rule *r, const char *payoff_name, const char *strike_text,
+                       double strike)
+{
+	const char *fitted = stream_meta(&r->meta, "payoff");
+
+	if (payoff_name && strcmp(payoff_name, fitted) != 0)
+		data_error(r->file, "fitted for payoff=%s, not --payoff %s", fitted, payoff_name);
+	if (strike_text && strike != r->strike)
+		data_error(r->file, "fitted for strike=%s, not --strike %s",
+		           stream_meta(&r->meta, "strike"), strike_text);
+}
+
+void rule_check_model(const struct rule *r, struct stream *in, const char *where)
+{
+	static const char *const numbers[] = { "s0", "r", "q", "sigma", "T", "steps" };
+
+	const char *model = stream_meta(in, "model"), *fitted = stream_meta(&r->meta, "model");
+	if (model && fitted && strcmp(model, fitted) != 0)
+		data_error(where, "model=%.40s, but %s was fitted for model=%.40s",
+		           model, r->file, fitted);
+	for (size_t k = 0; k < sizeof numbers / sizeof numbers[0]; k++) {
+		const char *key = numbers[k];
+		double here = stream_meta_double(in, key);
+		const char *there_text = stream_meta(&r->meta, key);
+		double there;
+		if (!there_text || !num_parse(there_text, strlen(there_text), &there))
+			data_error(r->file, "metadata has no valid %s= (was the file written by lsmfit?)",
+			           key);
+		if (here != there)
+			data_error(where, "%s=%s, but %s was fitted for %s=%s", key,
+			           stream_meta(in, key), r->file, key, there_text);
+	}
+}
+
+void rule_set_discount(struct rule *r, double rate, double maturity)
+{
+	r->discount = xreallocarray(r->discount, (size_t)r->steps + 1, sizeof *r->discount);
+	for (long i = 0; i <= r->steps; i++)
+		r->discount[i] = det_exp(-rate * (maturity * (double)i / (double)r->steps));
+}
+
+void rule_meta_line(const struct rule *r, char *line, size_t size)
+{
+	char text[NUM_TEXT_MAX];
+	const char *seed = stream_meta(&r->meta, "seed"), *paths = stream_meta(&r->meta, "paths");
+
+	num_format(text, r->strike);
+	snprintf(line, size, "# tool=exercise payoff=%s strike=%s basis=%d%s%.40s%s%.40s bias=low",
+	         r->is_call ? "american-call" : "american-put", text, r->degree,
+	         seed ? " training_seed=" : "", seed ? seed : "",
+	         paths ? " training_paths=" : "", paths ? paths : "");
+}
+
+double rule_cash_flow(const struct rule *r, const double *prices)
+{
+	for (long i = 1; i <= r->steps; i++) {
+		double s = prices[i - 1];
+		double h = lsm_intrinsic(r->is_call, r->strike, s);
+		if (!(h > 0))
+			continue;
+		const double *c = r->coef + (size_t)(i - 1) * (size_t)(r->degree + 1);
+		if (i < r->steps &&
+		    (r->itm[i - 1] == 0 || h < lsm_continuation(c, r->degree, s / r->strike)))
+			continue;
+		return h * r->discount[i];
+	}
+	return 0;
+}
+
+void rule_free(struct rule *r)
+{
+	stream_close(&r->meta);
+	free(r->coef);
+	free(r->itm);
+	free(r->discount);
+}

@@ -1,0 +1,62 @@
+/* rule.h: an American exercise rule fitted by lsmfit, applied to paths.
+ *
+ * One definition for the two tools that price with it: exercise, which
+ * reads the pricing paths as text, and simpaths --payoff american-*
+ * --coefficients, which fuses exercise into the simulation and must give
+ * the same bits. A rule is loaded from lsmfit's coefficient file
+ * (rule_load), checked against the paths' model (rule_check_model), given
+ * its discount factors (rule_set_discount); then rule_cash_flow prices
+ * each path. The decision itself is lsm.h's, shared with lsmfit. */
+#ifndef MCPIPE_RULE_H
+#define MCPIPE_RULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stream.h"
+
+#define RULE_MAX_DEGREE 8   /* as lsmfit's --basis */
+
+struct rule {
+	const char *file;      /* the coefficient file, for messages */
+	struct stream meta;    /* its metadata, kept for rule_check_model */
+	bool is_call;
+	double strike;
+	int degree;
+	long steps;
+	double *coef;          /* degree+1 per date, dates 1..steps */
+	uint64_t *itm;         /* 0: no training path was in the money, no exercise */
+	double *discount;      /* e^{-r t_i}, i = 0..steps (rule_set_discount) */
+};
+
+/* Reads lsmfit's output from file: data errors, naming file and line, for
+ * anything that is not a whole rule. */
+void rule_load(struct rule *r, const char *file);
+
+/* -p and -K as the user gave them (NULL: not given): a data error unless
+ * the rule was fitted for them. */
+void rule_check_wanted(const struct rule *r, const char *payoff_name, const char *strike_text,
+                       double strike);
+
+/* The paths' model, from their metadata `in`, must be the rule's: model,
+ * s0, r, q, sigma, T and steps, the same numbers bit for bit. A data
+ * error at `where` (may be NULL) otherwise. */
+void rule_check_model(const struct rule *r, struct stream *in, const char *where);
+
+/* The discount factors at rate r for maturity T, on the rule's dates. */
+void rule_set_discount(struct rule *r, double rate, double maturity);
+
+/* The metadata line exercise adds to the stream ("# tool=exercise ..."),
+ * without a newline. */
+void rule_meta_line(const struct rule *r, char *line, size_t size);
+
+/* The discounted cash flow of the path S1..Sn (prices[0..steps-1]): the
+ * intrinsic value at the first date where it is positive and at least the
+ * fitted continuation value (at the last date, whenever it is positive),
+ * discounted to time 0; 0 if never exercised. */
+double rule_cash_flow(const struct rule *r, const double *prices);
+
+void rule_free(struct rule *r);
+
+#endif
