@@ -4,7 +4,9 @@
 #     simpaths S --payoff P            ==  simpaths S | payoff P
 #     simpaths S --payoff P --partial  ==  simpaths S | payoff P | aggregate -p
 # for every payoff, emission, control, Greek, antithetic pairing and number
-# format, over shard streams whose ranges end inside a vector block.
+# format, over shard streams whose ranges end inside a vector block; and
+# for American payoffs, with exercise in payoff's place:
+#     simpaths S -p american-put --coefficients R  ==  simpaths S | exercise -c R
 
 bats_require_minimum_version 1.5.0
 load test_helper
@@ -66,6 +68,90 @@ same() {
 	same "-e path --steps 6" "-p up-and-out-call --barrier 120 --greeks --control --control-mean 10.45"
 }
 
+# american SIM PAY: same, with exercise in payoff's place; PAY holds
+# --coefficients, which exercise and simpaths both take.
+american() {
+	local sim=$1 pay=$2 d=$BATS_TEST_TMPDIR
+	echo "case: simpaths $sim | exercise $pay"   # shown when the test fails
+	genseeds --paths 2100 --shards 3 --seed 11 >"$d/seeds"
+	# shellcheck disable=SC2086
+	{
+		simpaths $sim <"$d/seeds" | exercise $pay >"$d/pipe.rows"
+		simpaths $sim $pay <"$d/seeds" >"$d/fused.rows"
+		aggregate --partial <"$d/pipe.rows" >"$d/pipe.part"
+		simpaths $sim $pay --partial <"$d/seeds" >"$d/fused.part"
+	}
+	[ "$(grep -vc '^#' "$d/pipe.rows")" -ge 700 ]
+	cmp "$d/pipe.rows" "$d/fused.rows"
+	cmp "$d/pipe.part" "$d/fused.part"
+}
+
+# rule KIND SIM: lsmfit's rule for american-KIND, K = 40, fitted on 20000
+# training paths of the model SIM; prints its name.
+rule() {
+	local file=$BATS_TEST_TMPDIR/rule-$1.tsv
+	# shellcheck disable=SC2086
+	simpaths $2 --training --emit path --count 20000 --seed 3 | lsmfit -p "american-$1" -K 40 >"$file"
+	echo "$file"
+}
+
+@test "American put and call (--coefficients): the same rows and partial as exercise" {
+	local model="--s0 36 --rate 0.06 --steps 10 --emit path" r
+	for kind in put call; do
+		r=$(rule $kind "$model")
+		american "$model" "-p american-$kind --coefficients $r"
+		american "$model --antithetic" "-p american-$kind -K 40 --coefficients $r"
+		american "$model -x" "-p american-$kind -x --coefficients $r"
+		american "$model --antithetic" "-p american-$kind -x --coefficients $r"
+	done
+	# a dividend yield, where the call is exercised early; dates across a chunk
+	model="--s0 42 --rate 0.03 -q 0.08 --sigma 0.3 --steps 33 --emit path"
+	american "$model --antithetic" "-p american-call -x --coefficients $(rule call "$model")"
+}
+
+@test "American: a single range (--first/--count) past 2^32" {
+	local d=$BATS_TEST_TMPDIR model="--s0 36 --rate 0.06 --steps 10 --emit path" r
+	r=$(rule put "$model")
+	for anti in "" --antithetic; do
+		# shellcheck disable=SC2086
+		{
+			simpaths $model $anti --first 4294967290 --count 37 --paths 4294967400 --seed 9 -x |
+				exercise -c "$r" >"$d/pipe.rows"
+			simpaths $model $anti --first 4294967290 --count 37 --paths 4294967400 --seed 9 \
+				-p american-put --coefficients "$r" >"$d/fused.rows"
+			aggregate -p <"$d/pipe.rows" >"$d/pipe.part"
+			simpaths $model $anti --first 4294967290 --count 37 --paths 4294967400 --seed 9 \
+				-p american-put --coefficients "$r" --partial >"$d/fused.part"
+		}
+		cmp "$d/pipe.rows" "$d/fused.rows"
+		cmp "$d/pipe.part" "$d/fused.part"
+	done
+	grep -qx '# first=4294967290 count=37' "$d/fused.part"
+}
+
+@test "American: a rule fitted for another model, payoff or strike is refused, status 1" {
+	local r
+	r=$(rule put "--s0 36 --rate 0.06 --steps 10 --emit path")
+	run -1 --separate-stderr simpaths --s0 36 --rate 0.06 --sigma 0.3 --steps 10 --emit path \
+		--count 100 -p american-put --coefficients "$r" --partial
+	[ "$output" = "" ]
+	[ "$stderr" = "simpaths: sigma=0.3, but $r was fitted for sigma=0.2" ]
+	run -1 --separate-stderr simpaths --s0 36 --rate 0.06 --steps 12 --emit path \
+		--count 100 -p american-put --coefficients "$r"
+	[ "$stderr" = "simpaths: steps=12, but $r was fitted for steps=10" ]
+	# exercise refuses the same
+	run -1 --separate-stderr bash -o pipefail -c 'simpaths --s0 36 --rate 0.06 --sigma 0.3 --steps 10 --emit path --count 100 | exercise -c "$1"' _ "$r"
+	[ "$stderr" = "exercise: stdin:3: sigma=0.3, but $r was fitted for sigma=0.2" ]
+	run -1 --separate-stderr simpaths --s0 36 --rate 0.06 --steps 10 --emit path \
+		--count 100 -p american-call --coefficients "$r"
+	[ "$stderr" = "simpaths: $r: fitted for payoff=american-put, not --payoff american-call" ]
+	run -1 --separate-stderr simpaths --s0 36 --rate 0.06 --steps 10 --emit path \
+		--count 100 -p american-put -K 41 --coefficients "$r"
+	[ "$stderr" = "simpaths: $r: fitted for strike=40, not --strike 41" ]
+	run -1 --separate-stderr simpaths --emit path --count 100 -p american-put --coefficients nope.tsv
+	[ "$stderr" = "simpaths: nope.tsv: cannot open: No such file or directory" ]
+}
+
 @test "a single range (--first/--count) and a path index past 2^32" {
 	local d=$BATS_TEST_TMPDIR
 	simpaths --first 4294967290 --count 37 --paths 4294967400 --seed 9 -x |
@@ -96,8 +182,22 @@ same() {
 	usage_fails "payoff's options and --partial go with --payoff" --count 5 -K 90
 	usage_fails "payoff's options and --partial go with --payoff" --count 5 --greeks
 	usage_fails "--payoff: unknown payoff 'calll'" --count 5 -p calll
-	usage_fails "--payoff: american-put is priced by Longstaff-Schwartz, not by payoff" \
+	usage_fails "--payoff: american-put is priced by Longstaff-Schwartz: give lsmfit's rule with --coefficients" \
 		--count 5 -p american-put
+	usage_fails "--coefficients goes with --payoff american-put or american-call" \
+		--count 5 --emit path --coefficients rule.tsv
+	usage_fails "--coefficients goes with --payoff american-put or american-call" \
+		--count 5 --emit path -p put --coefficients rule.tsv
+	usage_fails "--coefficients: exercise needs whole paths, not --emit summary (--emit path)" \
+		--count 5 --steps 4 -e summary -p american-put --coefficients rule.tsv
+	usage_fails "--coefficients: exercise needs whole paths, not --emit terminal (--emit path)" \
+		--count 5 -p american-call --coefficients rule.tsv
+	usage_fails "--payoff: unknown payoff 'american-bermudan'" \
+		--count 5 --emit path -p american-bermudan --coefficients rule.tsv
+	usage_fails "--control: american-put is priced by exercise's rule, which has no such option" \
+		--count 5 --emit path -p american-put --control --coefficients rule.tsv
+	usage_fails "--payoff prices the pricing stream; --training paths are lsmfit's" \
+		--count 5 --emit path --training -p american-put --coefficients rule.tsv
 	usage_fails "--payoff: asian-call-arith needs avg, which --emit terminal lacks (--emit summary)" \
 		--count 5 --steps 4 -p asian-call-arith
 	usage_fails "--payoff: asian-call-geo needs at least 2 monitoring dates (the stream has steps=1)" \

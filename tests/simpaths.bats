@@ -384,7 +384,7 @@ pieces_match() {
 	run -0 --separate-stderr simpaths --help
 	[ "${lines[0]}" = "usage: simpaths [--s0 x] [-r rate] [-q yield] [--sigma x] [-T maturity] [--steps n]" ]
 	[ "${lines[1]}" = "                [-e terminal|summary|path] [-x] [--antithetic]" ]
-	[ "${lines[2]}" = "                [-p name [payoff options] [--partial]]" ]
+	[ "${lines[2]}" = "                [-p name [payoff options] [--coefficients file] [--partial]]" ]
 	[ "${lines[3]}" = "                [--first i --count n [--paths n] [--seed x] | [file ...]]" ]
 	[ "$stderr" = "" ]
 }
@@ -394,6 +394,11 @@ pieces_match() {
 	run -0 synopsis_of "$ROOT/tools/simpaths.1"
 	[ -n "$output" ]
 	[ "$output" = "$(usage_of simpaths)" ]
+}
+
+@test "the man page's examples run as shown" {
+	not_sanitized   # a million paths, several times
+	man_examples "$ROOT/tools/simpaths.1"
 }
 
 @test "--version prints the version and exits 0" {

@@ -10,7 +10,9 @@
  * --payoff fuses the next stages into this process, as grep -c does
  * grep | wc -l: `simpaths --payoff P` writes what `simpaths | payoff -p P`
  * would, and with --partial what `... | aggregate --partial` would, byte
- * for byte, without formatting and parsing every path as text. */
+ * for byte, without formatting and parsing every path as text. With
+ * --payoff american-put|american-call --coefficients F the stage fused is
+ * exercise's instead: `simpaths --emit path | exercise -c F`. */
 #define _POSIX_C_SOURCE 200809L
 #include <float.h>
 #include <getopt.h>
@@ -28,6 +30,7 @@
 #include "partial.h"
 #include "payoffs.h"
 #include "rng.h"
+#include "rule.h"
 #include "stream.h"
 
 #define MAX_STEPS 100000
@@ -59,11 +62,16 @@ static int payoff_ncolumns;
 static double *path_buf;        /* one path S1..Sn, for payoff_summarize_path */
 static struct stream downstream;
 static struct partial partial;
+/* --coefficients: exercise's rule (tools/lib/rule.h) prices the paths in
+ * payoff's place, from whole paths. */
+static const char *coef_file;
+static bool american;
+static struct rule rule;
 
 static const char synopsis[] =
 	"simpaths [--s0 x] [-r rate] [-q yield] [--sigma x] [-T maturity] [--steps n]\n"
 	"                [-e terminal|summary|path] [-x] [--antithetic]\n"
-	"                [-p name [payoff options] [--partial]]\n"
+	"                [-p name [payoff options] [--coefficients file] [--partial]]\n"
 	"                [--first i --count n [--paths n] [--seed x] | [file ...]]";
 
 static _Noreturn void help(void)
@@ -92,6 +100,9 @@ static _Noreturn void help(void)
 	       "                    would write, byte for byte; payoff's options -K,\n"
 	       "                    --barrier, --rebate, --control, --control-mean and\n"
 	       "                    --greeks go with it (see payoff(1))\n"
+	       "  --coefficients F  with --payoff american-put|american-call and --emit path:\n"
+	       "                    the cash flow of each path under lsmfit's rule F, the rows\n"
+	       "                    `simpaths | exercise -c F` would write (see exercise(1))\n"
 	       "  --partial         with --payoff: sum them here too, writing what\n"
 	       "                    `simpaths | payoff | aggregate --partial` would\n"
 	       "  -h, --help        show this help\n"
@@ -329,6 +340,22 @@ static void price_path(const double *st, int stride, int l, int w, int nv)
 	put_payoff_row(row);
 }
 
+/* --coefficients: the row exercise would write for path l of the block
+ * (the mean of the pair with --antithetic), written or, with --partial,
+ * summed. Every price of the path is checked, as exercise reads them. */
+static void exercise_path(int l, int w, int nv)
+{
+	double value[2];
+
+	for (int k = 0; k < (antithetic ? 2 : 1); k++) {
+		for (long i = 0; i < steps; i++)
+			path_buf[i] = positive(checked(price[i * nv + l + k * w]));
+		value[k] = rule_cash_flow(&rule, path_buf);
+	}
+	double row = antithetic ? 0.5 * (value[0] + value[1]) : value[0];
+	put_payoff_row(&row);
+}
+
 /* Any of the first `valid` paths (and mirrors) of a block that
  * summarize_lane would refuse: not finite, or not positive where payoff
  * reads it. One pass with no early exit, which the compiler vectorises. */
@@ -473,6 +500,10 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 	}
 	for (int l = 0; l < valid; l++) {
 		current_path = first + (uint64_t)l;
+		if (american) {
+			exercise_path(l, w, nv);
+			continue;
+		}
 		if (fused) {
 			price_path(st, stride, l, w, nv);
 			continue;
@@ -541,16 +572,21 @@ static size_t put_meta_number(char *line, size_t len, const char *key, double va
 	return len + (size_t)sprintf(line + len, " %s=%s", key, text);
 }
 
-/* payoff's metadata and header, where payoff would write them: before the
- * first range. */
+/* payoff's (or exercise's) metadata and header, where it would write them:
+ * before the first range. */
 static void put_payoff_header(void)
 {
 	char line[1024];
-	const char *names[PAYOFF_MAX_VALUES];
+	const char *names[PAYOFF_MAX_VALUES] = { "price" };
 
-	payoff_meta_line(&payoff, line, sizeof line);
+	if (american) {
+		rule_meta_line(&rule, line, sizeof line);
+		payoff_ncolumns = 1;
+	} else {
+		payoff_meta_line(&payoff, line, sizeof line);
+		payoff_ncolumns = payoff_columns(&payoff, names);
+	}
 	put_meta(line);
-	payoff_ncolumns = payoff_columns(&payoff, names);
 	if (fused_partial) {
 		partial_set_columns(&partial, "simpaths", (char **)names, payoff_ncolumns);
 		return;
@@ -561,9 +597,10 @@ static void put_payoff_header(void)
 	}
 }
 
-static void put_header(uint64_t paths, uint64_t seed)
+/* The model as the header's metadata line begins: "# tool=simpaths
+ * model=gbm s0=... steps=N". Returns its length; line holds 512 bytes. */
+static size_t model_line(char *line)
 {
-	char line[512];
 	size_t len = (size_t)sprintf(line, "# tool=simpaths model=gbm");
 
 	len = put_meta_number(line, len, "s0", s0);
@@ -571,9 +608,17 @@ static void put_header(uint64_t paths, uint64_t seed)
 	len = put_meta_number(line, len, "q", yield);
 	len = put_meta_number(line, len, "sigma", sigma);
 	len = put_meta_number(line, len, "T", maturity);
+	return len + (size_t)sprintf(line + len, " steps=%ld", steps);
+}
+
+static void put_header(uint64_t paths, uint64_t seed)
+{
+	char line[512];
+	size_t len = model_line(line);
+
 	snprintf(line + len, sizeof line - len,
-	         " steps=%ld seed=%llu paths=%llu emit=%s antithetic=%d%s",
-	         steps, (unsigned long long)seed, (unsigned long long)paths,
+	         " seed=%llu paths=%llu emit=%s antithetic=%d%s",
+	         (unsigned long long)seed, (unsigned long long)paths,
 	         emit_names[emit], antithetic,
 	         path_stream == RNG_TRAINING ? " stream=training" : "");
 	put_meta(line);
@@ -695,6 +740,40 @@ static void start_payoff(const char *name)
 	downstream.name = "simpaths --payoff";
 }
 
+/* --payoff american-*: exercise's rule from --coefficients, refused as
+ * exercise refuses it when it was fitted for another payoff, strike
+ * (strike_text: -K, or NULL) or model than this one. The model is
+ * compared as exercise compares it: with this run's metadata line. */
+static void start_exercise(const char *name, const char *strike_text, const char *other_option)
+{
+	fused = american = true;
+	if (strcmp(name, "american-put") != 0 && strcmp(name, "american-call") != 0)
+		usage_error("--payoff: unknown payoff '%s'", name);
+	if (!coef_file)
+		usage_error("--payoff: %s is priced by Longstaff-Schwartz: give lsmfit's rule "
+		            "with --coefficients", name);
+	if (other_option)
+		usage_error("--%s: %s is priced by exercise's rule, which has no such option",
+		            other_option, name);
+	if (path_stream == RNG_TRAINING)
+		usage_error("--payoff prices the pricing stream; --training paths are lsmfit's");
+	if (emit != EMIT_PATH)
+		usage_error("--coefficients: exercise needs whole paths, not --emit %s (--emit path)",
+		            emit_names[emit]);
+
+	rule_load(&rule, coef_file);
+	rule_check_wanted(&rule, name, strike_text, payoff.strike);
+	char line[512];
+	struct stream model = { .name = "simpaths" };
+	model_line(line);
+	stream_take_meta(&model, line);
+	rule_check_model(&rule, &model, NULL);
+	stream_close(&model);
+	rule_set_discount(&rule, rate, maturity);
+	path_buf = alloc_array((size_t)steps, sizeof *path_buf);
+	downstream.name = "simpaths --payoff";
+}
+
 /* --partial: the partial aggregate --partial would write of payoff's rows. */
 static void finish_partial(void)
 {
@@ -706,7 +785,7 @@ static void finish_partial(void)
 int main(int argc, char **argv)
 {
 	enum { OPT_S0 = 256, OPT_SIGMA, OPT_STEPS, OPT_FIRST, OPT_COUNT, OPT_PATHS,
-	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL };
+	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL, OPT_COEFFICIENTS };
 	static const struct option longopts[] = {
 		{ "s0", required_argument, NULL, OPT_S0 },
 		{ "rate", required_argument, NULL, 'r' },
@@ -723,6 +802,7 @@ int main(int argc, char **argv)
 		{ "paths", required_argument, NULL, OPT_PATHS },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		PAYOFF_LONGOPTS,
+		{ "coefficients", required_argument, NULL, OPT_COEFFICIENTS },
 		{ "partial", no_argument, NULL, OPT_PARTIAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -730,14 +810,19 @@ int main(int argc, char **argv)
 	};
 	uint64_t first = 0, count = 0, paths = 0, seed = 1;
 	bool single_range = false, seed_given = false, payoff_options = false;
-	const char *payoff_name = NULL;
-	int c;
+	const char *payoff_name = NULL, *strike_text = NULL, *other_option = NULL;
+	int c, longindex = -1;
 
 	tool_init("simpaths", argv);
 	payoff_init(&payoff);
-	while ((c = getopt_long(argc, argv, "r:q:T:e:x" PAYOFF_SHORTOPTS "hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:q:T:e:x" PAYOFF_SHORTOPTS "hV", longopts,
+	                        &longindex)) != -1) {
 		if (payoff_option(&payoff, c, optarg, &payoff_name)) {
 			payoff_options = true;
+			if (c == 'K')
+				strike_text = optarg;
+			else if (c != 'p' && !other_option)   /* long only */
+				other_option = longopts[longindex].name;
 			continue;
 		}
 		switch (c) {
@@ -757,6 +842,7 @@ int main(int argc, char **argv)
 		case OPT_ANTITHETIC: antithetic = true; break;
 		case OPT_TRAINING: path_stream = RNG_TRAINING; break;
 		case OPT_PARTIAL: fused_partial = true; break;
+		case OPT_COEFFICIENTS: coef_file = optarg; break;
 		case OPT_FIRST:
 			first = (uint64_t)opt_int("--first", optarg, 0, INT64_MAX);
 			single_range = true;
@@ -796,7 +882,11 @@ int main(int argc, char **argv)
 	if (!isfinite(drift_per_step) || !isfinite(vol_per_step))
 		usage_error("the model parameters overflow (drift or volatility per step is not finite)");
 
-	if (payoff_name)
+	if (payoff_name && strncmp(payoff_name, "american-", 9) == 0)
+		start_exercise(payoff_name, strike_text, other_option);
+	else if (coef_file)
+		usage_error("--coefficients goes with --payoff american-put or american-call");
+	else if (payoff_name)
 		start_payoff(payoff_name);
 	else if (payoff_options || fused_partial)
 		usage_error("payoff's options and --partial go with --payoff");
@@ -811,6 +901,8 @@ int main(int argc, char **argv)
 	outbuf_flush(&out);
 	if (fused_partial)
 		finish_partial();
+	if (american)
+		rule_free(&rule);
 	finish_output();
 	return 0;
 }
