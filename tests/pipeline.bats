@@ -60,6 +60,20 @@ setup() {
 	[ "$stderr" = "price: FUSED=2: want 0 or 1" ]
 }
 
+@test "American: FUSED=0 (simpaths | exercise | aggregate) and FUSED=1 give the same bytes, and their shards mix" {
+	export PAYOFF=american-put STEPS=10 PATHS=100000 TRAIN_PATHS=20000
+	OUT="$BATS_TEST_TMPDIR/fused" SHARDS=5 run -0 price
+	OUT="$BATS_TEST_TMPDIR/text" SHARDS=5 FUSED=0 run -0 price
+	cmp "$BATS_TEST_TMPDIR/fused/price.tsv" "$BATS_TEST_TMPDIR/text/price.tsv"
+	cmp <(cat "$BATS_TEST_TMPDIR"/fused/runs/*/shard-*.part) \
+	    <(cat "$BATS_TEST_TMPDIR"/text/runs/*/shard-*.part)
+	cmp "$BATS_TEST_TMPDIR"/fused/runs/*/coefficients.tsv "$BATS_TEST_TMPDIR"/text/runs/*/coefficients.tsv
+	# a run resumed with the other kind of shard
+	rm "$BATS_TEST_TMPDIR"/text/runs/*/shard-[13].part "$BATS_TEST_TMPDIR/text/price.tsv"
+	OUT="$BATS_TEST_TMPDIR/text" SHARDS=5 run -0 price
+	cmp "$BATS_TEST_TMPDIR/fused/price.tsv" "$BATS_TEST_TMPDIR/text/price.tsv"
+}
+
 @test "a rerun reuses finished shards and gives the same result" {
 	SHARDS=4 run -0 price
 	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"
