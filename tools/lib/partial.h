@@ -71,9 +71,9 @@ int partial_add_row(struct partial *p, const double *values);
 
 /* Adds nrows rows given as columns, columns[i][r] the value of column i
  * in row r: the same state as partial_add_row of each row in turn, several
- * times faster (zeros skipped, products in vector loops). Returns -1; or,
- * leaving the state as it was, the first row partial_add_row would refuse
- * (for the caller to find out why with it). */
+ * times faster (partial.c sums by binary exponent in integer buckets).
+ * Returns -1; or, leaving the state as it was, the first row
+ * partial_add_row would refuse (for the caller to find out why with it). */
 int partial_add_columns(struct partial *p, const double *const *columns, size_t nrows);
 
 /* A path range: first, count, and where it was declared (copied). */

@@ -78,7 +78,8 @@ enum { PAYOFF_OPT_BARRIER = 0x1000, PAYOFF_OPT_REBATE, PAYOFF_OPT_CONTROL,
 	{ "greeks", no_argument, NULL, PAYOFF_OPT_GREEKS }
 #define PAYOFF_SHORTOPTS "p:K:"
 
-/* p before any option: call, strike 100, no barrier, control or Greeks. */
+/* p as it is before any option: a call struck at 100, no barrier, no
+ * control, no Greeks. */
 void payoff_init(struct payoff *p);
 
 /* Takes getopt's c and optarg if c is one of PAYOFF_LONGOPTS: true if it
