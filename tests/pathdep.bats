@@ -207,11 +207,11 @@ convergence_results() {
 	mkdir -p "$d"
 	mean_call=$(closed_row call price $CONV_MODEL -K 100)
 	mean_put=$(closed_row put price $CONV_MODEL -K 100)
-	local specs=("up-and-out-call --barrier 140 --control-mean $mean_call"
-	             "up-and-in-call --barrier 140 --control-mean $mean_call"
-	             "down-and-out-put --barrier 80 --control-mean $mean_put"
-	             "down-and-in-put --barrier 80 --control-mean $mean_put"
-	             "lookback-call-float" "lookback-put-float")
+	local specs=("up-and-out-call --barrier 140 --control-mean $mean_call -K 100"
+	             "up-and-in-call --barrier 140 --control-mean $mean_call -K 100"
+	             "down-and-out-put --barrier 80 --control-mean $mean_put -K 100"
+	             "down-and-in-put --barrier 80 --control-mean $mean_put -K 100"
+	             "lookback-call-float" "lookback-put-float")   # no strike
 	: >"$d/results.tmp"
 	for steps in 4 16 64 252; do
 		simpaths -x $CONV_MODEL --steps "$steps" --emit summary --count "$CONV_PATHS" \
@@ -219,7 +219,7 @@ convergence_results() {
 		# Two payoffs at a time.
 		for i in 0 2 4; do
 			for spec in "${specs[@]:i:2}"; do
-				(set -o pipefail; payoff -x -p $spec --control -K 100 "$d/paths.tsv" |
+				(set -o pipefail; payoff -x -p $spec --control "$d/paths.tsv" |
 					aggregate >"$d/${spec%% *}-$steps.tsv") &
 			done
 			wait
