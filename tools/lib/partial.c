@@ -100,46 +100,6 @@ int partial_add_row(struct partial *p, const double *values)
  * exactly in an int64 bucket, let alone in a 128-bit one. */
 #define BATCH_ROWS 1024
 
-/* x[0..n) without its zeros, which add nothing, into into[]; returns how
- * many. Branch-free: whether a payoff is zero is a coin toss. */
-static size_t nonzero(const double *x, size_t n, double *into)
-{
-	size_t m = 0;
-	for (size_t r = 0; r < n; r++) {
-		into[m] = x[r];
-		m += x[r] != 0;
-	}
-	return m;
-}
-
-/* Rows in columns the plain way: xsum_add of each value, and of each
- * product and its rounding error (fma), zeros skipped. */
-static void add_columns_plainly(struct partial *p, const double *const *columns, size_t r0,
-                                size_t len)
-{
-	double kept[BATCH_ROWS], product[BATCH_ROWS], error[BATCH_ROWS];
-
-	for (int i = 0; i < p->ncolumns; i++) {
-		const double *x = columns[i] + r0;
-		size_t m = nonzero(x, len, kept);
-		for (size_t k = 0; k < m; k++)
-			xsum_add(&p->sums[i], kept[k]);
-		for (int j = i; j < p->ncolumns; j++) {
-			const double *y = columns[j] + r0;
-			for (size_t r = 0; r < len; r++) {
-				product[r] = x[r] * y[r];
-				error[r] = fma(x[r], y[r], -product[r]);
-			}
-			m = nonzero(product, len, kept);
-			for (size_t k = 0; k < m; k++)
-				xsum_add(&p->products[i][j], kept[k]);
-			m = nonzero(error, len, kept);
-			for (size_t k = 0; k < m; k++)
-				xsum_add(&p->products[i][j], kept[k]);
-		}
-	}
-}
-
 /* Exact sums by binary exponent. A finite double is m 2^(e - 1075), with
  * m a signed integer below 2^53 and e its biased exponent (1 for
  * subnormals; a zero may take any e, ZERO_BUCKET); a product of two is
@@ -289,13 +249,18 @@ int partial_add_columns(struct partial *p, const double *const *columns, size_t 
 				return (int)r;
 		}
 	}
-	for (size_t r0 = 0; r0 < nrows; r0 += BATCH_ROWS) {
-		size_t len = nrows - r0 < BATCH_ROWS ? nrows - r0 : BATCH_ROWS;
-		if (bucketable)
-			add_columns_by_exponent(p, columns, r0, len);
-		else
-			add_columns_plainly(p, columns, r0, len);
+	if (!bucketable) {   /* values past 2^400, rare: a row at a time */
+		for (size_t r = 0; r < nrows; r++) {
+			double row[PARTIAL_MAX_COLUMNS];
+			for (int k = 0; k < n; k++)
+				row[k] = columns[k][r];
+			partial_add_row(p, row);
+		}
+		return -1;
 	}
+	for (size_t r0 = 0; r0 < nrows; r0 += BATCH_ROWS)
+		add_columns_by_exponent(p, columns, r0,
+		                        nrows - r0 < BATCH_ROWS ? nrows - r0 : BATCH_ROWS);
 	p->nrows += nrows;
 	return -1;
 }
