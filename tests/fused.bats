@@ -13,16 +13,17 @@ load test_helper
 
 TOOL=simpaths
 
-# same SIM PAY: both identities for simpaths options SIM (a string) and
-# payoff options PAY, on 3 shards of 700 paths (700 = 43 blocks of 16,
-# and 12 paths over) from one genseeds stream.
+# same SIM PAY [STAGE]: both identities for simpaths options SIM (a string)
+# and the options PAY of STAGE (payoff, or exercise, whose PAY holds
+# --coefficients, which simpaths takes too), on 3 shards of 700 paths
+# (700 = 43 blocks of 16, and 12 paths over) from one genseeds stream.
 same() {
-	local sim=$1 pay=$2 d=$BATS_TEST_TMPDIR
-	echo "case: simpaths $sim | payoff $pay"   # shown when the test fails
+	local sim=$1 pay=$2 stage=${3:-payoff} d=$BATS_TEST_TMPDIR
+	echo "case: simpaths $sim | $stage $pay"   # shown when the test fails
 	genseeds --paths 2100 --shards 3 --seed 11 >"$d/seeds"
 	# shellcheck disable=SC2086
 	{
-		simpaths $sim <"$d/seeds" | payoff $pay >"$d/pipe.rows"
+		simpaths $sim <"$d/seeds" | $stage $pay >"$d/pipe.rows"
 		simpaths $sim $pay <"$d/seeds" >"$d/fused.rows"
 		aggregate --partial <"$d/pipe.rows" >"$d/pipe.part"
 		simpaths $sim $pay --partial <"$d/seeds" >"$d/fused.part"
@@ -68,22 +69,9 @@ same() {
 	same "-e path --steps 6" "-p up-and-out-call --barrier 120 --greeks --control --control-mean 10.45"
 }
 
-# american SIM PAY: same, with exercise in payoff's place; PAY holds
-# --coefficients, which exercise and simpaths both take.
+# american SIM PAY: same, with exercise in payoff's place.
 american() {
-	local sim=$1 pay=$2 d=$BATS_TEST_TMPDIR
-	echo "case: simpaths $sim | exercise $pay"   # shown when the test fails
-	genseeds --paths 2100 --shards 3 --seed 11 >"$d/seeds"
-	# shellcheck disable=SC2086
-	{
-		simpaths $sim <"$d/seeds" | exercise $pay >"$d/pipe.rows"
-		simpaths $sim $pay <"$d/seeds" >"$d/fused.rows"
-		aggregate --partial <"$d/pipe.rows" >"$d/pipe.part"
-		simpaths $sim $pay --partial <"$d/seeds" >"$d/fused.part"
-	}
-	[ "$(grep -vc '^#' "$d/pipe.rows")" -ge 700 ]
-	cmp "$d/pipe.rows" "$d/fused.rows"
-	cmp "$d/pipe.part" "$d/fused.part"
+	same "$1" "$2" exercise
 }
 
 # rule KIND SIM: lsmfit's rule for american-KIND, K = 40, fitted on 20000

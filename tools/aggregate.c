@@ -432,6 +432,16 @@ static void print_estimates(void)
 	}
 }
 
+/* Once every input is read: the partial, or the estimates, of all paths. */
+static void write_result(void)
+{
+	partial_check_coverage(&state, !write_partial);
+	if (write_partial)
+		partial_write(&state);
+	else
+		print_estimates();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -455,11 +465,7 @@ int main(int argc, char **argv)
 		read_input(NULL);
 	for (int i = optind; i < argc; i++)
 		read_input(argv[i]);
-	partial_check_coverage(&state, !write_partial);
-	if (write_partial)
-		partial_write(&state);
-	else
-		print_estimates();
+	write_result();
 	finish_output();
 	return 0;
 }

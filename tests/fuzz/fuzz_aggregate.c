@@ -102,11 +102,7 @@ static bool run(bool partial, size_t n, char **names, const char **out, size_t *
 		write_partial = partial;
 		for (size_t i = 0; i < n; i++)
 			read_input(names[i]);
-		partial_check_coverage(&state, !write_partial);
-		if (write_partial)
-			partial_write(&state);
-		else
-			print_estimates();
+		write_result();
 		finish_output();
 		ok = true;
 	} else {
