@@ -43,11 +43,11 @@ build/asan/bin/%: tools/%.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(SANFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 
-build/unit/%: tests/unit/%.c tests/unit/splitmix.h $(LIB_SRC) $(LIB_HDR) | deps-build
+build/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 
-build/asan/unit/%: tests/unit/%.c tests/unit/splitmix.h $(LIB_SRC) $(LIB_HDR) | deps-build
+build/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(SANFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 

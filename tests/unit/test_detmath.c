@@ -26,24 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "splitmix.h"
-
-static int failures;
-
-#define FAIL(...)                                                   \
-	do {                                                        \
-		fprintf(stderr, "test_detmath: " __VA_ARGS__);      \
-		fputc('\n', stderr);                                \
-		failures++;                                         \
-	} while (0)
+#include "unit.h"
 
 static uint64_t rng = 0x6d63706970650001u;
 static uint64_t next64(void) { return splitmix64(&rng); }
 static double unif01(void) { return (double)(next64() >> 11) * 0x1p-53; }
 static double unif(double a, double b) { return a + (b - a) * unif01(); }
 
-static uint64_t bits(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
-static double from_bits(uint64_t u) { double x; memcpy(&x, &u, sizeof x); return x; }
 
 /* ulp of the double nearest ref (subnormal spacing below DBL_MIN) */
 static long double ulp_of(long double ref)
@@ -65,7 +54,7 @@ static double ulp_err(double y, long double ref)
 /* distance in representable doubles; both finite and of one sign */
 static uint64_t ulp_dist(double a, double b)
 {
-	uint64_t x = bits(a), y = bits(b);
+	uint64_t x = to_bits(a), y = to_bits(b);
 	if (x == y)
 	    return 0;
 	if ((x >> 63) != (y >> 63))
@@ -73,7 +62,7 @@ static uint64_t ulp_dist(double a, double b)
 	return x > y ? x - y : y - x;
 }
 
-static int same(double a, double b) { return bits(a) == bits(b) || (a != a && b != b); }
+static int same(double a, double b) { return to_bits(a) == to_bits(b) || (a != a && b != b); }
 
 /* ---------------------------------------------------------------- exp */
 
@@ -131,7 +120,7 @@ static void test_exp(void)
 	for (long i = 0; i < 1000000; i++) { /* x near (k+1/2) ln 2: |r| largest */
 		long k = (long)(next64() % 2100) - 1076;
 		double x = ((double)k + 0.5) * 0.69314718055994530942;
-		x = from_bits(bits(x) + (next64() % 33) - 16);
+		x = from_bits(to_bits(x) + (next64() % 33) - 16);
 		if (x > -745.0 && x < 709.78)
 		    exp_point(&small, x);
 	}
@@ -601,7 +590,7 @@ static void test_determinism(void)
  * change means the arithmetic changed (a contraction into FMA, say). */
 static uint64_t fnv(uint64_t h, double x)
 {
-	uint64_t b = bits(x);
+	uint64_t b = to_bits(x);
 	for (int i = 0; i < 8; i++) {
 		h ^= (b >> (8 * i)) & 0xff;
 		h *= 0x100000001b3u;

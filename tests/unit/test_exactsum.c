@@ -24,23 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "splitmix.h"
+#include "unit.h"
 
 #if FLT_EVAL_METHOD != 0
 #error "the pairwise checks need double arithmetic evaluated in double"
 #endif
-
-static long failures;
-
-#define CHECK(cond, ...)                                                        \
-	do {                                                                    \
-		if (!(cond)) {                                                  \
-			fprintf(stderr, "%s:%d: failed: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                           \
-			fputc('\n', stderr);                                    \
-			failures++;                                             \
-		}                                                               \
-	} while (0)
 
 static uint64_t rng_state = 0x6d63706970650001;
 
@@ -53,13 +41,6 @@ static uint64_t next_u64(void)
 static uint64_t below(uint64_t n)
 {
 	return next_u64() % n;
-}
-
-static double from_bits(uint64_t bits)
-{
-	double x;
-	memcpy(&x, &bits, sizeof x);
-	return x;
 }
 
 static int biased_exponent(double x)

@@ -27,25 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "splitmix.h"
+#include "unit.h"
 
 #if FLT_EVAL_METHOD != 0
 #error "the fast-path checks need double arithmetic evaluated in double"
 #endif
-
-static long failures;
-
-#define CHECK(cond, ...)                                                        \
-	do {                                                                    \
-		if (!(cond)) {                                                  \
-			if (failures < 20) {                                    \
-				fprintf(stderr, "%s:%d: failed: %s: ", __FILE__, __LINE__, #cond); \
-				fprintf(stderr, __VA_ARGS__);                   \
-				fputc('\n', stderr);                            \
-			}                                                       \
-			failures++;                                             \
-		}                                                               \
-	} while (0)
 
 /* A fixed default seed keeps every run reproducible; pass SEED to explore. */
 static uint64_t rng_state = 0x6e756d7465787401;
@@ -63,20 +49,6 @@ static uint64_t below(uint64_t n)
 static int between(int lo, int hi)
 {
 	return lo + (int)below((uint64_t)(hi - lo + 1));
-}
-
-static double from_bits(uint64_t bits)
-{
-	double x;
-	memcpy(&x, &bits, sizeof x);
-	return x;
-}
-
-static uint64_t to_bits(double x)
-{
-	uint64_t bits;
-	memcpy(&bits, &x, sizeof bits);
-	return bits;
 }
 
 static bool same(double a, double b)

@@ -21,10 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "splitmix.h"
+#include "unit.h"
 
 static uint64_t rng_state = 0x7061727469616c01;
-static long failures;
 
 static uint64_t below(uint64_t n)
 {
@@ -114,32 +113,24 @@ int main(int argc, char **argv)
 		before = by_columns;
 		int got = partial_add_columns(&by_columns, columns, rows);
 		if (refused_at >= 0) {
-			if (got != refused_at)
-				fprintf(stderr, "batch %ld: refused row %d, expected %ld\n", t, got, refused_at),
-				failures++;
-			if (!same_state(&by_columns, &before, n))
-				fprintf(stderr, "batch %ld: a refused batch changed the state\n", t), failures++;
+			CHECK(got == refused_at, "batch %ld: refused row %d, expected %ld", t, got, refused_at);
+			CHECK(same_state(&by_columns, &before, n), "batch %ld: a refused batch changed the state",
+			      t);
 			continue;
 		}
 		if (got != -1) {
-			fprintf(stderr, "batch %ld: refused row %d of good data\n", t, got);
-			failures++;
+			FAIL("batch %ld: refused row %d of good data", t, got);
 			continue;
 		}
 		for (size_t r = 0; r < rows; r++) {
 			double row[4];
 			for (int i = 0; i < n; i++)
 				row[i] = values[i][r];
-			if (partial_add_row(&by_rows, row) != -1) {
-				fprintf(stderr, "batch %ld: partial_add_row refused row %zu\n", t, r);
-				failures++;
-			}
+			if (partial_add_row(&by_rows, row) != -1)
+				FAIL("batch %ld: partial_add_row refused row %zu", t, r);
 		}
-		if (!same_state(&by_rows, &by_columns, n)) {
-			fprintf(stderr, "batch %ld (kind %d%s, %d columns, %zu rows): sums differ\n", t,
-			        kind, mixed ? ", mixed" : "", n, rows);
-			failures++;
-		}
+		CHECK(same_state(&by_rows, &by_columns, n), "batch %ld (kind %d%s, %d columns, %zu rows)",
+		      t, kind, mixed ? ", mixed" : "", n, rows);
 	}
 	if (failures)
 		fprintf(stderr, "test_partial: %ld failures\n", failures);

@@ -32,14 +32,7 @@
 
 #define NDRAWS 1000000
 
-static int failures;
-
-#define FAIL(...)                                                              \
-	do {                                                                   \
-		fprintf(stderr, "test_rng: " __VA_ARGS__);                     \
-		fputc('\n', stderr);                                           \
-		failures++;                                                    \
-	} while (0)
+#include "unit.h"
 
 /* |value - expected| <= 5 sigma, reported either way. */
 static void within_5_sigma(const char *what, double value, double expected, double sigma)
