@@ -74,6 +74,24 @@ struct acc {
 	long n;
 };
 
+/* A finite result y = name(x): its error against the long double ref and
+ * its distance from glibc's g, into a; past 1 ulp of either is a failure. */
+static void tally(struct acc *a, const char *name, const char *ref_name, double x, double y,
+                  long double ref, double g)
+{
+	double e = ulp_err(y, ref);
+	if (e > a->max_err) {
+		a->max_err = e;
+		a->worst_x = x;
+	}
+	uint64_t d = ulp_dist(y, g);
+	if (d > a->max_dist)
+	    a->max_dist = d;
+	if (e >= 1.0 || d > 1)
+	    FAIL("%s(%a) = %a: %.3f ulp from %s, %" PRIu64 " ulp from glibc %a",
+	         name, x, y, e, ref_name, d, g);
+}
+
 static void exp_point(struct acc *a, double x)
 {
 	double y = det_exp(x), g = exp(x);
@@ -90,17 +108,7 @@ static void exp_point(struct acc *a, double x)
 		FAIL("exp(%a) = %a, want about %La", x, y, ref);
 		return;
 	}
-	double e = ulp_err(y, ref);
-	if (e > a->max_err) {
-		a->max_err = e;
-		a->worst_x = x;
-	}
-	uint64_t d = ulp_dist(y, g);
-	if (d > a->max_dist)
-	    a->max_dist = d;
-	if (e >= 1.0 || d > 1)
-	    FAIL("exp(%a) = %a: %.3f ulp from expl, %" PRIu64 " ulp from glibc %a",
-	         x, y, e, d, g);
+	tally(a, "exp", "expl", x, y, ref, g);
 }
 
 static void test_exp(void)
@@ -181,17 +189,7 @@ static void log_point(struct acc *a, double x)
 		FAIL("log(%a) = %a, want about %La", x, y, ref);
 		return;
 	}
-	double e = ulp_err(y, ref);
-	if (e > a->max_err) {
-		a->max_err = e;
-		a->worst_x = x;
-	}
-	uint64_t d = ulp_dist(y, g);
-	if (d > a->max_dist)
-	    a->max_dist = d;
-	if (e >= 1.0 || d > 1)
-	    FAIL("log(%a) = %a: %.3f ulp from logl, %" PRIu64 " ulp from glibc %a",
-	         x, y, e, d, g);
+	tally(a, "log", "logl", x, y, ref, g);
 }
 
 static void test_log(void)
