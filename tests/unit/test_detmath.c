@@ -26,12 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#define UNIT_SEED 0x6d63706970650001u
 #include "unit.h"
 
-static uint64_t rng = 0x6d63706970650001u;
-static uint64_t next64(void) { return splitmix64(&rng); }
-static double unif01(void) { return (double)(next64() >> 11) * 0x1p-53; }
-static double unif(double a, double b) { return a + (b - a) * unif01(); }
+static double unif(double a, double b) { return a + (b - a) * uniform(); }
 
 
 /* ulp of the double nearest ref (subnormal spacing below DBL_MIN) */
@@ -122,13 +120,13 @@ static void test_exp(void)
 		    exp_point(&normal, x);
 	}
 	for (long i = 0; i < 1000000; i++) { /* |x| log-uniform in [2^-60, 1] */
-		double x = ldexp(1.0 + unif01(), -(int)(next64() % 61) - 1);
+		double x = ldexp(1.0 + uniform(), -(int)(next_u64() % 61) - 1);
 		exp_point(&small, (i & 1) ? -x : x);
 	}
 	for (long i = 0; i < 1000000; i++) { /* x near (k+1/2) ln 2: |r| largest */
-		long k = (long)(next64() % 2100) - 1076;
+		long k = (long)(next_u64() % 2100) - 1076;
 		double x = ((double)k + 0.5) * 0.69314718055994530942;
-		x = from_bits(to_bits(x) + (next64() % 33) - 16);
+		x = from_bits(to_bits(x) + (next_u64() % 33) - 16);
 		if (x > -745.0 && x < 709.78)
 		    exp_point(&small, x);
 	}
@@ -197,18 +195,18 @@ static void test_log(void)
 	struct acc all = {0}, sub = {0}, near1 = {0};
 	const long N = 10000000;
 	for (long i = 0; i < N; i++) { /* every positive finite double equally likely by bits */
-		uint64_t b = next64() >> 1;
+		uint64_t b = next_u64() >> 1;
 		if (b == 0 || b >= 0x7ff0000000000000u)
 		    continue;
 		log_point(&all, from_bits(b));
 	}
 	for (long i = 0; i < 1000000; i++) { /* subnormals */
-		uint64_t b = next64() >> (12 + next64() % 52);
+		uint64_t b = next_u64() >> (12 + next_u64() % 52);
 		if (b)
 		    log_point(&sub, from_bits(b));
 	}
 	for (long i = 0; i < 2000000; i++) { /* 1 + d, |d| log-uniform in [2^-53, 1/2] */
-		double d = ldexp(1.0 + unif01(), -(int)(next64() % 53) - 2);
+		double d = ldexp(1.0 + uniform(), -(int)(next_u64() % 53) - 2);
 		log_point(&near1, (i & 1) ? 1.0 - d : 1.0 + d);
 	}
 	for (long i = 0; i < 1000000; i++) /* [1/2, 2], where log f is all there is */
@@ -310,9 +308,9 @@ static void test_quantile(void)
 	for (long i = 0; i < N; i++) /* fine grid */
 	    quantile_point(&grid, ((double)i + 0.5) / (double)N, 1e-13);
 	for (long i = 0; i < N; i++) /* random, as the simulation draws them */
-	    quantile_point(&rnd, det_u01(next64()), 1e-13);
+	    quantile_point(&rnd, det_u01(next_u64()), 1e-13);
 	for (long i = 0; i < N; i++) { /* tails: u log-uniform in [2^-54, 1/2] and mirrored */
-		double u = ldexp(1.0 + unif01(), -(int)(next64() % 54) - 2);
+		double u = ldexp(1.0 + uniform(), -(int)(next_u64() % 54) - 2);
 		if (u < 0x1p-54)
 		    u = 0x1p-54;
 		quantile_point(&tail, u, 1e-13);
@@ -357,9 +355,9 @@ static void test_quantile(void)
 	/* exact antisymmetry on det_u01 pairs, including deep tails */
 	long asym = 0;
 	for (long i = 0; i < 2 * N; i++) {
-		uint64_t b = next64();
+		uint64_t b = next_u64();
 		if (i >= N) /* second half: many leading zeros, so u spans 2^-53 .. 1/2 */
-		    b >>= (next64() % 53);
+		    b >>= (next_u64() % 53);
 		double u = det_u01(b), v = det_u01(~b);
 		if (!same(det_normal_quantile(v), -det_normal_quantile(u))) {
 			if (asym++ < 10)
@@ -470,7 +468,7 @@ static void test_u01(void)
 	for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++)
 	    u01_point(edge[i]);
 	for (long i = 0; i < 1000000; i++)
-	    u01_point(next64() >> (next64() % 64));
+	    u01_point(next_u64() >> (next_u64() % 64));
 	if (!same(det_u01(0), 0x1p-53) || !same(det_u01(UINT64_MAX), 1.0 - 0x1p-53))
 	    FAIL("u01 range is not [2^-53, 1 - 2^-53]");
 	printf("u01: range [%a, %a], det_u01(~b) == 1 - det_u01(b) on 10^6 draws\n",
@@ -530,9 +528,9 @@ static void fill_inputs(double *ex, double *lg, double *qu, uint64_t *bt, long n
 {
 	for (long i = 0; i < n; i++) {
 		ex[i] = (i % 7 == 0) ? unif(-746.0, 710.0) : unif(-20.0, 20.0);
-		uint64_t b = next64() >> 1;
+		uint64_t b = next_u64() >> 1;
 		lg[i] = (i % 3 == 0 && b && b < 0x7ff0000000000000u) ? from_bits(b) : unif(1e-3, 1e3);
-		bt[i] = next64() >> ((i % 5 == 0) ? next64() % 53 : 0);
+		bt[i] = next_u64() >> ((i % 5 == 0) ? next_u64() % 53 : 0);
 		qu[i] = det_u01(bt[i]);
 	}
 }
@@ -604,9 +602,9 @@ static void test_kat(void)
 		                      0xb917341082eb8b93u};
 	uint64_t h[4] = {0xcbf29ce484222325u, 0xcbf29ce484222325u, 0xcbf29ce484222325u,
 		             0xcbf29ce484222325u};
-	rng = 0x6b61740000000001u;
+	unit_rng = 0x6b61740000000001u;
 	for (long i = 0; i < 1000000; i++) {
-		uint64_t b = next64();
+		uint64_t b = next_u64();
 		double u = det_u01(b >> (i % 53));
 		h[0] = fnv(h[0], det_exp(-746.0 + 1456.0 * det_u01(b)));
 		h[0] = fnv(h[0], det_exp((u - 0.5) * 0x1p-20));
@@ -698,7 +696,7 @@ static void test_central(void)
 			for (long k = 0; k < (i / 4) % 500; k++)
 				u = nextafter(u, (i / 2) % 2 ? 1.0 : 0.0);
 		} else {
-			u = det_u01(next64());
+			u = det_u01(next_u64());
 		}
 		double central = det_normal_quantile_central(u, &distance);
 		if (!(distance <= 0.425))

@@ -24,24 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#define UNIT_SEED 0x6d63706970650001
 #include "unit.h"
 
 #if FLT_EVAL_METHOD != 0
 #error "the pairwise checks need double arithmetic evaluated in double"
 #endif
-
-static uint64_t rng_state = 0x6d63706970650001;
-
-static uint64_t next_u64(void)
-{
-	return splitmix64(&rng_state);
-}
-
-/* Uniform enough in [0, n) for n far below 2^64. */
-static uint64_t below(uint64_t n)
-{
-	return next_u64() % n;
-}
 
 static int biased_exponent(double x)
 {

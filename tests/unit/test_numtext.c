@@ -27,24 +27,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+/* A fixed default seed keeps every run reproducible; pass SEED to explore. */
+#define UNIT_SEED 0x6e756d7465787401
 #include "unit.h"
 
 #if FLT_EVAL_METHOD != 0
 #error "the fast-path checks need double arithmetic evaluated in double"
 #endif
-
-/* A fixed default seed keeps every run reproducible; pass SEED to explore. */
-static uint64_t rng_state = 0x6e756d7465787401;
-
-static uint64_t next_u64(void)
-{
-	return splitmix64(&rng_state);
-}
-
-static uint64_t below(uint64_t n)
-{
-	return next_u64() % n;
-}
 
 static int between(int lo, int hi)
 {
@@ -137,7 +126,7 @@ static void arg_seed(int argc, char **argv)
 		fprintf(stderr, "test_numtext: bad seed: %s\n", argv[3]);
 		exit(2);
 	}
-	rng_state = (uint64_t)seed;
+	unit_rng = (uint64_t)seed;
 }
 
 /* text must parse as exactly what strtod makes of it when that is finite

@@ -21,25 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define UNIT_SEED 0x7061727469616c01
 #include "unit.h"
-
-static uint64_t rng_state = 0x7061727469616c01;
-
-static uint64_t below(uint64_t n)
-{
-	return splitmix64(&rng_state) % n;
-}
-
-static double uniform(void)
-{
-	return (double)(splitmix64(&rng_state) >> 11) * 0x1p-53;
-}
 
 /* A value of the kind: see the header. */
 static double draw(int kind)
 {
 	double sign = below(2) ? -1 : 1;
-	uint64_t bits;
 
 	switch (kind) {
 	case 0:   /* a call's payoffs: half zero, the rest up to 50 */
@@ -47,13 +35,8 @@ static double draw(int kind)
 	case 1:   /* signed, moderate */
 		return sign * 1e3 * uniform();
 	case 2:   /* any finite double up to 2^400, subnormals included */
-		bits = splitmix64(&rng_state) & ~(UINT64_C(1) << 63);
-		bits %= UINT64_C(0x58f) << 52;   /* biased exponents below 1423: < 2^400 */
-		{
-			double x;
-			memcpy(&x, &bits, sizeof x);
-			return sign * x;
-		}
+		/* biased exponents below 0x58f = 1423: below 2^400 */
+		return sign * from_bits((next_u64() & ~(UINT64_C(1) << 63)) % (UINT64_C(0x58f) << 52));
 	case 3:   /* tiny: products fall below the grid of 2^-1074 */
 		return sign * ldexp(1 + uniform(), -500 - (int)below(560));
 	case 4:   /* large: past 2^400, the plain path; squares still finite */

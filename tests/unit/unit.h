@@ -1,8 +1,9 @@
 /* unit.h: what every unit test (tests/unit/test_*.c) shares.
  *
  * - splitmix64 (Steele, Lea, Flood 2014): the tests' own input stream,
- *   small, seedable, good enough to pick test data. Each test keeps its own
- *   state with a fixed seed, so every run is reproducible.
+ *   small, seedable, good enough to pick test data: next_u64, below and
+ *   uniform draw from unit_rng, which starts at the test's UNIT_SEED
+ *   (defined before including this), so every run is reproducible.
  * - failures, FAIL and CHECK: every failure is counted, the first 20 are
  *   printed as "file:line: message", so a broken function cannot flood
  *   the log; a test's exit status is 1 when failures is not 0.
@@ -21,6 +22,28 @@ static inline uint64_t splitmix64(uint64_t *state)
 	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
 	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
 	return z ^ (z >> 31);
+}
+
+#ifndef UNIT_SEED
+#error "define UNIT_SEED, the test's fixed seed, before including unit.h"
+#endif
+static uint64_t unit_rng = UNIT_SEED;
+
+static inline uint64_t next_u64(void)
+{
+	return splitmix64(&unit_rng);
+}
+
+/* Uniform enough in [0, n) for n far below 2^64. */
+static inline uint64_t below(uint64_t n)
+{
+	return next_u64() % n;
+}
+
+/* In [0, 1), on the grid of 2^-53. */
+static inline double uniform(void)
+{
+	return (double)(next_u64() >> 11) * 0x1p-53;
 }
 
 static long failures;
