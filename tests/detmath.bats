@@ -69,3 +69,17 @@ load test_helper
 	[[ "$output" == *" mismatches"* ]]
 	[[ "$output" == *", 0 mismatches"* ]]
 }
+
+@test "det_normal_quantile_tail equals det_normal_quantile bit for bit outside the central region" {
+	run -0 --separate-stderr "$UNIT/test_detmath" tail
+	echo "$output"
+	[ "$stderr" = "" ]
+	[[ "$output" == "tail: "*" values outside the central region, 0 mismatches" ]]
+}
+
+@test "normals_from_words (normals.h) gives det_normal_quantile of every word, at every length" {
+	run -0 --separate-stderr "$UNIT/test_detmath" normals
+	echo "$output"
+	[ "$stderr" = "" ]
+	[[ "$output" == "normals: "*" values ("*" in the tails), 0 mismatches" ]]
+}

@@ -1,6 +1,7 @@
 /* test_detmath - checks tools/lib/detmath.h.
  *
- * usage: test_detmath exp|log|quantile|u01|determinism|kat|central|bench|all
+ * usage: test_detmath exp|log|quantile|u01|determinism|kat|central|tail|normals|bench|all
+ * (normals: tools/lib/normals.h, which draws its normals from these)
  * Exit 0 when every check of the chosen part holds; each failure is one line
  * on stderr and the exit status is 1. Measurements go to stdout.
  *
@@ -11,6 +12,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "detmath.h"
+#include "normals.h"
 
 /* The test's own arithmetic (the known-answer inputs) must not be fused
  * either; gcc obeys -std=c11, clang this pragma. */
@@ -709,6 +711,84 @@ static void test_central(void)
 	printf("central: %lu values in the central region, %lu mismatches\n", checked, mismatches);
 }
 
+/* A word whose u = det_u01(word) is far out in a tail: its top bits all 0
+ * or all 1 (u below about 2^-(shift)), the rest random. */
+static uint64_t tail_word(void)
+{
+	int shift = 1 + (int)below(52);
+	uint64_t w = next_u64() >> shift;
+	return next_u64() & 1 ? ~w : w;
+}
+
+/* det_normal_quantile_tail equals det_normal_quantile bit for bit outside
+ * the central region: on 10^7 draws, from det_u01 of plain words, of words
+ * deep in the tails (u down to 2^-53) and ulp by ulp next to the region's
+ * edges and next to the switch of polynomials at t = 5 (p = e^-25).
+ * normals.h relies on it. */
+static void test_tail(void)
+{
+	unsigned long checked = 0, mismatches = 0;
+	const double switch_p = exp(-25.0);   /* about 1.39e-11 */
+	for (long i = 0; i < 10000000; i++) {
+		double u, distance;
+		if (i < 400000) {   /* next to 0.075, 0.925 and the t = 5 switch */
+			double edge = (double[]){ 0.075, 0.925, switch_p, 1 - switch_p }[i % 4];
+			int up = (i / 4) % 2;
+			u = nextafter(edge, up ? 1.0 : 0.0);
+			for (long k = 0; k < (i / 8) % 500; k++)
+				u = nextafter(u, up ? 1.0 : 0.0);
+		} else {
+			u = det_u01(i % 2 ? tail_word() : next_u64());
+		}
+		det_normal_quantile_central(u, &distance);
+		if (distance <= 0.425)
+			continue;
+		checked++;
+		double tail = det_normal_quantile_tail(u), full = det_normal_quantile(u);
+		if (det__bits(tail) != det__bits(full) && mismatches++ < 5)
+			FAIL("tail: u = %a: %a, det_normal_quantile %a", u, tail, full);
+	}
+	printf("tail: %lu values outside the central region, %lu mismatches\n", checked,
+	       mismatches);
+}
+
+/* normals_from_words gives z[k] = det_normal_quantile(det_u01(word k)) bit
+ * for bit, for every length 1..NORMALS_MAX (the gathering goes 8 words at a
+ * time: lengths that are not multiples of 8 too), with blocks of plain
+ * words, of tail words only and of a mix, and writes nothing past z[len-1]. */
+static void test_normals(void)
+{
+	static uint32_t lo[NORMALS_MAX], hi[NORMALS_MAX];
+	static double z[NORMALS_MAX + 1];
+	static struct normal_scratch scratch;
+	unsigned long checked = 0, mismatches = 0, tails = 0;
+
+	for (int round = 0; round < 3; round++)
+		for (int len = 1; len <= NORMALS_MAX; len++) {
+			for (int k = 0; k < len; k++) {
+				uint64_t w = round == 0 ? next_u64() : round == 1 ? tail_word()
+				           : below(4) ? next_u64() : tail_word();
+				lo[k] = (uint32_t)w;
+				hi[k] = (uint32_t)(w >> 32);
+			}
+			const double canary = -0x1.5p-1000;
+			z[len] = canary;
+			normals_from_words(lo, hi, len, z, &scratch);
+			CHECK(det__bits(z[len]) == det__bits(canary), "len %d: z[len] written", len);
+			for (int k = 0; k < len; k++) {
+				double u = det_u01((uint64_t)hi[k] << 32 | lo[k]);
+				double want = det_normal_quantile(u);
+				checked++;
+				tails += !(fabs(u - 0.5) <= 0.425);
+				if (det__bits(z[k]) != det__bits(want) && mismatches++ < 5)
+					FAIL("normals: len %d, k %d: u = %a: %a, det_normal_quantile %a", len, k,
+					     u, z[k], want);
+			}
+		}
+	printf("normals: %lu values (%lu in the tails), %lu mismatches\n", checked, tails,
+	       mismatches);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -716,10 +796,12 @@ int main(int argc, char **argv)
 		void (*run)(void);
 	} part[] = {{"exp", test_exp},   {"log", test_log}, {"quantile", test_quantile},
 		        {"u01", test_u01},   {"determinism", test_determinism},
-		        {"kat", test_kat},   {"central", test_central}, {"bench", bench}};
+		        {"kat", test_kat},   {"central", test_central}, {"tail", test_tail},
+		        {"normals", test_normals}, {"bench", bench}};
 	const size_t nparts = sizeof part / sizeof part[0];
 	if (argc != 2) {
-		fprintf(stderr, "usage: test_detmath exp|log|quantile|u01|determinism|kat|central|bench|all\n");
+		fprintf(stderr, "usage: test_detmath exp|log|quantile|u01|determinism|kat|central|tail|"
+		                "normals|bench|all\n");
 		return 2;
 	}
 	int found = 0;

@@ -332,6 +332,33 @@ DET__INLINE double det_normal_quantile_central(double u, double *distance)
 	return lower ? -z : z;
 }
 
+/* det_normal_quantile(u), bit for bit, when |u - 1/2| > 0.425: the tail
+ * branch's operations in the same order (the selects that only the central
+ * region needs dropped; (mid ? a : 1.0) * num is num exactly), for a loop
+ * over the gathered 15% of draws outside the central region. */
+#define DET__TAIL_SEL(c, e, i) (far ? DET__AS241_##e##i : DET__AS241_##c##i)
+
+DET__INLINE double det_normal_quantile_tail(double u)
+{
+	DET__NOCONTRACT
+	int lower = u < 0.5;
+	double p = (lower ? 0.0 : 1.0) + (lower ? u : -u); /* min(u, 1-u) */
+	double t = sqrt(-det_log(p));
+	int far = t > 5.0;
+	double v = t - (far ? 5.0 : 1.6);
+	double num = ((((((DET__TAIL_SEL(C, E, 7) * v + DET__TAIL_SEL(C, E, 6)) * v
+	                  + DET__TAIL_SEL(C, E, 5)) * v + DET__TAIL_SEL(C, E, 4)) * v
+	                + DET__TAIL_SEL(C, E, 3)) * v + DET__TAIL_SEL(C, E, 2)) * v
+	              + DET__TAIL_SEL(C, E, 1)) * v + DET__TAIL_SEL(C, E, 0);
+	double den = ((((((DET__TAIL_SEL(D, F, 7) * v + DET__TAIL_SEL(D, F, 6)) * v
+	                  + DET__TAIL_SEL(D, F, 5)) * v + DET__TAIL_SEL(D, F, 4)) * v
+	                + DET__TAIL_SEL(D, F, 3)) * v + DET__TAIL_SEL(D, F, 2)) * v
+	              + DET__TAIL_SEL(D, F, 1)) * v + 1.0;
+	double z = num / den;
+	return lower ? -z : z;
+}
+#undef DET__TAIL_SEL
+
 /* A uniform double in the open interval (0,1) from the top 52 bits of bits:
  * ((bits >> 12) + 0.5) * 2^-52, i.e. an odd multiple of 2^-53 in
  * [2^-53, 1 - 2^-53]. Every such value and its complement are doubles, so
