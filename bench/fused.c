@@ -10,9 +10,9 @@
  * Prints one TAB-separated line:
  *   fused  workload  paths  seconds  paths_per_s  price  stderr
  * Built with the tools' CFLAGS by `make bench` (mk/bench.mk). Paths go a
- * block at a time in arrays the compiler vectorises, with the normal
- * quantile in two passes (central region, then the gathered tails), and
- * one clone per vector target, as in simpaths; the price uses the same paths
+ * block at a time in arrays the compiler vectorises, with the normals
+ * drawn as simpaths draws them (normals.h), and one clone per vector
+ * target (simd.h), as in simpaths; the price uses the same paths
  * as `make price` with the same seed, so the two agree to rounding. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -23,24 +23,22 @@
 #include <time.h>
 
 #include "detmath.h"
+#include "normals.h"
 #include "rng.h"
+#include "simd.h"
 
 #define LANES 16
 #define CHUNK 32   /* steps per chunk: even, so Philox blocks align */
 
 static const double s0 = 100, strike = 100, rate = 0.05, sigma = 0.2, maturity = 1;
 
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__)
-#define SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SIMD_CLONES
-#endif
 
 
 /* Sums of the discounted payoff and its square over paths [0, paths), in
  * blocks of `width` paths (inlined twice: a constant width lets the
  * compiler drop the loops' run-time checks). */
 enum { MAX = 2 * CHUNK * LANES };
+_Static_assert(MAX <= NORMALS_MAX, "a block's normals fit normals.h's scratch");
 static inline __attribute__((always_inline)) void
 price_width(uint64_t seed, uint64_t paths, long steps, int width, double *sum, double *sum2)
 {
@@ -48,9 +46,9 @@ price_width(uint64_t seed, uint64_t paths, long steps, int width, double *sum, d
 	const double dt = maturity / (double)steps;
 	const double drift = (rate - 0.5 * sigma * sigma) * dt, vol = sigma * sqrt(dt);
 	const double discount = det_exp(-rate * maturity);
-	static uint32_t lo[MAX], hi[MAX], tail_lo[MAX], tail_hi[MAX];
-	static double z[MAX], distance[MAX], tail_z[MAX];
-	static int tail_at[MAX];
+	static uint32_t lo[MAX], hi[MAX];
+	static double z[MAX];
+	static struct normal_scratch scratch;
 	static double x[MAX], sum_s[MAX], acc[MAX], acc2[MAX];
 
 	for (int l = 0; l < width; l++)
@@ -75,22 +73,7 @@ price_width(uint64_t seed, uint64_t paths, long steps, int width, double *sum, d
 					hi1[l] = r.v[3];
 				}
 			}
-			/* z: the central region everywhere, then the tails, gathered */
-			int len = (int)n * width, m = 0;
-			for (int k = 0; k < len; k++)
-				z[k] = det_normal_quantile_central(det_u01((uint64_t)hi[k] << 32 | lo[k]), &distance[k]);
-			for (int k = 0; k < len; k++) {
-				tail_at[m] = k;
-				m += !(distance[k] <= 0.425);
-			}
-			for (int j = 0; j < m; j++) {
-				tail_lo[j] = lo[tail_at[j]];
-				tail_hi[j] = hi[tail_at[j]];
-			}
-			for (int j = 0; j < m; j++)
-				tail_z[j] = det_normal_quantile(det_u01((uint64_t)tail_hi[j] << 32 | tail_lo[j]));
-			for (int j = 0; j < m; j++)
-				z[tail_at[j]] = tail_z[j];
+			normals_from_words(lo, hi, (int)n * width, z, &scratch);
 			/* the walk, and the average's S on every date */
 			for (long i = 0; i < n; i++) {
 				const double *zi = z + i * width;

@@ -2,7 +2,8 @@
 # (issue 5); bench/run-bench.py does the measuring and prints the table.
 #
 # make check-simd: simpaths built once per vector target (SSE2, AVX2,
-# AVX-512; it picks one at run time) gives the same bytes on this CPU.
+# AVX-512; it picks one at run time) gives the same bytes on this CPU, in
+# each mode and with fused payoffs and partials (their loops are cloned too).
 
 # Debian's python3-numpy goes with Debian's python3, not with whatever
 # python3 comes first on PATH (pyenv, a venv).
@@ -29,18 +30,21 @@ bench: $(BIN) build/bench/fused | deps-run deps-bench
 	@bench/variance-reduction --repeat '$(BENCH_REPEAT)'
 
 # One simpaths per target, without the run-time dispatch
-# (-DSIMPATHS_NO_CLONES): each target this CPU can run must give the bytes
+# (-DMCPIPE_NO_CLONES): each target this CPU can run must give the bytes
 # of the dispatching build/bin/simpaths, in every mode, at offsets that put
 # a path in every lane.
 SIMD_TARGETS = x86-64 x86-64-v3 x86-64-v4
 SIMD_CASES   = "-e terminal --count 100003" "-e terminal --steps 3 --antithetic --count 4099" \
                "-e summary --steps 252 --count 2001 --first 7" \
                "-e path --steps 5 --count 3001 --first 13 --antithetic" \
-               "-e path --steps 33 --count 999 --sigma 0.9 --seed 0xffffffffffffffff"
+               "-e path --steps 33 --count 999 --sigma 0.9 --seed 0xffffffffffffffff" \
+               "-p call --count 100003 --partial" "-p put --count 4099 --first 5 --antithetic" \
+               "-e summary --steps 252 --count 2001 -p asian-call-arith --control --control-mean 5.5 --partial" \
+               "-e summary --steps 12 --count 3001 -p up-and-out-call --barrier 120 --control --control-mean 10"
 
 build/simd/simpaths-%: tools/simpaths.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -march=$* -DSIMPATHS_NO_CLONES $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	$(CC) $(CFLAGS) -march=$* -DMCPIPE_NO_CLONES $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 
 check-simd: build/bin/simpaths $(SIMD_TARGETS:%=build/simd/simpaths-%)
 	@for t in $(SIMD_TARGETS); do \

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "detmath.h"
+#include "normals.h"
 #include "err.h"
 #include "numtext.h"
 #include "opts.h"
@@ -31,6 +32,7 @@
 #include "payoffs.h"
 #include "rng.h"
 #include "rule.h"
+#include "simd.h"
 #include "stream.h"
 
 #define MAX_STEPS 100000
@@ -167,12 +169,8 @@ static int width;         /* paths per block: LANES * max(1, CHUNK / steps) */
 /* Philox output: the random word of step i, path l is hi << 32 | lo */
 static uint32_t bits_lo[BLOCK_MAX], bits_hi[BLOCK_MAX];
 static double normal[BLOCK_MAX];               /* z */
-static double distance[BLOCK_MAX];             /* |u - 1/2| */
-/* the draws outside AS241's central region: their words, where they go in
- * normal, and then their z */
-static uint32_t tail_lo[BLOCK_MAX], tail_hi[BLOCK_MAX];
-static int tail_at[BLOCK_MAX];
-static double tail_z[BLOCK_MAX];
+static struct normal_scratch normal_scratch;   /* normals.h's working memory */
+_Static_assert(BLOCK_MAX <= NORMALS_MAX, "a block's normals fit normals.h's scratch");
 static double logprice[BLOCK_MAX];             /* x: [step][virtual lane] */
 static double *price;     /* S: [chunk_steps][virtual lane]; path mode [steps][...] */
 /* per virtual lane of blocks wider than LANES: see simulate_width */
@@ -195,12 +193,6 @@ static void alloc_block(void)
 	                    sizeof *price);
 }
 
-/* inlined into each clone of simulate_block, to be compiled for its target */
-#if defined(__GNUC__)
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE inline
-#endif
 
 /* Philox output blocks block0 .. block0+nblocks-1 of the paths first ..
  * first+w-1: block b holds the words of steps 2b and 2b+1 (rng.h's
@@ -226,30 +218,6 @@ ALWAYS_INLINE static void draw_bits(uint64_t seed, uint64_t first, int w, uint32
 	}
 }
 
-
-/* z for the first len Philox words: the central region for every one, then
- * det_normal_quantile for the tails, gathered. */
-ALWAYS_INLINE static void draw_normals(int len)
-{
-	int m = 0;
-
-	for (int k = 0; k < len; k++)
-		normal[k] = det_normal_quantile_central(det_u01((uint64_t)bits_hi[k] << 32 | bits_lo[k]),
-		                             &distance[k]);
-	for (int k = 0; k < len; k++) {   /* where the tails are */
-		tail_at[m] = k;
-		m += !(distance[k] <= 0.425);   /* as det_normal_quantile decides */
-	}
-	for (int j = 0; j < m; j++) {
-		int k = tail_at[j];
-		tail_lo[j] = bits_lo[k];
-		tail_hi[j] = bits_hi[k];
-	}
-	for (int j = 0; j < m; j++)
-		tail_z[j] = det_normal_quantile(det_u01((uint64_t)tail_hi[j] << 32 | tail_lo[j]));
-	for (int j = 0; j < m; j++)
-		normal[tail_at[j]] = tail_z[j];
-}
 
 /* A price payoff reads: it refuses one that is not positive (an underflow
  * to 0). */
@@ -359,27 +327,29 @@ static void exercise_path(int l, int w, int nv)
 /* Any of the first `valid` paths (and mirrors) of a block that
  * summarize_lane would refuse: not finite, or not positive where payoff
  * reads it. One pass with no early exit, which the compiler vectorises. */
-static bool block_has_bad_price(const double *const columns[5], int valid, int w, int nv)
+ALWAYS_INLINE static bool block_has_bad_price(const double *const columns[5], int valid, int w,
+                                              int nv)
 {
-	bool bad = false;
+	int bad = 0;   /* an int, not a bool: gcc vectorises an int's | */
 	for (int k = 0; k < 5; k++) {
 		const double *x = columns[k];
 		if (!x)
 			continue;
-		bool read = payoff.needs & 1u << k;
+		int read = (payoff.needs >> k) & 1;
 		for (int v0 = 0; v0 < nv; v0 += w)
 			for (int l = 0; l < valid; l++) {
 				double value = x[v0 + l];
-				bool finite = fabs(value) <= DBL_MAX, positive = value > 0;
+				int finite = fabs(value) <= DBL_MAX, positive = value > 0;
 				bad |= (!finite) | (read & (!positive));
 			}
 	}
-	return bad;
+	return bad != 0;
 }
 
 /* --payoff without Greeks, from terminal or summary rows: the block's rows
  * at once (price_path's, computed a column at a time). */
-static void price_block(const double *st, int stride, uint64_t first, int valid, int w, int nv)
+SIMD_CLONES static void price_block(const double *st, int stride, uint64_t first, int valid, int w,
+                                    int nv)
 {
 	static double avg[BLOCK_MAX], f[BLOCK_MAX], c[BLOCK_MAX];
 	static double rows[2][BLOCK_MAX];
@@ -453,7 +423,7 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 	for (long i0 = 0; i0 < steps; i0 += chunk_steps) {
 		long n = steps - i0 < chunk_steps ? steps - i0 : chunk_steps;
 		draw_bits(seed, first, w, (uint32_t)(i0 / 2), (n + 1) / 2);
-		draw_normals((int)n * w);
+		normals_from_words(bits_lo, bits_hi, (int)n * w, normal, &normal_scratch);
 		/* the log-price walk: sequential in the steps, parallel in the lanes */
 		for (long i = 0; i < n; i++) {
 			const double *z = normal + i * w;
@@ -525,18 +495,8 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 	}
 }
 
-/* Wider vectors where the CPU has them: gcc compiles simulate_block once per
- * target below and picks one at load time (AVX-512, AVX2, or SSE2). Only
- * + - * / sqrt, integer and select operations, no contraction
- * (-ffp-contract=off): each clone gives the same bits. `make check-simd`
- * (mk/bench.mk) builds one binary per target and compares their output. */
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__) \
-    && !defined(SIMPATHS_NO_CLONES)
-#define SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SIMD_CLONES
-#endif
-
+/* One clone per vector target (simd.h): AVX-512, AVX2 or SSE2, whichever
+ * the CPU has, all giving the same bits. */
 SIMD_CLONES static void simulate_block(uint64_t seed, uint64_t first, int valid)
 {
 	if (width == LANES) {

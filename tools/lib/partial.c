@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "numtext.h"
+#include "simd.h"
 #include "xalloc.h"
 
 /* Names joined by TABs for a message, cut short with "..." if need be. */
@@ -140,10 +141,7 @@ static void *zeroed(size_t count, size_t size)
 	return p;
 }
 
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__)
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#endif
-static void add_columns_by_exponent(struct partial *p, const double *const *columns, size_t r0,
+SIMD_CLONES static void add_columns_by_exponent(struct partial *p, const double *const *columns, size_t r0,
                                     size_t len)
 {
 	/* all zero between calls */
@@ -224,6 +222,20 @@ static double largest_squarable(void)
 	return largest;
 }
 
+/* Of x[0..n-1]: *beyond, how many are NaN or have a square past limit;
+ * *large, how many are NaN or at least 2^400 in magnitude. */
+SIMD_CLONES static void count_outsized(const double *x, size_t n, double limit, size_t *beyond,
+                                       size_t *large)
+{
+	size_t b = 0, l = 0;
+	for (size_t r = 0; r < n; r++) {
+		b += !(fabs(x[r]) <= limit);
+		l += !(fabs(x[r]) < 0x1p400);
+	}
+	*beyond = b;
+	*large = l;
+}
+
 int partial_add_columns(struct partial *p, const double *const *columns, size_t nrows)
 {
 	int n = p->ncolumns;
@@ -233,11 +245,8 @@ int partial_add_columns(struct partial *p, const double *const *columns, size_t 
 	const double limit = largest_squarable();
 	bool bucketable = true;
 	for (int i = 0; i < n; i++) {
-		size_t beyond = 0, large = 0;   /* NaN, or its square not finite; >= 2^400 */
-		for (size_t r = 0; r < nrows; r++) {
-			beyond += !(fabs(columns[i][r]) <= limit);
-			large += !(fabs(columns[i][r]) < 0x1p400);
-		}
+		size_t beyond, large;
+		count_outsized(columns[i], nrows, limit, &beyond, &large);
 		bucketable &= large == 0;
 		if (beyond == 0)
 			continue;

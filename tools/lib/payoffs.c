@@ -10,6 +10,7 @@
 #include "err.h"
 #include "numtext.h"
 #include "opts.h"
+#include "simd.h"
 
 static const struct payoff_kind payoff_kinds[] = {
 	{ "call", NEED_ST, NO_BARRIER, false },
@@ -291,7 +292,7 @@ void payoff_summarize_path(const struct payoff *p, const double *prices,
  * the compiler vectorises, with selects instead of branches (in or out of
  * the money is a coin toss a branch predictor loses). Barriers: a touch
  * counts (>= up, <= down). Floating lookbacks: S0 counts in the extreme. */
-void payoff_undiscounted(const struct payoff *p, const struct path_block *b, int n,
+SIMD_CLONES void payoff_undiscounted(const struct payoff *p, const struct path_block *b, int n,
                          double *f, double *c)
 {
 	const double *S = b->terminal, *A = b->arith_mean, *G = b->geo_mean;
