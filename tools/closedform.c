@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "lognormal.h"
 #include "numtext.h"
 #include "opts.h"
 
@@ -135,11 +136,6 @@ static void add_row(const char *name, double value, const char *kind)
 
 /* --- the normal distribution ------------------------------------------- */
 
-static double ncdf(double x)
-{
-	return 0.5 * erfc(-x / sqrt(2.0));
-}
-
 static double npdf(double x)
 {
 	return exp(-0.5 * x * x) / SQRT_2PI;
@@ -151,9 +147,9 @@ static double npdf(double x)
 static double log_ncdf(double x)
 {
 	if (x > 0)
-		return log1p(-ncdf(-x));
+		return log1p(-normal_cdf(-x));
 	if (x > -35)
-		return log(ncdf(x));
+		return log(normal_cdf(x));
 	double z = 1 / (x * x), series = 1, term = 1;
 	for (int k = 1; k <= 6; k++) {
 		term *= -(2 * k - 1) * z;
@@ -168,7 +164,7 @@ static double log_ncdf(double x)
 static double scaled_ncdf(double p, double x)
 {
 	if (p < 700 && x > -35)
-		return exp(p) * ncdf(x);
+		return exp(p) * normal_cdf(x);
 	return exp(p + log_ncdf(x));
 }
 
@@ -178,49 +174,13 @@ static double expm1_ratio(double x)
 	return x == 0 ? 1 : expm1(x) / x;
 }
 
-/* d1 = x/v + v/2 for log-moneyness x = ln(F/K) and total volatility v; as
- * v -> 0+ it tends to +-infinity, or 0 at the money. d2 = d1 - v. */
-static double dplus(double x, double v)
-{
-	if (v > 0)
-		return x / v + v / 2;
-	return x > 0 ? INFINITY : x < 0 ? -INFINITY : 0;
-}
-
 /* --- calls, puts and digitals on a lognormal quantity ------------------- */
 
-/* S_T and the discrete geometric average G = (prod S_{t_i})^(1/n) are both
- * lognormal. With ln S_t = ln S0 + (r - q - sigma^2/2) t + sigma W_t and
- * t_i = i T/n:
- *   E ln G = ln S0 + (r - q - sigma^2/2) a T,          a = (n+1)/(2n),
- *   Var ln G = sigma^2/n^2 sum_ij min(t_i, t_j) = sigma^2 c T,
- *                                                  c = (n+1)(2n+1)/(6n^2)
- * (Kemna & Vorst 1990 for the continuous average, where a = 1/2, c = 1/3).
- * a = c = 1 is S_T itself. The struct holds the forward F = E[G], the total
- * volatility v, the discount factor, and the derivatives of ln F and v the
- * Greeks need. */
-struct lognormal {
-	double S, K, F, x, v, df, T, r;
-	double lnF_sigma, lnF_r, lnF_T, v_sigma, v_T;
-};
-
-static struct lognormal lognormal_of(const struct model *m, double a, double c)
+/* S_T and the discrete geometric average as lognormal quantities
+ * (lognormal.h): a = c = 1 for S_T. */
+static struct lognormal lognormal_of_model(const struct model *m, double a, double c)
 {
-	double b = m->r - m->q, s2 = m->sigma * m->sigma;
-	double drift = (b - s2 / 2) * a * m->T + s2 * c * m->T / 2;
-	struct lognormal L = {
-		.S = m->s0, .K = m->strike, .T = m->T, .r = m->r,
-		.F = m->s0 * exp(drift),
-		.x = log(m->s0 / m->strike) + drift,
-		.v = m->sigma * sqrt(c * m->T),
-		.df = exp(-m->r * m->T),
-		.lnF_sigma = m->sigma * m->T * (c - a),
-		.lnF_r = a * m->T,
-		.lnF_T = (b - s2 / 2) * a + s2 * c / 2,
-		.v_sigma = sqrt(c * m->T),
-	};
-	L.v_T = L.v / (2 * m->T);
-	return L;
+	return lognormal_of(m->s0, m->strike, m->r, m->q, m->sigma, m->T, a, c);
 }
 
 /* Black (1976) on the lognormal quantity: V = phi df (F N(phi d1) -
@@ -233,14 +193,14 @@ static struct lognormal lognormal_of(const struct model *m, double a, double c)
 static void lognormal_option(const struct model *m, int phi, double a, double c,
                              bool theta)
 {
-	struct lognormal L = lognormal_of(m, a, c);
-	double d1 = dplus(L.x, L.v), d2 = d1 - L.v;
-	double A = L.df * L.F * ncdf(phi * d1), B = L.df * L.K * ncdf(phi * d2);
+	struct lognormal L = lognormal_of_model(m, a, c);
+	double A, B, price = lognormal_black(&L, phi, &A, &B);
+	double d1 = lognormal_d1(L.x, L.v);
 	/* df F n(d1), and the same over v: zero off the money when v = 0. */
 	double dfFn = L.v > 0 ? L.df * L.F * npdf(d1) : 0;
 	double dfFn_v = L.v > 0 ? dfFn / L.v : 0;
 
-	add_row("price", phi * (A - B), "exact");
+	add_row("price", price, "exact");
 	if (L.v == 0 && L.x == 0)
 		return;   /* the payoff's kink: no Greeks */
 	add_row("delta", phi * A / L.S, "exact");
@@ -257,9 +217,9 @@ static void lognormal_option(const struct model *m, int phi, double a, double c,
  * G = dV/dlnF = phi df n(d2)/v: dV/dv = -G d1 and dV/dln(df) = V. */
 static void digital_option(const struct model *m, int phi)
 {
-	struct lognormal L = lognormal_of(m, 1, 1);
-	double d1 = dplus(L.x, L.v), d2 = d1 - L.v;
-	double V = L.df * ncdf(phi * d2);
+	struct lognormal L = lognormal_of_model(m, 1, 1);
+	double d1 = lognormal_d1(L.x, L.v), d2 = d1 - L.v;
+	double V = L.df * normal_cdf(phi * d2);
 	double G = L.v > 0 ? phi * L.df * npdf(d2) / L.v : 0;
 	double Gd1 = L.v > 0 ? G * d1 : 0;
 
@@ -279,9 +239,9 @@ static double bs_price(const struct model *m, int phi, double K)
 {
 	struct model k = *m;
 	k.strike = K;
-	struct lognormal L = lognormal_of(&k, 1, 1);
-	double d1 = dplus(L.x, L.v), d2 = d1 - L.v;
-	return phi * L.df * (L.F * ncdf(phi * d1) - K * ncdf(phi * d2));
+	struct lognormal L = lognormal_of_model(&k, 1, 1);
+	double d1 = lognormal_d1(L.x, L.v), d2 = d1 - L.v;
+	return phi * L.df * (L.F * normal_cdf(phi * d1) - K * normal_cdf(phi * d2));
 }
 
 /* df P(phi S_T > phi K) */
@@ -289,8 +249,8 @@ static double bs_digital(const struct model *m, int phi, double K)
 {
 	struct model k = *m;
 	k.strike = K;
-	struct lognormal L = lognormal_of(&k, 1, 1);
-	return L.df * ncdf(phi * (dplus(L.x, L.v) - L.v));
+	struct lognormal L = lognormal_of_model(&k, 1, 1);
+	return L.df * normal_cdf(phi * (lognormal_d1(L.x, L.v) - L.v));
 }
 
 /* Continuously monitored barrier at level H (Merton 1973; Reiner &
@@ -314,16 +274,16 @@ static double barrier_continuous(const struct model *m, const struct payoff *p, 
 	double x2 = -lhs / v + (1 + mu) * v;
 	double y1 = (2 * lhs + log(S / K)) / v + (1 + mu) * v;
 	double y2 = lhs / v + (1 + mu) * v;
-	double A = phi * (S * dq * ncdf(phi * x1) - K * df * ncdf(phi * (x1 - v)));
-	double B = phi * (S * dq * ncdf(phi * x2) - K * df * ncdf(phi * (x2 - v)));
+	double A = phi * (S * dq * normal_cdf(phi * x1) - K * df * normal_cdf(phi * (x1 - v)));
+	double B = phi * (S * dq * normal_cdf(phi * x2) - K * df * normal_cdf(phi * (x2 - v)));
 	double C = phi * (S * dq * scaled_ncdf(2 * (mu + 1) * lhs, eta * y1)
 	                  - K * df * scaled_ncdf(2 * mu * lhs, eta * (y1 - v)));
 	double D = phi * (S * dq * scaled_ncdf(2 * (mu + 1) * lhs, eta * y2)
 	                  - K * df * scaled_ncdf(2 * mu * lhs, eta * (y2 - v)));
 	/* P(no hit) by the reflection principle for drifted Brownian motion */
 	double image = scaled_ncdf(2 * mu * lhs, eta * (y2 - v));
-	double no_hit = ncdf(eta * (x2 - v)) - image;
-	double hit = ncdf(-eta * (x2 - v)) + image;
+	double no_hit = normal_cdf(eta * (x2 - v)) - image;
+	double hit = normal_cdf(-eta * (x2 - v)) + image;
 	bool beyond = p->barrier * (K - H) >= 0;
 
 	if (p->knock_in)
@@ -398,7 +358,7 @@ static double lookback_ratio(double u, double w, double L)
 		return w * (scaled_ncdf(-2 * u * L, u - w - L)
 		            - scaled_ncdf(2 * u * w, -u - w - L)) / u;
 	double z = L - w, nstar = exp(-2 * w * L) * npdf(z);
-	double f = ncdf(-w - L), g = f;          /* f^(k)(0), g^(k)(0) from k = 0 */
+	double f = normal_cdf(-w - L), g = f;          /* f^(k)(0), g^(k)(0) from k = 0 */
 	double he_prev = 0, he = 1;              /* He_{k-1}(z), He_k(z) from k = 0 */
 	double sum = 0, scale = 1;               /* scale = u^(k-1)/k! */
 	int small = 0;                           /* successive negligible terms */
@@ -435,10 +395,10 @@ static double lookback_continuous(const struct model *m, int phi, double ell)
 	double u = (m->r - m->q) * sqrt(m->T) / m->sigma, w = v / 2, L = ell / v;
 
 	if (phi > 0)
-		return S * dq * ncdf(L + u + w) - S * exp(-ell) * df * ncdf(L + u - w)
+		return S * dq * normal_cdf(L + u + w) - S * exp(-ell) * df * normal_cdf(L + u - w)
 		       + S * df * lookback_ratio(u, w, L);
 	double growth = 2 * w * (w * expm1_ratio(2 * u * w) - L * expm1_ratio(2 * u * L));
-	return S * exp(ell) * df * ncdf(L + w - u) - S * dq * ncdf(L - u - w)
+	return S * exp(ell) * df * normal_cdf(L + w - u) - S * dq * normal_cdf(L - u - w)
 	       + S * df * (growth + lookback_ratio(u, w, -L));
 }
 
@@ -456,8 +416,8 @@ static double spitzer(double s, double mu, double sd, int64_t m)
 
 	for (int64_t k = 1; k <= m; k++) {
 		double mk = mu * (double)k, dk = sd * sqrt((double)k);
-		ka[k] = ncdf(-mk / dk)
-		        + exp(s * mk + s * s * dk * dk / 2) * ncdf(mk / dk + s * dk);
+		ka[k] = normal_cdf(-mk / dk)
+		        + exp(s * mk + s * s * dk * dk / 2) * normal_cdf(mk / dk + s * dk);
 	}
 	b[0] = 1;
 	for (int64_t n = 1; n <= m; n++) {
@@ -591,13 +551,14 @@ static struct model read_model(const struct texts *t, const struct payoff *p)
 
 static void price(const struct model *m, const struct payoff *p)
 {
-	double inv = 1 / (double)m->steps;
+	double a, c;
 
 	switch (p->family) {
 	case VANILLA: lognormal_option(m, p->phi, 1, 1, true); break;
 	case DIGITAL: digital_option(m, p->phi); break;
 	case ASIAN_GEO:
-		lognormal_option(m, p->phi, (1 + inv) / 2, (1 + inv) * (2 + inv) / 6, false);
+		lognormal_average_factors((long)m->steps, &a, &c);
+		lognormal_option(m, p->phi, a, c, false);
 		break;
 	case ASIAN_ARITH: no_closed_form("no closed form for %s", p->name);
 	case AMERICAN: american_option(m, p); break;
