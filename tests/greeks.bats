@@ -274,7 +274,8 @@ bump_all() {
 	check path "delta gamma vega rho" -p down-and-in-put --barrier 70
 	# with a control, the Greeks come after it
 	check summary "control delta gamma vega rho theta" -p call --control
-	check path "control delta gamma vega rho" -p asian-call-arith --control --control-mean 5
+	check path "control delta gamma vega rho" -p asian-call-arith --control \
+		--control-mean "$(closed asian-call-geo --steps 4)"
 }
 
 @test "per-path values on hand-made paths follow the documented formulas" {

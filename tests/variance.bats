@@ -341,20 +341,52 @@ aggregate_fails() {
 	usage_fails "--control-mean: invalid number 'nan'" -p asian-call-arith --control --control-mean nan s.tsv
 }
 
+@test "refuses a --control-mean that is not the control's closed-form price under the stream's model (exit 2)" {
+	cd "$BATS_TEST_TMPDIR"
+	simpaths --count 5 --steps 12 --emit summary --sigma 0.3 -q 0.01 >s.tsv
+	local model=(--steps 12 --sigma 0.3 -q 0.01)
+	local geo vanilla
+	geo=$(closed asian-call-geo "${model[@]}")
+	vanilla=$(closed put "${model[@]}" -K 95)
+	# the closed form, or it to 8 significant digits: accepted, in payoff and fused
+	payoff -p asian-call-arith --control --control-mean "$geo" s.tsv >/dev/null
+	payoff -p asian-call-arith --control --control-mean "$(printf '%.8g' "$geo")" s.tsv >/dev/null
+	payoff -p down-and-in-put -K 95 --barrier 80 --control --control-mean "$vanilla" s.tsv >/dev/null
+	simpaths --count 5 "${model[@]}" -e summary -p asian-call-arith --control \
+		--control-mean "$geo" --partial >/dev/null
+	# off in the 5th digit, or another model's: refused, naming the right value
+	local off
+	off=$(awk -v m="$geo" 'BEGIN { printf "%.6g", m * 1.0001 }')
+	usage_fails "--control-mean $off: the geometric Asian call's closed-form price under the stream's model is $geo (closedform --payoff asian-call-geo)" \
+		-p asian-call-arith --control --control-mean "$off" s.tsv
+	usage_fails "--control-mean $(closed asian-call-geo --steps 12): the geometric Asian call's closed-form price under the stream's model is $geo (closedform --payoff asian-call-geo)" \
+		-p asian-call-arith --control --control-mean "$(closed asian-call-geo --steps 12)" s.tsv
+	usage_fails "--control-mean $geo: the vanilla put's closed-form price under the stream's model is $vanilla (closedform --payoff put)" \
+		-p down-and-in-put -K 95 --barrier 80 --control --control-mean "$geo" s.tsv
+	run -2 --separate-stderr simpaths --count 5 "${model[@]}" -e summary -p asian-put-arith \
+		--control --control-mean "$geo" --partial
+	[ "$output" = "" ]
+	[[ "${stderr_lines[0]}" == "simpaths: --control-mean $geo: the geometric Asian put's closed-form price under the stream's model is "*" (closedform --payoff asian-put-geo)" ]]
+	# a stream whose metadata lack sigma: the model is unknown, the mean taken as given
+	printf '# s0=100 r=0.05 T=1 steps=12\nST\tavg\tgeo\n100\t101\t100.5\n' >bare.tsv
+	payoff -p asian-call-arith --control --control-mean 5 bare.tsv >/dev/null
+}
+
 @test "aggregate refuses a control column without a valid control_mean, or without a price (exit 1)" {
 	cd "$BATS_TEST_TMPDIR"
 	simpaths --count 5 --steps 12 --emit summary >s.tsv
-	payoff -p asian-call-arith --control --control-mean 5 s.tsv >controlled.tsv
-	grep -q 'control_mean=5' controlled.tsv
-	sed 's/ control_mean=5//' controlled.tsv >no-mean.tsv
+	payoff -p asian-call-arith --control --control-mean "$(closed asian-call-geo --steps 12)" \
+		s.tsv >controlled.tsv
+	grep -q 'control_mean=5\.' controlled.tsv
+	sed 's/ control_mean=[^ ]*//' controlled.tsv >no-mean.tsv
 	aggregate_fails "a control column needs a valid control_mean= in the metadata" no-mean.tsv
-	sed 's/ control_mean=5/ control_mean=five/' controlled.tsv >bad-mean.tsv
+	sed 's/ control_mean=[^ ]*/ control_mean=five/' controlled.tsv >bad-mean.tsv
 	aggregate_fails "a control column needs a valid control_mean= in the metadata" bad-mean.tsv
 	sed 's/^price\tcontrol$/value\tcontrol/' controlled.tsv >no-price.tsv
 	aggregate_fails "a control column needs a price column to control" no-price.tsv
 	head -n 6 controlled.tsv | sed 's/count=5/count=2/; s/paths=5/paths=2/' >two.tsv
 	aggregate_fails "2 rows: a control-variate estimate needs at least 3" two.tsv
 	# a partial is only sums: the mean is needed, and checked, at the end
-	sed 's/ control_mean=5//' controlled.tsv | aggregate -p >no-mean.part
+	sed 's/ control_mean=[^ ]*//' controlled.tsv | aggregate -p >no-mean.part
 	aggregate_fails "a control column needs a valid control_mean= in the metadata" no-mean.part
 }

@@ -135,6 +135,12 @@ static void learn_model(struct stream *in)
 		model.q = stream_meta_double(in, "q");
 	if (payoff.greeks_asked)
 		model.sigma = stream_meta_double(in, "sigma");
+	/* for checking --control-mean: where the stream says them */
+	if ((payoff.control == CONTROL_GEO_ASIAN || payoff.control == CONTROL_VANILLA)
+	    && stream_meta(in, "q") && stream_meta(in, "sigma")) {
+		model.q = stream_meta_double(in, "q");
+		model.sigma = stream_meta_double(in, "sigma");
+	}
 	payoff_set_model(&payoff, &model);
 }
 

@@ -58,7 +58,9 @@ struct payoff {
 };
 
 /* The model as simulated. q and sigma may be NAN where not needed: q
- * without the terminal control or Greeks, sigma without Greeks. */
+ * without the terminal control or Greeks, sigma without Greeks. With a
+ * geometric Asian or vanilla control, --control-mean is checked against
+ * its closed form when both are known. */
 struct payoff_model {
 	double s0, r, q, sigma, T;
 	long steps;
@@ -91,7 +93,7 @@ bool payoff_option(struct payoff *p, int c, const char *arg, const char **name);
 void payoff_options_done(struct payoff *p, const char *name);
 
 /* The model: derived constants, and the checks that need it (usage
- * errors). */
+ * errors), --control-mean's among them. */
 void payoff_set_model(struct payoff *p, const struct payoff_model *m);
 
 /* The need bits p reads that `available` lacks (0: none), and the name of
