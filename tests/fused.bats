@@ -126,10 +126,10 @@ rule() {
 	run -1 --separate-stderr simpaths --s0 36 --rate 0.06 --sigma 0.3 --steps 10 --emit path \
 		--count 100 -p american-put --coefficients "$r" --partial
 	[ "$output" = "" ]
-	[ "$stderr" = "simpaths: sigma=0.3, but $r was fitted for sigma=0.2" ]
+	[ "$stderr" = "simpaths: $r:1: fitted for sigma=0.2, but the paths have sigma=0.3" ]
 	run -1 --separate-stderr simpaths --s0 36 --rate 0.06 --steps 12 --emit path \
 		--count 100 -p american-put --coefficients "$r"
-	[ "$stderr" = "simpaths: steps=12, but $r was fitted for steps=10" ]
+	[ "$stderr" = "simpaths: $r:1: fitted for steps=10, but the paths have steps=12" ]
 	# exercise refuses the same
 	run -1 --separate-stderr bash -o pipefail -c 'simpaths --s0 36 --rate 0.06 --sigma 0.3 --steps 10 --emit path --count 100 | exercise -c "$1"' _ "$r"
 	[ "$stderr" = "exercise: stdin:3: sigma=0.3, but $r was fitted for sigma=0.2" ]

@@ -111,14 +111,34 @@ void rule_check_wanted(const struct rule *r, const char *payoff_name, const char
 		           stream_meta(&r->meta, "strike"), strike_text);
 }
 
+/* Where the rule's metadata say key: "file:line", for messages. */
+static const char *fitted_where(const struct rule *r, const char *key)
+{
+	for (int i = 0; i < r->meta.nmeta; i++)
+		if (strcmp(r->meta.meta[i].key, key) == 0)
+			return r->meta.meta[i].where;
+	return r->file;
+}
+
+/* A mismatch is told where the paths' value was read or, with no such
+ * place (simpaths' own options), where the rule's was. */
+static _Noreturn void mismatch(const struct rule *r, const char *where, const char *key,
+                               const char *here, const char *there)
+{
+	if (where)
+		data_error(where, "%s=%.40s, but %s was fitted for %s=%.40s", key, here, r->file,
+		           key, there);
+	data_error(fitted_where(r, key), "fitted for %s=%.40s, but the paths have %s=%.40s", key,
+	           there, key, here);
+}
+
 void rule_check_model(const struct rule *r, struct stream *in, const char *where)
 {
 	static const char *const numbers[] = { "s0", "r", "q", "sigma", "T", "steps" };
 
 	const char *model = stream_meta(in, "model"), *fitted = stream_meta(&r->meta, "model");
 	if (model && fitted && strcmp(model, fitted) != 0)
-		data_error(where, "model=%.40s, but %s was fitted for model=%.40s",
-		           model, r->file, fitted);
+		mismatch(r, where, "model", model, fitted);
 	for (size_t k = 0; k < sizeof numbers / sizeof numbers[0]; k++) {
 		const char *key = numbers[k];
 		double here = stream_meta_double(in, key);
@@ -128,8 +148,7 @@ void rule_check_model(const struct rule *r, struct stream *in, const char *where
 			data_error(r->file, "metadata has no valid %s= (was the file written by lsmfit?)",
 			           key);
 		if (here != there)
-			data_error(where, "%s=%s, but %s was fitted for %s=%s", key,
-			           stream_meta(in, key), r->file, key, there_text);
+			mismatch(r, where, key, stream_meta(in, key), there_text);
 	}
 }
 

@@ -41,7 +41,8 @@ void rule_check_wanted(const struct rule *r, const char *payoff_name, const char
 
 /* The paths' model, from their metadata `in`, must be the rule's: model,
  * s0, r, q, sigma, T and steps, the same numbers bit for bit. A data
- * error at `where` (may be NULL) otherwise. */
+ * error at `where` otherwise or, where is NULL (the model is the caller's
+ * own), at the rule file's metadata line. */
 void rule_check_model(const struct rule *r, struct stream *in, const char *where);
 
 /* The discount factors at rate r for maturity T, on the rule's dates. */
