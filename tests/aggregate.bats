@@ -483,9 +483,9 @@ priced_shard() {
 	cd "$BATS_TEST_TMPDIR"
 	printf 'x\ty\n1\t2\n3\t4\n' >xy.tsv
 	printf 'x\n1\n3\n' >x.tsv
-	data_fails "x.tsv:2: columns 'x' differ from the first input's 'x	y'" xy.tsv x.tsv
+	data_fails "x.tsv:1: columns 'x' differ from the first input's 'x	y'" xy.tsv x.tsv
 	printf 'y\tx\n1\t2\n3\t4\n' >yx.tsv
-	data_fails "yx.tsv:2: columns 'y	x' differ from the first input's 'x	y'" xy.tsv yx.tsv
+	data_fails "yx.tsv:1: columns 'y	x' differ from the first input's 'x	y'" xy.tsv yx.tsv
 	aggregate -p x.tsv >x.part
 	data_fails "x.part:5: columns 'x' differ from the first input's 'x	y'" xy.tsv x.part
 }
@@ -504,7 +504,7 @@ priced_shard() {
 }
 
 @test "refuses more than 64 columns" {
-	data_fails "stdin:2: 65 columns: at most 64" \
+	data_fails "stdin:1: 65 columns: at most 64" \
 		< <(seq 65 | sed 's/^/c/' | paste -s -; seq 65 | paste -s -)
 }
 

@@ -379,14 +379,18 @@ aggregate_fails() {
 		s.tsv >controlled.tsv
 	grep -q 'control_mean=5\.' controlled.tsv
 	sed 's/ control_mean=[^ ]*//' controlled.tsv >no-mean.tsv
-	aggregate_fails "a control column needs a valid control_mean= in the metadata" no-mean.tsv
+	# told at the header, or at the metadata line with the bad value
+	aggregate_fails "no-mean.tsv:3: a control column needs a valid control_mean= in the metadata" \
+		no-mean.tsv
 	sed 's/ control_mean=[^ ]*/ control_mean=five/' controlled.tsv >bad-mean.tsv
-	aggregate_fails "a control column needs a valid control_mean= in the metadata" bad-mean.tsv
+	aggregate_fails "bad-mean.tsv:2: a control column needs a valid control_mean= in the metadata" \
+		bad-mean.tsv
 	sed 's/^price\tcontrol$/value\tcontrol/' controlled.tsv >no-price.tsv
-	aggregate_fails "a control column needs a price column to control" no-price.tsv
+	aggregate_fails "no-price.tsv:3: a control column needs a price column to control" no-price.tsv
 	head -n 6 controlled.tsv | sed 's/count=5/count=2/; s/paths=5/paths=2/' >two.tsv
 	aggregate_fails "2 rows: a control-variate estimate needs at least 3" two.tsv
 	# a partial is only sums: the mean is needed, and checked, at the end
 	sed 's/ control_mean=[^ ]*//' controlled.tsv | aggregate -p >no-mean.part
-	aggregate_fails "a control column needs a valid control_mean= in the metadata" no-mean.part
+	aggregate_fails "no-mean.part:7: a control column needs a valid control_mean= in the metadata" \
+		no-mean.part
 }

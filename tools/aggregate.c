@@ -75,7 +75,7 @@ static void read_rows(struct stream *in, enum record r)
 	uint64_t range_rows = 0, range_count = 0;
 	char range_where[512] = "";
 
-	partial_set_columns(&state, stream_where(in), in->columns, in->ncolumns);
+	partial_set_columns(&state, stream_header_where(in), in->columns, in->ncolumns);
 	for (; r != RECORD_END; r = stream_next(in)) {
 		if (r == RECORD_META && !in->range_opened)
 			continue;
@@ -400,10 +400,14 @@ static void print_estimates(void)
 	}
 	if (control >= 0) {
 		const char *text = partial_identity_value(&state, "control_mean");
-		if (!text || !num_parse(text, strlen(text), &control_mean))
-			fatal("a control column needs a valid control_mean= in the metadata");
+		if (!text)
+			data_error(state.columns_where, "a control column needs a valid control_mean= in "
+			           "the metadata");
+		if (!num_parse(text, strlen(text), &control_mean))
+			data_error(partial_identity_where(&state, "control_mean"), "a control column needs "
+			           "a valid control_mean= in the metadata");
 		if (price < 0)
-			fatal("a control column needs a price column to control");
+			data_error(state.columns_where, "a control column needs a price column to control");
 		if (rows < 3)
 			fatal("%llu rows: a control-variate estimate needs at least 3",
 			      (unsigned long long)rows);

@@ -34,6 +34,7 @@ void partial_set_columns(struct partial *p, const char *where, char **names, int
 		for (int i = 0; i < count; i++)
 			p->names[i] = xstrdup(names[i]);
 		p->ncolumns = count;
+		p->columns_where = xstrdup(where);
 		return;
 	}
 	bool same = count == p->ncolumns;
@@ -322,12 +323,24 @@ void partial_take_identity(struct partial *p, struct stream *in)
 	p->have_identity = true;
 }
 
-const char *partial_identity_value(const struct partial *p, const char *key)
+static const struct partial_identity *identity_of(const struct partial *p, const char *key)
 {
 	for (int j = 0; j < p->nidentity; j++)
 		if (strcmp(p->identity[j].key, key) == 0)
-			return p->identity[j].value;
+			return &p->identity[j];
 	return NULL;
+}
+
+const char *partial_identity_value(const struct partial *p, const char *key)
+{
+	const struct partial_identity *e = identity_of(p, key);
+	return e ? e->value : NULL;
+}
+
+const char *partial_identity_where(const struct partial *p, const char *key)
+{
+	const struct partial_identity *e = identity_of(p, key);
+	return e ? e->where : NULL;
 }
 
 /* By first path, then in input order (qsort is not stable): the same

@@ -39,6 +39,7 @@ struct partial_identity { char *key, *value, *where; };
 struct partial {
 	int ncolumns;
 	char *names[PARTIAL_MAX_COLUMNS];
+	char *columns_where;   /* where the first input named them, for messages */
 	uint64_t nrows;
 	xsum sums[PARTIAL_MAX_COLUMNS];
 	xsum products[PARTIAL_MAX_COLUMNS][PARTIAL_MAX_COLUMNS];   /* [i][j], j >= i */
@@ -86,6 +87,8 @@ void partial_take_identity(struct partial *p, struct stream *in);
 
 /* The value of an identity key, or NULL. */
 const char *partial_identity_value(const struct partial *p, const char *key);
+/* Where the first input said it ("file:line"), or NULL. */
+const char *partial_identity_where(const struct partial *p, const char *key);
 
 /* Sorts the ranges and refuses overlaps; when complete (a final result),
  * also gaps and an end other than the identity's paths=. Checks the rows

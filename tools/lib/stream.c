@@ -39,6 +39,12 @@ const char *stream_where(struct stream *s)
 	return s->where_buf;
 }
 
+const char *stream_header_where(struct stream *s)
+{
+	snprintf(s->where_buf, sizeof s->where_buf, "%s:%lu", s->name, s->header_lineno);
+	return s->where_buf;
+}
+
 static bool open_next_input(struct stream *s)
 {
 	if (s->fp && s->fp != stdin)
@@ -283,6 +289,7 @@ static void take_header(struct stream *s)
 				           CLIPPED(s->fields[i]));
 	}
 	s->header_text = text;
+	s->header_lineno = s->lineno;
 	s->ncolumns = s->nfields;
 	s->columns = xreallocarray(NULL, (size_t)s->nfields, sizeof *s->columns);
 	char *name = xstrdup(text);

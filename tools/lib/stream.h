@@ -43,6 +43,7 @@ struct stream {
 	char **columns;          /* the header's column names */
 	int ncolumns;
 	char *header_text;       /* the header's names joined by TABs */
+	unsigned long header_lineno;   /* its line */
 	bool in_header_zone;     /* no header seen yet in this input */
 
 	struct meta_entry *meta;
@@ -67,8 +68,10 @@ void stream_take_meta(struct stream *s, const char *line);
  * file and line, on anything malformed. A row has exactly ncolumns fields. */
 enum record stream_next(struct stream *s);
 
-/* "file:line" of the current line. */
+/* "file:line" of the current line; of the current input's header. Both
+ * in one buffer of s: copy one to keep it past the next call. */
 const char *stream_where(struct stream *s);
+const char *stream_header_where(struct stream *s);
 
 /* Index of the named column, or -1. */
 int stream_column(const struct stream *s, const char *name);
