@@ -91,7 +91,9 @@ partials() {
 
 	run -0 price
 	[ -s "$OUT/price.tsv" ]
-	# The shards computed now are exactly the missing ones...
+	# The killed shards' temporaries are gone...
+	[ "$(find "$OUT/runs" -name 'shard-*.part.tmp.*')" = "" ]
+	# ...the shards computed now are exactly the missing ones...
 	partials "$OUT" | sed 's/.*shard-\([0-9]*\)\.part/\1/' | sort -n >all.txt
 	sed 's/.*shard-\([0-9]*\)\.part/\1/' before.txt | sort -n >kept.txt
 	sort -n "$SHARD_LOG" >computed.txt
