@@ -93,7 +93,7 @@ rule() {
 		american "$model" "-p american-$kind --coefficients $r"
 		american "$model --antithetic" "-p american-$kind -K 40 --coefficients $r"
 		american "$model -x" "-p american-$kind -x --coefficients $r"
-		american "$model --antithetic" "-p american-$kind -x --coefficients $r"
+		american "$model --antithetic" "-p american-$kind -x -c $r"
 	done
 	# a dividend yield, where the call is exercised early; dates across a chunk
 	model="--s0 42 --rate 0.03 -q 0.08 --sigma 0.3 --steps 33 --emit path"

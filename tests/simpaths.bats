@@ -384,7 +384,7 @@ pieces_match() {
 	run -0 --separate-stderr simpaths --help
 	[ "${lines[0]}" = "usage: simpaths [--s0 x] [-r rate] [-q yield] [--sigma x] [-T maturity] [--steps n]" ]
 	[ "${lines[1]}" = "                [-e terminal|summary|path] [-x] [--antithetic]" ]
-	[ "${lines[2]}" = "                [-p name [payoff options] [--coefficients file] [--partial]]" ]
+	[ "${lines[2]}" = "                [-p name [payoff options] [-c file] [--partial]]" ]
 	[ "${lines[3]}" = "                [--first i --count n [--paths n] [--seed x] | [file ...]]" ]
 	[ "$stderr" = "" ]
 }

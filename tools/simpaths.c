@@ -73,7 +73,7 @@ static struct rule rule;
 static const char synopsis[] =
 	"simpaths [--s0 x] [-r rate] [-q yield] [--sigma x] [-T maturity] [--steps n]\n"
 	"                [-e terminal|summary|path] [-x] [--antithetic]\n"
-	"                [-p name [payoff options] [--coefficients file] [--partial]]\n"
+	"                [-p name [payoff options] [-c file] [--partial]]\n"
 	"                [--first i --count n [--paths n] [--seed x] | [file ...]]";
 
 static _Noreturn void help(void)
@@ -102,7 +102,8 @@ static _Noreturn void help(void)
 	       "                    would write, byte for byte; payoff's options -K,\n"
 	       "                    --barrier, --rebate, --control, --control-mean and\n"
 	       "                    --greeks go with it (see payoff(1))\n"
-	       "  --coefficients F  with --payoff american-put|american-call and --emit path:\n"
+	       "  -c, --coefficients F\n"
+	       "                    with --payoff american-put|american-call and --emit path:\n"
 	       "                    the cash flow of each path under lsmfit's rule F, the rows\n"
 	       "                    `simpaths | exercise -c F` would write (see exercise(1))\n"
 	       "  --partial         with --payoff: sum them here too, writing what\n"
@@ -745,7 +746,7 @@ static void finish_partial(void)
 int main(int argc, char **argv)
 {
 	enum { OPT_S0 = 256, OPT_SIGMA, OPT_STEPS, OPT_FIRST, OPT_COUNT, OPT_PATHS,
-	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL, OPT_COEFFICIENTS };
+	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL };
 	static const struct option longopts[] = {
 		{ "s0", required_argument, NULL, OPT_S0 },
 		{ "rate", required_argument, NULL, 'r' },
@@ -762,7 +763,7 @@ int main(int argc, char **argv)
 		{ "paths", required_argument, NULL, OPT_PATHS },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		PAYOFF_LONGOPTS,
-		{ "coefficients", required_argument, NULL, OPT_COEFFICIENTS },
+		{ "coefficients", required_argument, NULL, 'c' },
 		{ "partial", no_argument, NULL, OPT_PARTIAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -775,7 +776,7 @@ int main(int argc, char **argv)
 
 	tool_init("simpaths", argv);
 	payoff_init(&payoff);
-	while ((c = getopt_long(argc, argv, "r:q:T:e:x" PAYOFF_SHORTOPTS "hV", longopts,
+	while ((c = getopt_long(argc, argv, "r:q:T:e:xc:" PAYOFF_SHORTOPTS "hV", longopts,
 	                        &longindex)) != -1) {
 		if (payoff_option(&payoff, c, optarg, &payoff_name)) {
 			payoff_options = true;
@@ -802,7 +803,7 @@ int main(int argc, char **argv)
 		case OPT_ANTITHETIC: antithetic = true; break;
 		case OPT_TRAINING: path_stream = RNG_TRAINING; break;
 		case OPT_PARTIAL: fused_partial = true; break;
-		case OPT_COEFFICIENTS: coef_file = optarg; break;
+		case 'c': coef_file = optarg; break;
 		case OPT_FIRST:
 			first = (uint64_t)opt_int("--first", optarg, 0, INT64_MAX);
 			single_range = true;
