@@ -59,20 +59,10 @@ static void reset_aggregate(void)
 	/* What the partial allocated, then all zero bytes (its empty state).
 	 * Only the products of the columns in use were touched: zeroing those
 	 * and leaving the rest costs far less than a memset of all 2 MB. */
-	for (int i = 0; i < p->ncolumns; i++) {
-		free(p->names[i]);
+	for (int i = 0; i < p->ncolumns; i++)
 		for (int j = 0; j < p->ncolumns; j++)
 			xsum_init(&p->products[i][j]);
-	}
-	for (int j = 0; j < p->nidentity; j++) {
-		free(p->identity[j].key);
-		free(p->identity[j].value);
-		free(p->identity[j].where);
-	}
-	free(p->identity);
-	for (size_t i = 0; i < p->nranges; i++)
-		free(p->ranges[i].where);
-	free(p->ranges);
+	partial_free(p);
 	size_t before = offsetof(struct partial, products);
 	size_t after = before + sizeof p->products;
 	memset(p, 0, before);

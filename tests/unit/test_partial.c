@@ -70,10 +70,8 @@ int main(int argc, char **argv)
 	char *names[4] = { "a", "b", "c", "d" };
 
 	for (long t = 0; t < batches; t++) {
-		for (int i = 0; i < by_rows.ncolumns; i++)
-			free(by_rows.names[i]);
-		for (int i = 0; i < by_columns.ncolumns; i++)
-			free(by_columns.names[i]);
+		partial_free(&by_rows);
+		partial_free(&by_columns);
 		int n = 1 + (int)below(4);
 		size_t rows = 1 + below(below(4) ? 1500 : 3000);
 		int kind = (int)below(6), mixed = below(4) == 0;   /* mixed: a kind per value */

@@ -26,6 +26,22 @@ static void join_names(char *text, size_t size, char **names, int count)
 		strcpy(text + size - 4, "...");
 }
 
+void partial_free(struct partial *p)
+{
+	for (int i = 0; i < p->ncolumns; i++)
+		free(p->names[i]);
+	free(p->columns_where);
+	for (int j = 0; j < p->nidentity; j++) {
+		free(p->identity[j].key);
+		free(p->identity[j].value);
+		free(p->identity[j].where);
+	}
+	free(p->identity);
+	for (size_t i = 0; i < p->nranges; i++)
+		free(p->ranges[i].where);
+	free(p->ranges);
+}
+
 void partial_set_columns(struct partial *p, const char *where, char **names, int count)
 {
 	if (count > PARTIAL_MAX_COLUMNS)

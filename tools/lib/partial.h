@@ -55,6 +55,10 @@ struct partial {
 	uint64_t unranged_rows;
 };
 
+/* Frees what p holds on the heap: names, identity, ranges. p must be
+ * zeroed (its empty state) before it is used again. */
+void partial_free(struct partial *p);
+
 /* Sets the columns (first call) or checks that they are the same names
  * (later calls): a data error at `where` otherwise, or for more than
  * PARTIAL_MAX_COLUMNS. The names are copied. */
