@@ -23,8 +23,9 @@ from CPU time ("idle-machine estimate": rate per CPU second times the cores
 the implementation uses).
 
 Each measurement is sized to take at least 0.8 x BENCH_SECONDS (default 2)
-by growing PATHS from a short run, and repeated BENCH_REPEAT times
-(default 3) at that size; the table shows the medians. make price runs after
+by growing PATHS from a short run, then run BENCH_REPEAT times (default 3)
+at that size, in rounds of one run of every row, so that rows compared in
+a ratio are measured side by side; the table shows the medians. make price runs after
 `make all`, so no rebuild is timed; JOBS=1 runs the PATHS sized for all
 cores, and must give the same bits. Environment: MAKE (the make to call),
 BENCH_PYTHON (the python3 with numpy), FUSED_LOOP (the fused loop's binary),
@@ -123,22 +124,20 @@ def make_price(jobs, fused=1):
     return measure
 
 
-def measure(name, cores, fn, workload, guess):
+def size(fn, workload, guess):
     """Grows PATHS until a run takes about SECONDS (fixed costs, such as make
-    price's start-up, make a short run a poor predictor), then measures
-    REPEAT runs in all at that size."""
+    price's start-up, make a short run a poor predictor). Returns PATHS and
+    the result of the run at that size."""
     paths = guess
     result = fn(workload, paths)
     while result[0] < 0.8 * SECONDS:
         paths = nice(paths * min(20.0, 1.1 * SECONDS / max(result[0], 1e-3)))
         result = fn(workload, paths)
-    return measure_at(name, cores, fn, workload, paths, [result], REPEAT - 1)
+    return paths, result
 
 
-def measure_at(name, cores, fn, workload, paths, results, repeat):
-    """`repeat` more runs of `paths` paths; the row of their medians."""
-    for _ in range(repeat):
-        results.append(fn(workload, paths))
+def row_of(name, cores, workload, paths, results):
+    """The row of the runs' medians."""
     wall = statistics.median(r[0] for r in results)
     cpu = statistics.median(r[1] for r in results)
     row = {"name": name, "cores": cores, "workload": workload, "paths": paths,
@@ -200,21 +199,32 @@ def main():
         "fused C loop, 1 core", "numpy, 1 process", "numpy, ProcessPool(2)",
         "make price JOBS=1", f"make price JOBS={CORES}", f"... FUSED=0 JOBS={CORES}")
     guesses = {"european": (2000000, 500000, 2000000), "asian": (20000, 4000, 40000)}
-    rows = {}
+    # First each row's size, sized to take SECONDS (JOBS=1 runs the PATHS
+    # of all cores, so the same bits, for the speedup; the text pipeline is
+    # sized on its own, being slower). Then rounds of one run of every row:
+    # the machine's speed drifts from minute to minute (a VM's neighbours),
+    # and rows measured side by side in each round drift together, so their
+    # ratios hold better than if each row's runs were done in one go.
+    plan = []   # [name, cores, fn, workload, paths, results]
     for workload in WORKLOADS:
         g_fused, g_numpy, g_price = guesses[workload]
-        rows[FUSED_ROW, workload] = measure(FUSED_ROW, 1, fused, workload, g_fused)
-        rows[NP1, workload] = measure(NP1, 1, numpy_peer(1), workload, g_numpy)
-        rows[NP2, workload] = measure(NP2, 2, numpy_peer(2), workload, g_numpy)
-        # All cores first, sized to take SECONDS; JOBS=1 runs the same PATHS
-        # (so the same bits), for the speedup.
-        allcores = measure(PRICEN, CORES, make_price(CORES), workload, g_price)
-        one = measure_at(PRICE1, 1, make_price(1), workload, allcores["paths"], [], REPEAT)
-        rows[PRICEN, workload], rows[PRICE1, workload] = allcores, one
-        # The text pipeline, for comparison (tests/fused.bats proves the
-        # bits the same); sized on its own, being slower.
-        rows[TEXTN, workload] = measure(TEXTN, CORES, make_price(CORES, fused=0), workload,
-                                        g_price // 4)
+        for name, cores, fn, guess in ((FUSED_ROW, 1, fused, g_fused),
+                                       (NP1, 1, numpy_peer(1), g_numpy),
+                                       (NP2, 2, numpy_peer(2), g_numpy),
+                                       (PRICEN, CORES, make_price(CORES), g_price),
+                                       (TEXTN, CORES, make_price(CORES, fused=0), g_price // 4)):
+            paths, first = size(fn, workload, guess)
+            plan.append([name, cores, fn, workload, paths, [first]])
+            if name == PRICEN:
+                plan.append([PRICE1, 1, make_price(1), workload, paths, []])
+    for _ in range(REPEAT):
+        for name, cores, fn, workload, paths, results in plan:
+            if len(results) < REPEAT:
+                results.append(fn(workload, paths))
+    rows = {(name, workload): row_of(name, cores, workload, paths, results)
+            for name, cores, fn, workload, paths, results in plan}
+    for workload in WORKLOADS:
+        one, allcores = rows[PRICE1, workload], rows[PRICEN, workload]
         if (one["price"], one["stderr"]) != (allcores["price"], allcores["stderr"]):
             fail(f"{workload}: make price gives {one['price']} with JOBS=1, {allcores['price']} "
                  f"with JOBS={CORES}")
