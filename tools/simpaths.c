@@ -23,8 +23,8 @@
 #include <string.h>
 
 #include "detmath.h"
-#include "normals.h"
 #include "err.h"
+#include "normals.h"
 #include "numtext.h"
 #include "opts.h"
 #include "outbuf.h"
@@ -194,7 +194,6 @@ static void alloc_block(void)
 	                    sizeof *price);
 }
 
-
 /* Philox output blocks block0 .. block0+nblocks-1 of the paths first ..
  * first+w-1: block b holds the words of steps 2b and 2b+1 (rng.h's
  * rng_block, for w paths at once). */
@@ -218,7 +217,6 @@ ALWAYS_INLINE static void draw_bits(uint64_t seed, uint64_t first, int w, uint32
 		}
 	}
 }
-
 
 /* A price payoff reads: it refuses one that is not positive (an underflow
  * to 0). */

@@ -65,8 +65,8 @@ static inline unsigned normals__gather_flags(const unsigned char *flag)
 #endif
 }
 
-ALWAYS_INLINE static void normals_from_words(const uint32_t *lo, const uint32_t *hi, int len, double *z,
-                                       struct normal_scratch *s)
+ALWAYS_INLINE static void normals_from_words(const uint32_t *lo, const uint32_t *hi, int len,
+                                             double *z, struct normal_scratch *s)
 {
 	if (normals__bits_in[255] == 0)
 		normals__fill_table();

@@ -158,8 +158,8 @@ static void *zeroed(size_t count, size_t size)
 	return p;
 }
 
-SIMD_CLONES static void add_columns_by_exponent(struct partial *p, const double *const *columns, size_t r0,
-                                    size_t len)
+SIMD_CLONES static void add_columns_by_exponent(struct partial *p, const double *const *columns,
+                                                size_t r0, size_t len)
 {
 	/* all zero between calls */
 	static int64_t *sum_buckets[PARTIAL_MAX_COLUMNS];

@@ -337,7 +337,7 @@ void payoff_summarize_path(const struct payoff *p, const double *prices,
  * the money is a coin toss a branch predictor loses). Barriers: a touch
  * counts (>= up, <= down). Floating lookbacks: S0 counts in the extreme. */
 SIMD_CLONES void payoff_undiscounted(const struct payoff *p, const struct path_block *b, int n,
-                         double *f, double *c)
+                                     double *f, double *c)
 {
 	const double *S = b->terminal, *A = b->arith_mean, *G = b->geo_mean;
 	const double *max = b->max, *min = b->min;
