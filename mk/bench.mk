@@ -24,6 +24,9 @@ build/bench/fused: bench/fused.c $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LDLIBS)
 
+# tests/bench.bats runs bench/run-bench.py briefly: it needs numpy and the loop.
+check-plain: build/bench/fused | deps-bench
+
 bench: $(BIN) build/bench/fused | deps-run deps-bench
 	@MAKE='$(MAKE)' BENCH_PYTHON='$(BENCH_PYTHON)' FUSED_LOOP=build/bench/fused \
 		BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_REPEAT='$(BENCH_REPEAT)' \

@@ -1,0 +1,44 @@
+#!/usr/bin/env bats
+# bench: `make bench`'s measuring script (bench/run-bench.py) runs end to
+# end and prints what issue 5 asks for: every implementation on both
+# workloads, the ratios against their goals, the prices' agreement, the
+# same bits from JOBS=1 and all cores, and peak memory as PATHS grows.
+# Its runs are cut to a few hundredths of a second each, so the numbers
+# mean nothing here; `make bench` measures (bench/RESULTS.md).
+
+load test_helper
+
+@test "the bench's script prints every row, ratio and check, in a short run" {
+	not_sanitized
+	/usr/bin/python3 -c 'import numpy' ||
+		{ echo "python3-numpy is missing: make deps-bench installs it" >&2; return 1; }
+	cd "$ROOT"
+	[ -x build/bench/fused ] ||
+		{ echo "build/bench/fused is missing: make build/bench/fused" >&2; return 1; }
+	# BENCH_Z=6: ten comparisons of tiny runs; 4 standard errors would
+	# fail one run in 1600 by chance.
+	run -0 --separate-stderr env MAKE=make BENCH_PYTHON=/usr/bin/python3 \
+		FUSED_LOOP=build/bench/fused BENCH_SECONDS=0.05 BENCH_REPEAT=1 BENCH_Z=6 \
+		/usr/bin/python3 bench/run-bench.py
+	printf '%s\n' "${lines[@]}"
+	local impl
+	for workload in "European call" "Asian call, 252 steps"; do
+		for impl in "fused C loop, 1 core" "numpy, 1 process" "numpy, ProcessPool(2)" \
+			"make price JOBS=1" "make price JOBS=$(nproc)" "... FUSED=0 JOBS=$(nproc)"; do
+			[ "$(grep -cF "| $(printf '%-21s' "$impl") | $(printf '%-21s' "$workload") |" <<<"$output")" -eq 1 ]
+		done
+	done
+	local goal line
+	for goal in "Asian: make price (all cores) / fused limit" \
+		"Asian: make price (all cores) / numpy pool(2)" \
+		"European: make price (all cores) / numpy pool(2)" \
+		"European: make price (all cores) / fused limit" \
+		"European call: JOBS=$(nproc) / JOBS=1" "Asian call, 252 steps: JOBS=$(nproc) / JOBS=1"; do
+		line=$(grep -F "$goal" <<<"$output")
+		[[ "$line" =~ ^.+\ [0-9.]+x\ .*\>=\ [0-9.]+.*:\ (met|NOT\ met)$ ]]
+	done
+	grep -qE '^prices agree within 6 standard errors +yes$' <<<"$output"
+	grep -qE '^make price JOBS=1 and JOBS=[0-9]+: same estimate +yes \(identical bits\)$' <<<"$output"
+	[ "$(grep -cE '^\| (European call|Asian call, 252 steps) +\| +[0-9]+ \|( +[0-9]+ \|){4}$' <<<"$output")" -eq 6 ]
+	grep -qE '^peak memory flat as PATHS grows 100x +(met|NOT met)$' <<<"$output"
+}
