@@ -32,8 +32,6 @@
 
 static const double s0 = 100, strike = 100, rate = 0.05, sigma = 0.2, maturity = 1;
 
-
-
 /* Sums of the discounted payoff and its square over paths [0, paths), in
  * blocks of `width` paths (inlined twice: a constant width lets the
  * compiler drop the loops' run-time checks). */
