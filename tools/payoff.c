@@ -131,16 +131,13 @@ static void learn_model(struct stream *in)
 	if (!(maturity > 0) || !(s0 > 0) || !(steps >= 1) || steps > 1e6 || steps != floor(steps))
 		data_error(stream_where(in), "metadata has an invalid model (s0, T or steps)");
 	struct payoff_model model = { s0, rate, NAN, NAN, maturity, (long)steps };
-	if (payoff.control == CONTROL_TERMINAL || payoff.greeks_asked)
+	/* a --control-mean is checked where the stream says q and sigma */
+	bool check_mean = (payoff.control == CONTROL_GEO_ASIAN || payoff.control == CONTROL_VANILLA)
+	                  && stream_meta(in, "q") && stream_meta(in, "sigma");
+	if (payoff.control == CONTROL_TERMINAL || payoff.greeks_asked || check_mean)
 		model.q = stream_meta_double(in, "q");
-	if (payoff.greeks_asked)
+	if (payoff.greeks_asked || check_mean)
 		model.sigma = stream_meta_double(in, "sigma");
-	/* for checking --control-mean: where the stream says them */
-	if ((payoff.control == CONTROL_GEO_ASIAN || payoff.control == CONTROL_VANILLA)
-	    && stream_meta(in, "q") && stream_meta(in, "sigma")) {
-		model.q = stream_meta_double(in, "q");
-		model.sigma = stream_meta_double(in, "sigma");
-	}
 	payoff_set_model(&payoff, &model);
 }
 
