@@ -25,6 +25,7 @@
 #include "numtext.h"
 #include "opts.h"
 #include "outbuf.h"
+#include "payoffs.h"
 #include "rule.h"
 #include "stream.h"
 #include "xalloc.h"
@@ -118,7 +119,9 @@ static void price_paths(int ninputs, char **inputs)
 			first_of_pair = value;
 			half_pair = true;
 		} else {
-			outbuf_put_number(&out, 0.5 * (first_of_pair + value), hex_output, '\n');
+			double pair;
+			payoff_pair_mean(&first_of_pair, &value, 1, &pair);
+			outbuf_put_number(&out, pair, hex_output, '\n');
 			half_pair = false;
 		}
 	}

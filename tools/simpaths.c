@@ -319,7 +319,9 @@ static void exercise_path(int l, int w, int nv)
 			path_buf[i] = positive(checked(price[i * nv + l + k * w]));
 		value[k] = rule_cash_flow(&rule, path_buf);
 	}
-	double row = antithetic ? 0.5 * (value[0] + value[1]) : value[0];
+	double row = value[0];
+	if (antithetic)
+		payoff_pair_mean(&value[0], &value[1], 1, &row);
 	put_payoff_row(&row);
 }
 
