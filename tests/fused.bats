@@ -51,6 +51,12 @@ same() {
 			same "-e $emit --steps 7 --antithetic" "-p $payoff -x"
 		done
 	done
+	# blocks of 16 paths (steps >= 32), and a last chunk of 8 steps: the
+	# summaries without extremes, which the walk sums as it goes
+	same "-e summary --steps 40 --antithetic" "-p asian-put-arith -K 103"
+	same "-e summary --steps 40" \
+		"-p asian-call-arith --control --control-mean $(closed asian-call-geo --steps 40)"
+	same "-e summary --steps 40 --antithetic" "-p lookback-put-float"
 }
 
 @test "barrier payoffs, with rebates and the vanilla control" {
@@ -209,6 +215,14 @@ rule() {
 	[[ "$stderr" == "simpaths: path "*": a simulated price overflows a double (--s0, --rate or --sigma too large?)" ]]
 	run -1 --separate-stderr simpaths --count 40 --sigma 60 -p put
 	[[ "$stderr" == "simpaths: path "*": a simulated price underflows to 0 (--sigma or --maturity too large?)" ]]
+	# and from summaries, with and without the extremes
+	run -1 --separate-stderr simpaths --count 40 --steps 40 -e summary --rate 800 \
+		-p asian-call-arith --partial
+	[[ "$stderr" == "simpaths: path 0: a simulated price overflows a double"* ]]
+	run -1 --separate-stderr simpaths --count 40 --steps 40 -e summary --sigma 60 -p asian-put-geo
+	[[ "$stderr" == "simpaths: path 0: a simulated price underflows to 0"* ]]
+	run -1 --separate-stderr simpaths --count 40 --steps 40 -e summary --rate 800 -p lookback-call-float
+	[[ "$stderr" == "simpaths: path 0: a simulated price overflows a double"* ]]
 	# the pipeline refuses the same stream
 	run -1 --separate-stderr bash -o pipefail -c 'simpaths --count 40 --sigma 60 | payoff -p put'
 	[[ "$stderr" == *"payoff: stdin:"*": non-positive price in column 1 (ST): '0'" ]]

@@ -59,6 +59,10 @@ static uint64_t current_path;   /* for the overflow message */
  * metadata lines payoff and aggregate would have read, so that the
  * partial's identity comes from the same text by the same rules. */
 static bool fused, fused_partial;
+/* Fused summaries the payoff reads without max and min (Asians, their
+ * controls): the walk keeps only the sums, as it goes, and no array of the
+ * block's prices (simulate_width). */
+static bool lean_summary;
 static struct payoff payoff;
 static int payoff_ncolumns;
 static double *path_buf;        /* one path S1..Sn, for payoff_summarize_path */
@@ -248,8 +252,10 @@ static void summarize_lane(const double *st, int stride, int v, int nv,
 	if (emit == EMIT_SUMMARY) {
 		s->arith_mean = checked(sum_s[v] / (double)steps);
 		s->geo_mean = checked(geo_s[v]);
-		s->max = checked(max_s[v]);
-		s->min = checked(min_s[v]);
+		if (!lean_summary) {
+			s->max = checked(max_s[v]);
+			s->min = checked(min_s[v]);
+		}
 	}
 	if (needs & NEED_ST)
 		positive(s->terminal);
@@ -356,13 +362,13 @@ SIMD_CLONES static void price_block(const double *st, int stride, uint64_t first
 	static double rows[2][BLOCK_MAX];
 	const double *sum_s = st + stride, *max_s = st + 3 * stride, *min_s = st + 4 * stride;
 	const double *last_s = st + 5 * stride, *geo_s = st + 6 * stride;
-	bool summary = emit == EMIT_SUMMARY;
+	bool summary = emit == EMIT_SUMMARY, extremes = summary && !lean_summary;
 
 	if (summary)
 		for (int v = 0; v < nv; v++)
 			avg[v] = sum_s[v] / (double)steps;
 	const double *const columns[5] = { last_s, summary ? avg : NULL, summary ? geo_s : NULL,
-	                                   summary ? max_s : NULL, summary ? min_s : NULL };
+	                                   extremes ? max_s : NULL, extremes ? min_s : NULL };
 	if (block_has_bad_price(columns, valid, w, nv)) {   /* price_path says which */
 		for (int l = 0; l < valid; l++) {
 			current_path = first + (uint64_t)l;
@@ -407,9 +413,12 @@ SIMD_CLONES static void price_block(const double *st, int stride, uint64_t first
  * st holds 7 arrays, `stride` apart, of a number per virtual lane: the
  * log-price, the running sums and extremes, and the row's S_T and geometric
  * mean. Inlined twice below: for w = LANES with st on the stack, where the
- * compiler keeps it in registers, and for wider blocks. */
+ * compiler keeps it in registers, and for wider blocks. `lean`
+ * (lean_summary, a constant where inlined) keeps only the sums, added as
+ * the walk goes: the same operations in the same order on each number, so
+ * the same bits, without the block's arrays of log-prices and prices. */
 ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int valid, int w,
-                                         double *st, int stride)
+                                         double *st, int stride, bool lean)
 {
 	const int nv = antithetic ? 2 * w : w;
 	double *x_now = st, *sum_s = st + stride, *sum_x = st + 2 * stride;
@@ -425,6 +434,26 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 		long n = steps - i0 < chunk_steps ? steps - i0 : chunk_steps;
 		draw_bits(seed, first, w, (uint32_t)(i0 / 2), (n + 1) / 2);
 		normals_from_words(bits_lo, bits_hi, (int)n * w, normal, &normal_scratch);
+		if (lean) {
+			for (long i = 0; i < n; i++) {
+				const double *z = normal + i * w;
+				for (int l = 0; l < w; l++) {
+					double x = x_now[l] + (drift_per_step + vol_per_step * z[l]);
+					x_now[l] = x;
+					sum_s[l] = sum_s[l] + s0 * det_exp(x);
+					sum_x[l] = sum_x[l] + x;
+				}
+				if (antithetic)
+					for (int l = 0; l < w; l++) {
+						double x = x_now[w + l] +
+						           (drift_per_step + vol_per_step * -z[l]);
+						x_now[w + l] = x;
+						sum_s[w + l] = sum_s[w + l] + s0 * det_exp(x);
+						sum_x[w + l] = sum_x[w + l] + x;
+					}
+			}
+			continue;
+		}
 		/* the log-price walk: sequential in the steps, parallel in the lanes */
 		for (long i = 0; i < n; i++) {
 			const double *z = normal + i * w;
@@ -461,7 +490,7 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 	} else if (emit == EMIT_SUMMARY) {
 		const double *s = price + ((steps - 1) % chunk_steps) * nv;
 		for (int v = 0; v < nv; v++) {
-			last_s[v] = s[v];
+			last_s[v] = lean ? s0 * det_exp(x_now[v]) : s[v];
 			geo_s[v] = s0 * det_exp(sum_x[v] / (double)steps);
 		}
 	}
@@ -502,9 +531,14 @@ SIMD_CLONES static void simulate_block(uint64_t seed, uint64_t first, int valid)
 {
 	if (width == LANES) {
 		double st[7 * 2 * LANES];
-		simulate_width(seed, first, valid, LANES, st, 2 * LANES);
+		if (lean_summary)
+			simulate_width(seed, first, valid, LANES, st, 2 * LANES, true);
+		else
+			simulate_width(seed, first, valid, LANES, st, 2 * LANES, false);
+	} else if (lean_summary) {
+		simulate_width(seed, first, valid, width, lane_state, BLOCK_MAX, true);
 	} else {
-		simulate_width(seed, first, valid, width, lane_state, BLOCK_MAX);
+		simulate_width(seed, first, valid, width, lane_state, BLOCK_MAX, false);
 	}
 }
 
@@ -851,6 +885,8 @@ int main(int argc, char **argv)
 		start_payoff(payoff_name);
 	else if (payoff_options || fused_partial)
 		usage_error("payoff's options and --partial go with --payoff");
+	lean_summary = fused && !american && !payoff.greek_set && emit == EMIT_SUMMARY &&
+	               !(payoff.needs & (NEED_MAX | NEED_MIN));
 
 	alloc_block();
 	if (single_range) {
