@@ -77,7 +77,7 @@ static int start(struct stream *in, bool *antithetic)
 		           "(simpaths --emit path)");
 
 	char line[512];
-	rule_meta_line(&rule, line, sizeof line);
+	rule_meta_line(&rule, 0, line, sizeof line);
 	outbuf_put(&out, line, strlen(line));
 	outbuf_put(&out, "\nprice\n", 7);
 	return first;

@@ -575,7 +575,7 @@ static void put_payoff_header(void)
 	const char *names[PAYOFF_MAX_VALUES] = { "price" };
 
 	if (american) {
-		rule_meta_line(&rule, line, sizeof line);
+		rule_meta_line(&rule, 0, line, sizeof line);
 		payoff_ncolumns = 1;
 	} else {
 		payoff_meta_line(&payoff, line, sizeof line);

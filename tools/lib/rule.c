@@ -159,30 +159,26 @@ void rule_set_discount(struct rule *r, double rate, double maturity)
 		r->discount[i] = det_exp(-rate * (maturity * (double)i / (double)r->steps));
 }
 
-void rule_meta_line(const struct rule *r, char *line, size_t size)
+void rule_meta_line(const struct rule *r, long inner, char *line, size_t size)
 {
-	char text[NUM_TEXT_MAX];
+	char text[NUM_TEXT_MAX], bound[64] = " bias=low";
 	const char *seed = stream_meta(&r->meta, "seed"), *paths = stream_meta(&r->meta, "paths");
 
 	num_format(text, r->strike);
-	snprintf(line, size, "# tool=exercise payoff=%s strike=%s basis=%d%s%.40s%s%.40s bias=low",
+	if (inner > 0)
+		snprintf(bound, sizeof bound, " bound=upper inner=%ld bias=high", inner);
+	snprintf(line, size, "# tool=exercise payoff=%s strike=%s basis=%d%s%.40s%s%.40s%s",
 	         r->is_call ? "american-call" : "american-put", text, r->degree,
 	         seed ? " training_seed=" : "", seed ? seed : "",
-	         paths ? " training_paths=" : "", paths ? paths : "");
+	         paths ? " training_paths=" : "", paths ? paths : "", bound);
 }
 
 double rule_cash_flow(const struct rule *r, const double *prices)
 {
 	for (long i = 1; i <= r->steps; i++) {
-		double s = prices[i - 1];
-		double h = lsm_intrinsic(r->is_call, r->strike, s);
-		if (!(h > 0))
-			continue;
-		const double *c = r->coef + (size_t)(i - 1) * (size_t)(r->degree + 1);
-		if (i < r->steps &&
-		    (r->itm[i - 1] == 0 || h < lsm_continuation(c, r->degree, s / r->strike)))
-			continue;
-		return h * r->discount[i];
+		double h;
+		if (rule_exercises(r, i, prices[i - 1], &h))
+			return h * r->discount[i];
 	}
 	return 0;
 }

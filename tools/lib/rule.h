@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lsm.h"
 #include "stream.h"
 
 #define RULE_MAX_DEGREE 8   /* as lsmfit's --basis */
@@ -49,8 +50,26 @@ void rule_check_model(const struct rule *r, struct stream *in, const char *where
 void rule_set_discount(struct rule *r, double rate, double maturity);
 
 /* The metadata line exercise adds to the stream ("# tool=exercise ..."),
- * without a newline. */
-void rule_meta_line(const struct rule *r, char *line, size_t size);
+ * without a newline: of the low-biased prices, or with inner > 0 of the
+ * dual bound's values (dual.h) from that many inner paths. */
+void rule_meta_line(const struct rule *r, long inner, char *line, size_t size);
+
+/* Does the rule exercise at date i (1..steps) at price s? Where the
+ * intrinsic value (set in *value, undiscounted) is positive and not below
+ * the fitted continuation value; at the last date, whenever it is
+ * positive. The one decision of rule_cash_flow and of the dual bound
+ * (dual.h). */
+static inline bool rule_exercises(const struct rule *r, long i, double s, double *value)
+{
+	double h = lsm_intrinsic(r->is_call, r->strike, s);
+	*value = h;
+	if (!(h > 0))
+		return false;
+	if (i == r->steps)
+		return true;
+	const double *c = r->coef + (size_t)(i - 1) * (size_t)(r->degree + 1);
+	return r->itm[i - 1] != 0 && !(h < lsm_continuation(c, r->degree, s / r->strike));
+}
 
 /* The discounted cash flow of the path S1..Sn (prices[0..steps-1]): the
  * intrinsic value at the first date where it is positive and at least the
