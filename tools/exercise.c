@@ -11,7 +11,12 @@
  * like payoff(1)'s, so shards and partials work the same.
  *
  * The rule must belong to the paths: s0, r, q, sigma, T and steps of the
- * coefficient file must equal the stream's, or nothing is priced. */
+ * coefficient file must equal the stream's, or nothing is priced.
+ *
+ * --upper N writes instead, for each path, its term of the rule's
+ * Andersen–Broadie dual (tools/lib/dual.h), from N inner paths per date:
+ * their mean is a high-biased price, an upper bound to set beside the
+ * low-biased one. */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <math.h>
@@ -21,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dual.h"
 #include "err.h"
 #include "numtext.h"
 #include "opts.h"
@@ -35,10 +41,12 @@ static struct rule rule;      /* the rule, from the coefficient file (rule.h) */
 static double *prices;        /* the current row's S1..Sn */
 static bool hex_output;
 static struct outbuf out;
+static long inner;            /* --upper: inner paths per date; 0: the prices */
+static struct dual dual;
 
 static const char synopsis[] =
-	"exercise -c coefficients [-p american-put|american-call] [-K strike] [-x]\n"
-	"                [file ...]";
+	"exercise -c coefficients [-p american-put|american-call] [-K strike]\n"
+	"                [-u inner] [-x] [file ...]";
 
 static _Noreturn void help(void)
 {
@@ -48,6 +56,9 @@ static _Noreturn void help(void)
 	       "  -c, --coefficients FILE  lsmfit's output (required)\n"
 	       "  -p, --payoff NAME        check that FILE was fitted for this payoff\n"
 	       "  -K, --strike X           check that FILE was fitted for this strike\n"
+	       "  -u, --upper N            write each path's term of the rule's Andersen-\n"
+	       "                           Broadie dual, from N inner paths per date: their\n"
+	       "                           mean is a high-biased price (column upper)\n"
 	       "  -x, --hex                write C99 hex floats instead of decimal\n"
 	       "  -h, --help               show this help\n"
 	       "  -V, --version            show the version\n\n"
@@ -70,6 +81,17 @@ static int start(struct stream *in, bool *antithetic)
 	rule_set_discount(&rule, stream_meta_double(in, "r"), stream_meta_double(in, "T"));
 	const char *a = stream_meta(in, "antithetic");
 	*antithetic = a && strcmp(a, "1") == 0;
+	if (inner > 0) {
+		if (*antithetic)
+			data_error(stream_where(in), "--upper: the paths are antithetic pairs "
+			           "(antithetic=1); the bound takes independent paths");
+		if (!stream_meta(in, "seed"))
+			data_error(stream_where(in), "--upper: no seed= in the metadata: the inner "
+			           "paths are drawn from the outer paths' seed");
+		dual_init(&dual, &rule, stream_meta_double(in, "s0"), stream_meta_double(in, "r"),
+		          stream_meta_double(in, "q"), stream_meta_double(in, "sigma"),
+		          stream_meta_double(in, "T"), inner);
+	}
 
 	int first = stream_path_columns(in, rule.steps);
 	if (first < 0)
@@ -77,9 +99,12 @@ static int start(struct stream *in, bool *antithetic)
 		           "(simpaths --emit path)");
 
 	char line[512];
-	rule_meta_line(&rule, 0, line, sizeof line);
+	rule_meta_line(&rule, inner, line, sizeof line);
 	outbuf_put(&out, line, strlen(line));
-	outbuf_put(&out, "\nprice\n", 7);
+	if (inner > 0)
+		outbuf_put(&out, "\nupper\n", 7);
+	else
+		outbuf_put(&out, "\nprice\n", 7);
 	return first;
 }
 
@@ -92,12 +117,29 @@ static double cash_flow(struct stream *in, int first)
 	return rule_cash_flow(&rule, prices);
 }
 
+/* --upper: the dual's term of the current row, path `path` of the run. */
+static double upper_term(struct stream *in, int first, uint64_t path)
+{
+	for (long i = 0; i < rule.steps; i++)
+		prices[i] = stream_field_price(in, first + (int)i);
+	uint64_t seed;
+	const char *text = stream_meta(in, "seed");
+	if (!num_parse_u64(text, strlen(text), &seed))
+		data_error(stream_where(in), "--upper: seed=%.40s is not a 64-bit seed", text);
+	double value = dual_value(&dual, seed, path, prices);
+	if (!isfinite(value))
+		data_error(stream_where(in), "--upper: path %llu: the bound is not a finite number "
+		           "(inner paths overflow: sigma or T too large?)", (unsigned long long)path);
+	return value;
+}
+
 static void price_paths(int ninputs, char **inputs)
 {
 	struct stream in;
-	bool started = false, antithetic = false, half_pair = false;
+	bool started = false, antithetic = false, half_pair = false, in_range = false;
 	double first_of_pair = 0;
 	int first = -1;
+	uint64_t path = 0, range_end = 0;   /* --upper: the row's path index, its range's end */
 
 	stream_open(&in, ninputs, inputs);
 	for (enum record r; (r = stream_next(&in)) != RECORD_END;) {
@@ -108,8 +150,23 @@ static void price_paths(int ninputs, char **inputs)
 		if (r == RECORD_META) {
 			if (half_pair && in.range_opened)
 				data_error(stream_where(&in), "antithetic pair cut off by a new range");
+			if (in.range_opened) {
+				in_range = true;
+				path = in.range_first;
+				range_end = in.range_first + in.range_count;
+			}
 			outbuf_put(&out, in.line, in.line_len);
 			outbuf_put(&out, "\n", 1);
+			continue;
+		}
+		if (inner > 0) {
+			if (!in_range)
+				data_error(stream_where(&in), "--upper: a row before any path range "
+				           "(# first= count=): its path index is unknown");
+			if (path == range_end)
+				data_error(stream_where(&in), "--upper: more rows than the range's count=%llu",
+				           (unsigned long long)in.range_count);
+			outbuf_put_number(&out, upper_term(&in, first, path++), hex_output, '\n');
 			continue;
 		}
 		double value = cash_flow(&in, first);
@@ -140,6 +197,7 @@ int main(int argc, char **argv)
 		{ "coefficients", required_argument, NULL, 'c' },
 		{ "payoff", required_argument, NULL, 'p' },
 		{ "strike", required_argument, NULL, 'K' },
+		{ "upper", required_argument, NULL, 'u' },
 		{ "hex", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -150,7 +208,7 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_init("exercise", argv);
-	while ((c = getopt_long(argc, argv, "c:p:K:xhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:K:u:xhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': coef_file = optarg; break;
 		case 'p':
@@ -162,6 +220,7 @@ int main(int argc, char **argv)
 			strike_wanted = opt_positive("--strike", optarg);
 			strike_text = optarg;
 			break;
+		case 'u': inner = (long)opt_int("--upper", optarg, 1, INT32_MAX); break;
 		case 'x': hex_output = true; break;
 		case 'h': help();
 		case 'V': print_version();
@@ -176,6 +235,8 @@ int main(int argc, char **argv)
 	prices = xreallocarray(NULL, (size_t)rule.steps, sizeof *prices);
 	price_paths(argc - optind, argv + optind);
 	outbuf_flush(&out);
+	if (inner > 0)
+		dual_free(&dual);
 	rule_free(&rule);
 	free(prices);
 	finish_output();

@@ -13,7 +13,9 @@
 #include <stdint.h>
 #include <Random123/philox.h>
 
+/* RNG_INNER | k: the inner paths from date k of the dual bound (dual.h). */
 enum rng_stream { RNG_PRICING = 0, RNG_TRAINING = 1 };
+#define RNG_INNER UINT32_C(0x80000000)
 
 /* Two 64-bit words: output block `block` of path `path`. */
 static inline void rng_block(uint64_t seed, uint32_t stream, uint64_t path,

@@ -1,0 +1,158 @@
+/* dual.c: the Andersen–Broadie upper bound of an exercise rule (dual.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "dual.h"
+
+#include <math.h>
+#include <stdbool.h>
+
+#include "detmath.h"
+#include "err.h"
+#include "normals.h"
+#include "rng.h"
+#include "simd.h"
+#include "xalloc.h"
+
+/* Inner paths go LANES at a time, DATES dates at a time: an inner path
+ * that the rule exercises early (most of them, for a put deep in the
+ * money) costs a few dates' random numbers, not the rest of the path's. */
+#define LANES 64
+#define DATES 8          /* even: Philox blocks (two dates each) align */
+_Static_assert(LANES * DATES <= NORMALS_MAX, "a chunk's normals fit normals.h's scratch");
+
+void dual_init(struct dual *d, const struct rule *r, double s0, double rate, double yield,
+               double sigma, double maturity, long inner)
+{
+	double dt = maturity / (double)r->steps;
+	*d = (struct dual){ .rule = r, .s0 = s0, .inner = inner };
+	d->drift = (rate - yield - 0.5 * sigma * sigma) * dt;
+	d->vol = sigma * sqrt(dt);
+	d->blocks_per_path = (uint32_t)((r->steps + 1) / 2);
+	d->forward_discount = xreallocarray(NULL, (size_t)r->steps + 1, sizeof *d->forward_discount);
+	for (long i = 0; i <= r->steps; i++)
+		d->forward_discount[i] = det_exp(-(rate - yield) * (maturity * (double)i /
+		                                                     (double)r->steps));
+	if (inner < 1 || (uint64_t)inner > (UINT64_C(1) << 32) / d->blocks_per_path)
+		usage_error("--upper %ld: want 1 to %llu inner paths for %ld dates", inner,
+		            (unsigned long long)((UINT64_C(1) << 32) / d->blocks_per_path), r->steps);
+	d->continuation = xreallocarray(NULL, (size_t)r->steps, sizeof *d->continuation);
+}
+
+void dual_free(struct dual *d)
+{
+	free(d->continuation);
+	free(d->forward_discount);
+}
+
+/* The discounted cash flows of inner paths m0 .. m0+w-1 of outer path
+ * `path`, started at date `from` at price s0: cash[l], 0 where the rule
+ * never exercises; and the control, e^{-(r-q) t} S_t at the date t where
+ * it does, or at T: control[l]. One clone per vector target (simd.h);
+ * each lane's arithmetic is its own, so the bits do not depend on the
+ * clone. */
+SIMD_CLONES static void inner_batch(const struct dual *d, uint64_t seed, uint64_t path,
+                                    long from, long m0, int w, double s0, double *cash,
+                                    double *control)
+{
+	static uint32_t lo[LANES * DATES], hi[LANES * DATES];
+	static double z[LANES * DATES];
+	static struct normal_scratch scratch;
+	double s[LANES];
+	bool alive[LANES];
+	const struct rule *r = d->rule;
+	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
+	const uint32_t stream = RNG_INNER | (uint32_t)from;
+	int nalive = w;
+
+	for (int l = 0; l < w; l++) {
+		s[l] = s0;
+		alive[l] = true;
+		cash[l] = 0;
+	}
+	/* step q (0-based) of an inner path is date from+1+q */
+	for (long q0 = 0; from + 1 + q0 <= r->steps && nalive > 0; q0 += DATES) {
+		long n = r->steps - (from + q0) < DATES ? r->steps - (from + q0) : DATES;
+		for (long b = 0; b < (n + 1) / 2; b++) {
+			uint32_t *lo0 = lo + 2 * b * w, *hi0 = hi + 2 * b * w;
+			for (int l = 0; l < w; l++) {
+				uint32_t block = (uint32_t)(m0 + l) * d->blocks_per_path +
+				                 (uint32_t)(q0 / 2 + b);
+				philox4x32_ctr_t ctr = { { block, stream, (uint32_t)path,
+				                           (uint32_t)(path >> 32) } };
+				philox4x32_ctr_t x = philox4x32_R(10, ctr, key);
+				lo0[l] = x.v[0];
+				hi0[l] = x.v[1];
+				lo0[w + l] = x.v[2];
+				hi0[w + l] = x.v[3];
+			}
+		}
+		normals_from_words(lo, hi, (int)n * w, z, &scratch);
+		for (long q = 0; q < n && nalive > 0; q++) {
+			long date = from + 1 + q0 + q;
+			const double *zq = z + q * w;
+			for (int l = 0; l < w; l++)
+				s[l] = s[l] * det_exp(d->drift + d->vol * zq[l]);
+			for (int l = 0; l < w; l++) {
+				double h;
+				if (alive[l] && rule_exercises(r, date, s[l], &h)) {
+					cash[l] = h * r->discount[date];
+					control[l] = s[l] * d->forward_discount[date];
+					alive[l] = false;
+					nalive--;
+				}
+			}
+		}
+	}
+	for (int l = 0; l < w; l++)
+		if (alive[l])
+			control[l] = s[l] * d->forward_discount[r->steps];
+}
+
+/* C_from: the discounted value of following the rule from date from+1 on,
+ * from price s at date `from`: the mean cash flow of d->inner inner paths,
+ * less its regression on the control's deviation from its mean. The sums
+ * are centred on the control's known mean, in path order. */
+static double continuation(const struct dual *d, uint64_t seed, uint64_t path, long from,
+                           double s)
+{
+	double cash[LANES], control[LANES];
+	double mean = s * d->forward_discount[from];   /* the control's, exactly */
+	double sum_f = 0, sum_y = 0, sum_yy = 0, sum_fy = 0, n = (double)d->inner;
+
+	for (long m0 = 0; m0 < d->inner; m0 += LANES) {
+		int w = d->inner - m0 < LANES ? (int)(d->inner - m0) : LANES;
+		inner_batch(d, seed, path, from, m0, w, s, cash, control);
+		for (int l = 0; l < w; l++) {
+			double y = control[l] - mean;
+			sum_f += cash[l];
+			sum_y += y;
+			sum_yy += y * y;
+			sum_fy += cash[l] * y;
+		}
+	}
+	double f = sum_f / n, y = sum_y / n;
+	double var_y = sum_yy / n - y * y, cov = sum_fy / n - f * y;
+	double beta = var_y > 0 ? cov / var_y : 0;
+	return f - beta * y;
+}
+
+double dual_value(struct dual *d, uint64_t seed, uint64_t path, const double *prices)
+{
+	const struct rule *r = d->rule;
+	double *c = d->continuation;
+	double m = 0, best = -HUGE_VAL;
+
+	c[0] = continuation(d, seed, path, 0, d->s0);
+	for (long k = 1; k <= r->steps; k++) {
+		double h, s = prices[k - 1];
+		bool exercise = rule_exercises(r, k, s, &h);
+		double z = h * r->discount[k], v = z;
+		if (k < r->steps) {
+			c[k] = continuation(d, seed, path, k, s);
+			if (!exercise)
+				v = c[k];
+		}
+		m += v - c[k - 1];
+		best = z - m > best ? z - m : best;
+	}
+	return best;
+}
