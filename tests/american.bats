@@ -230,8 +230,8 @@ data_fails() {
 
 @test "--help prints the usage on stdout and exits 0; --version the version" {
 	run -0 --separate-stderr exercise --help
-	[ "${lines[0]}" = "usage: exercise -c coefficients [-p american-put|american-call] [-K strike] [-x]" ]
-	[ "${lines[1]}" = "                [file ...]" ]
+	[ "${lines[0]}" = "usage: exercise -c coefficients [-p american-put|american-call] [-K strike]" ]
+	[ "${lines[1]}" = "                [-u inner] [-x] [file ...]" ]
 	[ "$stderr" = "" ]
 	run -0 exercise --version
 	[[ "$output" == "exercise (mcpipe) "* ]]
@@ -249,6 +249,53 @@ data_fails() {
 	man_examples "$ROOT/tools/exercise.1"
 }
 
+# --- the upper bound (--upper) ------------------------------------------------------
+
+# put10: a rule for the put S0 = 36, K = 40, r = 0.06 on 10 dates, fitted on
+# 2000 training paths of seed 5, in $BATS_TEST_TMPDIR/put10.tsv.
+put10() {
+	simpaths --s0 36 --rate 0.06 --steps 10 --emit path --training --count 2000 --seed 5 |
+		lsmfit -K 40 >"$BATS_TEST_TMPDIR/put10.tsv"
+}
+
+# outer SHARDS: the first 30 pricing paths of seed 5, in SHARDS shards.
+outer() {
+	genseeds --paths 30 --shards "$1" --seed 5 | simpaths --s0 36 --rate 0.06 --steps 10 --emit path
+}
+
+@test "--upper: a row per path, the same whatever the shards; its metadata and header" {
+	put10
+	d=$BATS_TEST_TMPDIR
+	outer 1 | exercise -c "$d/put10.tsv" --upper 40 >"$d/one"
+	outer 4 | exercise -c "$d/put10.tsv" --upper 40 >"$d/four"
+	outer 4 | exercise -c "$d/put10.tsv" --upper 40 -x >"$d/four.hex"
+	[ "$(rows "$d/one" | wc -l)" -eq 30 ]
+	cmp <(rows "$d/one") <(rows "$d/four")
+	cmp <(aggregate "$d/four" | rows) <(aggregate "$d/four.hex" | rows)
+	run -0 grep '^# tool=exercise' "$d/one"
+	[ "$output" = "# tool=exercise payoff=american-put strike=40 basis=3 training_seed=5 training_paths=2000 bound=upper inner=40 bias=high" ]
+	[ "$(grep -v '^#' "$d/one" | head -n 1)" = upper ]
+	# one number per path, not one for all
+	[ "$(rows "$d/one" | sort -u | wc -l)" -gt 20 ]
+}
+
+@test "--upper: every refusal, with its message" {
+	put10
+	rule="$BATS_TEST_TMPDIR/put10.tsv"
+	usage_fails "--upper: '0' must be between 1 and 2147483647" -c "$rule" --upper 0
+	outer 1 >"$BATS_TEST_TMPDIR/outer"
+	run -2 --separate-stderr exercise -c "$rule" --upper 1000000000 "$BATS_TEST_TMPDIR/outer"
+	[ "${stderr_lines[0]}" = "exercise: --upper 1000000000: want 1 to 858993459 inner paths for 10 dates" ]
+	data_fails "stdin:3: --upper: the paths are antithetic pairs (antithetic=1); the bound takes independent paths" \
+		-c "$rule" --upper 5 < <(simpaths --s0 36 --rate 0.06 --steps 10 --emit path --count 2 --antithetic)
+	data_fails "stdin:4: --upper: a row before any path range (# first= count=): its path index is unknown" \
+		-c "$rule" --upper 5 < <(outer 1 | grep -v '^# shard=')
+	data_fails "stdin:34: --upper: more rows than the range's count=29" \
+		-c "$rule" --upper 5 < <(outer 1 | sed '/^# shard=/s/count=30/count=29/')
+	data_fails "stdin:3: --upper: no seed= in the metadata: the inner paths are drawn from the outer paths' seed" \
+		-c "$rule" --upper 5 < <(outer 1 | sed 's/ seed=5//' | grep -v '^# tool=genseeds')
+}
+
 # --- the numbers ------------------------------------------------------------------
 # Longstaff and Schwartz (2001), Table 1: American puts, K = 40, r = 0.06,
 # 50 exercise dates a year; the finite-difference values. A CRR lattice
@@ -263,7 +310,7 @@ table_point() {
 	local steps
 	steps=$(awk -v t="$3" 'BEGIN { print 50 * t }')
 	PAYOFF=american-put S0=$1 K=40 R=0.06 SIGMA=$2 T=$3 STEPS=$steps PATHS=100000 \
-		TRAIN_PATHS=100000 SHARDS=4 SEED=2001 OUT="$BATS_TEST_TMPDIR/out" run -0 price
+		TRAIN_PATHS=100000 UPPER=0 SHARDS=4 SEED=2001 OUT="$BATS_TEST_TMPDIR/out" run -0 price
 	awk -F '\t' -v want="$4" -v point="$*" '$1 == "price" {
 		d = $2 - want; d = d < 0 ? -d : d
 		printf "%s: %.4f stderr %.4f, off by %.4f (allowed %.4f)\n", point, $2, $3, d, 0.02 + 3 * $3
@@ -274,6 +321,28 @@ table_point() {
 	not_sanitized
 	table_point 36 0.2 1 4.478
 	table_point 36 0.2 2 4.840
+}
+
+# The Andersen-Broadie bound of the same rule brackets the price from above:
+# not below 4.478 by more than 3 of its stderrs, and within 0.015 (its bias
+# from 500 inner paths is about 0.005 to 0.01) plus 3 stderrs above it; the
+# low estimate below it, give or take 3 stderrs of the difference. Measured:
+# 4.4800, stderr 0.0046. A martingale off by a term gives 7.5; the inner
+# means without their control variate, about 4.535.
+@test "Longstaff-Schwartz Table 1, S0 36, sigma 0.2, T 1: the upper bound brackets the price" {
+	not_sanitized
+	PAYOFF=american-put S0=36 K=40 R=0.06 SIGMA=0.2 STEPS=50 PATHS=100000 \
+		TRAIN_PATHS=100000 UPPER=300 INNER=500 SHARDS=4 SEED=2001 \
+		OUT="$BATS_TEST_TMPDIR/out" run -0 price
+	[[ "$output" == *"upper: the rule's Andersen-Broadie dual, a high-biased estimate"* ]]
+	[[ "$output" == *"(300 outer paths x 500 inner paths a date, "* ]]
+	awk -F '\t' '$1 == "price" { low = $2; low_se = $3 }
+		$1 == "upper" { up = $2; up_se = $3; n = $6 }
+		END {
+			printf "low %.4f (%.4f), upper %.4f (%.4f) on %d paths\n", low, low_se, up, up_se, n
+			exit !(n == 300 && up >= 4.478 - 3 * up_se && up <= 4.478 + 0.015 + 3 * up_se &&
+			       low <= up + 3 * sqrt(low_se * low_se + up_se * up_se)) }' \
+		"$BATS_TEST_TMPDIR/out/price.tsv"
 }
 
 @test "Longstaff-Schwartz Table 1: S0 36, sigma 0.4, T 1; S0 40, sigma 0.2, T 1" {
@@ -311,22 +380,28 @@ table_point() {
 	EOF
 }
 
-@test "an American call without dividends is worth the European call" {
+@test "an American call without dividends is worth the European call, and so is its bound" {
 	not_sanitized
 	PAYOFF=american-call S0=40 K=40 R=0.06 SIGMA=0.2 STEPS=50 PATHS=100000 TRAIN_PATHS=100000 \
-		SHARDS=4 SEED=7 OUT="$BATS_TEST_TMPDIR/out" run -0 price
+		UPPER=200 INNER=200 SHARDS=4 SEED=7 OUT="$BATS_TEST_TMPDIR/out" run -0 price
 	[[ "$output" == *"closed form 4.395820"* ]]
 	european=$(closedform --s0 40 -K 40 -r 0.06 --sigma 0.2 -p call | awk -F '\t' '$1 == "price" { print $2 }')
 	awk -F '\t' -v want="$european" '$1 == "price" {
 		z = ($2 - want) / $3; print "z =", z; exit !(z > -3 && z < 3) }' "$BATS_TEST_TMPDIR/out/price.tsv"
+	# the bound: not below the value, and near it (the rule hardly ever
+	# exercises early, and the inner paths bias it up by a few 0.001)
+	awk -F '\t' -v want="$european" '$1 == "upper" {
+		print "upper", $2, "stderr", $3; exit !($2 >= want - 3 * $3 && $2 <= want + 0.02 + 3 * $3) }' \
+		"$BATS_TEST_TMPDIR/out/price.tsv"
 }
 
 # --- make price ----------------------------------------------------------------------
 
 @test "make price PAYOFF=american-put: bias=low in price.tsv, the note, the rule kept" {
 	not_sanitized
-	PAYOFF=american-put K=110 STEPS=10 PATHS=20000 TRAIN_PATHS=5000 SHARDS=3 \
+	PAYOFF=american-put K=110 STEPS=10 PATHS=20000 TRAIN_PATHS=5000 SHARDS=3 UPPER=0 \
 		OUT="$BATS_TEST_TMPDIR/out" run -0 price
+	[[ "$output" != *"upper"* ]]
 	[[ "$output" == *"note   Longstaff-Schwartz: a low-biased estimate"* ]]
 	[[ "$output" == *"fitted on 5000 independent training paths"* ]]
 	run -0 head -n 1 "$BATS_TEST_TMPDIR/out/price.tsv"
@@ -344,7 +419,8 @@ table_point() {
 
 @test "make price american: a rerun reuses the rule and the shards; SHARDS and JOBS change no bit" {
 	not_sanitized
-	export PAYOFF=american-put STEPS=8 PATHS=20000 TRAIN_PATHS=4000
+	# the upper bound's shards too: 1, 7 and 5 of them
+	export PAYOFF=american-put STEPS=8 PATHS=20000 TRAIN_PATHS=4000 UPPER=40 INNER=30
 	OUT="$BATS_TEST_TMPDIR/a" SHARDS=1 run -0 price
 	rule=$(ls "$BATS_TEST_TMPDIR"/a/runs/*/coefficients.tsv)
 	touch -d '2000-01-01' "$rule"
@@ -365,4 +441,11 @@ table_point() {
 	[ "$(ls -d "$OUT"/runs/* | wc -l)" -eq 2 ]
 	CONTROL=1 run -2 --separate-stderr price
 	[ "$stderr" = "price: CONTROL=1: american-put has no control variate" ]
+	UPPER=x run -2 --separate-stderr price
+	[ "$stderr" = "price: UPPER=x: want a number of outer paths (0: no bound)" ]
+	INNER=0 run -2 --separate-stderr price
+	[ "$stderr" = "price: INNER=0: want a positive number of inner paths" ]
+	# exercise's own check, before any work
+	INNER=3000000000 run -2 --separate-stderr price
+	[[ "$stderr" == "exercise: --upper: '3000000000' must be between 1 and 2147483647"* ]]
 }
