@@ -12,11 +12,13 @@
 #include "simd.h"
 #include "xalloc.h"
 
-/* Inner paths go LANES at a time, DATES dates at a time: an inner path
- * that the rule exercises early (most of them, for a put deep in the
- * money) costs a few dates' random numbers, not the rest of the path's. */
+/* Inner paths go LANES at a time, in chunks of 2, 4, 8, then 16 dates,
+ * and after each chunk the paths still alive are packed to the front: an
+ * inner path that the rule exercises early (most of them, for a put deep
+ * in the money) costs a few dates' random numbers, not the rest of the
+ * path's, whatever its batch's longest path does. */
 #define LANES 64
-#define DATES 8          /* even: Philox blocks (two dates each) align */
+#define DATES 16         /* at most; every chunk even: Philox blocks (two dates each) align */
 _Static_assert(LANES * DATES <= NORMALS_MAX, "a chunk's normals fit normals.h's scratch");
 
 void dual_init(struct dual *d, const struct rule *r, double s0, double rate, double yield,
@@ -58,6 +60,7 @@ SIMD_CLONES static void inner_batch(const struct dual *d, uint64_t seed, uint64_
 	static struct normal_scratch scratch;
 	double s[LANES];
 	bool alive[LANES];
+	int path_of[LANES];   /* lane l holds inner path m0 + path_of[l] */
 	const struct rule *r = d->rule;
 	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
 	const uint32_t stream = RNG_INNER | (uint32_t)from;
@@ -66,15 +69,27 @@ SIMD_CLONES static void inner_batch(const struct dual *d, uint64_t seed, uint64_
 	for (int l = 0; l < w; l++) {
 		s[l] = s0;
 		alive[l] = true;
+		path_of[l] = l;
 		cash[l] = 0;
 	}
 	/* step q (0-based) of an inner path is date from+1+q */
-	for (long q0 = 0; from + 1 + q0 <= r->steps && nalive > 0; q0 += DATES) {
-		long n = r->steps - (from + q0) < DATES ? r->steps - (from + q0) : DATES;
+	long chunk = 2;
+	for (long q0 = 0; from + 1 + q0 <= r->steps && nalive > 0;
+	     q0 += chunk, chunk = chunk < DATES ? 2 * chunk : DATES) {
+		/* the live paths to the front, in order */
+		int live = 0;
+		for (int l = 0; l < w; l++)
+			if (alive[l]) {
+				s[live] = s[l];
+				path_of[live] = path_of[l];
+				alive[live++] = true;
+			}
+		w = live;
+		long n = r->steps - (from + q0) < chunk ? r->steps - (from + q0) : chunk;
 		for (long b = 0; b < (n + 1) / 2; b++) {
 			uint32_t *lo0 = lo + 2 * b * w, *hi0 = hi + 2 * b * w;
 			for (int l = 0; l < w; l++) {
-				uint32_t block = (uint32_t)(m0 + l) * d->blocks_per_path +
+				uint32_t block = (uint32_t)(m0 + path_of[l]) * d->blocks_per_path +
 				                 (uint32_t)(q0 / 2 + b);
 				philox4x32_ctr_t ctr = { { block, stream, (uint32_t)path,
 				                           (uint32_t)(path >> 32) } };
@@ -94,8 +109,8 @@ SIMD_CLONES static void inner_batch(const struct dual *d, uint64_t seed, uint64_
 			for (int l = 0; l < w; l++) {
 				double h;
 				if (alive[l] && rule_exercises(r, date, s[l], &h)) {
-					cash[l] = h * r->discount[date];
-					control[l] = s[l] * d->forward_discount[date];
+					cash[path_of[l]] = h * r->discount[date];
+					control[path_of[l]] = s[l] * d->forward_discount[date];
 					alive[l] = false;
 					nalive--;
 				}
@@ -104,7 +119,7 @@ SIMD_CLONES static void inner_batch(const struct dual *d, uint64_t seed, uint64_
 	}
 	for (int l = 0; l < w; l++)
 		if (alive[l])
-			control[l] = s[l] * d->forward_discount[r->steps];
+			control[path_of[l]] = s[l] * d->forward_discount[r->steps];
 }
 
 /* C_from: the discounted value of following the rule from date from+1 on,
