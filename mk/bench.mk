@@ -3,7 +3,8 @@
 #
 # make check-simd: simpaths built once per vector target (SSE2, AVX2,
 # AVX-512; it picks one at run time) gives the same bytes on this CPU, in
-# each mode and with fused payoffs and partials (their loops are cloned too).
+# each mode and with fused payoffs and partials (their loops are cloned too);
+# so does exercise --upper, whose inner paths are cloned loops as well.
 # The control means are closedform's (asian-call-geo --steps 252; call).
 
 # Debian's python3-numpy goes with Debian's python3, not with whatever
@@ -50,7 +51,17 @@ build/simd/simpaths-%: tools/simpaths.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -march=$* -DMCPIPE_NO_CLONES $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 
-check-simd: build/bin/simpaths $(SIMD_TARGETS:%=build/simd/simpaths-%)
+build/simd/exercise-%: tools/exercise.c $(LIB_SRC) $(LIB_HDR) | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -march=$* -DMCPIPE_NO_CLONES $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+# exercise --upper's case: a rule for the put S0 = 36, K = 40 on 10 dates,
+# and 40 outer paths
+SIMD_UPPER = build/bin/simpaths --s0 36 --rate 0.06 --steps 10 --emit path --seed 5
+
+check-simd: $(BIN) $(SIMD_TARGETS:%=build/simd/simpaths-%) $(SIMD_TARGETS:%=build/simd/exercise-%)
+	@$(SIMD_UPPER) --training --count 2000 | build/bin/lsmfit -K 40 >build/simd/rule.tsv
+	@$(SIMD_UPPER) --count 40 >build/simd/outer.tsv
 	@for t in $(SIMD_TARGETS); do \
 		if ! build/simd/simpaths-$$t --count 1 >/dev/null 2>&1; then \
 			echo "check-simd: $$t: this CPU cannot run it, skipped"; continue; \
@@ -64,5 +75,9 @@ check-simd: build/bin/simpaths $(SIMD_TARGETS:%=build/simd/simpaths-%)
 					{ echo "check-simd: $$t differs: simpaths $$x $$args"; exit 1; }; \
 			done; \
 		done; \
+		build/bin/exercise -c build/simd/rule.tsv --upper 100 build/simd/outer.tsv >build/simd/expected && \
+		build/simd/exercise-$$t -c build/simd/rule.tsv --upper 100 build/simd/outer.tsv >build/simd/got && \
+		cmp -s build/simd/expected build/simd/got || \
+			{ echo "check-simd: $$t differs: exercise --upper 100"; exit 1; }; \
 		echo "check-simd: $$t: identical"; \
 	done
