@@ -122,32 +122,50 @@ SIMD_CLONES static void inner_batch(const struct dual *d, uint64_t seed, uint64_
 			control[path_of[l]] = s[l] * d->forward_discount[r->steps];
 }
 
+/* Sums of n cash flows f and control deviations y, for a regression. */
+struct moments {
+	double n, f, y, yy, fy;
+};
+
+/* The regression slope of f on y: 0 without spread. */
+static double slope(const struct moments *m)
+{
+	if (m->n < 2)
+		return 0;
+	double f = m->f / m->n, y = m->y / m->n;
+	double var = m->yy / m->n - y * y, cov = m->fy / m->n - f * y;
+	return var > 0 ? cov / var : 0;
+}
+
 /* C_from: the discounted value of following the rule from date from+1 on,
  * from price s at date `from`: the mean cash flow of d->inner inner paths,
- * less its regression on the control's deviation from its mean. The sums
- * are centred on the control's known mean, in path order. */
+ * less its regression on the control's deviation from its known mean.
+ * A slope fitted on the same paths would bias the mean down, by O(1/inner)
+ * (-0.03 for a European put from 200 paths), so the paths are split in two
+ * halves, each corrected with the other's slope (cross-fitting): unbiased. */
 static double continuation(const struct dual *d, uint64_t seed, uint64_t path, long from,
                            double s)
 {
 	double cash[LANES], control[LANES];
 	double mean = s * d->forward_discount[from];   /* the control's, exactly */
-	double sum_f = 0, sum_y = 0, sum_yy = 0, sum_fy = 0, n = (double)d->inner;
+	struct moments half[2] = { { 0, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0 } };
 
 	for (long m0 = 0; m0 < d->inner; m0 += LANES) {
 		int w = d->inner - m0 < LANES ? (int)(d->inner - m0) : LANES;
 		inner_batch(d, seed, path, from, m0, w, s, cash, control);
 		for (int l = 0; l < w; l++) {
+			struct moments *h = &half[m0 + l < d->inner / 2 ? 0 : 1];
 			double y = control[l] - mean;
-			sum_f += cash[l];
-			sum_y += y;
-			sum_yy += y * y;
-			sum_fy += cash[l] * y;
+			h->n += 1;
+			h->f += cash[l];
+			h->y += y;
+			h->yy += y * y;
+			h->fy += cash[l] * y;
 		}
 	}
-	double f = sum_f / n, y = sum_y / n;
-	double var_y = sum_yy / n - y * y, cov = sum_fy / n - f * y;
-	double beta = var_y > 0 ? cov / var_y : 0;
-	return f - beta * y;
+	double beta0 = slope(&half[0]), beta1 = slope(&half[1]);
+	double sum = (half[1].f - beta0 * half[1].y) + (half[0].f - beta1 * half[0].y);
+	return sum / (double)d->inner;
 }
 
 double dual_value(struct dual *d, uint64_t seed, uint64_t path, const double *prices)

@@ -16,7 +16,8 @@
  * cut the noise, each C_k takes a control variate: the discounted
  * dividend-adjusted price e^{-(r-q) t} S_t at the inner path's exercise
  * date (at T if never exercised), whose mean is known by optional
- * stopping; its coefficient is the inner sample's regression slope.
+ * stopping; its coefficient is a regression slope, fitted on one half of
+ * the inner paths and applied to the other (continuation in dual.c).
  *
  * dual_value gives max_k (Z_k - M_k) for one outer path; the mean of these
  * over outer paths is the bound. The inner paths of outer path `path`
