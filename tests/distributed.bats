@@ -228,6 +228,17 @@ hosts_clean() {
 	[ -z "$(find "$(rundir)" -name '.*' ! -name . | head -1)" ]
 }
 
+@test "American, with its upper bound's own shards, over ssh: same bytes as a local run" {
+	need_ssh
+	export PAYOFF=american-put STEPS=4 PATHS=3000 TRAIN_PATHS=1000 UPPER=30 INNER=20
+	OUT="$BATS_TEST_TMPDIR/local" SHARDS=3 run -0 price
+	run -0 make -s -C "$ROOT" price HOSTS="$DIST/hosts" SHARDS=3 OUT="$OUT"
+	[[ "$output" == *"upper: the rule's Andersen-Broadie dual"* ]]
+	grep -q '^upper' "$OUT/price.tsv"
+	cmp "$BATS_TEST_TMPDIR/local/price.tsv" "$OUT/price.tsv"
+	hosts_clean
+}
+
 @test "HOSTS= on a file of ':' alone runs here, without ssh" {
 	not_sanitized
 	echo : >"$BATS_TEST_TMPDIR/here"
@@ -297,6 +308,16 @@ hosts_clean() {
 	cmp "$DIST/local/price.tsv" "$OUT/price.tsv"
 	# One array task per shard, each with its log beside the partials.
 	[ "$(ls "$(rundir)"/slurm/*_[0-3].log | wc -l)" -eq 4 ]
+}
+
+@test "SCHEDULER=slurm: American, with its upper bound's own job array: same bytes as a local run" {
+	need_slurm
+	export PAYOFF=american-put STEPS=4 PATHS=3000 TRAIN_PATHS=1000 UPPER=30 INNER=20
+	OUT="$BATS_TEST_TMPDIR/local" SHARDS=3 run -0 price
+	SCHEDULER=slurm SHARDS=3 run -0 price
+	grep -q '^upper' "$OUT/price.tsv"
+	cmp "$BATS_TEST_TMPDIR/local/price.tsv" "$OUT/price.tsv"
+	[ "$(ls "$(rundir)"/upper-30-20/slurm/*.log | wc -l)" -eq 3 ]
 }
 
 @test "SCHEDULER=slurm RETRIES=1 resubmits a task that failed once: same bytes" {
