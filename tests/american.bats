@@ -461,6 +461,11 @@ table_point() {
 	[ "$stderr" = "price: UPPER=x: want a number of outer paths (0: no bound)" ]
 	INNER=0 run -2 --separate-stderr price
 	[ "$stderr" = "price: INNER=0: want a positive number of inner paths" ]
+	# UPPER's default: 1000 up to 50 dates, then 1000 (50/STEPS)^2, at least 100
+	for case in 50:1000 70:510 252:100; do
+		STEPS=${case%:*} PATHS=100 TRAIN_PATHS=100 run -0 prepare-run
+		[[ "${lines[1]}" == */upper-"${case#*:}"-500 ]]
+	done
 	# exercise's own check, before any work
 	INNER=3000000000 run -2 --separate-stderr price
 	[[ "$stderr" == "exercise: --upper: '3000000000' must be between 1 and 2147483647"* ]]
