@@ -31,12 +31,7 @@ void partial_free(struct partial *p)
 	for (int i = 0; i < p->ncolumns; i++)
 		free(p->names[i]);
 	free(p->columns_where);
-	for (int j = 0; j < p->nidentity; j++) {
-		free(p->identity[j].key);
-		free(p->identity[j].value);
-		free(p->identity[j].where);
-	}
-	free(p->identity);
+	meta_entries_free(p->identity, p->nidentity);
 	for (size_t i = 0; i < p->nranges; i++)
 		free(p->ranges[i].where);
 	free(p->ranges);
@@ -314,7 +309,7 @@ void partial_take_identity(struct partial *p, struct stream *in)
 		count++;
 		if (!p->have_identity) {
 			p->identity = xreallocarray(p->identity, (size_t)p->nidentity + 1, sizeof *p->identity);
-			p->identity[p->nidentity++] = (struct partial_identity){
+			p->identity[p->nidentity++] = (struct meta_entry){
 				xstrdup(m->key), xstrdup(m->value), xstrdup(m->where) };
 			continue;
 		}
@@ -330,7 +325,7 @@ void partial_take_identity(struct partial *p, struct stream *in)
 	}
 	if (p->have_identity && count != p->nidentity) {
 		for (int j = 0; j < p->nidentity; j++) {
-			const struct partial_identity *e = &p->identity[j];
+			const struct meta_entry *e = &p->identity[j];
 			if (!stream_meta(in, e->key))
 				data_error(in->name, "metadata has no %.120s= but %s has %.120s=%.120s (another run?)",
 				           e->key, e->where, e->key, e->value);
@@ -339,7 +334,7 @@ void partial_take_identity(struct partial *p, struct stream *in)
 	p->have_identity = true;
 }
 
-static const struct partial_identity *identity_of(const struct partial *p, const char *key)
+static const struct meta_entry *identity_of(const struct partial *p, const char *key)
 {
 	for (int j = 0; j < p->nidentity; j++)
 		if (strcmp(p->identity[j].key, key) == 0)
@@ -349,13 +344,13 @@ static const struct partial_identity *identity_of(const struct partial *p, const
 
 const char *partial_identity_value(const struct partial *p, const char *key)
 {
-	const struct partial_identity *e = identity_of(p, key);
+	const struct meta_entry *e = identity_of(p, key);
 	return e ? e->value : NULL;
 }
 
 const char *partial_identity_where(const struct partial *p, const char *key)
 {
-	const struct partial_identity *e = identity_of(p, key);
+	const struct meta_entry *e = identity_of(p, key);
 	return e ? e->where : NULL;
 }
 

@@ -34,7 +34,6 @@
 #define PARTIAL_HEADER "stat\tcolumn\tcolumn2\tvalue"
 
 struct partial_range { uint64_t first, count; char *where; size_t order; };
-struct partial_identity { char *key, *value, *where; };
 
 struct partial {
 	int ncolumns;
@@ -45,7 +44,7 @@ struct partial {
 	xsum products[PARTIAL_MAX_COLUMNS][PARTIAL_MAX_COLUMNS];   /* [i][j], j >= i */
 
 	/* The run's identity: metadata every input must agree on. */
-	struct partial_identity *identity;
+	struct meta_entry *identity;   /* key, value, where the first input said it */
 	int nidentity;
 	bool have_identity;
 

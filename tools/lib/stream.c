@@ -408,16 +408,21 @@ int stream_path_columns(struct stream *s, long steps)
 	return first;
 }
 
+void meta_entries_free(struct meta_entry *entries, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(entries[i].key);
+		free(entries[i].value);
+		free(entries[i].where);
+	}
+	free(entries);
+}
+
 void stream_close(struct stream *s)
 {
 	if (s->fp && s->fp != stdin)
 		fclose(s->fp);
-	for (int i = 0; i < s->nmeta; i++) {
-		free(s->meta[i].key);
-		free(s->meta[i].value);
-		free(s->meta[i].where);
-	}
-	free(s->meta);
+	meta_entries_free(s->meta, s->nmeta);
 	free(s->line);
 	free(s->fields);
 	if (s->ncolumns)

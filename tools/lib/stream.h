@@ -27,6 +27,9 @@ struct meta_entry {
 	char *where;     /* where it was first seen, for conflict messages */
 };
 
+/* Frees n entries' strings and the array itself. */
+void meta_entries_free(struct meta_entry *entries, int n);
+
 struct stream {
 	char **inputs;           /* file names; "-" is standard input */
 	int ninputs, next_input;
