@@ -310,6 +310,8 @@ outer() {
 		-c "$rule" --upper 5 < <(outer 1 | sed '/^# shard=/s/count=30/count=29/')
 	data_fails "stdin:3: --upper: no seed= in the metadata: the inner paths are drawn from the outer paths' seed" \
 		-c "$rule" --upper 5 < <(outer 1 | sed 's/ seed=5//' | grep -v '^# tool=genseeds')
+	data_fails "stdin:4: --upper: seed=x5 is not a 64-bit seed" \
+		-c "$rule" --upper 5 < <(outer 1 | sed 's/seed=5/seed=x5/g')
 }
 
 # --- the numbers ------------------------------------------------------------------

@@ -43,6 +43,7 @@ static bool hex_output;
 static struct outbuf out;
 static long inner;            /* --upper: inner paths per date; 0: the prices */
 static struct dual dual;
+static uint64_t seed;         /* --upper: the outer paths' seed, their inner paths' key */
 
 static const char synopsis[] =
 	"exercise -c coefficients [-p american-put|american-call] [-K strike]\n"
@@ -85,9 +86,12 @@ static int start(struct stream *in, bool *antithetic)
 		if (*antithetic)
 			data_error(stream_where(in), "--upper: the paths are antithetic pairs "
 			           "(antithetic=1); the bound takes independent paths");
-		if (!stream_meta(in, "seed"))
+		const char *text = stream_meta(in, "seed");
+		if (!text)
 			data_error(stream_where(in), "--upper: no seed= in the metadata: the inner "
 			           "paths are drawn from the outer paths' seed");
+		if (!num_parse_u64(text, strlen(text), &seed))
+			data_error(stream_where(in), "--upper: seed=%.40s is not a 64-bit seed", text);
 		dual_init(&dual, &rule, stream_meta_double(in, "s0"), stream_meta_double(in, "r"),
 		          stream_meta_double(in, "q"), stream_meta_double(in, "sigma"),
 		          stream_meta_double(in, "T"), inner);
@@ -108,25 +112,19 @@ static int start(struct stream *in, bool *antithetic)
 	return first;
 }
 
-/* The discounted cash flow of the current row under the rule. Every price
- * of the path is read (and checked), also after the exercise date. */
-static double cash_flow(struct stream *in, int first)
+/* The current row's path S1..Sn, every price read and checked (also those
+ * after the exercise date). */
+static const double *read_path(struct stream *in, int first)
 {
 	for (long i = 0; i < rule.steps; i++)
 		prices[i] = stream_field_price(in, first + (int)i);
-	return rule_cash_flow(&rule, prices);
+	return prices;
 }
 
 /* --upper: the dual's term of the current row, path `path` of the run. */
 static double upper_term(struct stream *in, int first, uint64_t path)
 {
-	for (long i = 0; i < rule.steps; i++)
-		prices[i] = stream_field_price(in, first + (int)i);
-	uint64_t seed;
-	const char *text = stream_meta(in, "seed");
-	if (!num_parse_u64(text, strlen(text), &seed))
-		data_error(stream_where(in), "--upper: seed=%.40s is not a 64-bit seed", text);
-	double value = dual_value(&dual, seed, path, prices);
+	double value = dual_value(&dual, seed, path, read_path(in, first));
 	if (!isfinite(value))
 		data_error(stream_where(in), "--upper: path %llu: the bound is not a finite number "
 		           "(inner paths overflow: sigma or T too large?)", (unsigned long long)path);
@@ -169,7 +167,7 @@ static void price_paths(int ninputs, char **inputs)
 			outbuf_put_number(&out, upper_term(&in, first, path++), hex_output, '\n');
 			continue;
 		}
-		double value = cash_flow(&in, first);
+		double value = rule_cash_flow(&rule, read_path(&in, first));
 		if (!antithetic) {
 			outbuf_put_number(&out, value, hex_output, '\n');
 		} else if (!half_pair) {

@@ -29,13 +29,13 @@ void dual_init(struct dual *d, const struct rule *r, double s0, double rate, dou
 	d->drift = (rate - yield - 0.5 * sigma * sigma) * dt;
 	d->vol = sigma * sqrt(dt);
 	d->blocks_per_path = (uint32_t)((r->steps + 1) / 2);
+	if (inner < 1 || (uint64_t)inner > (UINT64_C(1) << 32) / d->blocks_per_path)
+		usage_error("--upper %ld: want 1 to %llu inner paths for %ld dates", inner,
+		            (unsigned long long)((UINT64_C(1) << 32) / d->blocks_per_path), r->steps);
 	d->forward_discount = xreallocarray(NULL, (size_t)r->steps + 1, sizeof *d->forward_discount);
 	for (long i = 0; i <= r->steps; i++)
 		d->forward_discount[i] = det_exp(-(rate - yield) * (maturity * (double)i /
 		                                                     (double)r->steps));
-	if (inner < 1 || (uint64_t)inner > (UINT64_C(1) << 32) / d->blocks_per_path)
-		usage_error("--upper %ld: want 1 to %llu inner paths for %ld dates", inner,
-		            (unsigned long long)((UINT64_C(1) << 32) / d->blocks_per_path), r->steps);
 	d->continuation = xreallocarray(NULL, (size_t)r->steps, sizeof *d->continuation);
 }
 
