@@ -313,15 +313,13 @@ void partial_take_identity(struct partial *p, struct stream *in)
 				xstrdup(m->key), xstrdup(m->value), xstrdup(m->where) };
 			continue;
 		}
-		int j = 0;
-		while (j < p->nidentity && strcmp(p->identity[j].key, m->key) != 0)
-			j++;
-		if (j == p->nidentity)
+		const struct meta_entry *e = meta_entry_find(p->identity, p->nidentity, m->key);
+		if (!e)
 			data_error(m->where, "metadata %.120s=%.120s is not in the first input (another run?)",
 			           m->key, m->value);
-		if (strcmp(p->identity[j].value, m->value) != 0)
+		if (strcmp(e->value, m->value) != 0)
 			data_error(m->where, "metadata %.120s=%.120s conflicts with %.120s=%.120s (%s)", m->key,
-			           m->value, m->key, p->identity[j].value, p->identity[j].where);
+			           m->value, m->key, e->value, e->where);
 	}
 	if (p->have_identity && count != p->nidentity) {
 		for (int j = 0; j < p->nidentity; j++) {
@@ -334,23 +332,15 @@ void partial_take_identity(struct partial *p, struct stream *in)
 	p->have_identity = true;
 }
 
-static const struct meta_entry *identity_of(const struct partial *p, const char *key)
-{
-	for (int j = 0; j < p->nidentity; j++)
-		if (strcmp(p->identity[j].key, key) == 0)
-			return &p->identity[j];
-	return NULL;
-}
-
 const char *partial_identity_value(const struct partial *p, const char *key)
 {
-	const struct meta_entry *e = identity_of(p, key);
+	const struct meta_entry *e = meta_entry_find(p->identity, p->nidentity, key);
 	return e ? e->value : NULL;
 }
 
 const char *partial_identity_where(const struct partial *p, const char *key)
 {
-	const struct meta_entry *e = identity_of(p, key);
+	const struct meta_entry *e = meta_entry_find(p->identity, p->nidentity, key);
 	return e ? e->where : NULL;
 }
 

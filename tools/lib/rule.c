@@ -114,10 +114,8 @@ void rule_check_wanted(const struct rule *r, const char *payoff_name, const char
 /* Where the rule's metadata say key: "file:line", for messages. */
 static const char *fitted_where(const struct rule *r, const char *key)
 {
-	for (int i = 0; i < r->meta.nmeta; i++)
-		if (strcmp(r->meta.meta[i].key, key) == 0)
-			return r->meta.meta[i].where;
-	return r->file;
+	const struct meta_entry *e = meta_entry_find(r->meta.meta, r->meta.nmeta, key);
+	return e ? e->where : r->file;
 }
 
 /* A mismatch is told where the paths' value was read or, with no such

@@ -143,12 +143,17 @@ static bool valid_key(const char *key, size_t len)
 	return true;
 }
 
+struct meta_entry *meta_entry_find(const struct meta_entry *entries, int n, const char *key)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(entries[i].key, key) == 0)
+			return (struct meta_entry *)&entries[i];
+	return NULL;
+}
+
 static struct meta_entry *find_meta(const struct stream *s, const char *key)
 {
-	for (int i = 0; i < s->nmeta; i++)
-		if (strcmp(s->meta[i].key, key) == 0)
-			return &s->meta[i];
-	return NULL;
+	return meta_entry_find(s->meta, s->nmeta, key);
 }
 
 static uint64_t range_number(struct stream *s, const char *key, const char *text)

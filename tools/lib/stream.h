@@ -27,6 +27,9 @@ struct meta_entry {
 	char *where;     /* where it was first seen, for conflict messages */
 };
 
+/* The entry of key among n entries, or NULL. */
+struct meta_entry *meta_entry_find(const struct meta_entry *entries, int n, const char *key);
+
 /* Frees n entries' strings and the array itself. */
 void meta_entries_free(struct meta_entry *entries, int n);
 
