@@ -3,10 +3,12 @@
  * counter {block, 0, path}; det_u01, det_normal_quantile, det_exp; exact
  * log-normal steps on t_i = i*T/steps), the payoff and its sums in the loop.
  *
- *   fused european|asian [paths] [seed]
+ *   fused european|asian [paths] [seed] [first]
  *
  * european: call on S_T (steps 1); asian: arithmetic-average call on 252
- * dates. S0 = K = 100, r = 0.05, q = 0, sigma = 0.2, T = 1.
+ * dates. S0 = K = 100, r = 0.05, q = 0, sigma = 0.2, T = 1. The paths are
+ * [first, first + paths) (first 0 by default): `make bench` runs one fused
+ * loop per core on its own range, for the loop's rate on all cores.
  * Prints one TAB-separated line:
  *   fused  workload  paths  seconds  paths_per_s  price  stderr
  * Built with the tools' CFLAGS by `make bench` (mk/bench.mk). Paths go a
@@ -32,13 +34,15 @@
 
 static const double s0 = 100, strike = 100, rate = 0.05, sigma = 0.2, maturity = 1;
 
-/* Sums of the discounted payoff and its square over paths [0, paths), in
+/* Sums of the discounted payoff and its square over paths
+ * [start, start + paths), in
  * blocks of `width` paths (inlined twice: a constant width lets the
  * compiler drop the loops' run-time checks). */
 enum { MAX = 2 * CHUNK * LANES };
 _Static_assert(MAX <= NORMALS_MAX, "a block's normals fit normals.h's scratch");
 static inline __attribute__((always_inline)) void
-price_width(uint64_t seed, uint64_t paths, long steps, int width, double *sum, double *sum2)
+price_width(uint64_t seed, uint64_t start, uint64_t paths, long steps, int width, double *sum,
+            double *sum2)
 {
 	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
 	const double dt = maturity / (double)steps;
@@ -61,7 +65,7 @@ price_width(uint64_t seed, uint64_t paths, long steps, int width, double *sum, d
 				uint32_t *lo0 = lo + 2 * b * width, *hi0 = hi + 2 * b * width;
 				uint32_t *lo1 = lo0 + width, *hi1 = hi0 + width;
 				for (int l = 0; l < width; l++) {
-					uint64_t path = first + (uint64_t)l;
+					uint64_t path = start + first + (uint64_t)l;
 					philox4x32_ctr_t ctr = { { (uint32_t)(i0 / 2 + b), RNG_PRICING,
 					                           (uint32_t)path, (uint32_t)(path >> 32) } };
 					philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
@@ -100,23 +104,25 @@ price_width(uint64_t seed, uint64_t paths, long steps, int width, double *sum, d
 
 /* A block is LANES paths, or more when there are fewer than CHUNK steps,
  * so that every loop runs over about CHUNK * LANES numbers. */
-SIMD_CLONES static void price(uint64_t seed, uint64_t paths, long steps, double *sum, double *sum2)
+SIMD_CLONES static void price(uint64_t seed, uint64_t start, uint64_t paths, long steps, double *sum,
+                              double *sum2)
 {
 	if (steps >= CHUNK)
-		price_width(seed, paths, steps, LANES, sum, sum2);
+		price_width(seed, start, paths, steps, LANES, sum, sum2);
 	else
-		price_width(seed, paths, steps, LANES * (int)(CHUNK / steps), sum, sum2);
+		price_width(seed, start, paths, steps, LANES * (int)(CHUNK / steps), sum, sum2);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || argc > 4 || (strcmp(argv[1], "european") != 0 && strcmp(argv[1], "asian") != 0)) {
-		fprintf(stderr, "usage: fused european|asian [paths] [seed]\n");
+	if (argc < 2 || argc > 5 || (strcmp(argv[1], "european") != 0 && strcmp(argv[1], "asian") != 0)) {
+		fprintf(stderr, "usage: fused european|asian [paths] [seed] [first]\n");
 		return 2;
 	}
 	long steps = strcmp(argv[1], "asian") == 0 ? 252 : 1;
 	uint64_t paths = argc > 2 ? strtoull(argv[2], NULL, 0) : (steps > 1 ? 1000000 : 100000000);
 	uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 20261127;
+	uint64_t start = argc > 4 ? strtoull(argv[4], NULL, 0) : 0;
 	if (paths < 2) {
 		fprintf(stderr, "fused: want at least 2 paths\n");
 		return 2;
@@ -124,7 +130,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	double sum, sum2;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	price(seed, paths, steps, &sum, &sum2);
+	price(seed, start, paths, steps, &sum, &sum2);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 	double n = (double)paths, mean = sum / n;

@@ -5,6 +5,9 @@ On both workloads, the European call (S0 = K = 100, r = 0.05, q = 0,
 sigma = 0.2, T = 1) and the arithmetic Asian call on 252 dates, it measures
 paths per second of
   - the fused C loop (build/bench/fused): one core, no text, the limit;
+    and one such loop per core, each on its own range of the paths: the
+    rate all cores reach with no start-up, no text and no job control,
+    the ceiling of `make price` on this machine;
   - the numpy peer (bench/numpy_peer.py), in 1 process and in a
     ProcessPoolExecutor of 2;
   - `make price` with JOBS=1 and JOBS=<all cores>, timed from outside
@@ -99,6 +102,34 @@ def fused(workload, paths):
     out, _, cpu = run([FUSED_LOOP, workload, str(paths), str(SEED)])
     f = out.split("\t")
     return float(f[3]), cpu, float(f[5]), float(f[6])
+
+
+def fused_all_cores(workload, paths):
+    """One fused loop per core at once, core k on its k-th share of the
+    paths (their union is paths [0, PATHS), as in make price); timed from
+    outside, from the first start to the last exit."""
+    shares = [paths // CORES + (1 if k < paths % CORES else 0) for k in range(CORES)]
+    firsts = [sum(shares[:k]) for k in range(CORES)]
+    cpu = children_cpu()
+    start = time.perf_counter()
+    procs = [subprocess.Popen([FUSED_LOOP, workload, str(n), str(SEED), str(first)],
+                              stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+             for n, first in zip(shares, firsts)]
+    outs = [p.communicate()[0] for p in procs]
+    seconds = time.perf_counter() - start
+    cpu = children_cpu() - cpu
+    if any(p.returncode != 0 for p in procs):
+        fail(f"{FUSED_LOOP} {workload}: one of the {CORES} loops failed")
+    # the whole mean and stderr from each share's (n, mean, stderr)
+    total = total2 = 0.0
+    for n, out in zip(shares, outs):
+        f = out.split("\t")
+        mean, se = float(f[5]), float(f[6])
+        total += n * mean
+        total2 += (n - 1) * n * se * se + n * mean * mean
+    mean = total / paths
+    var = max(0.0, (total2 - paths * mean * mean) / (paths - 1))
+    return seconds, cpu, mean, (var / paths) ** 0.5
 
 
 def numpy_peer(workers):
@@ -200,9 +231,10 @@ def main():
           f"median of {REPEAT} run(s) per row, each at least {0.8 * SECONDS:g} s")
     print("measuring...", file=sys.stderr, flush=True)
 
-    FUSED_ROW, NP1, NP2, PRICE1, PRICEN, TEXTN = (
-        "fused C loop, 1 core", "numpy, 1 process", "numpy, ProcessPool(2)",
-        "make price JOBS=1", f"make price JOBS={CORES}", f"... FUSED=0 JOBS={CORES}")
+    FUSED_ROW, FUSEDN, NP1, NP2, PRICE1, PRICEN, TEXTN = (
+        "fused C loop, 1 core", f"fused C loop, {CORES} cores", "numpy, 1 process",
+        "numpy, ProcessPool(2)", "make price JOBS=1", f"make price JOBS={CORES}",
+        f"... FUSED=0 JOBS={CORES}")
     guesses = {"european": (2000000, 500000, 2000000), "asian": (20000, 4000, 40000)}
     # First each row's size, sized to take SECONDS (JOBS=1 runs the PATHS
     # of all cores, so the same bits, for the speedup; the text pipeline is
@@ -214,6 +246,7 @@ def main():
     for workload in WORKLOADS:
         g_fused, g_numpy, g_price = guesses[workload]
         for name, cores, fn, guess in ((FUSED_ROW, 1, fused, g_fused),
+                                       (FUSEDN, CORES, fused_all_cores, g_fused),
                                        (NP1, 1, numpy_peer(1), g_numpy),
                                        (NP2, 2, numpy_peer(2), g_numpy),
                                        (PRICEN, CORES, make_price(CORES), g_price),
@@ -233,7 +266,7 @@ def main():
         if (one["price"], one["stderr"]) != (allcores["price"], allcores["stderr"]):
             fail(f"{workload}: make price gives {one['price']} with JOBS=1, {allcores['price']} "
                  f"with JOBS={CORES}")
-    order = (FUSED_ROW, NP1, NP2, PRICE1, PRICEN, TEXTN)
+    order = (FUSED_ROW, FUSEDN, NP1, NP2, PRICE1, PRICEN, TEXTN)
 
     print()
     print(f"| {'implementation':<21} | {'workload':<21} | {'paths':>9} | {'wall s':>6} "
@@ -280,6 +313,22 @@ def main():
             s = rows[PRICEN, workload]["rate"] / rows[PRICE1, workload]["rate"]
             text = f"{WORKLOADS[workload]['label']}: JOBS={CORES} / JOBS=1"
             print(f"{text:<50} {s:5.2f}x {'':>11}  >= {goal:g}: {'met' if s >= goal else 'NOT met'}")
+    # The ceiling: the fused loop on every core at once, with no start-up,
+    # no text and no job control, is as fast as make price could be here;
+    # a goal above (ceiling / numpy pool) is out of reach on this machine.
+    print()
+    print(f"{'the ceiling: one fused loop per core':<50} {'wall':>6} {'(idle est.)':>11}")
+    for workload in WORKLOADS:
+        label = "Asian" if workload == "asian" else "European"
+        for text, a, b in ((f"{label}: fused on {CORES} cores / fused on 1 core", FUSEDN, FUSED_ROW),
+                           (f"{label}: fused on {CORES} cores / numpy pool(2)", FUSEDN, NP2),
+                           (f"{label}: make price / fused on {CORES} cores", PRICEN, FUSEDN)):
+            wall, idle = ratios(a, b, workload)
+            print(f"{text:<50} {wall:5.2f}x {'(' + format(idle, '.2f') + 'x)':>11}")
+    ceiling = ratios(FUSEDN, NP2, "asian")[0]
+    print(f"Asian, 3x the numpy pool: make price must reach {3.0 / ceiling:.0%} of the ceiling; "
+          f"it reached {ratios(PRICEN, FUSEDN, 'asian')[0]:.0%}")
+    print()
     print(f"{f'prices agree within {Z_LIMIT:g} standard errors':<50} "
           f"{'yes' if not disagree else 'NO: ' + '; '.join(disagree)}")
     print(f"{f'make price JOBS=1 and JOBS={CORES}: same estimate':<50} yes (identical bits)")
