@@ -35,9 +35,9 @@
 static const double s0 = 100, strike = 100, rate = 0.05, sigma = 0.2, maturity = 1;
 
 /* Sums of the discounted payoff and its square over paths
- * [start, start + paths), in
- * blocks of `width` paths (inlined twice: a constant width lets the
- * compiler drop the loops' run-time checks). */
+ * [start, start + paths) (start: the command's `first`), in blocks of
+ * `width` paths (inlined twice: a constant width lets the compiler drop
+ * the loops' run-time checks). */
 enum { MAX = 2 * CHUNK * LANES };
 _Static_assert(MAX <= NORMALS_MAX, "a block's normals fit normals.h's scratch");
 static inline __attribute__((always_inline)) void
