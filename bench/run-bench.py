@@ -9,7 +9,7 @@ paths per second of
     rate all cores reach with no start-up, no text and no job control,
     the ceiling of `make price` on this machine;
   - the numpy peer (bench/numpy_peer.py), in 1 process and in a
-    ProcessPoolExecutor of 2;
+    ProcessPoolExecutor of one process per core (2 on the issue's machine);
   - `make price` with JOBS=1 and JOBS=<all cores>, timed from outside
     (the whole command: setup, GNU parallel, every shard, the summary),
     with its shards fused (simpaths --payoff --partial, the default) and,
@@ -231,9 +231,9 @@ def main():
           f"median of {REPEAT} run(s) per row, each at least {0.8 * SECONDS:g} s")
     print("measuring...", file=sys.stderr, flush=True)
 
-    FUSED_ROW, FUSEDN, NP1, NP2, PRICE1, PRICEN, TEXTN = (
+    FUSED_ROW, FUSEDN, NP1, NPN, PRICE1, PRICEN, TEXTN = (
         "fused C loop, 1 core", f"fused C loop, {CORES} cores", "numpy, 1 process",
-        "numpy, ProcessPool(2)", "make price JOBS=1", f"make price JOBS={CORES}",
+        f"numpy, ProcessPool({CORES})", "make price JOBS=1", f"make price JOBS={CORES}",
         f"... FUSED=0 JOBS={CORES}")
     guesses = {"european": (2000000, 500000, 2000000), "asian": (20000, 4000, 40000)}
     # First each row's size, sized to take SECONDS (JOBS=1 runs the PATHS
@@ -248,7 +248,7 @@ def main():
         for name, cores, fn, guess in ((FUSED_ROW, 1, fused, g_fused),
                                        (FUSEDN, CORES, fused_all_cores, g_fused),
                                        (NP1, 1, numpy_peer(1), g_numpy),
-                                       (NP2, 2, numpy_peer(2), g_numpy),
+                                       (NPN, CORES, numpy_peer(CORES), g_numpy),
                                        (PRICEN, CORES, make_price(CORES), g_price),
                                        (TEXTN, CORES, make_price(CORES, fused=0), g_price // 4)):
             paths, first = size(fn, workload, guess)
@@ -266,7 +266,7 @@ def main():
         if (one["price"], one["stderr"]) != (allcores["price"], allcores["stderr"]):
             fail(f"{workload}: make price gives {one['price']} with JOBS=1, {allcores['price']} "
                  f"with JOBS={CORES}")
-    order = (FUSED_ROW, FUSEDN, NP1, NP2, PRICE1, PRICEN, TEXTN)
+    order = (FUSED_ROW, FUSEDN, NP1, NPN, PRICE1, PRICEN, TEXTN)
 
     print()
     print(f"| {'implementation':<21} | {'workload':<21} | {'paths':>9} | {'wall s':>6} "
@@ -296,8 +296,8 @@ def main():
                 ra["cpu_rate"] * ra["cores"] / (rb["cpu_rate"] * rb["cores"]))
     goals = [
         ("Asian: make price (all cores) / fused limit", ratios(PRICEN, FUSED_ROW, "asian"), 0.8, ""),
-        ("Asian: make price (all cores) / numpy pool(2)", ratios(PRICEN, NP2, "asian"), 3.0, ""),
-        ("European: make price (all cores) / numpy pool(2)", ratios(PRICEN, NP2, "european"), 1.0,
+        (f"Asian: make price (all cores) / numpy pool({CORES})", ratios(PRICEN, NPN, "asian"), 3.0, ""),
+        (f"European: make price (all cores) / numpy pool({CORES})", ratios(PRICEN, NPN, "european"), 1.0,
          " (aim 2)"),
         ("European: make price (all cores) / fused limit", ratios(PRICEN, FUSED_ROW, "european"),
          0.3, ""),
@@ -321,11 +321,11 @@ def main():
     for workload in WORKLOADS:
         label = "Asian" if workload == "asian" else "European"
         for text, a, b in ((f"{label}: fused on {CORES} cores / fused on 1 core", FUSEDN, FUSED_ROW),
-                           (f"{label}: fused on {CORES} cores / numpy pool(2)", FUSEDN, NP2),
+                           (f"{label}: fused on {CORES} cores / numpy pool({CORES})", FUSEDN, NPN),
                            (f"{label}: make price / fused on {CORES} cores", PRICEN, FUSEDN)):
             wall, idle = ratios(a, b, workload)
             print(f"{text:<50} {wall:5.2f}x {'(' + format(idle, '.2f') + 'x)':>11}")
-    ceiling = ratios(FUSEDN, NP2, "asian")[0]
+    ceiling = ratios(FUSEDN, NPN, "asian")[0]
     print(f"Asian, 3x the numpy pool: make price must reach {3.0 / ceiling:.0%} of the ceiling; "
           f"it reached {ratios(PRICEN, FUSEDN, 'asian')[0]:.0%}")
     print()

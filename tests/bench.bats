@@ -24,15 +24,15 @@ load test_helper
 	printf '%s\n' "${lines[@]}"
 	local impl
 	for workload in "European call" "Asian call, 252 steps"; do
-		for impl in "fused C loop, 1 core" "fused C loop, $(nproc) cores" "numpy, 1 process" "numpy, ProcessPool(2)" \
+		for impl in "fused C loop, 1 core" "fused C loop, $(nproc) cores" "numpy, 1 process" "numpy, ProcessPool($(nproc))" \
 			"make price JOBS=1" "make price JOBS=$(nproc)" "... FUSED=0 JOBS=$(nproc)"; do
 			[ "$(grep -cF "| $(printf '%-21s' "$impl") | $(printf '%-21s' "$workload") |" <<<"$output")" -eq 1 ]
 		done
 	done
 	local goal line
 	for goal in "Asian: make price (all cores) / fused limit" \
-		"Asian: make price (all cores) / numpy pool(2)" \
-		"European: make price (all cores) / numpy pool(2)" \
+		"Asian: make price (all cores) / numpy pool($(nproc))" \
+		"European: make price (all cores) / numpy pool($(nproc))" \
 		"European: make price (all cores) / fused limit" \
 		"European call: JOBS=$(nproc) / JOBS=1" "Asian call, 252 steps: JOBS=$(nproc) / JOBS=1"; do
 		line=$(grep -F "$goal" <<<"$output")
@@ -41,9 +41,9 @@ load test_helper
 	# the ceiling: one fused loop per core, against one core, numpy's pool
 	# and make price, on both workloads; and what the Asian 3x asks of it
 	for goal in "European: fused on $(nproc) cores / fused on 1 core" \
-		"European: fused on $(nproc) cores / numpy pool(2)" "European: make price / fused on $(nproc) cores" \
+		"European: fused on $(nproc) cores / numpy pool($(nproc))" "European: make price / fused on $(nproc) cores" \
 		"Asian: fused on $(nproc) cores / fused on 1 core" \
-		"Asian: fused on $(nproc) cores / numpy pool(2)" "Asian: make price / fused on $(nproc) cores"; do
+		"Asian: fused on $(nproc) cores / numpy pool($(nproc))" "Asian: make price / fused on $(nproc) cores"; do
 		[[ "$(grep -F "$goal" <<<"$output")" =~ ^.+\ [0-9.]+x\ +\([0-9.]+x\)$ ]]
 	done
 	grep -qE '^Asian, 3x the numpy pool: make price must reach [0-9]+% of the ceiling; it reached [0-9]+%$' <<<"$output"
