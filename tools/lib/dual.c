@@ -10,7 +10,6 @@
 #include "normals.h"
 #include "rng.h"
 #include "simd.h"
-#include "xalloc.h"
 
 /* Inner paths go LANES at a time, in chunks of 2, 4, 8, then 16 dates,
  * and after each chunk the paths still alive are packed to the front: an
@@ -32,16 +31,11 @@ void dual_init(struct dual *d, const struct rule *r, double s0, double rate, dou
 	if (inner < 1 || (uint64_t)inner > (UINT64_C(1) << 32) / d->blocks_per_path)
 		usage_error("--upper %ld: want 1 to %llu inner paths for %ld dates", inner,
 		            (unsigned long long)((UINT64_C(1) << 32) / d->blocks_per_path), r->steps);
-	d->forward_discount = xreallocarray(NULL, (size_t)r->steps + 1, sizeof *d->forward_discount);
-	for (long i = 0; i <= r->steps; i++)
-		d->forward_discount[i] = det_exp(-(rate - yield) * (maturity * (double)i /
-		                                                     (double)r->steps));
-	d->continuation = xreallocarray(NULL, (size_t)r->steps, sizeof *d->continuation);
+	rule_discounts(r, rate - yield, maturity, &d->forward_discount);
 }
 
 void dual_free(struct dual *d)
 {
-	free(d->continuation);
 	free(d->forward_discount);
 }
 
@@ -168,24 +162,24 @@ static double continuation(const struct dual *d, uint64_t seed, uint64_t path, l
 	return sum / (double)d->inner;
 }
 
-double dual_value(struct dual *d, uint64_t seed, uint64_t path, const double *prices)
+double dual_value(const struct dual *d, uint64_t seed, uint64_t path, const double *prices)
 {
 	const struct rule *r = d->rule;
-	double *c = d->continuation;
 	double m = 0, best = -HUGE_VAL;
+	double c_before = continuation(d, seed, path, 0, d->s0);   /* C_{k-1} */
 
-	c[0] = continuation(d, seed, path, 0, d->s0);
 	for (long k = 1; k <= r->steps; k++) {
 		double h, s = prices[k - 1];
 		bool exercise = rule_exercises(r, k, s, &h);
-		double z = h * r->discount[k], v = z;
+		double z = h * r->discount[k], v = z, c = 0;
 		if (k < r->steps) {
-			c[k] = continuation(d, seed, path, k, s);
+			c = continuation(d, seed, path, k, s);
 			if (!exercise)
-				v = c[k];
+				v = c;
 		}
-		m += v - c[k - 1];
+		m += v - c_before;
 		best = z - m > best ? z - m : best;
+		c_before = c;
 	}
 	return best;
 }

@@ -37,7 +37,6 @@ struct dual {
 	long inner;                 /* inner paths per date */
 	uint32_t blocks_per_path;   /* Philox blocks of one inner path */
 	double *forward_discount;   /* e^{-(r-q) t_i}, i = 0..steps: the control's */
-	double *continuation;       /* C_0 .. C_{n-1} of the current outer path */
 };
 
 /* The model as simpaths simulates it: s0, r, q, sigma, T; the dates are the
@@ -47,7 +46,7 @@ void dual_init(struct dual *d, const struct rule *r, double s0, double rate, dou
 
 /* max_k (Z_k - M_k) for the outer path `path` of `seed`, whose prices on
  * the dates are prices[0..steps-1]. */
-double dual_value(struct dual *d, uint64_t seed, uint64_t path, const double *prices);
+double dual_value(const struct dual *d, uint64_t seed, uint64_t path, const double *prices);
 
 void dual_free(struct dual *d);
 

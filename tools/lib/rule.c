@@ -150,11 +150,16 @@ void rule_check_model(const struct rule *r, struct stream *in, const char *where
 	}
 }
 
+void rule_discounts(const struct rule *r, double rate, double maturity, double **factors)
+{
+	*factors = xreallocarray(*factors, (size_t)r->steps + 1, sizeof **factors);
+	for (long i = 0; i <= r->steps; i++)
+		(*factors)[i] = det_exp(-rate * (maturity * (double)i / (double)r->steps));
+}
+
 void rule_set_discount(struct rule *r, double rate, double maturity)
 {
-	r->discount = xreallocarray(r->discount, (size_t)r->steps + 1, sizeof *r->discount);
-	for (long i = 0; i <= r->steps; i++)
-		r->discount[i] = det_exp(-rate * (maturity * (double)i / (double)r->steps));
+	rule_discounts(r, rate, maturity, &r->discount);
 }
 
 void rule_meta_line(const struct rule *r, long inner, char *line, size_t size)

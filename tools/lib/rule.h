@@ -46,7 +46,12 @@ void rule_check_wanted(const struct rule *r, const char *payoff_name, const char
  * own), at the rule file's metadata line. */
 void rule_check_model(const struct rule *r, struct stream *in, const char *where);
 
-/* The discount factors at rate r for maturity T, on the rule's dates. */
+/* e^{-rate t_i} on the rule's dates t_i = i T/steps, i = 0..steps, into
+ * *factors (allocated, or reallocated when not NULL). */
+void rule_discounts(const struct rule *r, double rate, double maturity, double **factors);
+
+/* The discount factors at rate r for maturity T, on the rule's dates:
+ * rule_discounts into r->discount. */
 void rule_set_discount(struct rule *r, double rate, double maturity);
 
 /* The metadata line exercise adds to the stream ("# tool=exercise ..."),
