@@ -24,6 +24,7 @@ SANFLAGS  = -std=c11 -O1 -g -Wall -Wextra -Werror -ffp-contract=off -fno-math-er
             -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 TOOLS     = genseeds simpaths payoff aggregate gridgen closedform lsmfit exercise
+TOOLS    += backtest
 UNITS     = test_exactsum test_detmath test_numtext test_rng test_partial
 LIB_SRC   = $(wildcard tools/lib/*.c)
 LIB_HDR   = $(wildcard tools/lib/*.h)

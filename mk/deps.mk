@@ -26,3 +26,11 @@ deps: deps-build deps-run
 
 # The suites that run tests/distributed.bats.
 check-plain check-expensive: | deps-test
+
+# make data, make backtest: real daily closes (the DJIA of the 1980s) from
+# gretl's sample data.
+DATA_PACKAGES  = /usr/share/gretl/data/misc/djclose.gdt:gretl-data
+
+.PHONY: deps-data
+deps-data:
+	@pipeline/ensure-packages $(DATA_PACKAGES)

@@ -14,3 +14,22 @@ grid: $(BIN) | deps-run
 
 speedup: $(BIN) | deps-run
 	@$(JOB_PATH) $(JOB_ENV) pipeline/speedup
+
+# make data: the DJIA's daily closes, 1980-1989, converted from the installed
+# gretl-data package (never copied into the tree). make backtest: walk-forward
+# VaR on them (pipeline/backtest reads LEVEL WINDOW SCENARIOS SEED LAMBDA
+# SHARDS JOBS OUT and CLOSES from the environment, where make puts the
+# command line's variables).
+DJIA_GDT = /usr/share/gretl/data/misc/djclose.gdt
+DJIA     = build/data/djclose.tsv
+.PHONY: data backtest
+data: $(DJIA)
+$(DJIA_GDT): | deps-data
+$(DJIA): $(DJIA_GDT) pipeline/gdt2tsv
+	@mkdir -p $(@D)
+	pipeline/gdt2tsv $(DJIA_GDT) gretl-data >$@.tmp
+	mv $@.tmp $@
+
+backtest: export CLOSES ?= $(DJIA)
+backtest: build/bin/backtest $(DJIA) | deps-run
+	@$(JOB_PATH) pipeline/backtest
