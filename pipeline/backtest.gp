@@ -4,7 +4,7 @@
 # the two VaR forecasts over time, the days whose loss beat a forecast
 # marked. Paths and title arrive as ARG1..ARG3, never as gnuplot text.
 if (ARGC < 2) { print "usage: gnuplot -c backtest.gp DAYS PNG [TITLE]"; exit status 2 }
-set terminal pngcairo size 1000,560 noenhanced font ",10"
+set terminal pngcairo size 900,500 noenhanced font ",9"
 set output ARG2
 set datafile separator "\t"
 set key autotitle columnhead
@@ -12,6 +12,7 @@ set xdata time
 set timefmt "%Y-%m-%d"
 set format x "%Y"
 set xtics 31557600
+set autoscale xfix
 set ylabel "one-day loss, % of the position"
 set key top left
 set grid ytics
