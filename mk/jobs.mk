@@ -31,5 +31,5 @@ $(DJIA): $(DJIA_GDT) pipeline/gdt2tsv
 	mv $@.tmp $@
 
 backtest: export CLOSES ?= $(DJIA)
-backtest: build/bin/backtest $(DJIA) | deps-run
+backtest: build/bin/backtest $(if $(CLOSES),,$(DJIA)) | deps-run
 	@$(JOB_PATH) pipeline/backtest

@@ -333,6 +333,7 @@ check_tests() {
 	check 'date\tclose\n2024-01-01\t1\t4\n' ":2: expected 2 fields, found 3"
 	check 'date\tclose\n2024-01-01\t1\n2024-01-02\t1\n2024-01-03\t1\n' ": 3 closes: a window of 2 returns needs at least 4"
 	check '' ": no header: empty input?"
+	check 'date\tclose\n2024-01-01\t1e-300\n2024-01-02\t1e300\n' ":3: close '1e300' after 2024-01-01: the return is out of range"
 }
 
 @test "backtest -e: missing, repeated or foreign days are errors" {
@@ -352,6 +353,9 @@ check_tests() {
 	sed 's/^\(4\t\)[^\t]*/\11990-02-01/' "$d" >"$BATS_TEST_TMPDIR/late.tsv"
 	run -1 --separate-stderr backtest -e "$BATS_TEST_TMPDIR/late.tsv"
 	[ "$stderr" = "backtest: $BATS_TEST_TMPDIR/late.tsv: day 5: date 1990-01-03 does not follow 1990-02-01" ]
+	sed 's/closes=7/closes=1000000000000/' "$d" >"$BATS_TEST_TMPDIR/huge.tsv"
+	run -1 --separate-stderr backtest -e "$BATS_TEST_TMPDIR/huge.tsv"
+	[ "$stderr" = "backtest: $BATS_TEST_TMPDIR/huge.tsv:2: metadata closes=1000000000000: more than 100000000" ]
 	grep -v '^#' "$d" >"$BATS_TEST_TMPDIR/bare.tsv"
 	run -1 --separate-stderr backtest -e "$BATS_TEST_TMPDIR/bare.tsv"
 	[ "$stderr" = "backtest: $BATS_TEST_TMPDIR/bare.tsv: metadata closes= missing or not a count" ]
@@ -386,6 +390,10 @@ check_tests() {
 	gdt time-series 2 '<obs label="2001-01-02">1.5 </obs>\n<obs label="2001-01-03">2 </obs>\n'
 	run -0 gdt2tsv "$g"
 	[ "$output" = "# source=$g series=v"$'\n'"date	close"$'\n'"2001-01-02	1.5"$'\n'"2001-01-03	2" ]
+	# a metadata value is one word: the path's spaces are %-encoded
+	cp "$g" "$BATS_TEST_TMPDIR/a b%.gdt"
+	run -0 gdt2tsv "$BATS_TEST_TMPDIR/a b%.gdt"
+	[ "${lines[0]}" = "# source=$BATS_TEST_TMPDIR/a%20b%25.gdt series=v" ]
 	gdt time-series 2 '<obs label="2001-01-03">1.5 </obs>\n<obs label="2001-01-02">2 </obs>\n'
 	run -1 --separate-stderr gdt2tsv "$g"
 	[ "$stderr" = "gdt2tsv: $g:8: date 2001-01-02 does not follow 2001-01-03" ]

@@ -36,6 +36,7 @@
 
 #define MAX_SCENARIOS 100000000
 #define MAX_WINDOW 10000000
+#define MAX_CLOSES 100000000   /* a century of seconds' closes; bounds -e's memory */
 #define BLOCK_DAYS 250   /* Basel's traffic light counts over 250 days */
 
 static const char synopsis[] =
@@ -145,6 +146,11 @@ static void read_closes(struct stream *in, struct closes *c)
 		double close = stream_field_double(in, close_col);
 		if (!(close > 0))
 			data_error(stream_where(in), "close '%s' is not positive", in->fields[close_col]);
+		/* a return that overflows or underflows would make a VaR of inf or 0 */
+		double ratio = c->n > 0 ? close / c->close[c->n - 1] : 1;
+		if (!(ratio > 0 && ratio < HUGE_VAL))
+			data_error(stream_where(in), "close '%s' after %s: the return is out of range",
+			           in->fields[close_col], c->date[c->n - 1]);
 		if (c->n == c->cap) {
 			c->cap = c->cap ? 2 * c->cap : 1024;
 			c->date = xreallocarray(c->date, c->cap, sizeof *c->date);
@@ -473,7 +479,10 @@ static void evaluate(int ninputs, char **inputs, const char *days_name)
 					data_error(stream_header_where(&in), "no column '%s'", need[i]);
 			closes = meta_count(&in, "closes");
 			window = meta_count(&in, "window");
-			if (closes > (uint64_t)1 << 40 || window + 2 > closes)
+			if (closes > MAX_CLOSES)
+				data_error(stream_header_where(&in), "metadata closes=%llu: more than %d",
+				           (unsigned long long)closes, MAX_CLOSES);
+			if (closes < 2 || window > closes - 2)
 				data_error(stream_header_where(&in), "metadata closes=%llu window=%llu: no forecast day",
 				           (unsigned long long)closes, (unsigned long long)window);
 			day = xreallocarray(NULL, closes, sizeof *day);
