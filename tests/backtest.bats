@@ -51,10 +51,11 @@ days_file() {
 	man_examples "$ROOT/tools/backtest.1"
 }
 
-@test "backtest: historical VaR is exactly the k-th largest window loss, k = ceil((1 - level) window)" {
+@test "backtest: historical VaR is exactly the window's lower quantile, the (floor((1 - level) window) + 1)-th largest loss" {
 	# The losses 1 - close_t/close_{t-1} in doubles, as the tool computes
 	# them; k from the level's decimal text in exact rationals (so 0.8 with
-	# 10 days is k = 2, though (1 - 0.8) * 10 is 2.0000000000000004 in doubles).
+	# 10 days is k = 3, though (1 - 0.8) * 10 is 1.9999999999999996 in doubles).
+	# The lower quantile: the smallest loss x with #{loss > x} <= (1 - level) n.
 	for case in 10:0.8 20:0.95 25:0.9 5:0.6 38:0.99 2:0.5; do
 		backtest -w "${case%%:*}" -l "${case#*:}" -n 3 "$CLOSES" >"$BATS_TEST_TMPDIR/f.tsv"
 		"$PYTHON" - "$CLOSES" "$BATS_TEST_TMPDIR/f.tsv" "${case%%:*}" "${case#*:}" <<-'EOF'
@@ -63,7 +64,7 @@ days_file() {
 		closes = [float(l.split("\t")[1]) for l in [l for l in open(sys.argv[1]) if l[0] != "#"][1:]]
 		rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[2]) if l[0] != "#"][1:]
 		w, level = int(sys.argv[3]), sys.argv[4]
-		k = math.ceil((1 - Fraction(level)) * w)
+		k = math.floor((1 - Fraction(level)) * w) + 1
 		loss = [None] + [1 - closes[i] / closes[i - 1] for i in range(1, len(closes))]
 		assert [int(r[0]) for r in rows] == list(range(w + 1, len(closes))), "days"
 		for r in rows:
@@ -72,6 +73,8 @@ days_file() {
 		    assert float(r[2]) == loss[t], (r, loss[t])
 		    assert float(r[3]) == window[k - 1], (w, level, k, r, window[k - 1])
 		    assert r[3] == repr(window[k - 1]), "shortest round-trip text"
+		    assert sum(l > float(r[3]) for l in window) <= (1 - Fraction(level)) * w
+		    assert sum(l >= float(r[3]) for l in window) > (1 - Fraction(level)) * w
 		EOF
 	done
 }

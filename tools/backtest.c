@@ -93,17 +93,18 @@ static void put_metadata(const struct stream *in)
 		putchar('\n');
 }
 
-/* The number of losses in a sample of n that lie at or beyond the VaR at
- * `level`: k = ceil((1 - level) n), the VaR being the k-th largest loss.
- * (1 - level) n is computed in doubles, so for LEVEL=0.99 and n=100 it is
- * 1.0000000000000009, not 1: a product within 1e-9 of an integer counts as
- * that integer, as the level's decimal text means. */
-static uint64_t tail_count(double level, uint64_t n)
+/* The rank, from the largest, of the VaR at `level` among n losses: the
+ * lower quantile of the sample, the smallest loss with at most
+ * M = (1 - level) n losses above it, k = floor(M) + 1 (at 99% of 250, the
+ * third largest; of 100, the second). M is computed in doubles, so for
+ * LEVEL=0.8 and n=10 it is 1.9999999999999996, not 2: an M within 1e-9 of
+ * an integer counts as that integer, as the level's decimal text means. */
+static uint64_t var_rank(double level, uint64_t n)
 {
-	double product = (1 - level) * (double)n;
-	double nearest = nearbyint(product);
-	double k = fabs(product - nearest) <= 1e-9 ? nearest : ceil(product);
-	return k < 1 ? 1 : (uint64_t)k;
+	double mass = (1 - level) * (double)n;
+	double nearest = nearbyint(mass);
+	double below = fabs(mass - nearest) <= 1e-9 ? nearest : floor(mass);
+	return below + 1 < (double)n ? (uint64_t)below + 1 : n;
 }
 
 /* ---- forecast -------------------------------------------------------------- */
@@ -268,8 +269,8 @@ static void forecast(const struct forecast_options *o, const char *first_text,
 	}
 	double *sample = xreallocarray(NULL, o->window, sizeof *sample);
 	double *z = xreallocarray(NULL, o->scenarios, sizeof *z);
-	uint64_t k_hs = tail_count(o->level, o->window);
-	uint64_t k_mc = tail_count(o->level, o->scenarios);
+	uint64_t k_hs = var_rank(o->level, o->window);
+	uint64_t k_mc = var_rank(o->level, o->scenarios);
 
 	put_metadata(&in);
 	printf("# tool=backtest closes=%zu window=%llu level=", c.n, (unsigned long long)o->window);
