@@ -279,6 +279,17 @@ check_tests() {
 	[ "$stderr" = "backtest: LEVEL=0.9;touch pwned: want a decimal strictly between 0 and 1" ]
 }
 
+@test "backtest: a bad close fails the job with its file:line and leaves no result" {
+	{ cat "$CLOSES"; printf '2024-12-31\t-1\n'; } >"$BATS_TEST_TMPDIR/bad.tsv"
+	OUT="$BATS_TEST_TMPDIR/out" CLOSES="$BATS_TEST_TMPDIR/bad.tsv" WINDOW=10 SCENARIOS=10 SHARDS=3 JOBS=2 \
+		run -1 --separate-stderr job
+	[[ $stderr == *"backtest: $BATS_TEST_TMPDIR/bad.tsv:43: close '-1' is not positive"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/out/backtest.tsv" ]
+	[ ! -e "$BATS_TEST_TMPDIR/out/backtest-days.tsv" ]
+	run -0 ls -A "$BATS_TEST_TMPDIR/out"
+	[ "$output" = "" ]
+}
+
 @test "backtest: the job's paths may hold spaces and shell text" {
 	local dir="$BATS_TEST_TMPDIR/a b;\$(touch pwned)"
 	mkdir -p "$dir"
