@@ -329,6 +329,21 @@ check_tests() {
 	[ "$output" = 2277 ]
 }
 
+@test "backtest: make backtest passes the command line's variables through the environment" {
+	not_sanitized
+	[ -r "$GDT" ] || skip "gretl-data is not installed (make data installs it)"
+	run -0 make -s -C "$ROOT" backtest OUT="$BATS_TEST_TMPDIR/o" LEVEL=0.95 WINDOW=500 \
+		SCENARIOS=300 SEED=5 LAMBDA=0.97 SHARDS=3 JOBS=2
+	run -0 grep -m1 '^# ' "$BATS_TEST_TMPDIR/o/backtest.tsv"
+	[[ $output == *" closes=2528 window=500 level=0.95 lambda=0.97 scenarios=300 seed=5" ]]
+	run -0 field days 2 <(awk -F '\t' '$1 == "hs"' "$BATS_TEST_TMPDIR/o/backtest.tsv" | cut -f 2-)
+	[ "$output" = 2027 ]
+	# a value that is not one is refused by the job, before any work
+	run -2 --separate-stderr make -s -C "$ROOT" backtest OUT="$BATS_TEST_TMPDIR/p" "LEVEL=0.9';touch x;'"
+	[[ $stderr == *"backtest: LEVEL=0.9';touch x;': want a decimal strictly between 0 and 1"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/p" ] && [ ! -e "$ROOT/x" ]
+}
+
 @test "backtest: bad closes are named by file and line" {
 	local f="$BATS_TEST_TMPDIR/c.tsv"
 	check() {
