@@ -266,7 +266,7 @@ check_tests() {
 
 @test "backtest: the job checks its variables before any work" {
 	local out="$BATS_TEST_TMPDIR/out"
-	for bad in LEVEL=1 LEVEL=0.99x LEVEL=.0 WINDOW=1 WINDOW=2e2 SCENARIOS=0 SEED=-1 LAMBDA=1.5 \
+	for bad in LEVEL=1 LEVEL=0.99x LEVEL=.0 WINDOW=1 WINDOW=2e2 SCENARIOS=0 SEED=-1 SEED=18446744073709551616 LAMBDA=1.5 \
 	           SHARDS=0 JOBS=x HOSTS=hosts SCHEDULER=slurm CLOSES=/nonexistent; do
 		run -2 --separate-stderr env OUT="$out" CLOSES="$CLOSES" "$bad" "$ROOT/pipeline/backtest"
 		[ "$output" = "" ]
