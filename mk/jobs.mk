@@ -18,8 +18,8 @@ speedup: $(BIN) | deps-run
 # make data: the DJIA's daily closes, 1980-1989, converted from the installed
 # gretl-data package (never copied into the tree). make backtest: walk-forward
 # VaR on them (pipeline/backtest reads LEVEL WINDOW SCENARIOS SEED LAMBDA
-# SHARDS JOBS OUT and CLOSES from the environment, where make puts the
-# command line's variables).
+# SHARDS JOBS OUT and CLOSES from the environment, exported below as typed:
+# make expands none of them).
 DJIA_GDT = /usr/share/gretl/data/misc/djclose.gdt
 DJIA     = build/data/djclose.tsv
 .PHONY: data backtest
@@ -30,6 +30,13 @@ $(DJIA): $(DJIA_GDT) pipeline/gdt2tsv
 	pipeline/gdt2tsv $(DJIA_GDT) gretl-data >$@.tmp
 	mv $@.tmp $@
 
+# A job variable given on the command line or in the environment, as typed:
+# make never expands it (LEVEL='$(shell ...)' stays text, which the job
+# refuses); exported as it is. PATH finds the tool before the job script.
+BACKTEST_VARS = CLOSES LEVEL WINDOW SCENARIOS SEED LAMBDA SHARDS JOBS OUT
+$(foreach v,$(BACKTEST_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
+export $(BACKTEST_VARS)
+backtest: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 backtest: export CLOSES ?= $(DJIA)
 backtest: build/bin/backtest $(if $(CLOSES),,$(DJIA)) | deps-run
-	@$(JOB_PATH) pipeline/backtest
+	@pipeline/backtest

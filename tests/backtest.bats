@@ -342,6 +342,11 @@ check_tests() {
 	run -2 --separate-stderr make -s -C "$ROOT" backtest OUT="$BATS_TEST_TMPDIR/p" "LEVEL=0.9';touch x;'"
 	[[ $stderr == *"backtest: LEVEL=0.9';touch x;': want a decimal strictly between 0 and 1"* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/p" ] && [ ! -e "$ROOT/x" ]
+	# nor does make expand it: $(shell ...) stays text
+	run -2 --separate-stderr make -s -C "$ROOT" backtest OUT="$BATS_TEST_TMPDIR/p" \
+		"LEVEL=\$(shell touch $BATS_TEST_TMPDIR/pwned)0.99"
+	[[ $stderr == *"backtest: LEVEL=\$(shell touch $BATS_TEST_TMPDIR/pwned)0.99: want a decimal"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/pwned" ] && [ ! -e "$BATS_TEST_TMPDIR/p" ]
 }
 
 @test "backtest: bad closes are named by file and line" {
