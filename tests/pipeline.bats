@@ -100,9 +100,9 @@ setup() {
 	run -0 grep -c 'payoff=up-and-out-call' "$OUT/price.tsv"
 }
 
-@test "price refuses an unknown payoff with the tool's message and status 2" {
+@test "price refuses an unknown payoff, naming the catalog, with status 2" {
 	PAYOFF=bogus run -2 --separate-stderr price
-	[[ "$stderr" == *"payoff: --payoff: unknown payoff 'bogus'"* ]]
+	[ "$stderr" = "price: PAYOFF=bogus: unknown payoff (payoff --describe lists them)" ]
 	[ ! -e "$OUT/price.tsv" ]
 }
 
