@@ -310,6 +310,17 @@ hosts_clean() {
 	[ "$(ls "$(rundir)"/slurm/*_[0-3].log | wc -l)" -eq 4 ]
 }
 
+@test "SCHEDULER=slurm: more shards than MaxArraySize (5 here) go in chunks of arrays: same bytes" {
+	need_slurm
+	OUT="$BATS_TEST_TMPDIR/local" SHARDS=11 run -0 price
+	SCHEDULER=slurm SHARDS=11 run -0 price
+	cmp "$BATS_TEST_TMPDIR/local/price.tsv" "$OUT/price.tsv"
+	# three arrays: indices 0-4, 0-4 and 0 (shards 0-4, 5-9, 10)
+	[ "$(ls "$(rundir)"/slurm/*.log | wc -l)" -eq 11 ]
+	[ "$(ls "$(rundir)"/slurm/*.log | sed 's/_.*//' | sort -u | wc -l)" -eq 3 ]
+	[ "$(ls "$(rundir)"/slurm/*_[5-9].log 2>/dev/null | wc -l)" -eq 0 ]
+}
+
 @test "SCHEDULER=slurm: American, with its upper bound's own job array: same bytes as a local run" {
 	need_slurm
 	export PAYOFF=american-put STEPS=4 PATHS=3000 TRAIN_PATHS=1000 UPPER=30 INNER=20
