@@ -228,6 +228,16 @@ hosts_clean() {
 	[ -z "$(find "$(rundir)" -name '.*' ! -name . | head -1)" ]
 }
 
+@test "over ssh, an OUT of quotes, ;, \$(...) and backquotes is a name: same bytes, and nothing runs" {
+	need_ssh
+	canary="$BATS_TEST_TMPDIR/canary"
+	OUT="$BATS_TEST_TMPDIR/o u'\"t;touch $canary;\$(touch $canary)\`touch $canary\`*"
+	run -0 make -s -C "$ROOT" price HOSTS="$DIST/hosts" SHARDS=5 PATHS="$PATHS" SEED="$SEED" OUT="$OUT"
+	cmp "$DIST/local/price.tsv" "$OUT/price.tsv"
+	[ ! -e "$canary" ]
+	hosts_clean
+}
+
 @test "American, with its upper bound's own shards, over ssh: same bytes as a local run" {
 	need_ssh
 	export PAYOFF=american-put STEPS=4 PATHS=3000 TRAIN_PATHS=1000 UPPER=30 INNER=20
@@ -242,8 +252,15 @@ hosts_clean() {
 @test "HOSTS= on a file of ':' alone runs here, without ssh" {
 	not_sanitized
 	echo : >"$BATS_TEST_TMPDIR/here"
-	PARALLEL_SSH=false HOSTS="$BATS_TEST_TMPDIR/here" SHARDS=3 run -0 price
+	PARALLEL_SSH=false HOSTS="$BATS_TEST_TMPDIR/here" SHARDS=3 run -0 --separate-stderr price
 	cmp "$DIST/local/price.tsv" "$OUT/price.tsv"
+	# no GNU parallel warning ("--return ignored"): nothing to ship or return
+	[ "$stderr" = "" ]
+	printf '# this machine, twice as busy\n\n 2/:\n' >"$BATS_TEST_TMPDIR/here"
+	rm -r "$OUT"
+	PARALLEL_SSH=false HOSTS="$BATS_TEST_TMPDIR/here" SHARDS=3 run -0 --separate-stderr price
+	cmp "$DIST/local/price.tsv" "$OUT/price.tsv"
+	[ "$stderr" = "" ]
 }
 
 @test "a host that refuses connections fails the run, naming the shard and the host" {
