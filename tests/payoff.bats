@@ -403,6 +403,7 @@ price
 	[ "$stderr" = "payoff: unrecognized option '--bogus'
 usage: payoff [-p name] [-K strike] [--barrier h] [--rebate x]
               [--control [--control-mean x]] [--greeks] [-x] [file ...]
+       payoff --describe
 $TRY" ]
 }
 
