@@ -1,4 +1,4 @@
-# mcpipe: Monte Carlo pricing as a pipeline of small C tools.
+# mcpipe: Monte Carlo pricing as a pipeline of small C tools (DESIGN.md).
 #
 #   make            build the tools into build/bin
 #   make price      price an option on every core (see README.md)

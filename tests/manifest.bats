@@ -112,3 +112,16 @@ setup() {
 	PATHS=2000 SHARDS=199 run -0 --separate-stderr price
 	[ "$stderr" = "" ]
 }
+
+@test "DESIGN.md is in the repository and every section the code cites by name is there" {
+	[ -s "$ROOT/DESIGN.md" ]
+	cd "$ROOT"
+	n=0
+	while IFS= read -r section; do
+		grep -qx "## $section" DESIGN.md || { echo "DESIGN.md has no section '$section'" >&2; false; }
+		n=$((n + 1))
+	done < <(grep -rhoE 'DESIGN\.md, "[^"]+"' tools pipeline | sed 's/.*, "//; s/"$//' | sort -u)
+	[ "$n" -ge 2 ]
+	# the README points there
+	grep -q 'DESIGN.md' README.md
+}
