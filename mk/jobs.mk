@@ -26,6 +26,8 @@ MCPIPE_GIVEN := $(filter-out $(MAKE_VARS),$(MCPIPE_GIVEN))
 # never expands it (SIGMA='$(shell ...)' is text, which the job refuses).
 $(foreach v,$(JOB_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
 
+# A new job appends its target here (it gets PATH and MCPIPE_GIVEN) and
+# its variables to JOB_VARS.
 JOB_TARGETS = price grid speedup
 $(JOB_TARGETS): export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 $(JOB_TARGETS): export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
