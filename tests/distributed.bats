@@ -338,6 +338,15 @@ hosts_clean() {
 	[ "$(ls "$(rundir)"/slurm/*_[5-9].log 2>/dev/null | wc -l)" -eq 0 ]
 }
 
+@test "SCHEDULER=slurm: an OUT of quotes, ;, \$(...) and backquotes is a name: same bytes, and nothing runs" {
+	need_slurm
+	canary="$BATS_TEST_TMPDIR/canary"
+	OUT="$BATS_TEST_TMPDIR/o u'\"t;touch $canary;\$(touch $canary)\`touch $canary\`*"
+	SCHEDULER=slurm SHARDS=4 run -0 price
+	cmp "$DIST/local/price.tsv" "$OUT/price.tsv"
+	[ ! -e "$canary" ]
+}
+
 @test "SCHEDULER=slurm: American, with its upper bound's own job array: same bytes as a local run" {
 	need_slurm
 	export PAYOFF=american-put STEPS=4 PATHS=3000 TRAIN_PATHS=1000 UPPER=30 INNER=20
