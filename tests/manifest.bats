@@ -74,6 +74,11 @@ setup() {
 	[ "$stderr" = "price: S0=1e999: want a finite number" ]
 	SCHEDULER=pbs run -2 --separate-stderr price
 	[ "$stderr" = "price: SCHEDULER=pbs: want slurm, or nothing for GNU parallel" ]
+	# HOSTS: a readable regular file, never a directory or standard input
+	for h in "$BATS_TEST_TMPDIR" /dev/stdin - /nonexistent; do
+		HOSTS=$h run -2 --separate-stderr price </dev/null
+		[ "$stderr" = "price: HOSTS=$h: cannot read this file" ]
+	done
 	[ ! -e "$OUT" ]
 }
 
