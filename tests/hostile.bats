@@ -113,7 +113,10 @@ shown() {
 	local v
 	for v in "${HOSTILE[@]}"; do
 		SIGMA_GRID=$v run -2 --separate-stderr grid
-		[[ "$stderr" == "grid: SIGMA_GRID=$(shown "$v"): "* || "$stderr" == "gridgen: "* ]]
+		# refused by the manifest, by gridgen, or as the point's SIGMA (a
+		# word is a list of one to gridgen)
+		[[ "$stderr" == "grid: SIGMA_GRID=$(shown "$v"): "* || "$stderr" == "gridgen: "* ||
+		   "$stderr" == "grid: SIGMA=$v: want a decimal number" ]]
 		no_canary
 	done
 }
