@@ -4,6 +4,8 @@ BUILD_PACKAGES = cc:gcc make:make /usr/include/Random123/philox.h:librandom123-d
 # ssh and rsync: make price HOSTS= (GNU parallel ships the tools with them).
 RUN_PACKAGES   = parallel:parallel bats:bats gnuplot:gnuplot-nox python3:python3 \
                  ssh:openssh-client rsync:rsync
+# flock: one run at a time per OUT (pipeline/price, grid, speedup).
+RUN_PACKAGES  += flock:util-linux
 # Only for tests/distributed.bats, which starts its own sshd and one-node
 # SLURM (munged, slurmctld, slurmd) on loopback. make test installs them
 # when it can; when it cannot, it goes on and those tests skip, saying why.
