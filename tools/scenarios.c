@@ -570,7 +570,7 @@ static void simulate_or_die(const uint64_t *ids, int n)
 /* --- the run ----------------------------------------------------------------------- */
 
 static uint64_t nscenarios = 100000, first, count;
-static bool have_count, closed_form;
+static bool have_count, closed_form, emit_losses;
 static double level = 0.99;
 static const char *market_path, *corr_path, *portfolio_path;
 static struct tail tail;
@@ -648,16 +648,32 @@ static void run(void)
 	tail_init(&tail, level, nscenarios, false, npositions, names, "--level");
 	free(names);
 	identity();
+	if (emit_losses)
+		printf("# tool=scenarios first=%llu count=%llu\nscenario\tloss\n",
+		       (unsigned long long)first, (unsigned long long)count);
 	for (uint64_t done = 0; done < count;) {
 		int n = count - done < BLOCK ? (int)(count - done) : BLOCK;
 		for (int j = 0; j < n; j++)
 			ids[j] = first + done + (uint64_t)j;
 		simulate_or_die(ids, n);
 		revalue(n, NULL);
+		if (emit_losses) {
+			for (int j = 0; j < n; j++) {
+				char text[NUM_TEXT_MAX];
+				num_format(text, loss[j]);
+				printf("%llu\t%s\n", (unsigned long long)ids[j], text);
+			}
+			done += (uint64_t)n;
+			continue;
+		}
 		for (int j = 0; j < n; j++)
 			if (!tail_add(&tail, ids[j], loss[j], 1, NULL))
 				fatal("scenario %llu: the loss is not finite", (unsigned long long)ids[j]);
 		done += (uint64_t)n;
+	}
+	if (emit_losses) {
+		tail_free(&tail);
+		return;
 	}
 	tail_add_range(&tail, first, count, "scenarios");
 	tail_trim(&tail);
@@ -744,7 +760,7 @@ static void write_closed_form(void)
 static const char synopsis[] =
 	"scenarios -m market -c corr -p portfolio [-H days] [-l level] [-n scenarios]\n"
 	"                 [-s seed] [-r rate] [-R gbm|normal|t] [-d df] [-f first] [-k count]\n"
-	"                 [--closed-form]";
+	"                 [--closed-form | --losses]";
 
 static _Noreturn void help(void)
 {
@@ -764,6 +780,7 @@ static _Noreturn void help(void)
 	       "  -f, --first F          this shard's first scenario (default 0)\n"
 	       "  -k, --count C          this shard's scenarios (default all from F)\n"
 	       "      --closed-form      write the delta-normal and delta-gamma-normal rows\n"
+	       "      --losses           write every scenario's loss instead of the tail\n"
 	       "  -h, --help             show this help\n"
 	       "  -V, --version          show the version\n",
 	       synopsis, MAX_DF);
@@ -787,6 +804,7 @@ int main(int argc, char **argv)
 		{ "first", required_argument, NULL, 'f' },
 		{ "count", required_argument, NULL, 'k' },
 		{ "closed-form", no_argument, NULL, 'C' },
+		{ "losses", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -832,11 +850,14 @@ int main(int argc, char **argv)
 			have_count = true;
 			break;
 		case 'C': closed_form = true; break;
+		case 'L': emit_losses = true; break;
 		case 'h': help();
 		case 'V': print_version();
 		default: usage_short(synopsis);
 		}
 	}
+	if (closed_form && emit_losses)
+		usage_error("--closed-form and --losses: choose one");
 	if (optind != argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (!market_path || !corr_path || !portfolio_path)
