@@ -1,13 +1,12 @@
 # var-plot.gp: the P&L histogram of make var, with VaR and ES marked.
 # usage: gnuplot -c var-plot.gp BINS VAR ES PNG LEVEL SCENARIOS
-# BINS: rows "P&L-at-the-bin's-centre count" (pipeline/var bins the
-# P&L, -loss, of scenarios --losses with awk: far cheaper than gnuplot's
-# smooth frequency on 10^5 points).
+# BINS: scenarios --histogram (rows "pnl count", pnl the bin's centre).
 losses = ARG1; var = real(ARG2); es = real(ARG3); png = ARG4
 set terminal pngcairo size 900,540 noenhanced
 set output png
 set datafile separator "\t"
 set datafile commentschars "#"
+set datafile columnheaders
 stats losses using 1 nooutput
 width = STATS_records > 1 ? (STATS_max - STATS_min) / (STATS_records - 1) : 1
 set boxwidth width

@@ -574,7 +574,9 @@ static void simulate_or_die(const uint64_t *ids, int n)
 /* --- the run ----------------------------------------------------------------------- */
 
 static uint64_t nscenarios = 100000, first, count;
-static bool have_count, closed_form, emit_losses, no_positions;
+static bool have_count, closed_form, no_positions;
+static int histogram_bins;     /* --histogram: bins of the P&L, or 0 */
+static double *histogram_pnl;
 static const char *positions_path;
 static double level = 0.99;
 static const char *market_path, *corr_path, *portfolio_path;
@@ -666,6 +668,35 @@ static void attach_positions(struct tail *t)
 	}
 }
 
+/* --histogram: the P&L (minus the loss) of the range in histogram_bins
+ * equal bins from its least to its greatest value: rows "pnl count", pnl
+ * the bin's centre. */
+static void write_histogram(void)
+{
+	double lo = histogram_pnl[0], hi = histogram_pnl[0];
+	uint64_t *counts = xreallocarray(NULL, (size_t)histogram_bins, sizeof *counts);
+	char text[NUM_TEXT_MAX];
+
+	for (uint64_t i = 1; i < count; i++) {
+		lo = histogram_pnl[i] < lo ? histogram_pnl[i] : lo;
+		hi = histogram_pnl[i] > hi ? histogram_pnl[i] : hi;
+	}
+	double width = hi > lo ? (hi - lo) / histogram_bins : 1;
+	memset(counts, 0, (size_t)histogram_bins * sizeof *counts);
+	for (uint64_t i = 0; i < count; i++) {
+		long b = (long)((histogram_pnl[i] - lo) / width);
+		counts[b < histogram_bins ? b : histogram_bins - 1]++;
+	}
+	printf("# tool=scenarios histogram=1 first=%llu count=%llu\npnl\tcount\n",
+	       (unsigned long long)first, (unsigned long long)count);
+	for (int b = 0; b < histogram_bins; b++) {
+		num_format(text, lo + (b + 0.5) * width);
+		printf("%s\t%llu\n", text, (unsigned long long)counts[b]);
+	}
+	free(counts);
+	free(histogram_pnl);
+}
+
 static void start_tail(struct tail *t, int nextra)
 {
 	char **names = xreallocarray(NULL, (size_t)npositions, sizeof *names);
@@ -682,21 +713,17 @@ static void run(void)
 	static uint64_t ids[BLOCK];
 
 	start_tail(&tail, no_positions ? 0 : npositions);
-	if (emit_losses)
-		printf("# tool=scenarios first=%llu count=%llu\nscenario\tloss\n",
-		       (unsigned long long)first, (unsigned long long)count);
+	if (histogram_bins)
+		histogram_pnl = xreallocarray(NULL, (size_t)count, sizeof *histogram_pnl);
 	for (uint64_t done = 0; done < count;) {
 		int n = count - done < BLOCK ? (int)(count - done) : BLOCK;
 		for (int j = 0; j < n; j++)
 			ids[j] = first + done + (uint64_t)j;
 		simulate_or_die(ids, n);
 		revalue(n, NULL);
-		if (emit_losses) {
-			for (int j = 0; j < n; j++) {
-				char text[NUM_TEXT_MAX];
-				num_format(text, loss[j]);
-				printf("%llu\t%s\n", (unsigned long long)ids[j], text);
-			}
+		if (histogram_bins) {
+			for (int j = 0; j < n; j++)
+				histogram_pnl[done + (uint64_t)j] = -loss[j];
 			done += (uint64_t)n;
 			continue;
 		}
@@ -705,7 +732,9 @@ static void run(void)
 				fatal("scenario %llu: the loss is not finite", (unsigned long long)ids[j]);
 		done += (uint64_t)n;
 	}
-	if (!emit_losses) {
+	if (histogram_bins) {
+		write_histogram();
+	} else {
 		tail_add_range(&tail, first, count, "scenarios");
 		tail_trim(&tail);
 		if (!no_positions)
@@ -814,7 +843,7 @@ static void write_closed_form(void)
 static const char synopsis[] =
 	"scenarios -m market -c corr -p portfolio [-H days] [-l level] [-n scenarios]\n"
 	"                 [-s seed] [-r rate] [-R gbm|normal|t] [-d df] [-f first] [-k count]\n"
-	"                 [--closed-form | --losses | --no-positions | --positions tail]";
+	"                 [--closed-form | --histogram bins | --no-positions | --positions tail]";
 
 static _Noreturn void help(void)
 {
@@ -834,7 +863,7 @@ static _Noreturn void help(void)
 	       "  -f, --first F          this shard's first scenario (default 0)\n"
 	       "  -k, --count C          this shard's scenarios (default all from F)\n"
 	       "      --closed-form      write the delta-normal and delta-gamma-normal rows\n"
-	       "      --losses           write every scenario's loss instead of the tail\n"
+	       "      --histogram BINS   write a histogram of the P&L instead of the tail\n"
 	       "      --no-positions     leave the positions' columns out of the tail\n"
 	       "      --positions TAIL   add them to TAIL, a merged tail of this run\n"
 	       "  -h, --help             show this help\n"
@@ -860,7 +889,7 @@ int main(int argc, char **argv)
 		{ "first", required_argument, NULL, 'f' },
 		{ "count", required_argument, NULL, 'k' },
 		{ "closed-form", no_argument, NULL, 'C' },
-		{ "losses", no_argument, NULL, 'L' },
+		{ "histogram", required_argument, NULL, 'L' },
 		{ "no-positions", no_argument, NULL, 'N' },
 		{ "positions", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -908,7 +937,7 @@ int main(int argc, char **argv)
 			have_count = true;
 			break;
 		case 'C': closed_form = true; break;
-		case 'L': emit_losses = true; break;
+		case 'L': histogram_bins = (int)opt_int("--histogram", optarg, 1, 100000); break;
 		case 'N': no_positions = true; break;
 		case 'P': positions_path = optarg; break;
 		case 'h': help();
@@ -916,8 +945,8 @@ int main(int argc, char **argv)
 		default: usage_short(synopsis);
 		}
 	}
-	if (closed_form + emit_losses + no_positions + (positions_path != NULL) > 1)
-		usage_error("--closed-form, --losses, --no-positions and --positions: choose one");
+	if (closed_form + (histogram_bins > 0) + no_positions + (positions_path != NULL) > 1)
+		usage_error("--closed-form, --histogram, --no-positions and --positions: choose one");
 	if (optind != argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (!market_path || !corr_path || !portfolio_path)
