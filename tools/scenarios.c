@@ -460,7 +460,7 @@ static uint64_t seed = 20261206;
 static double drift[MAX_ASSETS], vol_h[MAX_ASSETS], ln_spot[MAX_ASSETS];
 
 /* Working memory for one block. */
-static double z_words[BLOCK * (MAX_ASSETS + MAX_DF)];
+static double z_words[BLOCK * (MAX_ASSETS + MAX_DF) + 2];
 static double zt[MAX_ASSETS][BLOCK], x[MAX_ASSETS][BLOCK];
 static double ln_s[MAX_ASSETS][BLOCK], s_h[MAX_ASSETS][BLOCK], scale[BLOCK];
 static double values[BLOCK], loss[BLOCK];
@@ -468,23 +468,27 @@ static struct normal_scratch scratch;
 
 /* The standard normals of scenarios ids[0..n): width a scenario, from its
  * counters alone (word w is half w % 2 of Philox block w / 2), into
- * z_words[j * width + w]. */
-static uint32_t all_lo[BLOCK * (MAX_ASSETS + MAX_DF) + 1], all_hi[BLOCK * (MAX_ASSETS + MAX_DF) + 1];
+ * z_words[w * n + j], word-major so that the Philox loop runs over
+ * scenarios in vectors (as simpaths's draw_bits). */
+static uint32_t all_lo[BLOCK * (MAX_ASSETS + MAX_DF) + 2], all_hi[BLOCK * (MAX_ASSETS + MAX_DF) + 2];
 static ALWAYS_INLINE void draw_normals(const uint64_t *ids, int n, int width)
 {
+	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
 	int total = n * width;
-	for (int b = 0; 2 * b < width; b++)
+
+	for (int b = 0; 2 * b < width; b++) {
+		uint32_t *lo0 = all_lo + 2 * b * n, *hi0 = all_hi + 2 * b * n;
+		uint32_t *lo1 = lo0 + n, *hi1 = hi0 + n;
 		for (int j = 0; j < n; j++) {
-			uint64_t out[2];
-			int at = j * width + 2 * b;
-			rng_block(seed, RNG_SCENARIO, ids[j], (uint32_t)b, out);
-			all_lo[at] = (uint32_t)out[0];
-			all_hi[at] = (uint32_t)(out[0] >> 32);
-			if (2 * b + 1 < width) {
-				all_lo[at + 1] = (uint32_t)out[1];
-				all_hi[at + 1] = (uint32_t)(out[1] >> 32);
-			}
+			philox4x32_ctr_t ctr = { { (uint32_t)b, RNG_SCENARIO, (uint32_t)ids[j],
+			                           (uint32_t)(ids[j] >> 32) } };
+			philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
+			lo0[j] = r.v[0];
+			hi0[j] = r.v[1];
+			lo1[j] = r.v[2];   /* word 2b + 1: past width when width is odd, unused */
+			hi1[j] = r.v[3];
 		}
+	}
 	for (int done = 0; done < total; done += NORMALS_MAX) {
 		int len = total - done < NORMALS_MAX ? total - done : NORMALS_MAX;
 		normals_from_words(all_lo + done, all_hi + done, len, z_words + done, &scratch);
@@ -500,7 +504,7 @@ SIMD_CLONES static bool simulate(const uint64_t *ids, int n, uint64_t *bad)
 	draw_normals(ids, n, width);
 	for (int k = 0; k < nassets; k++)
 		for (int j = 0; j < n; j++)
-			zt[k][j] = z_words[j * width + k];
+			zt[k][j] = z_words[k * n + j];
 	for (int j = 0; j < n; j++)
 		scale[j] = 1;
 	if (returns == STUDENT) {
@@ -508,7 +512,7 @@ SIMD_CLONES static bool simulate(const uint64_t *ids, int n, uint64_t *bad)
 		for (int j = 0; j < n; j++) {
 			double w = 0;
 			for (int d = 0; d < df; d++) {
-				double u = z_words[j * width + nassets + d];
+				double u = z_words[(nassets + d) * n + j];
 				w += u * u;
 			}
 			scale[j] = sqrt((df - 2) / w);
