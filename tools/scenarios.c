@@ -403,7 +403,7 @@ static void read_portfolio(const char *path)
  * The far branch's continued fraction ax + 1/(ax + 2/(ax + 3/(ax + 4/(ax
  * + 0.65)))) is carried as a numerator and a denominator, so that N(x)
  * costs one division, not six (divisions dominate a vector loop). */
-static ALWAYS_INLINE double det_normal_cdf(double x)
+static ALWAYS_INLINE void det_normal_cdf_parts(double x, double *numerator, double *denominator)
 {
 	double ax = fabs(x);
 	double e = det_exp(-0.5 * (ax * ax));
@@ -420,8 +420,16 @@ static ALWAYS_INLINE double det_normal_cdf(double x)
 	double n1 = ax * n2 + 2 * d2, d1 = n2;
 	double n0 = ax * n1 + 1 * d1, d0 = n1;
 	bool near = ax < 7.07106781186547;
-	double c = e * (near ? num : d0) / (near ? den : n0 * 2.506628274631);
-	c = ax > 37 ? 0 : c;
+	*numerator = ax > 37 ? 0 : e * (near ? num : d0);
+	*denominator = near ? den : n0 * 2.506628274631;
+}
+
+/* N(x) = c for x <= 0, 1 - c above, c = numerator / denominator. */
+static ALWAYS_INLINE double det_normal_cdf(double x)
+{
+	double n, d;
+	det_normal_cdf_parts(x, &n, &d);
+	double c = n / d;
 	return x > 0 ? 1 - c : c;
 }
 
@@ -447,9 +455,17 @@ static ALWAYS_INLINE void position_values(const struct position *p, const double
 		return;
 	}
 	double a = p->a, b = p->b, v = p->v, dq = p->dq, dk = p->dk, phi = p->phi, qty = p->quantity;
+	/* N(y1) and N(y2) over one division: c1 = n1 d2 / (d1 d2), c2 = n2 d1 / (d1 d2)
+	 * (divisions are what a vector loop waits on) */
 	for (int j = 0; j < n; j++) {
-		double d1 = ln_s[j] * a + b, d2 = d1 - v;
-		value[j] = qty * (phi * (s[j] * dq * det_normal_cdf(phi * d1) - dk * det_normal_cdf(phi * d2)));
+		double y1 = phi * (ln_s[j] * a + b), y2 = y1 - phi * v;
+		double n1, d1, n2, d2;
+		det_normal_cdf_parts(y1, &n1, &d1);
+		det_normal_cdf_parts(y2, &n2, &d2);
+		double inv = 1 / (d1 * d2);
+		double c1 = n1 * d2 * inv, c2 = n2 * d1 * inv;
+		double cdf1 = y1 > 0 ? 1 - c1 : c1, cdf2 = y2 > 0 ? 1 - c2 : c2;
+		value[j] = qty * (phi * (s[j] * dq * cdf1 - dk * cdf2));
 	}
 }
 
