@@ -67,3 +67,15 @@ backtest: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 backtest: export CLOSES ?= $(DJIA)
 backtest: build/bin/backtest $(if $(CLOSES),,$(DJIA)) | deps-run
 	@pipeline/backtest
+
+# make var (pipeline/var): its variables reach the job through the
+# environment, as typed (make expands none of them), never pasted into the
+# recipe; the job checks each of them before any work.
+VAR_VARS = MARKET CORR PORTFOLIO HORIZON LEVEL SCENARIOS SEED R RETURNS DF \
+           SHARDS JOBS HOSTS SCHEDULER OUT
+$(foreach v,$(VAR_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
+export $(VAR_VARS)
+.PHONY: var
+var: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
+var: $(BIN) | deps-run
+	@pipeline/var
