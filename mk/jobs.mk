@@ -1,6 +1,7 @@
 # The user's jobs. Each is a script in pipeline/ fed by these variables;
 # set them on the command line: make price SIGMA=0.3 PAYOFF=put
 JOB_VARS = MODEL S0 K R Q SIGMA T STEPS PAYOFF BARRIER REBATE PATHS SEED \
+           V0 KAPPA THETA XI RHO SUBSTEPS LAMBDA MU_J DELTA_J \
            ANTITHETIC CONTROL GREEKS FUSED SHARDS JOBS HOSTS SCHEDULER RETRIES OUT \
            SIGMA_GRID S0_GRID K_GRID T_GRID R_GRID Q_GRID
 JOB_ENV  = $(foreach v,$(JOB_VARS),$(if $(value $(v)),$(v)='$(value $(v))'))

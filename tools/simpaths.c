@@ -78,9 +78,8 @@ static bool american;
 static struct rule rule;
 
 static const char synopsis[] =
-	"simpaths [--model gbm|heston|merton] [--s0 x] [-r rate] [-q yield] [--sigma x]\n"
-	"                [-T maturity] [--steps n] [heston: --v0 x --kappa x --theta x\n"
-	"                --xi x --rho x --substeps n] [merton: --lambda x --mu-j x --delta-j x]\n"
+	"simpaths [--model gbm|heston|merton [model options]] [--s0 x] [-r rate]\n"
+	"                [-q yield] [--sigma x] [-T maturity] [--steps n]\n"
 	"                [-e terminal|summary|path] [-x] [--antithetic]\n"
 	"                [-p name [payoff options] [-c file] [--partial]]\n"
 	"                [--first i --count n [--paths n] [--seed x] | [file ...]]";
@@ -746,8 +745,7 @@ static void start_payoff(const char *name)
 		usage_error("--payoff: %s needs %s, which --emit %s lacks (--emit summary)",
 		            payoff.kind->name, payoff_need_column(missing), emit_names[emit]);
 	if (payoff.greeks_asked && model.kind != MODEL_GBM)
-		usage_error("--greeks: the Greeks' estimators are gbm's; under %s, reprice bumped "
-		            "runs with common random numbers (make price GREEKS=1)",
+		usage_error("--greeks: the Greeks' estimators are gbm's, not %s's",
 		            model_name(model.kind));
 	/* sigma is only gbm's: merton's would check --control-mean against gbm's
 	 * closed form */
