@@ -9,6 +9,9 @@ RUN_PACKAGES   = parallel:parallel bats:bats gnuplot:gnuplot-nox python3:python3
 # when it can; when it cannot, it goes on and those tests skip, saying why.
 TEST_PACKAGES  = /usr/sbin/sshd:openssh-server /usr/sbin/munged:munge \
                  /usr/sbin/slurmctld:slurmctld /usr/sbin/slurmd:slurmd sbatch:slurm-client
+# Test-only peers of closedform --model heston and calibrate (tests/peers/).
+TEST_PACKAGES += /usr/lib/python3/dist-packages/QuantLib/__init__.py:quantlib-python \
+                 /usr/lib/python3/dist-packages/mpmath/__init__.py:python3-mpmath
 
 .PHONY: deps-test
 
