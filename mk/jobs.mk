@@ -15,3 +15,12 @@ grid: $(BIN) | deps-run
 
 speedup: $(BIN) | deps-run
 	@$(JOB_PATH) $(JOB_ENV) pipeline/speedup
+
+# make calibrate SURFACE=file (pipeline/calibrate): the variables reach the
+# job through the environment only; the job checks them.
+CALIBRATE_VARS = SURFACE STARTS V0_GRID KAPPA_GRID THETA_GRID XI_GRID RHO_GRID JOBS OUT
+calibrate: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
+$(foreach v,$(CALIBRATE_VARS),$(eval calibrate: export $(v) := $$(value $(v))))
+.PHONY: calibrate
+calibrate: $(BIN) | deps-run
+	@pipeline/calibrate
