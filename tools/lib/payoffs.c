@@ -565,9 +565,9 @@ int payoff_nonfinite_greek(const struct payoff *p, const double *values)
 	return -1;
 }
 
-/* The catalog as a table for the shell (payoff --describe; DESIGN.md,
- * "The payoff catalog"): what a job needs to know about each payoff, so
- * that no script keeps its own list of names. */
+/* The catalog as a table for the shell, payoff --describe (see
+ * DESIGN.md, "The payoff catalog"): what a job needs to know about each
+ * payoff, so that no script keeps its own list of names. */
 static const char *emission(bool whole_path, const struct payoff_kind *kind)
 {
 	if (whole_path)
