@@ -11,6 +11,7 @@
 #include "numtext.h"
 #include "opts.h"
 #include "rng.h"
+#include "simd.h"
 
 static const char *const names[NMODELS] = { "gbm", "heston", "merton" };
 
@@ -217,7 +218,8 @@ void model_start(const struct model *m, int nv, double *x, double *var)
  * E[S(t+dt)/S(t)] = e^{(r-q)dt} exactly; where it does not exist (A at or
  * beyond its bound, which Andersen's test cases with rho < 0 never reach)
  * the plain K0 is used. */
-static double qe_step(const struct model *m, double v, double u, double zx, double *vn)
+ALWAYS_INLINE static double qe_step(const struct model *m, double v, double u, double zx,
+                                    double *vn)
 {
 	double mean = m->theta + (v - m->theta) * m->h_E;
 	double s2 = v * m->h_c1 + m->h_c2;
@@ -242,42 +244,45 @@ static double qe_step(const struct model *m, double v, double u, double zx, doub
 	       sqrt(m->h_K3 * v + m->h_K4 * next) * zx;
 }
 
-static void heston_walk(const struct model *m, const philox4x32_key_t key, uint32_t stream,
+/* Scheme step by scheme step, each a loop over the block's lanes (which a
+ * vectorising compiler can take several at a time, one clone per vector
+ * target, simd.h): the same operations on each lane as one path at a time
+ * would take, so the same bits at every width (make check-simd). */
+#define HESTON_LANES 512   /* simpaths' widest block */
+SIMD_CLONES static void heston_walk(const struct model *m, const philox4x32_key_t key, uint32_t stream,
                         uint64_t first, int w, bool antithetic, long i0, long n, double *x,
                         double *var, double *logprice)
 {
+	static double u[HESTON_LANES], z[HESTON_LANES];
 	int nv = antithetic ? 2 * w : w;
 
-	for (int l = 0; l < w; l++) {
-		uint64_t path = first + (uint64_t)l;
-		philox4x32_ctr_t ctr = { { 0, stream | RNG_MODEL_HESTON, (uint32_t)path,
-		                           (uint32_t)(path >> 32) } };
-		double xa = x[l], va = var[l], xb = antithetic ? x[w + l] : 0;
-		double vb = antithetic ? var[w + l] : 0;
-		for (long i = 0; i < n; i++) {
-			for (long s = 0; s < m->substeps; s++) {
-				ctr.v[0] = (uint32_t)((i0 + i) * m->substeps + s);
+	if (w > HESTON_LANES)
+		fatal("internal error: a block of %d paths", w);
+	for (long i = 0; i < n; i++) {
+		for (long s = 0; s < m->substeps; s++) {
+			uint32_t block = (uint32_t)((i0 + i) * m->substeps + s);
+			for (int l = 0; l < w; l++) {
+				uint64_t path = first + (uint64_t)l;
+				philox4x32_ctr_t ctr = { { block, stream | RNG_MODEL_HESTON, (uint32_t)path,
+				                           (uint32_t)(path >> 32) } };
 				philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
-				double u = det_u01((uint64_t)r.v[1] << 32 | r.v[0]);
-				double z = det_normal_quantile(det_u01((uint64_t)r.v[3] << 32 | r.v[2]));
-				double next;
-				xa = xa + qe_step(m, va, u, z, &next);
-				va = next;
-				if (antithetic) {
-					xb = xb + qe_step(m, vb, 1 - u, -z, &next);
-					vb = next;
-				}
+				u[l] = det_u01((uint64_t)r.v[1] << 32 | r.v[0]);
+				z[l] = det_normal_quantile(det_u01((uint64_t)r.v[3] << 32 | r.v[2]));
 			}
-			logprice[i * nv + l] = xa;
+			for (int l = 0; l < w; l++) {
+				double next;
+				x[l] = x[l] + qe_step(m, var[l], u[l], z[l], &next);
+				var[l] = next;
+			}
 			if (antithetic)
-				logprice[i * nv + w + l] = xb;
+				for (int l = 0; l < w; l++) {
+					double next;
+					x[w + l] = x[w + l] + qe_step(m, var[w + l], 1 - u[l], -z[l], &next);
+					var[w + l] = next;
+				}
 		}
-		x[l] = xa;
-		var[l] = va;
-		if (antithetic) {
-			x[w + l] = xb;
-			var[w + l] = vb;
-		}
+		for (int v = 0; v < nv; v++)
+			logprice[i * nv + v] = x[v];
 	}
 }
 
