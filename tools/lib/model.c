@@ -72,7 +72,8 @@ bool model_option(struct model *m, int c, const char *arg)
 	case MODEL_OPT_DELTA_J: m->delta_j = opt_nonneg("--delta-j", arg); break;
 	default: return false;
 	}
-	m->given |= GIVEN(c);
+	if (c >= MODEL_OPT_MODEL)   /* -r, -q, -T belong to every model */
+		m->given |= GIVEN(c);
 	return true;
 }
 
