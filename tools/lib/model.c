@@ -303,37 +303,42 @@ static double poisson(const struct model *m, double u)
 	return count;
 }
 
-static void merton_walk(const struct model *m, const philox4x32_key_t key, uint32_t stream,
-                        uint64_t first, int w, bool antithetic, long i0, long n, double *x,
-                        double *logprice)
+/* Date by date, each a loop over the block's lanes as in heston_walk: the
+ * draws (vectorisable), the Poisson counts (a loop of its own per lane),
+ * then the log-prices. */
+SIMD_CLONES static void merton_walk(const struct model *m, const philox4x32_key_t key,
+                                    uint32_t stream, uint64_t first, int w, bool antithetic,
+                                    long i0, long n, double *x, double *logprice)
 {
+	static double z1[HESTON_LANES], u[HESTON_LANES], z2[HESTON_LANES], count[HESTON_LANES];
 	int nv = antithetic ? 2 * w : w;
 
-	for (int l = 0; l < w; l++) {
-		uint64_t path = first + (uint64_t)l;
-		philox4x32_ctr_t ctr = { { 0, stream | RNG_MODEL_MERTON, (uint32_t)path,
-		                           (uint32_t)(path >> 32) } };
-		double xa = x[l], xb = antithetic ? x[w + l] : 0;
-		for (long i = 0; i < n; i++) {
-			ctr.v[0] = (uint32_t)(2 * (i0 + i));
+	if (w > HESTON_LANES)
+		fatal("internal error: a block of %d paths", w);
+	for (long i = 0; i < n; i++) {
+		uint32_t block = (uint32_t)(2 * (i0 + i));
+		for (int l = 0; l < w; l++) {
+			uint64_t path = first + (uint64_t)l;
+			philox4x32_ctr_t ctr = { { block, stream | RNG_MODEL_MERTON, (uint32_t)path,
+			                           (uint32_t)(path >> 32) } };
 			philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
-			ctr.v[0]++;
+			ctr.v[0] = block + 1;
 			philox4x32_ctr_t r2 = philox4x32_R(10, ctr, key);
-			double z1 = det_normal_quantile(det_u01((uint64_t)r.v[1] << 32 | r.v[0]));
-			double u = det_u01((uint64_t)r.v[3] << 32 | r.v[2]);
-			double z2 = det_normal_quantile(det_u01((uint64_t)r2.v[1] << 32 | r2.v[0]));
-			double count = poisson(m, u), spread = m->delta_j * sqrt(count);
-			double mean_j = count * m->mu_j;
-			xa = xa + (m->drift_dt + m->vol_dt * z1 + (mean_j + spread * z2));
-			logprice[i * nv + l] = xa;
-			if (antithetic) {
-				xb = xb + (m->drift_dt + m->vol_dt * -z1 + (mean_j + spread * -z2));
-				logprice[i * nv + w + l] = xb;
-			}
+			z1[l] = det_normal_quantile(det_u01((uint64_t)r.v[1] << 32 | r.v[0]));
+			u[l] = det_u01((uint64_t)r.v[3] << 32 | r.v[2]);
+			z2[l] = det_normal_quantile(det_u01((uint64_t)r2.v[1] << 32 | r2.v[0]));
 		}
-		x[l] = xa;
-		if (antithetic)
-			x[w + l] = xb;
+		for (int l = 0; l < w; l++)
+			count[l] = poisson(m, u[l]);
+		for (int l = 0; l < w; l++) {
+			double spread = m->delta_j * sqrt(count[l]), mean_j = count[l] * m->mu_j;
+			x[l] = x[l] + (m->drift_dt + m->vol_dt * z1[l] + (mean_j + spread * z2[l]));
+			if (antithetic)
+				x[w + l] = x[w + l] + (m->drift_dt + m->vol_dt * -z1[l] +
+				                       (mean_j + spread * -z2[l]));
+		}
+		for (int v = 0; v < nv; v++)
+			logprice[i * nv + v] = x[v];
 	}
 }
 
