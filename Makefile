@@ -26,6 +26,7 @@ SANFLAGS  = -std=c11 -O1 -g -Wall -Wextra -Werror -ffp-contract=off -fno-math-er
 TOOLS     = genseeds simpaths payoff aggregate gridgen closedform lsmfit exercise
 TOOLS    += backtest
 TOOLS    += risk scenarios
+TOOLS    += calibrate
 UNITS     = test_exactsum test_detmath test_numtext test_rng test_partial
 UNITS    += test_tail
 LIB_SRC   = $(wildcard tools/lib/*.c)
@@ -37,6 +38,9 @@ UNITBIN   = $(UNITS:%=build/unit/%)
 SANUNIT   = $(UNITS:%=build/asan/unit/%)
 
 all: $(BIN)
+
+# calibrate's Levenberg-Marquardt is GSL's.
+build/bin/calibrate build/asan/bin/calibrate: LDLIBS += -lgsl -lgslcblas
 
 # tools/lib is compiled once per build (optimised: build/, sanitized:
 # build/asan/), one object per file, into a static library that every tool

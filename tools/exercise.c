@@ -83,6 +83,12 @@ static int start(struct stream *in, bool *antithetic)
 	const char *a = stream_meta(in, "antithetic");
 	*antithetic = a && strcmp(a, "1") == 0;
 	if (inner > 0) {
+		/* dual.c's inner paths are gbm's, continued from a price alone: a
+		 * heston path's state has its variance too */
+		const char *model = stream_meta(in, "model");
+		if (model && strcmp(model, "gbm") != 0)
+			data_error(stream_where(in), "--upper: the inner paths are gbm's; the paths "
+			           "have model=%.40s", model);
 		if (*antithetic)
 			data_error(stream_where(in), "--upper: the paths are antithetic pairs "
 			           "(antithetic=1); the bound takes independent paths");
@@ -210,7 +216,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c': coef_file = optarg; break;
 		case 'p':
-			if (strcmp(optarg, "american-put") != 0 && strcmp(optarg, "american-call") != 0)
+			if (!payoff_american(optarg, NULL))
 				usage_error("--payoff: '%s' is not american-put or american-call", optarg);
 			payoff_name = optarg;
 			break;

@@ -10,6 +10,8 @@
 #include "detmath.h"
 #include "err.h"
 #include "lsm.h"
+#include "model.h"
+#include "payoffs.h"
 #include "numtext.h"
 #include "xalloc.h"
 
@@ -28,11 +30,7 @@ static void learn_rule(struct rule *r)
 	const char *payoff = stream_meta(s, "payoff");
 	if (!payoff)
 		data_error(stream_where(s), "metadata has no payoff= (was the file written by lsmfit?)");
-	if (strcmp(payoff, "american-put") == 0)
-		r->is_call = false;
-	else if (strcmp(payoff, "american-call") == 0)
-		r->is_call = true;
-	else
+	if (!payoff_american(payoff, &r->is_call))
 		data_error(stream_where(s), "payoff=%.40s: not american-put or american-call", payoff);
 	r->strike = stream_meta_double(s, "strike");
 	if (!(r->strike > 0))
@@ -132,12 +130,14 @@ static _Noreturn void mismatch(const struct rule *r, const char *where, const ch
 
 void rule_check_model(const struct rule *r, struct stream *in, const char *where)
 {
-	static const char *const numbers[] = { "s0", "r", "q", "sigma", "T", "steps" };
-
 	const char *model = stream_meta(in, "model"), *fitted = stream_meta(&r->meta, "model");
 	if (model && fitted && strcmp(model, fitted) != 0)
 		mismatch(r, where, "model", model, fitted);
-	for (size_t k = 0; k < sizeof numbers / sizeof numbers[0]; k++) {
+	/* the parameters of the stream's model (model.h); gbm's when unnamed */
+	const char *const *numbers = model_keys(model ? model : "gbm");
+	if (!numbers)
+		data_error(where ? where : r->file, "model=%.40s: unknown model", model);
+	for (size_t k = 0; numbers[k]; k++) {
 		const char *key = numbers[k];
 		double here = stream_meta_double(in, key);
 		const char *there_text = stream_meta(&r->meta, key);
@@ -171,7 +171,7 @@ void rule_meta_line(const struct rule *r, long inner, char *line, size_t size)
 	if (inner > 0)
 		snprintf(bound, sizeof bound, " bound=upper inner=%ld bias=high", inner);
 	snprintf(line, size, "# tool=exercise payoff=%s strike=%s basis=%d%s%.40s%s%.40s%s",
-	         r->is_call ? "american-call" : "american-put", text, r->degree,
+	         payoff_american_name(r->is_call), text, r->degree,
 	         seed ? " training_seed=" : "", seed ? seed : "",
 	         paths ? " training_paths=" : "", paths ? paths : "", bound);
 }
