@@ -24,6 +24,7 @@ SANFLAGS  = -std=c11 -O1 -g -Wall -Wextra -Werror -ffp-contract=off -fno-math-er
             -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 TOOLS     = genseeds simpaths payoff aggregate gridgen closedform lsmfit exercise
+TOOLS    += credit creditref
 UNITS     = test_exactsum test_detmath test_numtext test_rng test_partial
 LIB_SRC   = $(wildcard tools/lib/*.c)
 LIB_HDR   = $(wildcard tools/lib/*.h)
@@ -34,6 +35,9 @@ UNITBIN   = $(UNITS:%=build/unit/%)
 SANUNIT   = $(UNITS:%=build/asan/unit/%)
 
 all: $(BIN)
+
+# credit's t thresholds and creditref's integrals: GSL
+build/bin/credit build/asan/bin/credit build/bin/creditref build/asan/bin/creditref: LDLIBS += -lgsl -lgslcblas
 
 build/bin/%: tools/%.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)

@@ -1,6 +1,8 @@
 # Debian packages mcpipe needs, each as check:package. The check is a
 # command on PATH or a file that the package installs.
 BUILD_PACKAGES = cc:gcc make:make /usr/include/Random123/philox.h:librandom123-dev
+# credit, creditref: GSL (t quantiles, integration)
+BUILD_PACKAGES += /usr/include/gsl/gsl_cdf.h:libgsl-dev
 # ssh and rsync: make price HOSTS= (GNU parallel ships the tools with them).
 RUN_PACKAGES   = parallel:parallel bats:bats gnuplot:gnuplot-nox python3:python3 \
                  ssh:openssh-client rsync:rsync
