@@ -104,6 +104,7 @@ static double chol[MAX_FACTORS][MAX_FACTORS];   /* lower triangular */
 /* Obligors sharing one conditional default probability. */
 struct group {
 	double a, b, c, v;   /* v only under IS (else that of the first member) */
+	double vsum;         /* the members' v, summed in their order */
 	int sector, n;
 	int *members;        /* indices into book */
 };
@@ -188,8 +189,8 @@ static void read_sectors(const char *file)
 	int row = 0;
 
 	stream_open(&s, 1, inputs);
-	while (stream_next(&s) != RECORD_END) {
-		if (s.nfields == 0 || s.range_opened)
+	for (enum record r; (r = stream_next(&s)) != RECORD_END;) {
+		if (r != RECORD_ROW)
 			continue;
 		if (row == 0 && nfactors == 1 && !factor_names[0]) {
 			if (s.ncolumns < 2 || strcmp(s.columns[0], "sector") != 0)
@@ -263,8 +264,8 @@ static void read_book(const char *file, double rho)
 	int col_o = -1, col_e = -1, col_p = -1, col_l = -1, col_s = -1, col_r = -1;
 
 	stream_open(&s, 1, inputs);
-	while (stream_next(&s) != RECORD_END) {
-		if (s.nfields == 0)
+	for (enum record r; (r = stream_next(&s)) != RECORD_END;) {
+		if (r != RECORD_ROW)
 			continue;
 		if (col_o < 0) {
 			col_o = stream_column(&s, "obligor");
@@ -352,9 +353,10 @@ static void make_groups(void)
 		if (!g || g->sector != o->sector || g->c != o->c || g->a != o->a ||
 		    (use_is && g->v != o->v)) {
 			g = &groups[ngroups++];
-			*g = (struct group){ o->a, o->b, o->c, o->v, o->sector, 0, order + k };
+			*g = (struct group){ o->a, o->b, o->c, o->v, 0, o->sector, 0, order + k };
 		}
 		g->n++;
+		g->vsum += o->v;
 	}
 }
 
@@ -391,6 +393,21 @@ static void cgf(const double *p, double theta, double *psi, double *dpsi)
 	*dpsi = ds;
 }
 
+/* psi'(theta) into *dpsi; returns psi''(theta). */
+static double cgf2(const double *p, double theta, double *dpsi)
+{
+	double ds = 0, d2 = 0;
+	for (int g = 0; g < ngroups; g++) {
+		double ev = det_exp(theta * groups[g].v);
+		double den = 1 + p[g] * (ev - 1);
+		double m = p[g] * ev / den;   /* the twisted probability */
+		ds += groups[g].n * groups[g].v * m;
+		d2 += groups[g].n * groups[g].v * groups[g].v * m * (1 - m);
+	}
+	*dpsi = ds;
+	return d2;
+}
+
 /* theta >= 0 with psi'(theta) = x, or 0 when E[L | factors] >= x. Any
  * theta keeps the estimate unbiased: this only needs to be a good one,
  * and the same bits everywhere (fixed steps, detmath). */
@@ -400,25 +417,26 @@ static double twist(const double *p, double x)
 	cgf(p, 0, &psi, &d);
 	if (!(x > 0) || d >= x || x >= total_v)
 		return 0;
-	double lo = 0, hi = 1 / loss_scale;
-	for (int k = 0; k < 200; k++) {
-		cgf(p, hi, &psi, &d);
-		if (d >= x || hi * loss_scale > 600)
-			break;
-		lo = hi;
-		hi *= 2;
-	}
-	for (int k = 0; k < 60; k++) {
-		double mid = lo + (hi - lo) / 2;
-		cgf(p, mid, &psi, &d);
+	/* Newton from the left, safeguarded by bisection in the bracket
+	 * [lo, hi] (psi' increases); fixed rules, so the same bits anywhere */
+	double lo = 0, hi = 600 / loss_scale, theta = 0;
+	for (int k = 0; k < 100; k++) {
+		double dd = cgf2(p, theta, &d);
 		if (d < x)
-			lo = mid;
+			lo = theta;
 		else
-			hi = mid;
-		if (hi - lo <= 1e-10 * hi)
+			hi = theta;
+		double next = theta + (x - d) / dd;
+		if (!(next > lo && next < hi))
+			next = lo + (hi - lo) / 2;
+		if (fabs(next - theta) <= 1e-12 * next || hi - lo <= 1e-12 * hi) {
+			theta = next;
 			break;
+		}
+		theta = next;
 	}
-	return lo;
+	(void)psi;
+	return theta;
 }
 
 /* The conditional default probabilities of the groups given xi (and s). */
@@ -435,9 +453,12 @@ static void group_probs(const double *xi, double s, double *p)
 		p[g] = det_phi((groups[g].c * s + groups[g].a * y[groups[g].sector]) / groups[g].b);
 }
 
-/* Simulates scenario k: returns the loss, sets *weight; lists the
+/* Simulates scenario k: returns the loss, sets *weight, and *elw to the
+ * conditional expected loss given the factors times the factors' own
+ * likelihood ratio (EL's estimator: unbiased, and its weights are only
+ * the shift's, light-tailed, where the twist's are not); lists the
  * defaulters in dflt (when not NULL, room for nbook) and their number. */
-static double scenario(uint64_t k, double *weight, int *dflt, int *ndflt)
+static double scenario(uint64_t k, double *weight, double *elw, int *dflt, int *ndflt)
 {
 	static double *p, *q;
 	struct draws d = { k, 0, 0, { 0, 0 } };
@@ -465,6 +486,12 @@ static double scenario(uint64_t k, double *weight, int *dflt, int *ndflt)
 		s = sqrt(chi2 / nu);
 	}
 	group_probs(xi, s, p);
+	if (elw) {
+		double e = 0;
+		for (int g = 0; g < ngroups; g++)
+			e += groups[g].vsum * p[g];
+		*elw = use_is ? e * det_exp(logw) : e;
+	}
 	double theta = 0;
 	if (use_is) {
 		theta = twist(p, is_target);
@@ -713,8 +740,7 @@ static void put_xsum(const char *record, const char *key, const xsum *x)
 static void run_shard(void)
 {
 	for (uint64_t k = first; k < first + count; k++) {
-		double w, loss = scenario(k, &w, NULL, NULL);
-		double wl = w * loss;
+		double w, wl, loss = scenario(k, &w, &wl, NULL, NULL);
 		nscen++;
 		xsum_add(&sum_w, w);
 		partial_add_product(&sum_w2, w, w);
@@ -801,15 +827,15 @@ static void read_partials(int n, char **files)
 {
 	struct stream s = { 0 };
 	stream_open(&s, n, files);
-	while (stream_next(&s) != RECORD_END) {
-		if (s.range_opened) {
+	for (enum record r; (r = stream_next(&s)) != RECORD_END;) {
+		if (r == RECORD_META && s.range_opened) {
 			s.range_opened = false;
 			ranges = xreallocarray(ranges, nranges + 1, sizeof *ranges);
 			ranges[nranges++] = (struct range){ s.range_first, s.range_count,
 			                                    xstrdup(stream_where(&s)) };
 			continue;
 		}
-		if (s.nfields == 0)
+		if (r != RECORD_ROW)
 			continue;
 		if (s.ncolumns != 4 || strcmp(s.header_text, "record\tkey\tvalue\textra") != 0)
 			data_error(stream_header_where(&s), "not a credit partial");
@@ -990,7 +1016,7 @@ static void run_merge(int n, char **files)
 		for (size_t k = 0; k < ntail && tail[k].loss >= var; k++) {
 			double w;
 			int nd;
-			double loss = scenario(tail[k].scenario, &w, dflt, &nd);
+			double loss = scenario(tail[k].scenario, &w, NULL, dflt, &nd);
 			if (loss != tail[k].loss || w != tail[k].w)
 				fatal("scenario %llu does not reproduce its partial's loss",
 				      (unsigned long long)tail[k].scenario);
