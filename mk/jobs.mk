@@ -14,3 +14,11 @@ grid: $(BIN) | deps-run
 
 speedup: $(BIN) | deps-run
 	@$(JOB_PATH) $(JOB_ENV) pipeline/speedup
+
+# make credit (pipeline/credit): its variables (LOANS SECTORS COPULA NU
+# RHO LEVEL SCENARIOS SEED IS SHARDS JOBS HOSTS SCHEDULER OUT) reach the job
+# through the environment, never pasted into the recipe: make exports the
+# variables given on its command line, and the job checks each one.
+.PHONY: credit
+credit: $(BIN) | deps-run
+	@$(JOB_PATH) pipeline/credit
