@@ -290,7 +290,9 @@ static void read_book(const char *file, double rho)
 		}
 		struct obligor *o = &book[nbook];
 		o->name = xstrdup(s.fields[col_o]);
-		o->exposure = field_in(&s, col_e, "exposure", 0, HUGE_VAL, false, true);
+		o->exposure = stream_field_double(&s, col_e);
+		if (o->exposure < 0)
+			data_error(stream_where(&s), "negative exposure %s", s.fields[col_e]);
 		o->pd = field_in(&s, col_p, "pd", 0, 1, true, true);
 		o->lgd = field_in(&s, col_l, "lgd", 0, 1, false, false);
 		o->rho = col_r >= 0 ? field_in(&s, col_r, "rho", 0, 1, false, true) : rho;
@@ -843,7 +845,7 @@ static void read_partials(int n, char **files)
 		const char *rec = s.fields[0], *key = s.fields[1];
 		if (strcmp(rec, "n") == 0) {
 			uint64_t c;
-			if (!num_parse_u64(s.fields[2], strlen(s.fields[2]), &c) || c > scenarios - nscen)
+			if (!num_parse_u64(s.fields[2], strlen(s.fields[2]), &c) || c > scenarios)
 				data_error(stream_where(&s), "invalid count '%s'", s.fields[2]);
 			nscen += c;
 		} else if (strcmp(rec, "sum") == 0) {
