@@ -23,9 +23,9 @@ LDLIBS    = -lm
 SANFLAGS  = -std=c11 -O1 -g -Wall -Wextra -Werror -ffp-contract=off -fno-math-errno \
             -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-TOOLS     = genseeds simpaths payoff aggregate gridgen closedform lsmfit exercise
+TOOLS     = genseeds simpaths payoff aggregate gridgen closedform lsmfit exercise risk scenarios
 TOOLS    += credit creditref
-UNITS     = test_exactsum test_detmath test_numtext test_rng test_partial
+UNITS     = test_exactsum test_detmath test_numtext test_rng test_partial test_tail
 LIB_SRC   = $(wildcard tools/lib/*.c)
 LIB_HDR   = $(wildcard tools/lib/*.h)
 
