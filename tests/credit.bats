@@ -58,7 +58,7 @@ var_covers() {
 	usage_fails "--copula t needs --nu" -l "$POOL" -c t
 	usage_fails "--nu: only for --copula t" -l "$POOL" --nu 4
 	usage_fails "--rho: '1' must be in [0, 1)" -l "$POOL" -r 1
-	usage_fails "--level: must be in (0, 1)" -l "$POOL" -r 0.2 -a 1
+	usage_fails "--level: must be in [0.5, 1)" -l "$POOL" -r 0.2 -a 1
 	usage_fails "--first, --count: scenarios 10..19 outside 0..9" -l "$POOL" -r 0.2 -n 10 --first 10 --count 10
 	usage_fails "--contributions and --distribution need --merge" -l "$POOL" -r 0.2 --contributions x
 	usage_fails "--first and --count are a shard's, not --merge's" -l "$POOL" -r 0.2 --merge --first 1
@@ -169,13 +169,13 @@ var_covers() {
 	            "-l $F/pool50.tsv -r 0.15 -c t --nu 3"; do
 		# shellcheck disable=SC2086
 		{
-			credit $args -n 3001 --seed 7 >"$BATS_TEST_TMPDIR/all"
-			credit $args -n 3001 --seed 7 --merge --contributions "$BATS_TEST_TMPDIR/c1" \
+			credit $args -n 5001 --seed 7 >"$BATS_TEST_TMPDIR/all"
+			credit $args -n 5001 --seed 7 --merge --contributions "$BATS_TEST_TMPDIR/c1" \
 				"$BATS_TEST_TMPDIR/all" >"$BATS_TEST_TMPDIR/one"
-			credit $args -n 3001 --seed 7 --first 0 --count 1001 >"$BATS_TEST_TMPDIR/s0"
-			credit $args -n 3001 --seed 7 --first 1001 --count 7 >"$BATS_TEST_TMPDIR/s1"
-			credit $args -n 3001 --seed 7 --first 1008 >"$BATS_TEST_TMPDIR/s2"
-			credit $args -n 3001 --seed 7 --merge --contributions "$BATS_TEST_TMPDIR/c3" \
+			credit $args -n 5001 --seed 7 --first 0 --count 1001 >"$BATS_TEST_TMPDIR/s0"
+			credit $args -n 5001 --seed 7 --first 1001 --count 7 >"$BATS_TEST_TMPDIR/s1"
+			credit $args -n 5001 --seed 7 --first 1008 >"$BATS_TEST_TMPDIR/s2"
+			credit $args -n 5001 --seed 7 --merge --contributions "$BATS_TEST_TMPDIR/c3" \
 				"$BATS_TEST_TMPDIR/s2" "$BATS_TEST_TMPDIR/s0" "$BATS_TEST_TMPDIR/s1" >"$BATS_TEST_TMPDIR/three"
 		}
 		cmp "$BATS_TEST_TMPDIR/one" "$BATS_TEST_TMPDIR/three"
@@ -197,9 +197,9 @@ var_covers() {
 	credit -l "$POOL" -r 0.2 -n 100 --first 50 >"$BATS_TEST_TMPDIR/b"
 	credit -l "$POOL" -r 0.3 -n 100 --first 50 >"$BATS_TEST_TMPDIR/c"
 	run -1 --separate-stderr credit -l "$POOL" -r 0.2 -n 100 --merge "$BATS_TEST_TMPDIR/a"
-	[ "$stderr" = "credit: scenarios 50..99 missing" ]
+	[ "$stderr" = "credit: scenarios 50..99 are missing" ]
 	run -1 --separate-stderr credit -l "$POOL" -r 0.2 -n 100 --merge "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
-	[[ $stderr = "credit: $BATS_TEST_TMPDIR/a:2: scenarios 0.. counted twice" ]]
+	[ "$stderr" = "credit: $BATS_TEST_TMPDIR/a:2: scenarios 0..49 overlap scenarios 0..49 ($BATS_TEST_TMPDIR/a:2)" ]
 	run -1 --separate-stderr credit -l "$POOL" -r 0.2 -n 100 --merge "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/c"
 	[[ $stderr = "credit: $BATS_TEST_TMPDIR/c:1: metadata book="*" conflicts with book="*" ($BATS_TEST_TMPDIR/a:1)" ]]
 	# alone, it is checked against the merge's own run
@@ -213,8 +213,8 @@ var_covers() {
 @test "a write error is an error" {
 	run -1 --separate-stderr bash -c 'credit -l "$1" -r 0.2 -n 100 >/dev/full' - "$POOL"
 	[ "$stderr" = "credit: write error: No space left on device" ]
-	credit -l "$POOL" -r 0.2 -n 100 >"$BATS_TEST_TMPDIR/a"
-	run -1 --separate-stderr credit -l "$POOL" -r 0.2 -n 100 --merge --contributions /dev/full "$BATS_TEST_TMPDIR/a"
+	credit -l "$POOL" -r 0.2 -n 1000 -a 0.99 >"$BATS_TEST_TMPDIR/a"
+	run -1 --separate-stderr credit -l "$POOL" -r 0.2 -n 1000 -a 0.99 --merge --contributions /dev/full "$BATS_TEST_TMPDIR/a"
 	[ "$stderr" = "credit: /dev/full: write error" ]
 }
 

@@ -33,13 +33,13 @@
  * normals, then each group's draws), so a scenario is the same in any
  * shard. Arithmetic on draws is detmath.h's (bit-identical on any CPU).
  *
- * A shard writes a partial: exact sums (exactsum.h) of w, w^2, w L and
- * (w L)^2, a histogram of the loss, and its tail, the scenarios
- * (loss, w, index) at or above the largest loss whose weight from the top
- * exceeds the budget B = (1-alpha)N + 3 sqrt((1-alpha)N) + 1 (ties kept
- * whole). The tail of a union of shards is the tail of the union of their
- * tails, so merging is exact; --merge reads the partials and writes the
- * estimates, re-simulating the tail scenarios for the contributions. */
+ * A shard writes a partial: exact sums (exactsum.h) of w, w^2, w E[L|.]
+ * and its square (EL's estimator), a histogram of the loss, and its tail,
+ * the worst scenarios (loss, w, index) as tail.h keeps them (shared with
+ * risk(1): exact and mergeable, weights included). --merge reads the
+ * partials, gives VaR and ES with tail.h's intervals, and the obligors'
+ * Euler contributions to the ES by re-simulating the kept scenarios up to
+ * the VaR's (a scenario's defaulters are a function of (seed, index)). */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <math.h>
@@ -59,6 +59,7 @@
 #include "partial.h"
 #include "rng.h"
 #include "stream.h"
+#include "tail.h"
 #include "xalloc.h"
 
 #define Z95 1.959963984540054   /* Phi^{-1}(0.975) */
@@ -657,63 +658,17 @@ static void make_identity(void)
 }
 
 /* ---- the tail ------------------------------------------------------------- */
+static struct tail tail;
 
-struct tail_entry { double loss, w; uint64_t scenario; };
-static struct tail_entry *tail;
-static size_t ntail, tail_cap;
-static double budget;   /* B, in weight */
-
-static int tail_order(const void *x, const void *y)
+/* Adds scenario k. A weight that underflowed to 0 (a scenario the shift
+ * and twist make astronomically likely) weighs nothing in any estimate:
+ * it stays out of the tail, which takes positive weights. */
+static void tail_take(uint64_t k, double loss, double w)
 {
-	const struct tail_entry *a = x, *b = y;
-	if (a->loss != b->loss)
-		return a->loss > b->loss ? -1 : 1;
-	return (a->scenario > b->scenario) - (a->scenario < b->scenario);
-}
-
-/* Sorts the tail and drops what lies below the cut: the largest loss whose
- * weight from the top exceeds the budget, its ties kept. Deterministic:
- * the order is total and the running sum is in that order. Returns the
- * cut (-inf when nothing was dropped). */
-static double tail_prune(void)
-{
-	qsort(tail, ntail, sizeof *tail, tail_order);
-	long double cum = 0;
-	for (size_t k = 0; k < ntail; k++) {
-		cum += tail[k].w;
-		if (cum > budget) {
-			size_t end = k + 1;
-			while (end < ntail && tail[end].loss == tail[k].loss)
-				end++;
-			ntail = end;
-			return tail[k].loss;
-		}
-	}
-	return -HUGE_VAL;
-}
-
-static double tail_floor = -HUGE_VAL;   /* losses below it cannot enter */
-
-static void tail_add(double loss, double w, uint64_t k)
-{
-	if (loss < tail_floor)
+	if (w == 0)
 		return;
-	if (ntail == tail_cap) {
-		size_t kept = ntail;
-		if (ntail >= 4096) {
-			double cut = tail_prune();
-			if (cut > tail_floor)
-				tail_floor = cut;
-			kept = ntail;
-		}
-		if (kept * 2 > tail_cap || ntail == tail_cap) {
-			tail_cap = tail_cap ? 2 * tail_cap : 8192;
-			tail = xreallocarray(tail, tail_cap, sizeof *tail);
-		}
-		if (loss < tail_floor)
-			return;
-	}
-	tail[ntail++] = (struct tail_entry){ loss, w, k };
+	if (!tail_add(&tail, k, loss, w, NULL))
+		fatal("scenario %llu: loss or weight not finite", (unsigned long long)k);
 }
 
 /* ---- the sums --------------------------------------------------------------- */
@@ -751,9 +706,9 @@ static void run_shard(void)
 		int b = bin_of(loss);
 		xsum_add(&bins[b], w);
 		bin_used[b] = true;
-		tail_add(loss, w, k);
+		tail_take(k, loss, w);
 	}
-	tail_prune();
+	tail_trim(&tail);
 
 	printf("# tool=credit partial=" PARTIAL_KIND " %s\n", identity);
 	printf("# first=%llu count=%llu\n", (unsigned long long)first, (unsigned long long)count);
@@ -769,25 +724,15 @@ static void run_shard(void)
 			snprintf(key, sizeof key, "%d", b);
 			put_xsum("bin", key, &bins[b]);
 		}
-	for (size_t k = 0; k < ntail; k++) {
+	for (size_t k = 0; k < tail.n; k++) {
 		char l[NUM_TEXT_MAX], w[NUM_TEXT_MAX];
-		num_format_hex(l, tail[k].loss);
-		num_format_hex(w, tail[k].w);
-		printf("tail\t%s\t%s\t%llu\n", l, w, (unsigned long long)tail[k].scenario);
+		num_format_hex(l, tail.rows[k].loss);
+		num_format_hex(w, tail.rows[k].weight);
+		printf("tail\t%s\t%s\t%llu\n", l, w, (unsigned long long)tail.rows[k].scenario);
 	}
 }
 
 /* ---- merging ----------------------------------------------------------------- */
-
-struct range { uint64_t first, count; char *where; };
-static struct range *ranges;
-static size_t nranges;
-
-static int range_order(const void *x, const void *y)
-{
-	const struct range *a = x, *b = y;
-	return (a->first > b->first) - (a->first < b->first);
-}
 
 static void check_identity(struct stream *s)
 {
@@ -832,9 +777,7 @@ static void read_partials(int n, char **files)
 	for (enum record r; (r = stream_next(&s)) != RECORD_END;) {
 		if (r == RECORD_META && s.range_opened) {
 			s.range_opened = false;
-			ranges = xreallocarray(ranges, nranges + 1, sizeof *ranges);
-			ranges[nranges++] = (struct range){ s.range_first, s.range_count,
-			                                    xstrdup(stream_where(&s)) };
+			tail_add_range(&tail, s.range_first, s.range_count, stream_where(&s));
 			continue;
 		}
 		if (r != RECORD_ROW)
@@ -865,60 +808,19 @@ static void read_partials(int n, char **files)
 			uint64_t k;
 			if (!num_parse_u64(s.fields[3], strlen(s.fields[3]), &k) || k >= scenarios)
 				data_error(stream_where(&s), "invalid scenario '%s'", s.fields[3]);
-			if (!(l >= 0) || !(w >= 0))
+			if (!(l >= 0) || !tail_add(&tail, k, l, w, NULL))
 				data_error(stream_where(&s), "invalid tail entry");
-			if (ntail == tail_cap) {
-				tail_cap = tail_cap ? 2 * tail_cap : 8192;
-				tail = xreallocarray(tail, tail_cap, sizeof *tail);
-			}
-			tail[ntail++] = (struct tail_entry){ l, w, k };
 		} else
 			data_error(stream_where(&s), "unknown record '%s'", rec);
 	}
 	stream_close(&s);
-	if (nranges == 0)
+	if (tail.nranges == 0)
 		fatal("no partial in the input");
-	qsort(ranges, nranges, sizeof *ranges, range_order);
-	uint64_t next = 0;
-	for (size_t k = 0; k < nranges; k++) {
-		if (ranges[k].first < next)
-			data_error(ranges[k].where, "scenarios %llu.. counted twice",
-			           (unsigned long long)ranges[k].first);
-		if (ranges[k].first > next)
-			data_error(ranges[k].where, "scenarios %llu..%llu missing",
-			           (unsigned long long)next, (unsigned long long)ranges[k].first - 1);
-		next = ranges[k].first + ranges[k].count;
-	}
-	if (next != scenarios)
-		fatal("scenarios %llu..%llu missing", (unsigned long long)next,
-		      (unsigned long long)scenarios - 1);
+	tail_trim(&tail);
+	tail_check_coverage(&tail, true);
 	if (nscen != scenarios)
 		fatal("the partials count %llu scenarios, their ranges %llu",
 		      (unsigned long long)nscen, (unsigned long long)scenarios);
-}
-
-/* The weight strictly above each group of tied losses, in the sorted tail. */
-static bool tail_complete;   /* every scenario is in the tail (nothing cut) */
-
-/* The smallest tail loss l with W(> l) <= t: the weighted quantile at tail
- * weight t. Fails when the kept tail does not reach it. */
-static double quantile_at(long double t, const char *what)
-{
-	long double above = 0;
-	size_t k = 0;
-	while (k < ntail) {
-		size_t end = k;
-		long double wg = 0;
-		while (end < ntail && tail[end].loss == tail[k].loss)
-			wg += tail[end++].w;
-		if (above + wg > t)
-			return tail[k].loss;
-		above += wg;
-		k = end;
-	}
-	if (tail_complete)
-		return ntail ? tail[ntail - 1].loss : 0;
-	fatal("the kept tail is too short for the %s; raise SCENARIOS", what);
 }
 
 static void row(const char *name, double est, double se, double lo, double hi)
@@ -949,119 +851,94 @@ static void close_out(FILE *f, const char *file)
 static void run_merge(int n, char **files)
 {
 	read_partials(n, files);
-	qsort(tail, ntail, sizeof *tail, tail_order);
-	long double N = (long double)scenarios;
-	long double T = (1 - (long double)level) * N;
-	{
-		long double kept = 0;
-		for (size_t k = 0; k < ntail; k++)
-			kept += tail[k].w;
-		tail_complete = ntail == scenarios;
-		(void)kept;
-	}
+	double N = (double)scenarios;
 
-	/* EL */
+	/* EL: the mean of w E[L | factors] */
 	double swl = xsum_round(&sum_wl), swl2 = xsum_round(&sum_wl2);
-	double el = swl / (double)N;
-	double el_var = swl2 / (double)N - el * el;
-	double el_se = sqrt(el_var > 0 ? el_var / (double)N : 0);
+	double el = swl / N;
+	double el_var = swl2 / N - el * el;
+	double el_se = sqrt(el_var > 0 ? el_var / N : 0);
 
-	/* VaR: weight above, at and the ES sums */
-	double var = quantile_at(T, "VaR");
-	long double w_above = 0, wl_above = 0, w2_above = 0, w_at = 0;
-	for (size_t k = 0; k < ntail && tail[k].loss >= var; k++) {
-		if (tail[k].loss > var) {
-			w_above += tail[k].w;
-			wl_above += (long double)tail[k].w * tail[k].loss;
-			w2_above += (long double)tail[k].w * tail[k].w;
-		} else
-			w_at += tail[k].w;
-	}
-	long double es = (wl_above + (long double)var * (T - w_above)) / T;
-
-	/* VaR's interval: the quantiles at T -+ 1.96 sd of the tail weight */
-	long double sdw2 = w2_above - w_above * w_above / N;
-	long double sdw = sdw2 > 0 ? sqrtl(sdw2) : 0;
-	double var_lo = quantile_at(T + Z95 * sdw, "VaR interval");
-	double var_hi = T - Z95 * sdw > 0 ? quantile_at(T - Z95 * sdw, "VaR interval")
-	                                  : (ntail ? tail[0].loss : var);
-
-	/* ES's standard error: ES = VaR + E[(L - VaR)^+] / (1 - alpha), whose
-	 * derivative in VaR vanishes at VaR, so to first order the estimator
-	 * varies as the mean of w (L - VaR)^+ / (1 - alpha): only the tail
-	 * enters (under IS the weights elsewhere are noisy and do not count) */
-	long double alpha1 = 1 - (long double)level, m1 = 0, m2 = 0;
-	for (size_t k = 0; k < ntail && tail[k].loss > var; k++) {
-		long double h = ((long double)tail[k].loss - var) / alpha1, w = tail[k].w;
-		m1 += w * h;
-		m2 += w * w * h * h;
-	}
-	m1 /= N;
-	m2 /= N;
-	long double es_var = m2 - m1 * m1;
-	double es_se = es_var > 0 ? (double)sqrtl(es_var / N) : 0;
+	struct tail_estimate e;
+	char why[256];
+	if (!tail_estimates(&tail, &e, why, sizeof why))
+		fatal("%s", why);
 
 	printf("# tool=credit %s\n", identity);
 	printf("name\testimate\tstderr\tci95_low\tci95_high\tscenarios\n");
 	row("EL", el, el_se, el - Z95 * el_se, el + Z95 * el_se);
-	row("VaR", var, (var_hi - var_lo) / (2 * Z95), var_lo, var_hi);
-	row("ES", (double)es, es_se, (double)es - Z95 * es_se, (double)es + Z95 * es_se);
+	row("VaR", e.var, e.var_se, e.var_low, e.var_high);
+	row("ES", e.es, e.es_se, e.es_low, e.es_high);
 
 	if (contrib_file) {
-		/* Acerbi-Tasche: scenarios above VaR count whole, those at VaR by
-		 * the share beta that fills the tail weight T */
-		long double beta = w_at > 0 ? (T - w_above) / w_at : 0;
-		long double *c = xreallocarray(NULL, (size_t)nbook, sizeof *c);
-		int *dflt = xreallocarray(NULL, (size_t)nbook, sizeof *dflt);
+		/* Euler contributions (tail.h): each kept row up to the VaR's
+		 * carries its obligors' losses v_i D_i, recomputed here */
+		struct tail full;
+		char **names = xreallocarray(NULL, (size_t)nbook, sizeof *names);
 		for (int i = 0; i < nbook; i++)
-			c[i] = 0;
-		for (size_t k = 0; k < ntail && tail[k].loss >= var; k++) {
+			names[i] = book[i].name;
+		tail_init(&full, level, scenarios, use_is, nbook, names, "--level");
+		int *dflt = xreallocarray(NULL, (size_t)nbook, sizeof *dflt);
+		for (size_t k = 0; k <= e.jstar; k++) {
 			double w;
 			int nd;
-			double loss = scenario(tail[k].scenario, &w, NULL, dflt, &nd);
-			if (loss != tail[k].loss || w != tail[k].w)
+			double loss = scenario(tail.rows[k].scenario, &w, NULL, dflt, &nd);
+			if (loss != tail.rows[k].loss || w != tail.rows[k].weight)
 				fatal("scenario %llu does not reproduce its partial's loss",
-				      (unsigned long long)tail[k].scenario);
-			long double f = tail[k].loss > var ? 1 : beta;
+				      (unsigned long long)tail.rows[k].scenario);
+			tail_add(&full, tail.rows[k].scenario, loss, w, NULL);
+			double *x = tail_extra(&full, full.n - 1);
 			for (int j = 0; j < nd; j++)
-				c[dflt[j]] += f * w * book[dflt[j]].v;
+				x[dflt[j]] = book[dflt[j]].v;
 		}
+		/* the same rows in the same order: the VaR's row is the last */
+		tail_trim(&full);
+		struct tail_estimate fe = e;
+		fe.jstar = full.n - 1;
+		double *c = xreallocarray(NULL, (size_t)nbook, sizeof *c);
+		double *cse = xreallocarray(NULL, (size_t)nbook, sizeof *cse);
+		tail_contributions(&full, &fe, c, cse);
 		FILE *f = open_out(contrib_file);
 		fprintf(f, "# tool=credit %s\n", identity);
-		fprintf(f, "obligor\texposure\tpd\tlgd\tel\tes_contribution\tshare\n");
+		fprintf(f, "obligor\texposure\tpd\tlgd\tel\tes_contribution\tstderr\tshare\n");
 		for (int i = 0; i < nbook; i++) {
-			char t[5][NUM_TEXT_MAX];
+			char t[7][NUM_TEXT_MAX];
 			num_format(t[0], book[i].exposure);
 			num_format(t[1], book[i].pd);
 			num_format(t[2], book[i].lgd);
 			num_format(t[3], book[i].exposure * book[i].pd * book[i].lgd);
-			double ci = (double)(c[i] / T);
-			num_format(t[4], ci);
-			char sh[NUM_TEXT_MAX];
-			num_format(sh, es > 0 ? ci / (double)es : 0);
-			fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", book[i].name, t[0], t[1], t[2], t[3],
-			        t[4], sh);
+			num_format(t[4], c[i]);
+			num_format(t[5], cse[i]);
+			num_format(t[6], e.es > 0 ? c[i] / e.es : 0);
+			fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", book[i].name, t[0], t[1], t[2],
+			        t[3], t[4], t[5], t[6]);
 		}
 		close_out(f, contrib_file);
 		free(c);
+		free(cse);
 		free(dflt);
+		free(names);
+		tail_free(&full);
 	}
 	if (dist_file) {
 		FILE *f = open_out(dist_file);
 		double above[BINS + 1];
 		above[BINS] = 0;
 		for (int b = BINS - 1; b >= 0; b--)
-			above[b] = above[b + 1] + xsum_round(&bins[b]) / (double)N;
-		fprintf(f, "# tool=credit %s var=%.17g es=%.17g\n", identity, var, (double)es);
+			above[b] = above[b + 1] + xsum_round(&bins[b]) / N;
+		char t[2][NUM_TEXT_MAX];
+		num_format(t[0], e.var);
+		num_format(t[1], e.es);
+		fprintf(f, "# tool=credit %s var=%s es=%s\n", identity, t[0], t[1]);
 		fprintf(f, "loss_low\tloss_high\tprobability\texceedance\n");
 		for (int b = 0; b < BINS; b++)
 			if (bin_used[b]) {
-				char t[4][NUM_TEXT_MAX];
-				num_format(t[0], total_v * b / BINS);
-				num_format(t[1], total_v * (b + 1) / BINS);
-				num_format(t[2], xsum_round(&bins[b]) / (double)N);
-				num_format(t[3], above[b]);
-				fprintf(f, "%s\t%s\t%s\t%s\n", t[0], t[1], t[2], t[3]);
+				char u[4][NUM_TEXT_MAX];
+				num_format(u[0], total_v * b / BINS);
+				num_format(u[1], total_v * (b + 1) / BINS);
+				num_format(u[2], xsum_round(&bins[b]) / N);
+				num_format(u[3], above[b]);
+				fprintf(f, "%s\t%s\t%s\t%s\n", u[0], u[1], u[2], u[3]);
 			}
 		close_out(f, dist_file);
 	}
@@ -1167,8 +1044,8 @@ int main(int argc, char **argv)
 		if (!(rho >= 0 && rho < 1))
 			usage_error("--rho: '%s' must be in [0, 1)", rho_text);
 	}
-	if (!(level > 0 && level < 1))
-		usage_error("--level: must be in (0, 1)");
+	if (!(level >= 0.5 && level < 1))
+		usage_error("--level: must be in [0.5, 1)");
 	if (!merge_mode && (contrib_file || dist_file))
 		usage_error("--contributions and --distribution need --merge");
 	if (merge_mode && (first || count_given))
@@ -1191,8 +1068,7 @@ int main(int argc, char **argv)
 	if (use_is)
 		choose_shift();
 	make_identity();
-	double tw = (1 - level) * (double)scenarios;
-	budget = tw + 3 * sqrt(tw) + 1;
+	tail_init(&tail, level, scenarios, use_is, 0, NULL, "--level");
 
 	if (merge_mode)
 		run_merge(argc - optind, argv + optind);
