@@ -110,7 +110,7 @@ var_covers() {
 	done
 }
 
-# creditref --pd 0.01 --rho 0.2 --obligors 100: VaR 16, ES 19.925434688443065
+# creditref --pd 0.01 --rho 0.2 --obligors 100: VaR 16, ES 19.92543468844306
 @test "plain Monte Carlo matches the exact finite pool (Gaussian; |z| < 4)" {
 	not_sanitized
 	run_credit "$BATS_TEST_TMPDIR/r" -l "$POOL" -r 0.2 -n 200000 --seed 5
@@ -242,4 +242,10 @@ var_covers() {
 	run -1 --separate-stderr env PATH="$BUILD/bin:$ROOT/pipeline:$PATH" OUT="$BATS_TEST_TMPDIR/bad" \
 		LOANS="$F/pd-zero.tsv" "$ROOT/pipeline/credit"
 	[ "$stderr" = "credit: $F/pd-zero.tsv:3: pd 0 outside (0, 1)" ]
+}
+
+@test "the man page's examples" {
+	not_sanitized
+	cp -r "$ROOT/data" "$BATS_TEST_TMPDIR/data"
+	man_examples "$ROOT/tools/credit.1"
 }
