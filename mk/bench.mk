@@ -33,6 +33,7 @@ bench: $(BIN) build/bench/fused | deps-run deps-bench
 		BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_REPEAT='$(BENCH_REPEAT)' \
 		$(BENCH_PYTHON) bench/run-bench.py
 	@bench/variance-reduction --repeat '$(BENCH_REPEAT)'
+	@bench/credit-bench --repeat '$(BENCH_REPEAT)'
 
 # One simpaths per target, without the run-time dispatch
 # (-DMCPIPE_NO_CLONES): each target this CPU can run must give the bytes

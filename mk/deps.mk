@@ -12,6 +12,9 @@ RUN_PACKAGES   = parallel:parallel bats:bats gnuplot:gnuplot-nox python3:python3
 TEST_PACKAGES  = /usr/sbin/sshd:openssh-server /usr/sbin/munged:munge \
                  /usr/sbin/slurmctld:slurmctld /usr/sbin/slurmd:slurmd sbatch:slurm-client
 
+# tests/creditref.bats checks against scipy, which bench/credit_peer.py uses too
+TEST_PACKAGES += /usr/lib/python3/dist-packages/scipy/__init__.py:python3-scipy
+
 .PHONY: deps-test
 
 deps-build:
