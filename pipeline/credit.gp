@@ -6,8 +6,8 @@ set output ARG2
 set datafile separator "\t"
 set datafile commentschars "#"
 set key top right
+set rmargin 6
 set logscale y
-set format y "10^{%L}"
 set format y "%.0e"
 set xlabel "one-year loss"
 set ylabel "P(loss >= x)"
