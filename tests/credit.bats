@@ -249,3 +249,11 @@ var_covers() {
 	cp -r "$ROOT/data" "$BATS_TEST_TMPDIR/data"
 	man_examples "$ROOT/tools/credit.1"
 }
+
+@test "bench/credit-bench runs end to end (briefly: its numbers mean nothing here)" {
+	not_sanitized
+	run -0 --separate-stderr "$ROOT/bench/credit-bench" --repeat 1 --scenarios 10000 --is-scenarios 20000
+	echo "$output"
+	grep -qE '^   ES stderr ratio plain/IS: [0-9.]+x \(goal >= 10x: met\);' <<<"$output"
+	[ "$(grep -cE '^     mcpipe is [0-9.]+x faster \(wall\), [0-9.]+x \(CPU\)' <<<"$output")" -eq 2 ]
+}
