@@ -257,3 +257,19 @@ var_covers() {
 	grep -qE '^   ES stderr ratio plain/IS: [0-9.]+x \(goal >= 10x: met\);' <<<"$output"
 	[ "$(grep -cE '^     mcpipe is [0-9.]+x faster \(wall\), [0-9.]+x \(CPU\)' <<<"$output")" -eq 2 ]
 }
+
+@test "--rows: each scenario's loss is its defaulters', the same in any slice" {
+	credit -l "$ROOT/data/loans.tsv" --sectors "$ROOT/data/sectors.tsv" -r 0.2 --rows -n 3000 >"$BATS_TEST_TMPDIR/all"
+	credit -l "$ROOT/data/loans.tsv" --sectors "$ROOT/data/sectors.tsv" -r 0.2 --rows -n 3000 \
+		--first 1234 --count 17 >"$BATS_TEST_TMPDIR/slice"
+	diff <(rows "$BATS_TEST_TMPDIR/all" | sed -n '1235,1251p') <(rows "$BATS_TEST_TMPDIR/slice")
+	# the loss is the sum of exposure x lgd over the named defaulters
+	awk -F '\t' 'FNR == NR { if (!/^#/ && $1 != "obligor") v[$1] = $2 * $4; next }
+		/^#/ || $1 == "scenario" { next }
+		{ s = 0; n = 0
+		  if ($5 != "-") { n = split($5, d, ","); for (i = 1; i <= n; i++) s += v[d[i]] }
+		  if (n != $4 || (s - $2) ^ 2 > 1e-6 * ($2 + 1) ^ 2) { print "scenario " $1 ": " s " vs " $2; exit 1 }
+		  m++ }
+		END { exit !(m == 3000) }' "$ROOT/data/loans.tsv" "$BATS_TEST_TMPDIR/all"
+	usage_fails "--rows and --merge: choose one" -l "$POOL" -r 0.2 --rows --merge
+}

@@ -73,7 +73,7 @@
 
 static const char synopsis[] =
 	"credit -l loans [-r rho] [-c gaussian|t] [--nu nu] [--sectors file] [-a level] "
-	"[-n scenarios] [--first i] [--count m] [--seed x] [--is] "
+	"[-n scenarios] [--first i] [--count m] [--seed x] [--is] [--rows] "
 	"[--merge [--contributions file] [--distribution file] [partial ...]]";
 
 /* ---- options ---------------------------------------------------------- */
@@ -86,6 +86,7 @@ static uint64_t scenarios = 100000, first, count;
 static bool count_given;
 static uint64_t seed = 1;
 static const char *contrib_file, *dist_file;
+static bool emit_rows;
 
 /* ---- the book ----------------------------------------------------------- */
 struct obligor {
@@ -694,6 +695,28 @@ static void put_xsum(const char *record, const char *key, const xsum *x)
 	printf("%s\t%s\t%s\t-\n", record, key, text);
 }
 
+/* --rows: each scenario as a row, its defaulters named, for Unix tools. */
+static void run_rows(void)
+{
+	int *dflt = xreallocarray(NULL, (size_t)nbook, sizeof *dflt);
+	printf("# tool=credit rows=1 %s\n", identity);
+	printf("# first=%llu count=%llu\n", (unsigned long long)first, (unsigned long long)count);
+	printf("scenario\tloss\tweight\tdefaults\tdefaulters\n");
+	for (uint64_t k = first; k < first + count; k++) {
+		double w;
+		int nd;
+		double loss = scenario(k, &w, NULL, dflt, &nd);
+		char l[NUM_TEXT_MAX], wt[NUM_TEXT_MAX];
+		num_format(l, loss);
+		num_format(wt, w);
+		printf("%llu\t%s\t%s\t%d\t", (unsigned long long)k, l, wt, nd);
+		for (int j = 0; j < nd; j++)
+			printf("%s%s", j ? "," : "", book[dflt[j]].name);
+		printf(nd ? "\n" : "-\n");
+	}
+	free(dflt);
+}
+
 static void run_shard(void)
 {
 	for (uint64_t k = first; k < first + count; k++) {
@@ -962,6 +985,7 @@ static _Noreturn void help(void)
 	       "      --count M           its number of scenarios (default: to the end)\n"
 	       "      --seed X            64-bit seed (default 1)\n"
 	       "      --is                importance sampling (Glasserman and Li 2005)\n"
+	       "      --rows              each scenario as a row: loss, weight, defaulters\n"
 	       "      --merge             read partials, write the estimates\n"
 	       "      --contributions F   with --merge: per-obligor ES contributions to F\n"
 	       "      --distribution F    with --merge: the loss histogram to F\n"
@@ -974,7 +998,7 @@ static _Noreturn void help(void)
 	exit(0);
 }
 
-enum { OPT_NU = 256, OPT_SECTORS, OPT_FIRST, OPT_COUNT, OPT_SEED, OPT_IS, OPT_MERGE,
+enum { OPT_NU = 256, OPT_SECTORS, OPT_FIRST, OPT_COUNT, OPT_SEED, OPT_IS, OPT_ROWS, OPT_MERGE,
        OPT_CONTRIB, OPT_DIST };
 
 int main(int argc, char **argv)
@@ -991,6 +1015,7 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "is", no_argument, NULL, OPT_IS },
+		{ "rows", no_argument, NULL, OPT_ROWS },
 		{ "merge", no_argument, NULL, OPT_MERGE },
 		{ "contributions", required_argument, NULL, OPT_CONTRIB },
 		{ "distribution", required_argument, NULL, OPT_DIST },
@@ -1019,6 +1044,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SEED: seed = opt_seed("--seed", optarg); break;
 		case OPT_IS: use_is = true; break;
+		case OPT_ROWS: emit_rows = true; break;
 		case OPT_MERGE: merge_mode = true; break;
 		case OPT_CONTRIB: contrib_file = optarg; break;
 		case OPT_DIST: dist_file = optarg; break;
@@ -1048,6 +1074,8 @@ int main(int argc, char **argv)
 		usage_error("--level: must be in [0.5, 1)");
 	if (!merge_mode && (contrib_file || dist_file))
 		usage_error("--contributions and --distribution need --merge");
+	if (merge_mode && emit_rows)
+		usage_error("--rows and --merge: choose one");
 	if (merge_mode && (first || count_given))
 		usage_error("--first and --count are a shard's, not --merge's");
 	if (!count_given)
@@ -1072,6 +1100,8 @@ int main(int argc, char **argv)
 
 	if (merge_mode)
 		run_merge(argc - optind, argv + optind);
+	else if (emit_rows)
+		run_rows();
 	else
 		run_shard();
 	finish_output();
