@@ -13,6 +13,8 @@ BENCH_PYTHON   = /usr/bin/python3
 BENCH_PACKAGES = $(BENCH_PYTHON):python3 \
                  /usr/lib/python3/dist-packages/numpy/__init__.py:python3-numpy \
                  /usr/bin/time:time
+# scipy: bench/var-bench's ndtr, and the risk tests' reference quantiles.
+BENCH_PACKAGES += /usr/lib/python3/dist-packages/scipy/__init__.py:python3-scipy
 BENCH_SECONDS  = 2
 BENCH_REPEAT   = 3
 
@@ -33,6 +35,7 @@ bench: $(BIN) build/bench/fused | deps-run deps-bench
 		BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_REPEAT='$(BENCH_REPEAT)' \
 		$(BENCH_PYTHON) bench/run-bench.py
 	@bench/variance-reduction --repeat '$(BENCH_REPEAT)'
+	@MAKE='$(MAKE)' $(BENCH_PYTHON) bench/var-bench --repeat '$(BENCH_REPEAT)'
 	@bench/credit-bench --repeat '$(BENCH_REPEAT)'
 
 # One simpaths per target, without the run-time dispatch

@@ -15,6 +15,15 @@ grid: $(BIN) | deps-run
 speedup: $(BIN) | deps-run
 	@$(JOB_PATH) $(JOB_ENV) pipeline/speedup
 
+# make var (pipeline/var): its variables reach the job through the
+# environment (exported when set), never pasted into the recipe; the job
+# checks each of them before any work.
+export MARKET CORR PORTFOLIO HORIZON LEVEL SCENARIOS SEED R RETURNS DF \
+       SHARDS JOBS HOSTS SCHEDULER OUT
+.PHONY: var
+var: $(BIN) | deps-run
+	@$(JOB_PATH) pipeline/var
+
 # make credit (pipeline/credit): its variables (LOANS SECTORS COPULA NU
 # RHO LEVEL SCENARIOS SEED IS SHARDS JOBS HOSTS SCHEDULER OUT) reach the job
 # through the environment, never pasted into the recipe: make exports the

@@ -90,8 +90,8 @@ sys.exit(abs(se - $se) > 1e-12 * se)"
 	run -0 risk -p all
 	# M = 4.000000000000004, K = 19.000000000000007: 20 rows, from 400 down
 	[ "$(rows <(echo "$output") | grep -vc '^end')" = 20 ]
-	[ "$(rows <(echo "$output") | head -1 | cut -f2)" = 400 ]
-	[ "$(rows <(echo "$output") | grep -v '^end' | tail -1 | cut -f2)" = 381 ]
+	[ "$(rows <(echo "$output") | head -1 | cut -f2)" = 0x1.9p+8 ]   # 400
+	[ "$(rows <(echo "$output") | grep -v '^end' | tail -1 | cut -f2)" = 0x1.7dp+8 ]   # 381
 	[ "$(rows <(echo "$output") | tail -1)" = $'end\t20\t-\t-\t-' ]
 }
 

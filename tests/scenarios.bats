@@ -172,3 +172,25 @@ data_fails() {
 	run -1 --separate-stderr sh -c 'scenarios "$@" >/dev/full' sh "${ABC[@]}" -n 1000
 	[ "$stderr" = "scenarios: write error: No space left on device" ]
 }
+
+@test "--no-positions shards merged, then --positions: the bytes of shards with positions" {
+	local n=5000
+	scenarios "${ABC[@]}" -n $n -k 1800 --no-positions >a
+	scenarios "${ABC[@]}" -n $n -f 1800 --no-positions >b
+	[ "$(grep -v '^#' a | head -1)" = $'scenario\tloss\tweight' ]
+	risk -p b a >merged
+	scenarios "${ABC[@]}" -n $n --positions merged >with
+	risk with -c c1 >r1
+	scenarios "${ABC[@]}" -n $n | risk -c c2 >r2
+	cmp r1 r2
+	cmp c1 c2
+	run -1 --separate-stderr scenarios "${ABC[@]}" -n $n -s 9 --positions merged
+	[ "$stderr" = "scenarios: merged: the tail's seed=20261206 differs from this run's 9" ]
+}
+
+@test "--histogram: BINS rows whose counts add up to the scenarios" {
+	run -0 scenarios "${ABC[@]}" -n 3000 -f 1000 --histogram 25
+	[ "${lines[1]}" = $'pnl\tcount' ]
+	[ "$(rows <(echo "$output") | wc -l)" = 25 ]
+	[ "$(rows <(echo "$output") | awk '{ s += $2 } END { print s }')" = 2000 ]
+}

@@ -60,7 +60,9 @@
  *     scenario	loss	weight	<extras>
  *     <rows, worst first>
  *     end	<rows>	-	-...
- * whose end row makes a cut partial an error. risk(1) merges them. */
+ * whose end row makes a cut partial an error; numbers are written as C99
+ * hex floats (exact and cheap; readers take decimal too). risk(1) merges
+ * them. */
 #ifndef MCPIPE_TAIL_H
 #define MCPIPE_TAIL_H
 
