@@ -33,7 +33,7 @@
  * normals, then each group's draws), so a scenario is the same in any
  * shard. Arithmetic on draws is detmath.h's (bit-identical on any CPU).
  *
- * A shard writes a partial: exact sums (exactsum.h) of w, w^2, w E[L|.]
+ * A shard writes a partial: exact sums (exactsum.h) of w E[L | factors]
  * and its square (EL's estimator), a histogram of the loss, and its tail,
  * the worst scenarios (loss, w, index) as tail.h keeps them (shared with
  * risk(1): exact and mergeable, weights included). --merge reads the
@@ -674,7 +674,7 @@ static void tail_take(uint64_t k, double loss, double w)
 
 /* ---- the sums --------------------------------------------------------------- */
 static uint64_t nscen;
-static xsum sum_w, sum_w2, sum_wl, sum_wl2;
+static xsum sum_wl, sum_wl2;   /* w E[L | factors] (EL's estimator) and its square */
 static xsum bins[BINS];
 static bool bin_used[BINS];
 
@@ -722,8 +722,6 @@ static void run_shard(void)
 	for (uint64_t k = first; k < first + count; k++) {
 		double w, wl, loss = scenario(k, &w, &wl, NULL, NULL);
 		nscen++;
-		xsum_add(&sum_w, w);
-		partial_add_product(&sum_w2, w, w);
 		xsum_add(&sum_wl, wl);
 		partial_add_product(&sum_wl2, wl, wl);
 		int b = bin_of(loss);
@@ -737,8 +735,6 @@ static void run_shard(void)
 	printf("# first=%llu count=%llu\n", (unsigned long long)first, (unsigned long long)count);
 	printf("record\tkey\tvalue\textra\n");
 	printf("n\t-\t%llu\t-\n", (unsigned long long)nscen);
-	put_xsum("sum", "w", &sum_w);
-	put_xsum("sum", "w2", &sum_w2);
 	put_xsum("sum", "wl", &sum_wl);
 	put_xsum("sum", "wl2", &sum_wl2);
 	for (int b = 0; b < BINS; b++)
@@ -815,8 +811,7 @@ static void read_partials(int n, char **files)
 				data_error(stream_where(&s), "invalid count '%s'", s.fields[2]);
 			nscen += c;
 		} else if (strcmp(rec, "sum") == 0) {
-			xsum *to = strcmp(key, "w") == 0 ? &sum_w : strcmp(key, "w2") == 0 ? &sum_w2 :
-			           strcmp(key, "wl") == 0 ? &sum_wl : strcmp(key, "wl2") == 0 ? &sum_wl2 : NULL;
+			xsum *to = strcmp(key, "wl") == 0 ? &sum_wl : strcmp(key, "wl2") == 0 ? &sum_wl2 : NULL;
 			if (!to)
 				data_error(stream_where(&s), "unknown sum '%s'", key);
 			read_xsum(&s, to);
