@@ -273,3 +273,23 @@ var_covers() {
 		END { exit !(m == 3000) }' "$ROOT/data/loans.tsv" "$BATS_TEST_TMPDIR/all"
 	usage_fails "--rows and --merge: choose one" -l "$POOL" -r 0.2 --rows --merge
 }
+
+# Obligors with their own PDs are drawn in blocks by thinning: each must
+# still default with its own probability. Per obligor z = (count - N pd) /
+# sqrt(N pd (1 - pd)) over N independent scenarios: every |z| < 4.5 and
+# sum z^2 (40 degrees of freedom) below 40 + 6 sqrt(80).
+@test "each obligor defaults with its own PD (thinning within blocks)" {
+	not_sanitized
+	for copula in "" "-c t --nu 5"; do
+		# shellcheck disable=SC2086
+		credit -l "$F/distinct.tsv" --sectors "$F/sectors.tsv" -r 0.3 $copula --rows -n 40000 --seed 4 |
+			awk -F '\t' 'FNR == NR { if (!/^#/ && $1 != "obligor") pd[$1] = $3; next }
+				/^#/ || $1 == "scenario" { next }
+				{ n++; if ($5 != "-") { k = split($5, d, ","); for (i = 1; i <= k; i++) c[d[i]]++ } }
+				END { for (o in pd) { z = (c[o] - n * pd[o]) / sqrt(n * pd[o] * (1 - pd[o]))
+				                      chi += z * z; if (z * z > m) m = z * z; count++ }
+				      printf "%d obligors, %d scenarios, chi2 %.1f, max |z| %.2f\n", count, n, chi, sqrt(m)
+				      exit !(count == 40 && n == 40000 && m < 4.5 ^ 2 && chi < 40 + 6 * sqrt(80)) }' \
+				"$F/distinct.tsv" -
+	done
+}

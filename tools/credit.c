@@ -113,6 +113,19 @@ struct group {
 static struct group *groups;
 static int ngroups;
 
+/* Without IS, consecutive groups of one sector and loading whose default
+ * probabilities are within a factor 2 form a block: its defaulters are
+ * drawn by geometric skipping at the block's largest conditional
+ * probability p_max (its last group's), each candidate kept with
+ * probability p_g / p_max (thinning: exactly Bernoulli(p_g) per member).
+ * A draw per candidate, not per obligor, and a Phi per candidate's group,
+ * not per group: a book whose obligors all have their own PD costs about
+ * as little as one in a few rating grades. */
+struct block { int g0, g1, n; int *members; };
+static struct block *blocks;
+static int nblocks;
+static int *member_group;     /* the group of each entry of the members array */
+
 /* ---- importance sampling ------------------------------------------------ */
 static double is_mu[MAX_FACTORS], is_mu2;    /* the shift and mu.mu */
 static double is_target;                     /* x */
@@ -344,6 +357,26 @@ static int group_order(const void *x, const void *y)
 	return (i > j) - (i < j);
 }
 
+static void make_blocks(int *order)
+{
+	member_group = xreallocarray(NULL, (size_t)nbook, sizeof *member_group);
+	blocks = xreallocarray(NULL, (size_t)ngroups, sizeof *blocks);
+	for (int g = 0, k = 0; g < ngroups; g++) {
+		for (int m = 0; m < groups[g].n; m++)
+			member_group[k++] = g;
+		struct block *b = nblocks ? &blocks[nblocks - 1] : NULL;
+		const struct group *first_g = b ? &groups[b->g0] : NULL;
+		if (use_is || !b || first_g->sector != groups[g].sector || first_g->a != groups[g].a ||
+		    book[groups[g].members[0]].pd > 2 * book[first_g->members[0]].pd) {
+			b = &blocks[nblocks++];
+			*b = (struct block){ g, g, 0, groups[g].members };
+		}
+		b->g1 = g;
+		b->n += groups[g].n;
+	}
+	(void)order;
+}
+
 static void make_groups(void)
 {
 	int *order = xreallocarray(NULL, (size_t)nbook, sizeof *order);
@@ -362,6 +395,7 @@ static void make_groups(void)
 		g->n++;
 		g->vsum += o->v;
 	}
+	make_blocks(order);
 }
 
 /* ---- one scenario --------------------------------------------------------- */
@@ -443,18 +477,91 @@ static double twist(const double *p, double x)
 	return theta;
 }
 
-/* The conditional default probabilities of the groups given xi (and s). */
-static void group_probs(const double *xi, double s, double *p)
+/* The sectors' factors Y = C xi. */
+static void factor_values(const double *xi, double *y)
 {
-	double y[MAX_FACTORS];
 	for (int f = 0; f < nfactors; f++) {
 		double t = 0;
 		for (int k = 0; k <= f; k++)
 			t += chol[f][k] * xi[k];
 		y[f] = t;
 	}
+}
+
+/* Group g's conditional default probability given the factors y and s. */
+static inline double group_prob(int g, const double *y, double s)
+{
+	return det_phi((groups[g].c * s + groups[g].a * y[groups[g].sector]) / groups[g].b);
+}
+
+/* The conditional default probabilities of the groups given xi (and s). */
+static void group_probs(const double *xi, double s, double *p)
+{
+	double y[MAX_FACTORS];
+	factor_values(xi, y);
 	for (int g = 0; g < ngroups; g++)
-		p[g] = det_phi((groups[g].c * s + groups[g].a * y[groups[g].sector]) / groups[g].b);
+		p[g] = group_prob(g, y, s);
+}
+
+/* Without IS: each block's defaulters (struct block), their loss. */
+static double block_defaults(struct draws *d, const double *xi, double s, int *dflt, int *ndflt)
+{
+	double y[MAX_FACTORS], loss = 0;
+	int n = 0;
+	factor_values(xi, y);
+	for (int bi = 0; bi < nblocks; bi++) {
+		const struct block *b = &blocks[bi];
+		const int *mg = member_group + (b->members - groups[0].members);
+		double pmax = group_prob(b->g1, y, s);
+		if (!(pmax > 0))
+			continue;
+		if (b->n == 1 || pmax > 0.25) {
+			/* a Bernoulli draw per member: u < p */
+			double pg = pmax;
+			int gprev = b->g1;
+			for (int m = 0; m < b->n; m++) {
+				if (mg[m] != gprev) {
+					gprev = mg[m];
+					pg = group_prob(gprev, y, s);
+				}
+				if (det_u01(next_word(d)) < pg) {
+					loss += book[b->members[m]].v;
+					if (dflt)
+						dflt[n] = b->members[m];
+					n++;
+				}
+			}
+			continue;
+		}
+		/* geometric skipping at pmax, P(gap = j) = pmax (1-pmax)^j, each
+		 * candidate of a lower group kept when u pmax < p_g */
+		double l1q = det_log1p(-pmax);
+		if (!(l1q < 0))
+			continue;
+		double pos = -1, pg = pmax;
+		int gprev = b->g1;
+		for (;;) {
+			double gap = floor(det_log(det_u01(next_word(d))) / l1q);
+			pos += gap + 1;
+			if (pos >= b->n)
+				break;
+			int m = (int)pos;
+			if (mg[m] != b->g1) {
+				if (mg[m] != gprev) {
+					gprev = mg[m];
+					pg = group_prob(gprev, y, s);
+				}
+				if (!(det_u01(next_word(d)) * pmax < pg))
+					continue;
+			}
+			loss += book[b->members[m]].v;
+			if (dflt)
+				dflt[n] = b->members[m];
+			n++;
+		}
+	}
+	*ndflt = n;
+	return loss;
 }
 
 /* Simulates scenario k: returns the loss, sets *weight, and *elw to the
@@ -488,6 +595,18 @@ static double scenario(uint64_t k, double *weight, double *elw, int *dflt, int *
 			chi2 += z * z;
 		}
 		s = sqrt(chi2 / nu);
+	}
+	if (!use_is) {
+		/* EL's estimator is then the loss itself: its conditional
+		 * expectation would cost a Phi per group, which blocks avoid */
+		int nd;
+		double loss = block_defaults(&d, xi, s, dflt, &nd);
+		if (elw)
+			*elw = loss;
+		*weight = 1;
+		if (ndflt)
+			*ndflt = nd;
+		return loss;
 	}
 	group_probs(xi, s, p);
 	if (elw) {
