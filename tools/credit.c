@@ -13,10 +13,11 @@
  * Given the factors, defaults are independent with
  *   p_i(xi, V) = Phi((c s + a Y_s) / b).
  * Obligors with the same (c, a, sector) (and, under IS, the same v) form a
- * group sharing p; a group's defaulters are drawn by geometric skipping
- * (the gap to the next defaulter is floor(log U / log(1 - p))), which
- * costs a draw per defaulter, not per obligor, and has the distribution of
- * independent Bernoulli(p) draws.
+ * group sharing p; defaulters are drawn by geometric skipping (the gap to
+ * the next defaulter is floor(log U / log(1 - p))), which costs a draw per
+ * defaulter, not per obligor, and has the distribution of independent
+ * Bernoulli(p) draws; without IS over blocks of groups, thinned (struct
+ * block).
  *
  * Importance sampling (--is), Glasserman and Li (2005), "Importance
  * sampling for portfolio credit risk", Management Science 51(11): xi is
@@ -33,8 +34,8 @@
  * normals, then each group's draws), so a scenario is the same in any
  * shard. Arithmetic on draws is detmath.h's (bit-identical on any CPU).
  *
- * A shard writes a partial: exact sums (exactsum.h) of w E[L | factors]
- * and its square (EL's estimator), a histogram of the loss, and its tail,
+ * A shard writes a partial: exact sums (exactsum.h) of EL's estimator
+ * (the loss; under IS w_shift E[L | factors]) and its square, a histogram of the loss, and its tail,
  * the worst scenarios (loss, w, index) as tail.h keeps them (shared with
  * risk(1): exact and mergeable, weights included). --merge reads the
  * partials, gives VaR and ES with tail.h's intervals, and the obligors'
@@ -793,7 +794,7 @@ static void tail_take(uint64_t k, double loss, double w)
 
 /* ---- the sums --------------------------------------------------------------- */
 static uint64_t nscen;
-static xsum sum_wl, sum_wl2;   /* w E[L | factors] (EL's estimator) and its square */
+static xsum sum_wl, sum_wl2;   /* EL's estimator (scenario()'s elw) and its square */
 static xsum bins[BINS];
 static bool bin_used[BINS];
 
