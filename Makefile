@@ -27,6 +27,7 @@ TOOLS     = genseeds simpaths payoff aggregate gridgen closedform lsmfit exercis
 TOOLS    += backtest
 TOOLS    += risk scenarios
 TOOLS    += calibrate
+TOOLS    += credit creditref
 UNITS     = test_exactsum test_detmath test_numtext test_rng test_partial
 UNITS    += test_tail
 LIB_SRC   = $(wildcard tools/lib/*.c)
@@ -41,6 +42,8 @@ all: $(BIN)
 
 # calibrate's Levenberg-Marquardt is GSL's.
 build/bin/calibrate build/asan/bin/calibrate: LDLIBS += -lgsl -lgslcblas
+# credit's t thresholds and creditref's integrals: GSL
+build/bin/credit build/asan/bin/credit build/bin/creditref build/asan/bin/creditref: LDLIBS += -lgsl -lgslcblas
 
 # tools/lib is compiled once per build (optimised: build/, sanitized:
 # build/asan/), one object per file, into a static library that every tool

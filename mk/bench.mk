@@ -37,6 +37,7 @@ bench: $(BIN) build/bench/fused | deps-run deps-bench
 	@bench/variance-reduction --repeat '$(BENCH_REPEAT)'
 	@MAKE='$(MAKE)' $(BENCH_PYTHON) bench/var-bench --repeat '$(BENCH_REPEAT)'
 	@PATH="$(CURDIR)/build/bin:$$PATH" $(BENCH_PYTHON) bench/heston-bias --paths 100000
+	@bench/credit-bench --repeat '$(BENCH_REPEAT)'
 
 # One simpaths per target, without the run-time dispatch
 # (-DMCPIPE_NO_CLONES): each target this CPU can run must give the bytes

@@ -16,6 +16,9 @@ TEST_PACKAGES  = /usr/sbin/sshd:openssh-server /usr/sbin/munged:munge \
 TEST_PACKAGES += /usr/lib/python3/dist-packages/QuantLib/__init__.py:quantlib-python \
                  /usr/lib/python3/dist-packages/mpmath/__init__.py:python3-mpmath
 
+# tests/creditref.bats checks against scipy, which bench/credit_peer.py uses too
+TEST_PACKAGES += /usr/lib/python3/dist-packages/scipy/__init__.py:python3-scipy
+
 .PHONY: deps-test
 
 deps-build:

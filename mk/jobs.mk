@@ -80,3 +80,14 @@ export $(VAR_VARS)
 var: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 var: $(BIN) | deps-run
 	@pipeline/var
+
+# make credit (pipeline/credit): its variables reach the job through the
+# environment, as typed (make expands none of them), never pasted into the
+# recipe; the job checks each one.
+CREDIT_VARS = LOANS SECTORS COPULA NU RHO LEVEL SCENARIOS SEED IS SHARDS JOBS HOSTS SCHEDULER OUT
+$(foreach v,$(CREDIT_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
+export $(CREDIT_VARS)
+.PHONY: credit
+credit: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
+credit: $(BIN) | deps-run
+	@pipeline/credit
