@@ -24,8 +24,9 @@ SANFLAGS  = -std=c11 -O1 -g -Wall -Wextra -Werror -ffp-contract=off -fno-math-er
             -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 TOOLS     = genseeds simpaths payoff aggregate gridgen closedform lsmfit exercise
-TOOLS    += calibrate
+TOOLS    += calibrate impvol
 UNITS     = test_exactsum test_detmath test_numtext test_rng test_partial
+UNITS    += test_black
 LIB_SRC   = $(wildcard tools/lib/*.c)
 LIB_HDR   = $(wildcard tools/lib/*.h)
 

@@ -9,10 +9,12 @@
  *   --refine FILE: Levenberg-Marquardt (GSL's gsl_multifit_nlinear) from the
  *     best --starts rows of FILE (--evaluate's output), within bounds.
  *
- * Objective: the residual of a quote is its price error over its market
- * Black vega, (model - market)/vega, a first-order implied-volatility
- * error that needs no inversion inside the fit; the objective is their
- * root mean square. The report gives the exact implied-vol errors too. */
+ * Objective (--objective): iv, the default, makes a quote's residual its
+ * implied-volatility error, model iv - market iv, the model price
+ * inverted by black_implied (as QuantLib's ImpliedVolError); vega makes it
+ * the price error over the market Black vega, (model - market)/vega, the
+ * same to first order without an inversion. The objective is the root
+ * mean square of the residuals. */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <math.h>
@@ -34,12 +36,14 @@
 
 static const char synopsis[] =
 	"calibrate --surface file --evaluate v0 kappa theta xi rho ...\n"
-	"       calibrate --surface file --refine candidates [--starts n] [--fit file]";
+	"       calibrate --surface file --refine candidates [--starts n] [--fit file]\n"
+	"       (either with [--objective iv|vega])";
 
 /* The bounds of the refinement (the search grid must lie inside them). */
 static const double lo[5] = { 1e-4, 1e-3, 1e-4, 1e-3, -0.999 };
 static const double hi[5] = { 2, 20, 2, 5, 0.999 };
 static const char *names[5] = { "v0", "kappa", "theta", "xi", "rho" };
+static int iv_objective = 1;
 
 /* Pricing tolerance inside the fit: 1e-13 of the spot, so that the
  * adaptive quadrature's noise stays far below the finite differences of
@@ -57,6 +61,8 @@ static _Noreturn void help(void)
 	       "      --refine FILE    Levenberg-Marquardt from FILE's best candidates\n"
 	       "      --starts N       how many (default 3)\n"
 	       "      --fit FILE       write every quote's fit to FILE\n"
+	       "      --objective X    iv (implied-vol errors, default) or vega\n"
+	       "                       (price errors over the market's Black vega)\n"
 	       "  -h, --help           show this help\n"
 	       "  -V, --version        show the version\n",
 	       synopsis);
@@ -90,7 +96,19 @@ static enum heston_status residuals(struct surface *s, const struct heston *h, d
 {
 	enum heston_status st = surface_heston(s, h, res, TOL, NULL);
 	for (size_t i = 0; i < s->n; i++) {
-		res[i] = (res[i] - s->quotes[i].price) / s->quotes[i].vega;
+		const struct quote *q = &s->quotes[i];
+		if (iv_objective) {
+			double sd;
+			/* A model price below the intrinsic value (rounding, deep out
+			 * of the money) has no implied vol: its residual falls back to
+			 * the vega-weighted one. */
+			if (black_implied(q->phi, q->F, q->K, res[i] / q->df, &sd) == BLACK_OK)
+				res[i] = sd / sqrt(q->T) - q->iv;
+			else
+				res[i] = (res[i] - q->price) / q->vega;
+		} else {
+			res[i] = (res[i] - q->price) / q->vega;
+		}
 		if (!isfinite(res[i]) && st == HESTON_OK)
 			st = HESTON_NOT_FINITE;
 	}
@@ -286,8 +304,8 @@ static void refine(struct surface *s, const char *cand_path, int starts, const c
 	if (fit && fclose(fit) != 0)
 		fatal("%s:", fit_path);
 	double feller = 2 * h.kappa * h.theta - h.xi * h.xi;
-	printf("# tool=calibrate objective=vega-weighted-price-error starts=%d candidates=%zu failed=%zu\n",
-	       starts, nc + failed, failed);
+	printf("# tool=calibrate objective=%s starts=%d candidates=%zu failed=%zu\n",
+	       iv_objective ? "iv" : "vega", starts, nc + failed, failed);
 	printf("name\tvalue\tstderr\n");
 	for (int k = 0; k < 5; k++) {
 		printf("%s\t", names[k]);
@@ -322,6 +340,7 @@ int main(int argc, char **argv)
 		{ "refine", required_argument, NULL, 'R' },
 		{ "starts", required_argument, NULL, 'n' },
 		{ "fit", required_argument, NULL, 'f' },
+		{ "objective", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -338,6 +357,14 @@ int main(int argc, char **argv)
 		case 'R': refine_path = optarg; break;
 		case 'n': starts = optarg; break;
 		case 'f': fit_path = optarg; break;
+		case 'o':
+			if (strcmp(optarg, "iv") == 0)
+				iv_objective = 1;
+			else if (strcmp(optarg, "vega") == 0)
+				iv_objective = 0;
+			else
+				usage_error("--objective: '%s' is not iv or vega", optarg);
+			break;
 		case 'h': help();
 		case 'V': print_version();
 		default: usage_short(synopsis);
