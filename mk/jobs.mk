@@ -16,10 +16,12 @@ speedup: $(BIN) | deps-run
 	@$(JOB_PATH) $(JOB_ENV) pipeline/speedup
 
 # make calibrate SURFACE=file (pipeline/calibrate): the variables reach the
-# job through the environment only; the job checks them.
+# job through the environment only, as typed; the job checks them.
 CALIBRATE_VARS = SURFACE STARTS V0_GRID KAPPA_GRID THETA_GRID XI_GRID RHO_GRID JOBS OUT
 calibrate: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
-$(foreach v,$(CALIBRATE_VARS),$(eval calibrate: export $(v) := $$(value $(v))))
+# override: a command-line value is otherwise exported expanded, so that
+# SURFACE='$(shell ...)' would run; $(value) keeps the text as typed.
+$(foreach v,$(CALIBRATE_VARS),$(eval calibrate: override export $(v) := $$(value $(v))))
 .PHONY: calibrate
 calibrate: $(BIN) | deps-run
 	@pipeline/calibrate
