@@ -79,7 +79,7 @@ check-plain: $(BIN) $(UNITBIN) | deps-run
 # AddressSanitizer and UndefinedBehaviorSanitizer. The statistical, pipeline
 # and README suites are left out there: they test numbers and glue, which the
 # sanitizers do not change, and would take several times as long.
-SANITIZED_BATS = $(filter-out tests/stats.bats tests/pipeline.bats tests/readme.bats tests/distributed.bats tests/bench.bats,$(BATS_FILES))
+SANITIZED_BATS = $(filter-out tests/stats.bats tests/pipeline.bats tests/readme.bats tests/distributed.bats tests/bench.bats tests/hostile.bats tests/concurrent.bats,$(BATS_FILES))
 check-sanitized: $(SANBIN) $(SANUNIT) | deps-run
 	MCPIPE_BUILD=build/asan MCPIPE_SANITIZED=1 bats $(BATS_JOBS) $(SANITIZED_BATS)
 

@@ -357,11 +357,11 @@ hosts_clean() {
 @test "HOSTS, SCHEDULER and RETRIES are checked before any work" {
 	not_sanitized
 	HOSTS=/nonexistent/hosts run -2 --separate-stderr price
-	[ "$stderr" = "price: HOSTS=/nonexistent/hosts: cannot read this sshloginfile" ]
+	[ "$stderr" = "price: HOSTS=/nonexistent/hosts: cannot read this file" ]
 	SCHEDULER=pbs run -2 --separate-stderr price
 	[ "$stderr" = "price: SCHEDULER=pbs: want slurm, or nothing for GNU parallel" ]
 	RETRIES=-1 run -2 --separate-stderr price
-	[ "$stderr" = "price: RETRIES=-1: want a non-negative integer" ]
+	[ "$stderr" = "price: RETRIES=-1: want a whole number from 0 to 100 (decimal digits, no sign, no leading zero)" ]
 	HOSTS="$ROOT/data/hosts.example" SCHEDULER=slurm run -2 --separate-stderr price
 	[[ "$stderr" == "price: HOSTS="*" and SCHEDULER=slurm: choose one" ||
 	   "$stderr" == "price: SCHEDULER=slurm: sbatch not found"* ]]

@@ -100,25 +100,28 @@ setup() {
 	run -0 grep -c 'payoff=up-and-out-call' "$OUT/price.tsv"
 }
 
-@test "price refuses an unknown payoff with the tool's message and status 2" {
+@test "price refuses an unknown payoff, naming the catalog, with status 2" {
 	PAYOFF=bogus run -2 --separate-stderr price
-	[[ "$stderr" == *"payoff: --payoff: unknown payoff 'bogus'"* ]]
+	[ "$stderr" = "price: PAYOFF=bogus: unknown payoff (payoff --describe lists them)" ]
 	[ ! -e "$OUT/price.tsv" ]
 }
 
 @test "price refuses a negative sigma and a zero maturity before any work" {
 	SIGMA=-0.1 run -2 --separate-stderr price
-	[[ "$stderr" == *"simpaths: --sigma: '-0.1' must not be negative"* ]]
+	[ "$stderr" = "price: SIGMA=-0.1: want a number, zero or more" ]
 	T=0 run -2 --separate-stderr price
-	[[ "$stderr" == *"simpaths: --maturity: '0' must be positive"* ]]
+	[ "$stderr" = "price: T=0: want a positive number" ]
 	[ ! -e "$OUT/price.tsv" ]
 }
 
-@test "price refuses PATHS=0 and an unwritable OUT" {
+@test "price refuses PATHS=0, PATHS=1 and an unwritable OUT" {
 	PATHS=0 run -2 --separate-stderr price
-	[[ "$stderr" == *"genseeds: --paths: '0' must be positive"* ]]
+	[ "$stderr" = "price: PATHS=0: want a whole number from 2 to 1000000000000000" ]
+	# one path has no standard error: refused before it is simulated
+	PATHS=1 run -2 --separate-stderr price
+	[ "$stderr" = "price: PATHS=1: want a whole number from 2 to 1000000000000000" ]
 	OUT=/proc/mcpipe-out run -2 --separate-stderr price
-	[[ "$stderr" == *"OUT=/proc/mcpipe-out"* ]]
+	[ "$stderr" = "price: OUT=/proc/mcpipe-out: cannot create the directory" ]
 }
 
 @test "a failing shard fails the run and leaves no price.tsv" {

@@ -30,7 +30,8 @@ static struct outbuf out;
 
 static const char synopsis[] =
 	"payoff [-p name] [-K strike] [--barrier h] [--rebate x]\n"
-	"              [--control [--control-mean x]] [--greeks] [-x] [file ...]";
+	"              [--control [--control-mean x]] [--greeks] [-x] [file ...]\n"
+	"       payoff --describe";
 
 static _Noreturn void help(void)
 {
@@ -50,6 +51,7 @@ static _Noreturn void help(void)
 	       "  --greeks           add columns delta gamma vega rho theta (those the\n"
 	       "                     payoff and the stream allow; see the man page)\n"
 	       "  -x, --hex          write C99 hex floats instead of decimal\n"
+	       "  --describe         print the payoff catalog as a table (no input read)\n"
 	       "  -h, --help         show this help\n"
 	       "  -V, --version      show the version\n\n"
 	       "r, T, s0 and steps (and q, sigma for --greeks) are read from the stream's\n"
@@ -131,9 +133,16 @@ static void learn_model(struct stream *in)
 	if (!(maturity > 0) || !(s0 > 0) || !(steps >= 1) || steps > 1e6 || steps != floor(steps))
 		data_error(stream_where(in), "metadata has an invalid model (s0, T or steps)");
 	struct payoff_model model = { s0, rate, NAN, NAN, maturity, (long)steps };
+	/* The Greeks' estimators and the controls' closed forms are gbm's
+	 * (a stream without model= is taken for gbm). */
+	const char *name = stream_meta(in, "model");
+	bool gbm = !name || strcmp(name, "gbm") == 0;
+	if (payoff.greeks_asked && !gbm)
+		data_error(stream_where(in), "--greeks: the Greeks' estimators are gbm's; the "
+		           "stream has model=%.40s", name);
 	/* a --control-mean is checked where the stream says q and sigma */
 	bool check_mean = (payoff.control == CONTROL_GEO_ASIAN || payoff.control == CONTROL_VANILLA)
-	                  && stream_meta(in, "q") && stream_meta(in, "sigma");
+	                  && gbm && stream_meta(in, "q") && stream_meta(in, "sigma");
 	if (payoff.control == CONTROL_TERMINAL || payoff.greeks_asked || check_mean)
 		model.q = stream_meta_double(in, "q");
 	if (payoff.greeks_asked || check_mean)
@@ -240,6 +249,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		PAYOFF_LONGOPTS,
 		{ "hex", no_argument, NULL, 'x' },
+		{ "describe", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -254,6 +264,10 @@ int main(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'x': hex_output = true; break;
+		case 'D':
+			payoff_describe(stdout);
+			finish_output();
+			return 0;
 		case 'h': help();
 		case 'V': print_version();
 		default: usage_short(synopsis);

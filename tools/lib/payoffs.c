@@ -88,21 +88,27 @@ static const char *control_closedform_name(const struct payoff *p)
 	return p->control_is_call ? "call" : "put";
 }
 
+/* The control variate that suits a payoff (payoff_describe's too). */
+static enum control_kind control_for(const struct payoff_kind *kind)
+{
+	if (strncmp(kind->name, "asian-", 6) == 0 && strstr(kind->name, "-arith"))
+		return CONTROL_GEO_ASIAN;
+	if (kind->barrier != NO_BARRIER)
+		return CONTROL_VANILLA;
+	return CONTROL_TERMINAL;
+}
+
 /* The control that suits the payoff, and where its mean comes from. */
 static void choose_control(struct payoff *p)
 {
 	const char *name = p->kind->name;
 
 	p->control_is_call = strstr(name, "call") != NULL;
-	if (strncmp(name, "asian-", 6) == 0 && strstr(name, "-arith")) {
-		p->control = CONTROL_GEO_ASIAN;
+	p->control = control_for(p->kind);
+	if (p->control == CONTROL_GEO_ASIAN)
 		p->needs |= NEED_GEO;
-	} else if (p->kind->barrier != NO_BARRIER) {
-		p->control = CONTROL_VANILLA;
-	} else {
-		p->control = CONTROL_TERMINAL;
+	if (p->control == CONTROL_TERMINAL)
 		p->needs |= NEED_ST;
-	}
 	if (p->control == CONTROL_TERMINAL && !isnan(p->control_mean))
 		usage_error("--control-mean: the control of %s is the discounted terminal price, "
 		            "whose mean s0 e^{-qT} payoff knows", name);
@@ -536,4 +542,49 @@ int payoff_nonfinite_greek(const struct payoff *p, const double *values)
 			count++;
 		}
 	return -1;
+}
+
+/* The catalog as a table for the shell (payoff --describe; DESIGN.md,
+ * "The payoff catalog"): what a job needs to know about each payoff, so
+ * that no script keeps its own list of names. */
+static const char *emission(bool whole_path, const struct payoff_kind *kind)
+{
+	if (whole_path)
+		return "path";
+	return kind->needs == NEED_ST && !kind->path_dependent ? "terminal" : "summary";
+}
+
+void payoff_describe(FILE *f)
+{
+	static const char *const american[] = { "american-put", "american-call" };
+
+	fputs("name\temit\tstrike\tbarrier\trebate\tcontrol\tamerican\tmin_steps"
+	      "\tgreeks\tgreeks_emit\n", f);
+	for (const struct payoff_kind *kind = payoff_kinds; kind->name; kind++) {
+		struct payoff p;
+		payoff_init(&p);
+		p.kind = kind;
+		p.control_is_call = strstr(kind->name, "call") != NULL;
+		p.control = control_for(kind);
+		const char *control = p.control == CONTROL_TERMINAL ? "terminal"
+		                      : control_closedform_name(&p);
+		/* the Greeks from the whole path, and whether the cheap emission gives them all */
+		payoff_choose_greeks(&p, true);
+		unsigned all = p.greek_set;
+		bool cheap = payoff_choose_greeks(&p, false) && p.greek_set == all;
+		char list[64] = "";
+		for (int g = 0; g < NGREEKS; g++)
+			if (all & 1u << g) {
+				strcat(list, *list ? "," : "");
+				strcat(list, greek_names[g]);
+			}
+		fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\tno\t%d\t%s\t%s\n", kind->name,
+		        emission(false, kind), strncmp(kind->name, "lookback-", 9) ? "yes" : "no",
+		        kind->barrier == UP ? "up" : kind->barrier == DOWN ? "down" : "none",
+		        kind->barrier != NO_BARRIER ? "yes" : "no", control,
+		        kind->path_dependent ? 2 : 1, list, emission(!cheap, kind));
+	}
+	/* priced by Longstaff-Schwartz (lsmfit, exercise): exercise decides date by date */
+	for (size_t i = 0; i < sizeof american / sizeof *american; i++)
+		fprintf(f, "%s\tpath\tyes\tnone\tno\tnone\tyes\t1\tnone\tnone\n", american[i]);
 }
