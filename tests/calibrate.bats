@@ -142,7 +142,8 @@ close() {
 	synthetic "$BATS_TEST_TMPDIR/s.tsv"
 	cd "$ROOT"
 	run -0 --separate-stderr make -s calibrate SURFACE="$BATS_TEST_TMPDIR/s.tsv" OUT="$BATS_TEST_TMPDIR/out" \
-		JOBS=2 V0_GRID=-0.01,0.03,0.08 KAPPA_GRID=1,3 THETA_GRID=0.04,0.08 XI_GRID=0.3,0.8 RHO_GRID=-0.8,-0.4
+		JOBS=2 V0_GRID=-0.01,0.03,0.08 KAPPA_GRID=1,3 THETA_GRID=0.04,0.08 XI_GRID=0.3,0.8 RHO_GRID=-0.8,-0.4 \
+		CHECK_PATHS=20000
 	echo "$output"
 	echo "$stderr"
 	[[ "$stderr" == *"calibrate: 16 of 48 candidates failed to price the surface (status in $BATS_TEST_TMPDIR/out/candidates.tsv)"* ]]
@@ -151,6 +152,13 @@ close() {
 	close "$(param rho "$BATS_TEST_TMPDIR/out/calibration.tsv")" -0.6 1e-6
 	[ -s "$BATS_TEST_TMPDIR/out/calibration.png" ]
 	[ "$(rows "$BATS_TEST_TMPDIR/out/fit.tsv" | wc -l)" = 15 ]
+	# the check by simulation: every quote, |z| < 4 (20000 QE paths at
+	# steps of 1/32 year; the scheme's bias at xi 0.5 is far below the
+	# stderr; common random numbers correlate the z's, so a wrong price
+	# shows in many at once)
+	[ "$(rows "$BATS_TEST_TMPDIR/out/check.tsv" | wc -l)" = 15 ]
+	rows "$BATS_TEST_TMPDIR/out/check.tsv" | awk -F '\t' '{ z = $6 < 0 ? -$6 : $6; if (!(z < 4) || !($5 > 0)) bad = 1 } END { exit bad }'
+	[[ "$output" == *"check: 15 quotes by Monte Carlo (20000 paths, common random numbers): max |z| "* ]]
 }
 
 @test "make calibrate checks its variables first" {
@@ -161,6 +169,8 @@ close() {
 	[ "${stderr_lines[0]}" = 'calibrate: SURFACE=nonexistent $(touch x): not a readable file' ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv STARTS=0
 	[ "${stderr_lines[0]}" = "calibrate: STARTS=0: want a positive integer" ]
+	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv CHECK_PATHS=1
+	[ "${stderr_lines[0]}" = "calibrate: CHECK_PATHS=1: want 0 (no check) or a path count of at least 2" ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv V0_GRID=abc OUT="$BATS_TEST_TMPDIR/o"
 	[[ "${stderr_lines[0]}" == "gridgen: "* ]]
 }

@@ -289,7 +289,9 @@ static void refine(struct surface *s, const char *cand_path, int starts, const c
 	if (fit_path && !(fit = fopen(fit_path, "w")))
 		fatal("%s:", fit_path);
 	if (fit)
-		fprintf(fit, "maturity\tstrike\tmarket_iv\tmodel_iv\terror_vol_points\tmarket_price\tmodel_price\n");
+		fprintf(fit, "# tool=calibrate s0=%.17g q=%.17g v0=%.17g kappa=%.17g theta=%.17g xi=%.17g rho=%.17g\n"
+		        "maturity\tstrike\trate\tmarket_iv\tmodel_iv\terror_vol_points\tmarket_price\tmodel_price\n",
+		        s->s0, s->q, pv[0], pv[1], pv[2], pv[3], pv[4]);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct quote *q = &s->quotes[i];
 		double sd, iv = NAN;
@@ -298,8 +300,8 @@ static void refine(struct surface *s, const char *cand_path, int starts, const c
 		double err = 100 * (iv - q->iv);
 		sse += err * err;
 		if (fit)
-			fprintf(fit, "%.17g\t%.17g\t%.17g\t%.17g\t%.6f\t%.17g\t%.17g\n", q->T, q->K, q->iv,
-			        iv, err, q->price, model[i]);
+			fprintf(fit, "%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t%.6f\t%.17g\t%.17g\n", q->T, q->K,
+			        q->r, q->iv, iv, err, q->price, model[i]);
 	}
 	if (fit && fclose(fit) != 0)
 		fatal("%s:", fit_path);
