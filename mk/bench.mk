@@ -33,6 +33,7 @@ bench: $(BIN) build/bench/fused | deps-run deps-bench
 		BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_REPEAT='$(BENCH_REPEAT)' \
 		$(BENCH_PYTHON) bench/run-bench.py
 	@bench/variance-reduction --repeat '$(BENCH_REPEAT)'
+	@bench/calibrate-bench --repeat '$(BENCH_REPEAT)'
 
 # One simpaths per target, without the run-time dispatch
 # (-DMCPIPE_NO_CLONES): each target this CPU can run must give the bytes
@@ -83,3 +84,10 @@ check-simd: $(BIN) $(SIMD_TARGETS:%=build/simd/simpaths-%) $(SIMD_TARGETS:%=buil
 			{ echo "check-simd: $$t differs: exercise --upper 100"; exit 1; }; \
 		echo "check-simd: $$t: identical"; \
 	done
+
+# bench/calibrate-bench (issue 19): the analytic Heston pricer timed beside
+# QuantLib's (quantlib-python), and make calibrate on the DAX surface.
+build/bench/heston-speed: bench/heston-speed.c $(LIB_SRC) $(LIB_HDR) | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+bench: build/bench/heston-speed
