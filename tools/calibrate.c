@@ -50,6 +50,8 @@ static int iv_objective = 1;
  * the Jacobian (steps of FD_STEP in the unbounded parameters). */
 #define TOL 1e-13
 #define FD_STEP 1e-6
+/* The search only ranks candidates: 1e-10 of the spot is plenty. */
+#define SEARCH_TOL 1e-10
 
 static _Noreturn void help(void)
 {
@@ -92,9 +94,10 @@ static const char *status_name(enum heston_status st)
 	return "?";
 }
 
-static enum heston_status residuals(struct surface *s, const struct heston *h, double *res)
+static enum heston_status residuals(struct surface *s, const struct heston *h, double *res,
+                                   double tol)
 {
-	enum heston_status st = surface_heston(s, h, res, TOL, NULL);
+	enum heston_status st = surface_heston(s, h, res, tol, NULL);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct quote *q = &s->quotes[i];
 		if (iv_objective) {
@@ -138,7 +141,7 @@ static void evaluate(struct surface *s, int argc, char **argv)
 			putchar('\t');
 		}
 		struct heston h = { p[0], p[1], p[2], p[3], p[4] };
-		enum heston_status st = residuals(s, &h, res);
+		enum heston_status st = residuals(s, &h, res, SEARCH_TOL);
 		put_num(st == HESTON_OK ? rms(res, s->n) : NAN);
 		printf("\t%s\n", status_name(st));
 	}
@@ -165,7 +168,7 @@ static int fit_f(const gsl_vector *y, void *data, gsl_vector *f)
 	                    to_p(2, gsl_vector_get(y, 2)), to_p(3, gsl_vector_get(y, 3)),
 	                    to_p(4, gsl_vector_get(y, 4)) };
 	/* f may be a column of GSL's Jacobian (a stride): fill it element-wise. */
-	enum heston_status hs = residuals(d->s, &h, d->scratch);
+	enum heston_status hs = residuals(d->s, &h, d->scratch, TOL);
 	if (hs != HESTON_OK) {
 		d->failures++;
 		return GSL_EDOM;
