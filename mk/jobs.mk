@@ -43,7 +43,7 @@ speedup: $(BIN) | deps-run
 # make calibrate SURFACE=file (pipeline/calibrate): the variables reach the
 # job through the environment only, as typed; the job checks them.
 CALIBRATE_VARS = SURFACE STARTS V0_GRID KAPPA_GRID THETA_GRID XI_GRID RHO_GRID JOBS OUT \
-                 CHECK_PATHS CHECK_SEED
+                 CHECK_PATHS CHECK_SEED CHECK_SUBSTEPS
 calibrate: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 # override: a command-line value is otherwise exported expanded, so that
 # SURFACE='$(shell ...)' would run; $(value) keeps the text as typed.

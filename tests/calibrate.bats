@@ -171,6 +171,8 @@ close() {
 	[ "${stderr_lines[0]}" = "calibrate: STARTS=0: want a positive integer" ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv CHECK_PATHS=1
 	[ "${stderr_lines[0]}" = "calibrate: CHECK_PATHS=1: want 0 (no check) or a path count of at least 2" ]
+	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv CHECK_SUBSTEPS=0
+	[ "${stderr_lines[0]}" = "calibrate: CHECK_SUBSTEPS=0: want a positive integer" ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv V0_GRID=abc OUT="$BATS_TEST_TMPDIR/o"
 	[[ "${stderr_lines[0]}" == "gridgen: "* ]]
 }
