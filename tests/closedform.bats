@@ -676,6 +676,7 @@ heston() {
 
 @test "heston: 1e-10 of 25-digit integration (mpmath, Heston's P1 and P2; measured 6e-13)" {
 	not_sanitized
+	/usr/bin/python3 -c 'import mpmath' 2>/dev/null || skip "no python3-mpmath"
 	# Andersen's case I at K = 140, a short maturity deep in the money, a
 	# positive rho, and xi 3 with rho -0.99 (slowly decaying integrands)
 	local cases=("0.04 0.5 0.04 1 -0.9 100 0 0 10 140"
