@@ -34,6 +34,7 @@ bench: $(BIN) build/bench/fused | deps-run deps-bench
 		$(BENCH_PYTHON) bench/run-bench.py
 	@bench/variance-reduction --repeat '$(BENCH_REPEAT)'
 	@bench/calibrate-bench --repeat '$(BENCH_REPEAT)'
+	@PATH="$(CURDIR)/build/bin:$$PATH" $(BENCH_PYTHON) bench/heston-bias --paths 100000
 
 # One simpaths per target, without the run-time dispatch
 # (-DMCPIPE_NO_CLONES): each target this CPU can run must give the bytes

@@ -4,8 +4,9 @@
 # The variables reach the scripts through the ENVIRONMENT (export), never
 # pasted into the recipe's command line: a value is data, whatever it holds
 # (quotes, ;, $(...), a newline). Each job checks them all up front against
-# pipeline/variables.tsv (pipeline/manifest). A job that knows a new
-# variable adds its name to JOB_VARS and a row to pipeline/variables.tsv.
+# pipeline/variables.tsv (pipeline/manifest; DESIGN.md, "The run manifest").
+# A job that knows a new variable adds its name to JOB_VARS and a row to
+# pipeline/variables.tsv.
 JOB_VARS = MODEL S0 K R Q SIGMA T STEPS PAYOFF BARRIER REBATE PATHS SEED \
            V0 KAPPA THETA XI RHO SUBSTEPS LAMBDA MU_J DELTA_J \
            ANTITHETIC CONTROL GREEKS FUSED SHARDS JOBS HOSTS SCHEDULER RETRIES OUT \

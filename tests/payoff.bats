@@ -403,6 +403,7 @@ price
 	[ "$stderr" = "payoff: unrecognized option '--bogus'
 usage: payoff [-p name] [-K strike] [--barrier h] [--rebate x]
               [--control [--control-mean x]] [--greeks] [-x] [file ...]
+       payoff --describe
 $TRY" ]
 }
 
@@ -568,4 +569,12 @@ $TRY" ]
 		n=$((n + 1))
 	done <catalog
 	[ "$n" -eq 14 ]
+}
+
+@test "a summary column the payoff does not need is checked all the same (geo=nan beside a call)" {
+	cd "$BATS_TEST_TMPDIR"
+	simpaths --count 3 --steps 2 --emit summary |
+		awk 'BEGIN { FS = OFS = "\t" } /^#/ { print; next } !h { h = 1; print; next } { $3 = "nan"; print }' >bad.tsv
+	run -1 --separate-stderr payoff -p call bad.tsv
+	[ "$stderr" = "payoff: bad.tsv:4: invalid number in column 3 (geo): 'nan'" ]
 }

@@ -148,6 +148,14 @@ setup() {
 	[ "$(head -c 8 "$OUT/grid.png" | od -An -c | tr -d ' ')" = '211PNG\r\n032\n' ]
 }
 
+@test "grid checks each point's values as make price does: a word in a list is refused" {
+	PATHS=1000 SIGMA_GRID=0.2,abc run -2 --separate-stderr grid
+	[ "$stderr" = "grid: SIGMA=abc: want a decimal number" ]
+	PAYOFF=lookback-call-float STEPS=4 K_GRID=90,100 run -2 --separate-stderr grid
+	[ "$stderr" = "grid: K_GRID=90,100: lookback-call-float takes no strike" ]
+	[ ! -e "$OUT/grid.tsv" ]
+}
+
 @test "grid takes overridden and extra axes" {
 	not_sanitized
 	PATHS=10000 SIGMA_GRID=0.2,0.3 K_GRID=90:110:10 run -0 grid

@@ -89,23 +89,23 @@ static struct layout find_layout(struct stream *in)
 
 static void read_summary(struct stream *in, const struct layout *l, struct path_summary *p)
 {
-	unsigned needs = payoff.needs;
-
 	if (l->path_start >= 0) {
 		for (long i = 0; i < payoff.steps; i++)
 			path_prices[i] = stream_field_price(in, l->path_start + (int)i);
 		payoff_summarize_path(&payoff, path_prices, p);
 		return;
 	}
-	if (needs & NEED_ST)
+	/* Every summary column the row has is read and checked, needed or not:
+	 * a geo=nan beside a call's ST is a broken stream, not a price. */
+	if (l->terminal >= 0)
 		p->terminal = stream_field_price(in, l->terminal);
-	if (needs & NEED_AVG)
+	if (l->arith_mean >= 0)
 		p->arith_mean = stream_field_price(in, l->arith_mean);
-	if (needs & NEED_GEO)
+	if (l->geo_mean >= 0)
 		p->geo_mean = stream_field_price(in, l->geo_mean);
-	if (needs & NEED_MAX)
+	if (l->max >= 0)
 		p->max = stream_field_price(in, l->max);
-	if (needs & NEED_MIN)
+	if (l->min >= 0)
 		p->min = stream_field_price(in, l->min);
 }
 

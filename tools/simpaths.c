@@ -767,7 +767,7 @@ static void start_payoff(const char *name)
 static void start_exercise(const char *name, const char *strike_text, const char *other_option)
 {
 	fused = american = true;
-	if (strcmp(name, "american-put") != 0 && strcmp(name, "american-call") != 0)
+	if (!payoff_american(name, NULL))
 		usage_error("--payoff: unknown payoff '%s'", name);
 	if (!coef_file)
 		usage_error("--payoff: %s is priced by Longstaff-Schwartz: give lsmfit's rule "
