@@ -26,10 +26,11 @@ SANFLAGS  = -std=c11 -O1 -g -Wall -Wextra -Werror -ffp-contract=off -fno-math-er
 TOOLS     = genseeds simpaths payoff aggregate gridgen closedform lsmfit exercise
 TOOLS    += backtest
 TOOLS    += risk scenarios
-TOOLS    += calibrate
+TOOLS    += calibrate impvol
 TOOLS    += credit creditref
 UNITS     = test_exactsum test_detmath test_numtext test_rng test_partial
 UNITS    += test_tail
+UNITS    += test_black
 LIB_SRC   = $(wildcard tools/lib/*.c)
 LIB_HDR   = $(wildcard tools/lib/*.h)
 

@@ -36,6 +36,7 @@ bench: $(BIN) build/bench/fused | deps-run deps-bench
 		$(BENCH_PYTHON) bench/run-bench.py
 	@bench/variance-reduction --repeat '$(BENCH_REPEAT)'
 	@MAKE='$(MAKE)' $(BENCH_PYTHON) bench/var-bench --repeat '$(BENCH_REPEAT)'
+	@bench/calibrate-bench --repeat '$(BENCH_REPEAT)'
 	@PATH="$(CURDIR)/build/bin:$$PATH" $(BENCH_PYTHON) bench/heston-bias --paths 100000
 	@bench/credit-bench --repeat '$(BENCH_REPEAT)'
 
@@ -88,3 +89,10 @@ check-simd: $(BIN) $(SIMD_TARGETS:%=build/simd/simpaths-%) $(SIMD_TARGETS:%=buil
 			{ echo "check-simd: $$t differs: exercise --upper 100"; exit 1; }; \
 		echo "check-simd: $$t: identical"; \
 	done
+
+# bench/calibrate-bench (issue 19): the analytic Heston pricer timed beside
+# QuantLib's (quantlib-python), and make calibrate on the DAX surface.
+build/bench/heston-speed: bench/heston-speed.c $(LIB_SRC) $(LIB_HDR) | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+bench: build/bench/heston-speed

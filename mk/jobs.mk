@@ -91,3 +91,15 @@ export $(CREDIT_VARS)
 credit: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 credit: $(BIN) | deps-run
 	@pipeline/credit
+
+# make calibrate SURFACE=file (pipeline/calibrate): the variables reach the
+# job through the environment only, as typed; the job checks them.
+CALIBRATE_VARS = SURFACE STARTS V0_GRID KAPPA_GRID THETA_GRID XI_GRID RHO_GRID JOBS OUT \
+                 CHECK_PATHS CHECK_SEED CHECK_SUBSTEPS
+calibrate: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
+# override: a command-line value is otherwise exported expanded, so that
+# SURFACE='$(shell ...)' would run; $(value) keeps the text as typed.
+$(foreach v,$(CALIBRATE_VARS),$(eval calibrate: override export $(v) := $$(value $(v))))
+.PHONY: calibrate
+calibrate: $(BIN) | deps-run
+	@pipeline/calibrate

@@ -9,6 +9,7 @@ rows = (n + cols - 1) / cols
 set terminal pngcairo size 1400, 380 * rows font ",9"
 set output ARG2
 set datafile separator "\t"
+set datafile commentschars "#"
 set multiplot layout rows, cols title "Heston fit: market (points) and model (line) implied volatility"
 set key off
 set xlabel "strike"
@@ -16,7 +17,7 @@ set ylabel "implied vol"
 do for [i = 1:n] {
 	T = word(ARG3, i) + 0
 	set title sprintf("T = %.4f", T)
-	plot fit using 2:(abs($1 - T) < 1e-12 ? $3 : NaN) skip 1 with points pt 7 ps 0.8 lc rgb "black", \
-	     fit using 2:(abs($1 - T) < 1e-12 ? $4 : NaN) skip 1 with lines lw 2 lc rgb "red"
+	plot fit using 2:(abs($1 - T) < 1e-12 ? $4 : NaN) skip 2 with points pt 7 ps 0.8 lc rgb "black", \
+	     fit using 2:(abs($1 - T) < 1e-12 ? $5 : NaN) skip 2 with lines lw 2 lc rgb "red"
 }
 unset multiplot

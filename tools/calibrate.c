@@ -9,10 +9,12 @@
  *   --refine FILE: Levenberg-Marquardt (GSL's gsl_multifit_nlinear) from the
  *     best --starts rows of FILE (--evaluate's output), within bounds.
  *
- * Objective: the residual of a quote is its price error over its market
- * Black vega, (model - market)/vega, a first-order implied-volatility
- * error that needs no inversion inside the fit; the objective is their
- * root mean square. The report gives the exact implied-vol errors too. */
+ * Objective (--objective): iv, the default, makes a quote's residual its
+ * implied-volatility error, model iv - market iv, the model price
+ * inverted by black_implied (as QuantLib's ImpliedVolError); vega makes it
+ * the price error over the market Black vega, (model - market)/vega, the
+ * same to first order without an inversion. The objective is the root
+ * mean square of the residuals. */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <math.h>
@@ -34,18 +36,22 @@
 
 static const char synopsis[] =
 	"calibrate --surface file --evaluate v0 kappa theta xi rho ...\n"
-	"       calibrate --surface file --refine candidates [--starts n] [--fit file]";
+	"       calibrate --surface file --refine candidates [--starts n] [--fit file]\n"
+	"       (either with [--objective iv|vega])";
 
 /* The bounds of the refinement (the search grid must lie inside them). */
 static const double lo[5] = { 1e-4, 1e-3, 1e-4, 1e-3, -0.999 };
 static const double hi[5] = { 2, 20, 2, 5, 0.999 };
 static const char *names[5] = { "v0", "kappa", "theta", "xi", "rho" };
+static int iv_objective = 1;
 
 /* Pricing tolerance inside the fit: 1e-13 of the spot, so that the
  * adaptive quadrature's noise stays far below the finite differences of
  * the Jacobian (steps of FD_STEP in the unbounded parameters). */
 #define TOL 1e-13
 #define FD_STEP 1e-6
+/* The search only ranks candidates: 1e-10 of the spot is plenty. */
+#define SEARCH_TOL 1e-10
 
 static _Noreturn void help(void)
 {
@@ -57,6 +63,8 @@ static _Noreturn void help(void)
 	       "      --refine FILE    Levenberg-Marquardt from FILE's best candidates\n"
 	       "      --starts N       how many (default 3)\n"
 	       "      --fit FILE       write every quote's fit to FILE\n"
+	       "      --objective X    iv (implied-vol errors, default) or vega\n"
+	       "                       (price errors over the market's Black vega)\n"
 	       "  -h, --help           show this help\n"
 	       "  -V, --version        show the version\n",
 	       synopsis);
@@ -86,11 +94,24 @@ static const char *status_name(enum heston_status st)
 	return "?";
 }
 
-static enum heston_status residuals(struct surface *s, const struct heston *h, double *res)
+static enum heston_status residuals(struct surface *s, const struct heston *h, double *res,
+                                   double tol)
 {
-	enum heston_status st = surface_heston(s, h, res, TOL, NULL);
+	enum heston_status st = surface_heston(s, h, res, tol, NULL);
 	for (size_t i = 0; i < s->n; i++) {
-		res[i] = (res[i] - s->quotes[i].price) / s->quotes[i].vega;
+		const struct quote *q = &s->quotes[i];
+		if (iv_objective) {
+			double sd;
+			/* A model price below the intrinsic value (rounding, deep out
+			 * of the money) has no implied vol: its residual falls back to
+			 * the vega-weighted one. */
+			if (black_implied(q->phi, q->F, q->K, res[i] / q->df, &sd) == BLACK_OK)
+				res[i] = sd / sqrt(q->T) - q->iv;
+			else
+				res[i] = (res[i] - q->price) / q->vega;
+		} else {
+			res[i] = (res[i] - q->price) / q->vega;
+		}
 		if (!isfinite(res[i]) && st == HESTON_OK)
 			st = HESTON_NOT_FINITE;
 	}
@@ -120,7 +141,7 @@ static void evaluate(struct surface *s, int argc, char **argv)
 			putchar('\t');
 		}
 		struct heston h = { p[0], p[1], p[2], p[3], p[4] };
-		enum heston_status st = residuals(s, &h, res);
+		enum heston_status st = residuals(s, &h, res, SEARCH_TOL);
 		put_num(st == HESTON_OK ? rms(res, s->n) : NAN);
 		printf("\t%s\n", status_name(st));
 	}
@@ -147,7 +168,7 @@ static int fit_f(const gsl_vector *y, void *data, gsl_vector *f)
 	                    to_p(2, gsl_vector_get(y, 2)), to_p(3, gsl_vector_get(y, 3)),
 	                    to_p(4, gsl_vector_get(y, 4)) };
 	/* f may be a column of GSL's Jacobian (a stride): fill it element-wise. */
-	enum heston_status hs = residuals(d->s, &h, d->scratch);
+	enum heston_status hs = residuals(d->s, &h, d->scratch, TOL);
 	if (hs != HESTON_OK) {
 		d->failures++;
 		return GSL_EDOM;
@@ -271,7 +292,9 @@ static void refine(struct surface *s, const char *cand_path, int starts, const c
 	if (fit_path && !(fit = fopen(fit_path, "w")))
 		fatal("%s:", fit_path);
 	if (fit)
-		fprintf(fit, "maturity\tstrike\tmarket_iv\tmodel_iv\terror_vol_points\tmarket_price\tmodel_price\n");
+		fprintf(fit, "# tool=calibrate s0=%.17g q=%.17g v0=%.17g kappa=%.17g theta=%.17g xi=%.17g rho=%.17g\n"
+		        "maturity\tstrike\trate\tmarket_iv\tmodel_iv\terror_vol_points\tmarket_price\tmodel_price\n",
+		        s->s0, s->q, pv[0], pv[1], pv[2], pv[3], pv[4]);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct quote *q = &s->quotes[i];
 		double sd, iv = NAN;
@@ -280,14 +303,14 @@ static void refine(struct surface *s, const char *cand_path, int starts, const c
 		double err = 100 * (iv - q->iv);
 		sse += err * err;
 		if (fit)
-			fprintf(fit, "%.17g\t%.17g\t%.17g\t%.17g\t%.6f\t%.17g\t%.17g\n", q->T, q->K, q->iv,
-			        iv, err, q->price, model[i]);
+			fprintf(fit, "%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t%.6f\t%.17g\t%.17g\n", q->T, q->K,
+			        q->r, q->iv, iv, err, q->price, model[i]);
 	}
 	if (fit && fclose(fit) != 0)
 		fatal("%s:", fit_path);
 	double feller = 2 * h.kappa * h.theta - h.xi * h.xi;
-	printf("# tool=calibrate objective=vega-weighted-price-error starts=%d candidates=%zu failed=%zu\n",
-	       starts, nc + failed, failed);
+	printf("# tool=calibrate objective=%s starts=%d candidates=%zu failed=%zu\n",
+	       iv_objective ? "iv" : "vega", starts, nc + failed, failed);
 	printf("name\tvalue\tstderr\n");
 	for (int k = 0; k < 5; k++) {
 		printf("%s\t", names[k]);
@@ -322,6 +345,7 @@ int main(int argc, char **argv)
 		{ "refine", required_argument, NULL, 'R' },
 		{ "starts", required_argument, NULL, 'n' },
 		{ "fit", required_argument, NULL, 'f' },
+		{ "objective", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -338,6 +362,14 @@ int main(int argc, char **argv)
 		case 'R': refine_path = optarg; break;
 		case 'n': starts = optarg; break;
 		case 'f': fit_path = optarg; break;
+		case 'o':
+			if (strcmp(optarg, "iv") == 0)
+				iv_objective = 1;
+			else if (strcmp(optarg, "vega") == 0)
+				iv_objective = 0;
+			else
+				usage_error("--objective: '%s' is not iv or vega", optarg);
+			break;
 		case 'h': help();
 		case 'V': print_version();
 		default: usage_short(synopsis);

@@ -42,6 +42,10 @@ enum black_status black_implied(int phi, double F, double K, double price, doubl
 	double intrinsic = fmax(phi * (F - K), 0), upper = phi > 0 ? F : K;
 
 	*s = 0;
+	/* A price a few ulps below the intrinsic value is that value rounded
+	 * (a formula's last bit), not an arbitrage. */
+	if (price < intrinsic && price >= intrinsic - 4 * DBL_EPSILON * fmax(F, K))
+		price = intrinsic;
 	if (!(price >= intrinsic))
 		return BLACK_BELOW;
 	if (!(price < upper))

@@ -166,11 +166,13 @@ enum heston_status heston_prices(const struct heston *h, int phi, double S, doub
 	tol *= S;
 
 	/* The control: Black at the mean integrated variance. With xi = 0 the
-	 * variance is deterministic and the control is the price. */
+	 * variance is deterministic and the control is the price; so it is,
+	 * to far below rounding (the price moves by O(rho xi)), for xi below
+	 * 1e-100, whose square would underflow in the characteristic function. */
 	for (size_t j = 0; j < n; j++)
 		price[j] = df * black(1, F, K[j], sqrt(w));
 	enum heston_status status = HESTON_OK;
-	if (h->xi > 0 && n > 0) {
+	if (h->xi > 1e-100 && n > 0) {
 		double *k = xreallocarray(NULL, 4 * n, sizeof *k);
 		double *scale = k + n, *f = k + 2 * n, *gauss = k + 3 * n, maxscale = 0;
 		for (size_t j = 0; j < n; j++) {
@@ -184,11 +186,14 @@ enum heston_status heston_prices(const struct heston *h, int phi, double S, doub
 		double U = upper_limit(&b, 0.1 * tol / maxscale);
 		struct interval *iv = xreallocarray(NULL, MAX_INTERVALS, sizeof *iv);
 		double *vals = xreallocarray(NULL, (size_t)MAX_INTERVALS * n, sizeof *vals);
-		int count = 8;
-		/* Start from 8 pieces that are finer near 0, where the mass is. */
+		/* Start from [0, 1], [1, 2], [2, 4], ..., [U/2, U]: the integrand's
+		 * features near 0 have width about 1/2 (the 1/(u^2 + 1/4)), and a
+		 * first piece much wider than that could let Gauss and Kronrod
+		 * agree on a peak that both miss. */
+		int count = 1 + (int)lround(log2(U));
 		for (int i = 0; i < count; i++) {
-			iv[i].lo = U * ldexp(1, i - count) * (i > 0);
-			iv[i].hi = U * ldexp(1, i + 1 - count);
+			iv[i].lo = i == 0 ? 0 : ldexp(1, i - 1);
+			iv[i].hi = ldexp(1, i);
 			iv[i].val = vals + (size_t)i * n;
 			gk15(&b, &iv[i], f, gauss);
 		}
