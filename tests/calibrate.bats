@@ -174,5 +174,7 @@ close() {
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv CHECK_SUBSTEPS=0
 	[ "${stderr_lines[0]}" = "calibrate: CHECK_SUBSTEPS=0: want a positive integer" ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv V0_GRID=abc OUT="$BATS_TEST_TMPDIR/o"
-	[[ "${stderr_lines[0]}" == "gridgen: "* ]]
+	[ "${stderr_lines[0]}" = "calibrate: V0_GRID=abc: 'abc' is not a number" ]
+	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv RHO_GRID=-0.5,x OUT="$BATS_TEST_TMPDIR/o"
+	[ "${stderr_lines[0]}" = "calibrate: RHO_GRID=-0.5,x: 'x' is not a number" ]
 }
