@@ -88,6 +88,9 @@ include mk/jobs.mk
 -include mk/bench.mk
 -include mk/fuzz.mk
 
+# --- mutation testing (make mutants) ----------------------------------------
+include mk/mutants.mk
+
 # --- install -------------------------------------------------------------
 install: $(BIN)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)

@@ -241,7 +241,7 @@ greeks_match() {
 	for p in call put digital-call digital-put asian-call-geo asian-put-geo \
 	         lookback-call-float lookback-put-float american-call; do
 		run -0 closedform -p "$p" --sigma 0 --steps 5
-		! grep -Eqi 'nan|inf' <<<"$output"
+		run ! grep -Eqi 'nan|inf' <<<"$output"
 	done
 	for p in up-and-out-call up-and-in-call; do
 		run -0 closedform -p "$p" --sigma 0 --barrier 120 --steps 5
