@@ -135,7 +135,7 @@ greeks_match() {
 }
 
 @test "the usage text is the man page's SYNOPSIS" {
-	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	needs_package mandoc mandoc
 	local man usage
 	man=$(mandoc -Tascii "$ROOT/tools/closedform.1" | col -bx |
 		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')
