@@ -485,32 +485,36 @@ aggregate_fails() {
 	END { exit bad > 0 || n != 5 }'
 }
 
-# Call - put = e^{-rT} (A - K) on every path, to rounding: the two payoffs
+# Call - put = e^{-rT} (A - K) on every path (and with G for A), to rounding: the two payoffs
 # are the positive and negative parts of one number. STEPS=4, 3000 paths,
 # the fused rows and payoff's rows of the same summary stream (same seed,
 # so the same paths). A payoff scaled on one side, a strike read wrongly,
 # or a different average in the two, fails on the first path it touches.
-@test "arithmetic Asian: call - put = e^{-rT} (A - K) on every path, fused and from summary rows" {
-	local d=$BATS_TEST_TMPDIR
+@test "Asians: call - put = e^{-rT} (A - K) on every path, fused and from summary rows; the same for the geometric average G" {
+	local d=$BATS_TEST_TMPDIR avg column
 	local model=(--s0 100 -r 0.05 -q 0.02 --sigma 0.3 -T 1 --steps 4 --count 3000 --seed 8501)
 	simpaths "${model[@]}" --emit summary >"$d/paths.tsv"
-	for p in call put; do
-		payoff -p "asian-$p-arith" -K 101 "$d/paths.tsv" | rows >"$d/text-$p"
-		simpaths "${model[@]}" --emit summary --payoff "asian-$p-arith" -K 101 | rows >"$d/fused-$p"
-	done
-	rows "$d/paths.tsv" | cut -f 2 >"$d/avg"
-	[ "$(wc -l <"$d/avg")" -eq 3000 ]
-	for k in text fused; do
-		paste "$d/$k-call" "$d/$k-put" "$d/avg" | awk -F'\t' -v k="$k" '
-		BEGIN { D = exp(-0.05) }
-		{
-			want = D * ($3 - 101); got = $1 - $2
-			if (($1 > 0) + ($2 > 0) != 1) { print k ": path " NR ": call " $1 ", put " $2; bad++ }
-			e = got - want; if (e < 0) e = -e
-			if (e > 1e-12 * (101 + $3)) { printf "%s: path %d: call - put %.17g, want %.17g\n", k, NR, got, want; bad++ }
-			n++
-		}
-		END { print k ": " n " paths, " bad + 0 " wrong"; exit bad > 0 || n != 3000 }'
+	for avg in arith geo; do
+		column=2
+		[ "$avg" = arith ] || column=3
+		for p in call put; do
+			payoff -p "asian-$p-$avg" -K 101 "$d/paths.tsv" | rows >"$d/text-$p"
+			simpaths "${model[@]}" --emit summary --payoff "asian-$p-$avg" -K 101 | rows >"$d/fused-$p"
+		done
+		rows "$d/paths.tsv" | cut -f "$column" >"$d/avg"
+		[ "$(wc -l <"$d/avg")" -eq 3000 ]
+		for k in text fused; do
+			paste "$d/$k-call" "$d/$k-put" "$d/avg" | awk -F'\t' -v k="$avg $k" '
+			BEGIN { D = exp(-0.05) }
+			{
+				want = D * ($3 - 101); got = $1 - $2
+				if (($1 > 0) + ($2 > 0) != 1) { print k ": path " NR ": call " $1 ", put " $2; bad++ }
+				e = got - want; if (e < 0) e = -e
+				if (e > 1e-12 * (101 + $3)) { printf "%s: path %d: call - put %.17g, want %.17g\n", k, NR, got, want; bad++ }
+				n++
+			}
+			END { print k ": " n " paths, " bad + 0 " wrong"; exit bad > 0 || n != 3000 }'
+		done
 	done
 }
 
