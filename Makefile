@@ -4,6 +4,7 @@
 #   make price      price an option on every core (see README.md)
 #   make test       build, then run the bats suites (plain and sanitized)
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make mutants    seeded errors: do the tests catch a wrong number? (mk/mutants.mk)
 
 VERSION   = 0.1.0
 PREFIX    = /usr/local
