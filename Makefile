@@ -4,6 +4,7 @@
 #   make price      price an option on every core (see README.md)
 #   make test       build, then run the bats suites (plain and sanitized)
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make mutants    seeded errors: do the tests catch a wrong number? (mk/mutants.mk)
 
 VERSION   = 0.1.0
 PREFIX    = /usr/local
@@ -155,6 +156,9 @@ include mk/jobs.mk
 # --- benchmarks and fuzzing (make bench, make fuzz) -----------------------
 -include mk/bench.mk
 -include mk/fuzz.mk
+
+# --- mutation testing (make mutants) ----------------------------------------
+include mk/mutants.mk
 
 # --- install -------------------------------------------------------------
 install: $(BIN)

@@ -71,8 +71,12 @@ check-simd: $(BIN) $(SIMD_TARGETS:%=build/simd/simpaths-%) $(SIMD_TARGETS:%=buil
 	@$(SIMD_UPPER) --training --count 2000 | build/bin/lsmfit -K 40 >build/simd/rule.tsv
 	@$(SIMD_UPPER) --count 40 >build/simd/outer.tsv
 	@for t in $(SIMD_TARGETS); do \
-		if ! build/simd/simpaths-$$t --count 1 >/dev/null 2>&1; then \
-			echo "check-simd: $$t: this CPU cannot run it, skipped"; continue; \
+		status=0; build/simd/simpaths-$$t --count 1 >/dev/null 2>build/simd/probe.err || status=$$?; \
+		if [ $$status = 132 ]; then \
+			echo "check-simd: $$t: this CPU lacks its instructions (SIGILL), skipped"; continue; \
+		elif [ $$status != 0 ]; then \
+			echo "check-simd: $$t: simpaths --count 1 exits $$status, not for want of CPU instructions:"; \
+			cat build/simd/probe.err; exit 1; \
 		fi; \
 		for args in $(SIMD_CASES); do \
 			for x in "" -x; do \

@@ -27,9 +27,14 @@ deps-build:
 deps-run:
 	@pipeline/ensure-packages $(RUN_PACKAGES)
 
+# Under CI (CI set, not 0 or false) a package that does not install is an
+# error: the tests would skip what it is for.
 deps-test:
 	@pipeline/ensure-packages $(TEST_PACKAGES) || \
-		echo "mcpipe: test packages missing: tests/distributed.bats will skip its tests" >&2
+		case "$${CI:-}" in \
+		'' | 0 | false) echo "mcpipe: test packages missing: tests/distributed.bats will skip its tests" >&2 ;; \
+		*) echo "mcpipe: CI: the test packages must install" >&2; exit 1 ;; \
+		esac
 
 deps: deps-build deps-run
 
@@ -43,3 +48,15 @@ DATA_PACKAGES  = /usr/share/gretl/data/misc/djclose.gdt:gretl-data
 .PHONY: deps-data
 deps-data:
 	@pipeline/ensure-packages $(DATA_PACKAGES)
+
+# The man pages' tests (tests/manpages.bats and each tool's suite) render
+# with mandoc, groff and man-db's man (col: bsdextrautils). They never skip
+# under CI (tests/test_helper.bash's needs_package), so make test installs
+# them, for the sanitized run too.
+DOC_PACKAGES = mandoc:mandoc groff:groff man:man-db col:bsdextrautils
+
+.PHONY: deps-doc
+deps-doc:
+	@pipeline/ensure-packages $(DOC_PACKAGES)
+
+check-plain check-sanitized check-expensive: | deps-doc

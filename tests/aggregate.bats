@@ -530,13 +530,13 @@ $TRY" ]
 }
 
 @test "the man page's examples work as written" {
-	command -v parallel >/dev/null || skip "no GNU parallel"
+	needs_package parallel parallel
 	export PARALLEL=--will-cite
 	man_examples "$ROOT/tools/aggregate.1"
 }
 
 @test "the man page's synopsis is the --help usage line" {
-	command -v mandoc >/dev/null || skip "no mandoc"
+	needs_package mandoc mandoc
 	run -0 aggregate --help
 	synopsis=$(mandoc -T ascii "$ROOT/tools/aggregate.1" | col -b | sed -n '/^SYNOPSIS/{n;p;}' | sed 's/^ *//')
 	[ "${lines[0]}" = "usage: $synopsis" ]

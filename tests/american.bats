@@ -238,7 +238,8 @@ data_fails() {
 }
 
 @test "the man page's synopsis is the --help usage" {
-	command -v man >/dev/null && command -v col >/dev/null || skip "no man(1)"
+	needs_package man-db man
+	needs_package bsdextrautils col
 	run -0 synopsis_of "$ROOT/tools/exercise.1"
 	[ -n "$output" ]
 	[ "$output" = "$(usage_of exercise)" ]
@@ -479,4 +480,36 @@ table_point() {
 	[ "$stderr" = "price: TRAIN_PATHS=0: want a whole number from 1 to 1000000000" ]
 	BARRIER=120 run -2 --separate-stderr price
 	[ "$stderr" = "price: BARRIER=120: american-put has no barrier" ]
+}
+
+# With a dividend yield the dual's control, the discounted price
+# S_t e^{-(r-q)t}, has its known mean only with the right q (dual.c's
+# forward discount): a wrong one biases every continuation value by beta
+# times the error. Put S0=K=40 r=0.06 q=0.04 sigma=0.2 T=1, 10 dates; a
+# rule fitted on 20000 training paths, its lower bound on 20000 pricing
+# paths, the upper on 200 outer x 200 inner. A correct bound lies above
+# the lower one (within 4 combined stderr: P = 3e-5 for a fresh seed) and,
+# for a rule this good, close to it: the gap at most 0.05 + 4 combined
+# stderr (measured: 0.007, upper 2.7708 +- 0.010, lower 2.7643 +- 0.023),
+# and its own stderr at most 0.05: the dual's martingale takes out most of
+# the variance of the payoff's maximum (measured 0.010). The forward
+# discount at r + q gives an upper of 1.94, 30 stderr below; the maximum
+# of the discounted payoffs without the martingale 4.15 +- 0.26.
+@test "--upper with a dividend yield: above the lower bound and within 0.05 of it" {
+	not_sanitized
+	local d=$BATS_TEST_TMPDIR
+	local model=(--s0 40 -r 0.06 -q 0.04 --sigma 0.2 -T 1 --steps 10)
+	simpaths "${model[@]}" --emit path --training --count 20000 --seed 11 |
+		lsmfit -p american-put -K 40 >"$d/rule.tsv"
+	simpaths "${model[@]}" --emit path --count 20000 --seed 12 | exercise -c "$d/rule.tsv" |
+		aggregate >"$d/low.tsv"
+	simpaths "${model[@]}" --emit path --count 200 --seed 13 |
+		exercise -c "$d/rule.tsv" --upper 200 | aggregate >"$d/up.tsv"
+	awk -F '\t' -v low="$(field price 2 "$d/low.tsv")" -v low_se="$(field price 3 "$d/low.tsv")" \
+		'$1 == "upper" {
+			se = sqrt($3 ^ 2 + low_se ^ 2)
+			printf "lower %.4f (%.4f), upper %.4f (%.4f), gap %.4f\n", low, low_se, $2, $3, $2 - low
+			printf "upper stderr %.4f (at most 0.05)\n", $3
+			found = 1; ok = $6 == 200 && $2 >= low - 4 * se && $2 - low <= 0.05 + 4 * se && $3 <= 0.05 }
+		END { exit !(found && ok) }' "$d/up.tsv"
 }

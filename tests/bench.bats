@@ -50,5 +50,8 @@ load test_helper
 	grep -qE '^prices agree within 6 standard errors +yes$' <<<"$output"
 	grep -qE '^make price JOBS=1 and JOBS=[0-9]+: same estimate +yes \(identical bits\)$' <<<"$output"
 	[ "$(grep -cE '^\| (European call|Asian call, 252 steps) +\| +[0-9]+ \|( +[0-9]+ \|){4}$' <<<"$output")" -eq 6 ]
-	grep -qE '^peak memory flat as PATHS grows 100x +(met|NOT met)$' <<<"$output"
+	# Speed goals may be "NOT met" here: runs of 0.05 s on a machine other
+	# jobs load measure start-up and noise, not speed (make bench measures).
+	# Peak memory does not depend on load or run length: it must be flat.
+	grep -qE '^peak memory flat as PATHS grows 100x +met$' <<<"$output"
 }

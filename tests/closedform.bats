@@ -137,7 +137,7 @@ greeks_match() {
 }
 
 @test "the usage text is the man page's SYNOPSIS" {
-	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	needs_package mandoc mandoc
 	local man usage
 	man=$(mandoc -Tascii "$ROOT/tools/closedform.1" | col -bx |
 		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')
@@ -243,7 +243,7 @@ greeks_match() {
 	for p in call put digital-call digital-put asian-call-geo asian-put-geo \
 	         lookback-call-float lookback-put-float american-call; do
 		run -0 closedform -p "$p" --sigma 0 --steps 5
-		! grep -Eqi 'nan|inf' <<<"$output"
+		run ! grep -Eqi 'nan|inf' <<<"$output"
 	done
 	for p in up-and-out-call up-and-in-call; do
 		run -0 closedform -p "$p" --sigma 0 --barrier 120 --steps 5

@@ -10,7 +10,7 @@ load test_helper
 
 REPLAY="$ROOT/build/fuzz/replay"
 CORPUS="$ROOT/tests/fuzz/corpus"
-HARNESSES="numtext xsum stream aggregate gridgen opts closedform"
+HARNESSES="numtext xsum stream aggregate gridgen opts closedform payoff"
 
 # replay HARNESS: every kept input of HARNESS, once.
 replay() {
@@ -73,4 +73,8 @@ replay() {
 
 @test "fuzz corpus: closedform's command line, options to output" {
 	replay closedform
+}
+
+@test "fuzz corpus: payoff's reading of path streams (summary, whole paths, pairs, Greeks)" {
+	replay payoff
 }

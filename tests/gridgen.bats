@@ -347,7 +347,7 @@ decimal() {
 }
 
 @test "--help matches the man page SYNOPSIS" {
-	command -v groff >/dev/null || skip "groff is not installed"
+	needs_package groff groff
 	synopsis=$(groff -mdoc -Tascii -P-c -P-b -P-u "$ROOT/tools/gridgen.1" 2>/dev/null |
 		awk '/^SYNOPSIS/ { getline; sub(/^ +/, ""); print; exit }')
 	[ "$synopsis" = "gridgen name=lo:hi:step | name=a,b,c ..." ]

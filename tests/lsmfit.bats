@@ -198,7 +198,8 @@ assert abs(c[3] - 362) < 1e-10 and abs(c[4] + 380) < 1e-10, c' "${lines[3]}"
 }
 
 @test "the man page's synopsis is the --help usage" {
-	command -v man >/dev/null && command -v col >/dev/null || skip "no man(1)"
+	needs_package man-db man
+	needs_package bsdextrautils col
 	run -0 synopsis_of "$ROOT/tools/lsmfit.1"
 	[ -n "$output" ]
 	[ "$output" = "$(usage_of lsmfit)" ]

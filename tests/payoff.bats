@@ -531,7 +531,7 @@ $TRY" ]
 
 @test "the man page's synopsis is the --help usage line" {
 	run -0 payoff --help
-	command -v mandoc >/dev/null || skip "no mandoc"
+	needs_package mandoc mandoc
 	synopsis=$(mandoc -T ascii "$ROOT/tools/payoff.1" | col -b | sed -n '/^SYNOPSIS/{n;p;}' | sed 's/^ *//')
 	[ "${lines[0]}" = "usage: $synopsis" ]
 }

@@ -25,6 +25,13 @@ setup() {
 	[[ "$output" == *"closed form 10.450584"* ]]
 	[[ "$output" == *"z = "* ]]
 	[[ "$output" == *"paths/s"* ]]
+	# z is (estimate - closed form) / stderr of price.tsv, and small: a
+	# correct price is within 4 stderr with probability 1 - 6.3e-5
+	z=$(sed -n 's/.*z = \([-+0-9.]*\).*/\1/p' <<<"$output" | head -n 1)
+	awk -F '\t' -v z="$z" '$1 == "price" {
+		want = ($2 - 10.450583572185565) / $3; print "z", z, "want", want
+		found = 1; ok = z != "" && z - want < 0.006 && want - z < 0.006 && z <= 4 && z >= -4 }
+		END { exit !(found && ok) }' "$OUT/price.tsv"
 }
 
 @test "price.tsv is byte-identical for SHARDS=1, SHARDS=7 and JOBS=1" {
@@ -181,7 +188,10 @@ setup() {
 	not_sanitized
 	dest="$BATS_TEST_TMPDIR/dest"
 	run -0 make -s -C "$ROOT" install DESTDIR="$dest" PREFIX=/opt/mc
-	for t in genseeds simpaths payoff aggregate gridgen closedform; do
+	local tools
+	tools=$(sed -n 's/^TOOLS *= *//p' "$ROOT/Makefile")
+	[ "$(wc -w <<<"$tools")" -ge 8 ]
+	for t in $tools; do
 		[ -x "$dest/opt/mc/bin/$t" ]
 		[ -f "$dest/opt/mc/share/man/man1/$t.1" ]
 	done

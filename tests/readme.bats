@@ -31,5 +31,68 @@ readme_block() {
 			echo "README block $i failed (status $status):"; cat block.sh; echo "$output"; echo "$stderr"
 			return 1
 		fi
+		printf '%s\n' "$output" >"out-$i.txt"
+		check_prices block.sh "out-$i.txt" || { echo "README block $i:"; cat block.sh; return 1; }
 	done
+}
+
+# within EST SE REFERENCE [SIDES]: |EST - REFERENCE| <= 4 SE (a correct
+# estimate fails with probability 6.3e-5).
+within() {
+	awk -v e="$1" -v s="$2" -v c="$3" 'BEGIN {
+		z = (e - c) / s; printf "  %.6f stderr %.6f reference %.6f z %+.2f\n", e, s, c, z
+		exit !(s > 0 && z <= 4 && z >= -4) }'
+}
+
+# check_prices BLOCK OUTPUT: the prices a README block prints, against
+# closed forms (closedform, tested against published values in
+# tests/closedform.bats), within 4 stderr. Blocks are told apart by what
+# they run, so that adding a block does not shift the others; a block
+# that prints an aggregate price row and matches none of these fails:
+# give it its reference here.
+check_prices() {
+	local block=$1 out=$2 est se k s cf geo
+	row() { awk -F '\t' -v c="$2" '$1 == "price" { print $c; exit }' "$1"; }
+	case $(cat "$block") in
+	*'simpaths --sigma 0.2 | payoff -p call -K 100 | aggregate'* | *'aggregate part3.tsv'*)
+		within "$(row "$out" 2)" "$(row "$out" 3)" "$(closed call --sigma 0.2 -K 100)" ;;
+	*'cmp text0.tsv fused0.tsv'*)
+		[ "$(cat "$out")" = same ] ;;
+	*'for k in 90 100 110; do payoff -K $k paths.tsv'*)
+		[ "$(wc -l <"$out")" -eq 3 ] || return 1
+		while read -r k est se; do
+			within "$est" "$se" "$(closed call --sigma 0.25 -K "$k")" || return 1
+		done <"$out" ;;
+	*'payoff -p asian-call-arith | aggregate'*)
+		# no closed form: between the geometric Asian's (AM >= GM, path by
+		# path) and that plus e^{-rT} E[A - G] ((A-K)+ - (G-K)+ <= A - G),
+		# E[A] = S0/n sum e^{r t_i}, E[G] = S0 e^{(r - sigma^2/2) a T +
+		# sigma^2 c T/2}, a = (n+1)/2n, c = (n+1)(2n+1)/6n^2: a band of 0.29
+		geo=$(closed asian-call-geo --steps 12)
+		read -r est _ se <"$out"
+		awk -v e="$est" -v h="$se" -v g="$geo" 'BEGIN {
+			n = 12; s = h / 1.96; for (i = 1; i <= n; i++) A += 100 * exp(0.05 * i / n) / n
+			a = (n + 1) / (2 * n); c = (n + 1) * (2 * n + 1) / (6 * n * n)
+			G = 100 * exp((0.05 - 0.02) * a + 0.04 * c / 2); hi = g + exp(-0.05) * (A - G)
+			printf "  %.4f stderr %.4f within [%.4f, %.4f] +- 4 stderr?\n", e, s, g, hi
+			exit !(e >= g - 4 * s && e <= hi + 4 * s) }' ;;
+	*'gridgen sigma=0.1:0.5:0.1'*)
+		# no stderr printed: 4 times a bound on it, sqrt(E[S_T^2]/n)
+		[ "$(wc -l <"$out")" -eq 5 ] || return 1
+		while read -r s est; do
+			cf=$(closed call --sigma "$s")
+			se=$(awk -v s="$s" 'BEGIN { print 100 * exp(0.05 + s * s / 2) / sqrt(100000) }')
+			within "$est" "$se" "$cf" || return 1
+		done <"$out" ;;
+	*'closedform --sigma 0.3 --payoff put --strike 110'*)
+		cf=$(awk -F '\t' '$1 == "price" { print $2; exit }' "$out")
+		[ "$cf" = "$(closed put --sigma 0.3 -K 110)" ] || return 1
+		within "$(awk -F '\t' '$1 == "price" { n++ } n == 2 && $1 == "price" { print $2 }' "$out")" \
+			"$(awk -F '\t' '$1 == "price" { n++ } n == 2 && $1 == "price" { print $3 }' "$out")" "$cf" ;;
+	*)
+		if grep -q '^price	' "$out"; then
+			echo "a price without a reference: add one to check_prices (tests/readme.bats)"
+			return 1
+		fi ;;
+	esac
 }

@@ -77,7 +77,9 @@ partials() {
 	rm session
 	wait "$job" || true
 	echo "killed with $done of 16 partials, $tmp temporary"
-	[ "$done" -ge 2 ] && [ "$done" -lt 16 ] && [ "$tmp" -ge 1 ]
+	[ "$done" -ge 2 ]
+	[ "$done" -lt 16 ]
+	[ "$tmp" -ge 1 ]
 	[ ! -e "$OUT/price.tsv" ]
 
 	# What survived, and what the kill left behind (most often a shard's

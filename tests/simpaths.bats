@@ -392,7 +392,8 @@ pieces_match() {
 }
 
 @test "the man page's synopsis is the --help usage" {
-	command -v man >/dev/null && command -v col >/dev/null || skip "no man(1)"
+	needs_package man-db man
+	needs_package bsdextrautils col
 	run -0 synopsis_of "$ROOT/tools/simpaths.1"
 	[ -n "$output" ]
 	[ "$output" = "$(usage_of simpaths)" ]

@@ -150,7 +150,7 @@ fails_cleanly() {
 	simpaths --count 5000 --steps 4 --emit summary --hex >paths.tsv
 	payoff -p asian-put-arith paths.tsv >dec.tsv
 	payoff -p asian-put-arith --hex paths.tsv >hex.tsv
-	! cmp -s dec.tsv hex.tsv
+	run ! cmp -s dec.tsv hex.tsv
 	diff <(aggregate -p dec.tsv) <(aggregate -p hex.tsv)
 }
 

@@ -111,3 +111,17 @@ closed() {
 	shift
 	closed_row "$payoff" price "$@"
 }
+
+# needs_package PACKAGE COMMAND: skips the test when COMMAND is missing,
+# naming the Debian PACKAGE that has it. Under CI (CI set and not 0 or
+# false: CI services set CI=true) it fails instead: there make test has
+# installed PACKAGE (mk/deps.mk), so its absence is a broken setup, and a
+# skip would hide the tests it stops.
+needs_package() {
+	command -v "$2" >/dev/null && return 0
+	case ${CI:-} in
+	'' | 0 | false) skip "no $2 (Debian package $1; make deps-test installs it)" ;;
+	esac
+	echo "CI: no $2, but make test installs Debian package $1 (mk/deps.mk): a broken setup" >&2
+	return 1
+}

@@ -48,6 +48,9 @@ TOOL=payoff
 #     simulated paths: the Asian call is monotone in every normal, so a pair
 #     is negatively correlated (measured ratio 0.69; each stderr to ~0.5%),
 #     while a mirror independent of its path would give 1.
+# No closed form exists at 252 dates, so this test has no reference of its
+# own; the references are below: the exact price at two dates (each
+# estimator and code path against a quadrature) and the mean average.
 @test "arithmetic Asian: plain, antithetic, control, both agree within 4 combined stderr; control stderr <= plain / 10 on the same paths" {
 	not_sanitized
 	local d=$BATS_TEST_TMPDIR mean
@@ -393,4 +396,175 @@ aggregate_fails() {
 	sed 's/ control_mean=[^ ]*//' controlled.tsv | aggregate -p >no-mean.part
 	aggregate_fails "no-mean.part:7: a control column needs a valid control_mean= in the metadata" \
 		no-mean.part
+}
+
+# --- independent references (tests/mutants/list.tsv: what each one kills) ------
+
+# The arithmetic Asian against its exact price at two monitoring dates,
+# S_{T/2} and S_T: tests/reference/asian_two_dates.py integrates the
+# conditional Black-Scholes call over S_{T/2} (scipy, error < 1e-10), with
+# none of mcpipe's code. S0=K=100 r=0.05 q=0.02 sigma=0.3 T=1, call and put,
+# 10^6 paths each (own seed), through the three code paths that average:
+# simpaths --payoff (the sums kept as the walk goes), the summary rows
+# priced by payoff, and whole paths priced by payoff; plain and with the
+# geometric control (closedform's exact mean). Each estimate within 4 of
+# its stderr of the exact price (P = 6.3e-5 each for a correct pricer,
+# 12 comparisons). Power: the controlled stderrs are about 0.0006, so a
+# payoff 0.3% off (0.03) is 40+ stderr away; averaging S_0 and S_{T/2}
+# instead of S_{T/2} and S_T moves the price by about 4, and a mean over
+# n+1 instead of n by a third of the average.
+@test "arithmetic Asian at two dates: summary, fused and whole-path estimates, plain and controlled, within 4 stderr of the exact quadrature" {
+	not_sanitized
+	local d=$BATS_TEST_TMPDIR p kind geo exact seed=8300
+	local model=(--s0 100 -r 0.05 -q 0.02 --sigma 0.3 -T 1 --steps 2)
+	/usr/bin/python3 "$ROOT/tests/reference/asian_two_dates.py" 100 100 0.05 0.02 0.3 1 >"$d/exact"
+	cat "$d/exact"
+	for p in call put; do
+		exact=$(awk -v p="$p" '$1 == p { print $2 }' "$d/exact")
+		geo=$(closed "asian-$p-geo" "${model[@]}" -K 100)
+		for kind in fused summary path; do
+			seed=$((seed + 1))
+			case $kind in
+			fused)
+				simpaths -x "${model[@]}" --emit summary --count 1000000 --seed "$seed" \
+					--payoff "asian-$p-arith" -K 100 --control --control-mean "$geo" --partial ;;
+			summary|path)
+				simpaths -x "${model[@]}" --emit "$kind" --count 1000000 --seed "$seed" |
+					payoff -x -p "asian-$p-arith" -K 100 --control --control-mean "$geo" ;;
+			esac | aggregate >"$d/$p-$kind.tsv"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$p" "$kind" "$exact" \
+				"$(field price 2 "$d/$p-$kind.tsv")" "$(field price 3 "$d/$p-$kind.tsv")" \
+				"$(field price-plain 2 "$d/$p-$kind.tsv")" "$(field price-plain 3 "$d/$p-$kind.tsv")"
+		done
+	done >"$d/results"
+	awk -F'\t' '
+	function check(name, est, se, exact,   z) {
+		z = (est - exact) / se
+		printf "%-4s %-7s %-10s %.8f stderr %.6f exact %.8f z %+.3f%s\n", $1, $2, name, est, se, \
+			exact, z, (z > 4 || z < -4) ? " Z>4" : ""
+		bad += z > 4 || z < -4
+	}
+	{ check("controlled", $4, $5, $3); check("plain", $6, $7, $3); n++ }
+	END { exit bad > 0 || n != 6 }' "$d/results"
+}
+
+# The mean of the arithmetic average, E[A] = S0/n sum_{i=1..n} e^{(r-q) i T/n},
+# at STEPS=4 (S0=100 r=0.06 q=0.02 sigma=0.2 T=1): the summary rows' avg
+# column (aggregate of the stream itself), and the same through payoff and
+# simpaths --payoff as an Asian call struck at 1e-9, which is then always in
+# the money: price = e^{-rT} (A - K), whose mean is known. 200,000 paths
+# each (own seed), |z| < 4 (P = 6.3e-5 each). Power: the stderr of the mean
+# average is 0.03% of it, so a 0.3% error is 10 stderr away; averaging
+# dates 0..n-1 instead of 1..n moves it by 1% (r - q = 0.04 over a
+# quarter year), n + 1 in the divisor by 20%; r + q in the drift by 2%.
+# The terminal column against S0 e^{(r-q)T}, the same way.
+@test "arithmetic Asian: the mean average is S0/n sum e^{(r-q) i T/n} at STEPS=4 (rows, payoff, fused, whole paths), |z| < 4" {
+	not_sanitized
+	local d=$BATS_TEST_TMPDIR
+	local model=(--s0 100 -r 0.06 -q 0.02 --sigma 0.2 -T 1 --steps 4)
+	simpaths -x "${model[@]}" --emit summary --count 200000 --seed 8401 | aggregate >"$d/rows.tsv"
+	simpaths -x "${model[@]}" --emit summary --count 200000 --seed 8402 |
+		payoff -x -p asian-call-arith -K 1e-9 | aggregate >"$d/payoff.tsv"
+	simpaths -x "${model[@]}" --emit summary --count 200000 --seed 8403 \
+		--payoff asian-call-arith -K 1e-9 --partial | aggregate >"$d/fused.tsv"
+	simpaths -x "${model[@]}" --emit path --count 200000 --seed 8404 |
+		payoff -x -p asian-call-arith -K 1e-9 | aggregate >"$d/path.tsv"
+	{
+		printf 'avg\t%s\t%s\t1\t0\n' "$(field avg 2 "$d/rows.tsv")" "$(field avg 3 "$d/rows.tsv")"
+		printf 'ST\t%s\t%s\t1\t0\n' "$(field ST 2 "$d/rows.tsv")" "$(field ST 3 "$d/rows.tsv")"
+		for k in payoff fused path; do
+			printf '%s\t%s\t%s\t%s\t1e-9\n' "$k" "$(field price 2 "$d/$k.tsv")" \
+				"$(field price 3 "$d/$k.tsv")" "$(awk 'BEGIN { printf "%.17g", exp(-0.06) }')"
+		done
+	} | awk -F'\t' '
+	BEGIN { for (i = 1; i <= 4; i++) mean += 100 * exp(0.04 * i / 4) / 4 }
+	{
+		want = $1 == "ST" ? 100 * exp(0.04) : $4 * (mean - $5)
+		z = ($2 - want) / $3
+		printf "%-7s %.8f stderr %.6f want %.8f z %+.3f%s\n", $1, $2, $3, want, z, \
+			(z > 4 || z < -4) ? " Z>4" : ""
+		bad += z > 4 || z < -4; n++
+	}
+	END { exit bad > 0 || n != 5 }'
+}
+
+# Call - put = e^{-rT} (A - K) on every path (and with G for A), to rounding: the two payoffs
+# are the positive and negative parts of one number. STEPS=4, 3000 paths,
+# the fused rows and payoff's rows of the same summary stream (same seed,
+# so the same paths). A payoff scaled on one side, a strike read wrongly,
+# or a different average in the two, fails on the first path it touches.
+@test "Asians: call - put = e^{-rT} (A - K) on every path, fused and from summary rows; the same for the geometric average G" {
+	local d=$BATS_TEST_TMPDIR avg column
+	local model=(--s0 100 -r 0.05 -q 0.02 --sigma 0.3 -T 1 --steps 4 --count 3000 --seed 8501)
+	simpaths "${model[@]}" --emit summary >"$d/paths.tsv"
+	for avg in arith geo; do
+		column=2
+		[ "$avg" = arith ] || column=3
+		for p in call put; do
+			payoff -p "asian-$p-$avg" -K 101 "$d/paths.tsv" | rows >"$d/text-$p"
+			simpaths "${model[@]}" --emit summary --payoff "asian-$p-$avg" -K 101 | rows >"$d/fused-$p"
+		done
+		rows "$d/paths.tsv" | cut -f "$column" >"$d/avg"
+		[ "$(wc -l <"$d/avg")" -eq 3000 ]
+		for k in text fused; do
+			paste "$d/$k-call" "$d/$k-put" "$d/avg" | awk -F'\t' -v k="$avg $k" '
+			BEGIN { D = exp(-0.05) }
+			{
+				want = D * ($3 - 101); got = $1 - $2
+				if (($1 > 0) + ($2 > 0) != 1) { print k ": path " NR ": call " $1 ", put " $2; bad++ }
+				e = got - want; if (e < 0) e = -e
+				if (e > 1e-12 * (101 + $3)) { printf "%s: path %d: call - put %.17g, want %.17g\n", k, NR, got, want; bad++ }
+				n++
+			}
+			END { print k ": " n " paths, " bad + 0 " wrong"; exit bad > 0 || n != 3000 }'
+		done
+	done
+}
+
+# The control-variate estimate against an exact, independent regression:
+# python's Fractions compute beta = Sxy/Sxx, the estimate mean(y) -
+# beta (mean(c) - mu) and the residual variance (Syy - beta Sxy)/(n - 2)
+# from the rows aggregate read (the same decimal text), exactly; only the
+# final square root is rounded. aggregate's estimate, stderr and interval
+# must agree to 1e-12 relative (its sums are exact too, so they agree to
+# the last bits). 3000 paths of the arithmetic Asian call with its
+# geometric control, STEPS=4. The plain row too. A beta off by 10%, a
+# stderr 10% off, n - 1 for n - 2 (1.7e-4 here) all fail.
+@test "controlled estimate, beta and stderr: aggregate equals an exact regression (python Fractions) on 3000 paths" {
+	local d=$BATS_TEST_TMPDIR geo
+	local model=(--s0 100 -r 0.05 -q 0.02 --sigma 0.3 -T 1 --steps 4)
+	geo=$(closed asian-call-geo "${model[@]}" -K 100)
+	simpaths "${model[@]}" --emit summary --count 3000 --seed 8601 \
+		--payoff asian-call-arith -K 100 --control --control-mean "$geo" >"$d/rows.tsv"
+	aggregate "$d/rows.tsv" >"$d/agg.tsv"
+	cat "$d/agg.tsv"
+	/usr/bin/python3 - "$d/rows.tsv" "$d/agg.tsv" "$geo" <<-'EOF'
+	import math, sys
+	from fractions import Fraction as F
+	rows = [l.split('\t') for l in open(sys.argv[1]) if not l.startswith('#')][1:]
+	y = [F(r[0]) for r in rows]
+	c = [F(r[1]) for r in rows]
+	mu = F(sys.argv[3])
+	n = len(y)
+	my, mc = sum(y) / n, sum(c) / n
+	sxy = sum((a - my) * (b - mc) for a, b in zip(y, c))
+	sxx = sum((b - mc) ** 2 for b in c)
+	syy = sum((a - my) ** 2 for a in y)
+	beta = sxy / sxx
+	want = {
+	    'price': (my - beta * (mc - mu), math.sqrt((syy - beta * sxy) / (n - 2) / n)),
+	    'price-plain': (my, math.sqrt(syy / (n - 1) / n)),
+	}
+	got = {l.split('\t')[0]: [float(x) for x in l.split('\t')[1:]]
+	       for l in open(sys.argv[2]) if not l.startswith(('#', 'name'))}
+	print('n', n, 'beta', float(beta))
+	assert set(got) == set(want), got
+	for name, (est, se) in want.items():
+	    est = float(est)
+	    z95 = 1.959963984540054
+	    ref = [est, se, est - z95 * se, est + z95 * se, n]
+	    print(name, 'aggregate', got[name], 'exact', ref)
+	    for g, w in zip(got[name], ref):
+	        assert abs(g - w) <= 1e-12 * abs(w), (name, g, w)
+	EOF
 }

@@ -12,7 +12,8 @@
  *     same bytes: the exact sums, the count and the ranges survive;
  *   - the estimate table has a header and rows of six fields whose
  *     numbers are finite (no "inf" or "nan" passes for a result), and
- *     paths equal to the row count.
+ *     paths equal to the row count; stderr >= 0 and the interval is
+ *     estimate -/+ Z95 stderr, so ci95_low <= estimate <= ci95_high.
  *
  * aggregate.c keeps its state in file-scope variables (a struct partial
  * and its flags), set up once per process; reset_aggregate() returns them
@@ -124,11 +125,18 @@ static void check_estimates(const char *text)
 		for (char *f = strtok_r(line, "\t", &fsave); f && nf < 7; f = strtok_r(NULL, "\t", &fsave))
 			field[nf++] = f;
 		HARNESS_CHECK(nf == 6, "a result row of %d fields", nf);
-		for (int i = 1; i < 5; i++) {
-			double value;
-			HARNESS_CHECK(num_parse(field[i], strlen(field[i]), &value),
+		double value[5];
+		for (int i = 1; i < 5; i++)
+			HARNESS_CHECK(num_parse(field[i], strlen(field[i]), &value[i]),
 			              "result field %d of %s is '%s'", i + 1, field[0], field[i]);
-		}
+		/* the interval: estimate -/+ Z95 stderr, in double, so ordered */
+		double est = value[1], se = value[2], low = value[3], high = value[4];
+		HARNESS_CHECK(se >= 0, "%s: stderr %.17g", field[0], se);
+		HARNESS_CHECK(low <= est && est <= high, "%s: ci95 [%.17g, %.17g] misses %.17g",
+		              field[0], low, high, est);
+		HARNESS_CHECK(low == est - Z95 * se && high == est + Z95 * se,
+		              "%s: ci95 [%.17g, %.17g] is not %.17g -/+ Z95 %.17g", field[0], low, high,
+		              est, se);
 		uint64_t paths;
 		HARNESS_CHECK(num_parse_u64(field[5], strlen(field[5]), &paths) && paths == state.nrows,
 		              "paths '%s', %llu rows", field[5], (unsigned long long)state.nrows);

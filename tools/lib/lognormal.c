@@ -22,7 +22,9 @@ struct lognormal lognormal_of(double s0, double strike, double r, double q, doub
                               double T, double a, double c)
 {
 	double b = r - q, s2 = sigma * sigma;
-	double drift = (b - s2 / 2) * a * T + s2 * c * T / 2;
+	/* (b - s2/2) a T + s2 c T/2, without the cancellation of s2 a T/2
+	 * against s2 c T/2 that loses b entirely when sigma is huge */
+	double drift = b * a * T + s2 * (c - a) * T / 2;
 	struct lognormal L = {
 		.S = s0, .K = strike, .T = T, .r = r,
 		.F = s0 * exp(drift),
@@ -31,7 +33,7 @@ struct lognormal lognormal_of(double s0, double strike, double r, double q, doub
 		.df = exp(-r * T),
 		.lnF_sigma = sigma * T * (c - a),
 		.lnF_r = a * T,
-		.lnF_T = (b - s2 / 2) * a + s2 * c / 2,
+		.lnF_T = b * a + s2 * (c - a) / 2,
 		.v_sigma = sqrt(c * T),
 	};
 	L.v_T = L.v / (2 * T);

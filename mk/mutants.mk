@@ -1,0 +1,26 @@
+# Mutation testing: does the test suite catch a wrong number?
+#
+#   make mutants                  every mutant of tests/mutants/list.tsv
+#   make mutants MUTANTS='asian-* control-*'   some of them (shell patterns)
+#
+# tests/mutants/run seeds one error at a time into a copy of the checkout
+# (build/mutants/tree), rebuilds what it reaches, runs the suites named for
+# it and prints a table; it fails when a mutant expected killed survives or
+# when a mutant's snippet no longer occurs exactly once in its file. Not part
+# of `make test`: each mutant costs a compile and a few suites (minutes in
+# all). Every new numerical feature adds its mutants to the list.
+# The compiler, the flags and MUTANTS reach the script through the
+# environment.
+
+MUTANTS =
+
+.PHONY: mutants
+mutants: export CC := $(CC)
+mutants: export CFLAGS := $(CFLAGS)
+mutants: export CPPFLAGS := $(CPPFLAGS)
+mutants: export LDLIBS := $(LDLIBS)
+mutants: export TOOLS := $(TOOLS)
+mutants: export UNITS := $(UNITS)
+mutants: export MUTANTS := $(MUTANTS)
+mutants: | deps-build deps-run
+	tests/mutants/run
