@@ -28,11 +28,17 @@ build/bench/fused: bench/fused.c $(LIB_HDR) | deps-build
 # tests/bench.bats runs bench/run-bench.py briefly: it needs numpy and the loop.
 check-plain: build/bench/fused | deps-bench
 
+# The bench's settings reach its scripts through the environment (each
+# script checks them), never pasted into the recipe. Each bench script is
+# one line of the recipe: add yours as a line of its own at the end.
+bench: export MAKE := $(MAKE)
+bench: export BENCH_PYTHON := $(BENCH_PYTHON)
+bench: export BENCH_SECONDS := $(BENCH_SECONDS)
+bench: export BENCH_REPEAT := $(BENCH_REPEAT)
+bench: export FUSED_LOOP := build/bench/fused
 bench: $(BIN) build/bench/fused | deps-run deps-bench
-	@MAKE='$(MAKE)' BENCH_PYTHON='$(BENCH_PYTHON)' FUSED_LOOP=build/bench/fused \
-		BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_REPEAT='$(BENCH_REPEAT)' \
-		$(BENCH_PYTHON) bench/run-bench.py
-	@bench/variance-reduction --repeat '$(BENCH_REPEAT)'
+	@"$$BENCH_PYTHON" bench/run-bench.py
+	@bench/variance-reduction --repeat "$$BENCH_REPEAT"
 
 # One simpaths per target, without the run-time dispatch
 # (-DMCPIPE_NO_CLONES): each target this CPU can run must give the bytes
