@@ -12,20 +12,26 @@ Heston, V0 = 0.04, kappa = 1.5, theta = 0.04, xi = 0.3, rho = -0.7, by
 Andersen's (2008) QE scheme (psi_c = 1.5, gamma1 = gamma2 = 1/2, with his
 martingale correction) at 32 steps of 1/32 year.
 
-How it is written, each choice measured by bench/numpy-variants.py on the
-machine of bench/RESULTS.md (the defaults are the fastest there):
-- numpy's Generator on a fast bit generator (default SFC64; PCG64 is
-  default_rng's), normals drawn into preallocated buffers (`out=`), either
-  numpy's ziggurat (standard_normal) or Box-Muller on numpy's vectorised
-  log, sqrt, sin and cos (default: Box-Muller, the faster here);
-- every array operation in place (`out=`), in chunks sized for the cache;
-  sums of squares as a square in place and a sum (np.dot goes to the BLAS,
-  Debian's reference libblas3 under this numpy: twice as slow);
-- the Asian in the `block` layout (default; see --layout): a (steps, m)
-  block of normals, cumulated down the steps in place, exp in place,
-  summed down the steps;
-- WORKERS > 1: a multiprocessing-free concurrent.futures.ProcessPoolExecutor
-  of WORKERS processes, two tasks per worker, each its own stream
+How it is written, each choice measured by bench/numpy-variants.py (one
+process, CPU time; bench/RESULTS.md has the numbers), the defaults the
+fastest there:
+- numpy's Generator on the SFC64 bit generator (the fastest here; PCG64
+  is default_rng's, Philox and MT19937 are slower), normals drawn into
+  preallocated buffers (`out=`) by Box-Muller on numpy's vectorised log,
+  sqrt, cos and sin (--normals box-muller, 1.8x numpy's ziggurat,
+  standard_normal(out=), here: numpy 1.24's transcendental functions are
+  AVX-512 kernels, its ziggurat a scalar loop);
+- every array operation in place (`out=`), in chunks of 2^14 paths (L2
+  sized); sums of squares as a square in place and a sum (np.dot goes to
+  the BLAS, Debian's reference libblas3 under this numpy: twice as slow);
+- the Asian in the `mult` layout (--layout): a loop over the 252 steps on
+  a vector of 2^14 paths, S *= exp(drift + vol z), a running sum of S;
+  `steps` keeps the log-price and takes exp of it (as fast, within the
+  noise), `block` cumulates a (252, m) block of normals down the steps
+  and `rows` an (m, 252) block along the rows (the old peer's
+  orientation): both slower;
+- WORKERS > 1: a concurrent.futures.ProcessPoolExecutor of WORKERS
+  processes, two tasks per worker, each its own stream
   (SeedSequence([seed, task])); the time includes starting the pool.
 --old: the peer `make bench` had before issue 20 (Philox, a new array per
 operation, a cumsum over (m, 252) blocks of 2^20 numbers), for comparison.
@@ -44,7 +50,7 @@ S0, K, R, SIGMA, T = 100.0, 100.0, 0.05, 0.2, 1.0
 HESTON = {"v0": 0.04, "kappa": 1.5, "theta": 0.04, "xi": 0.3, "rho": -0.7, "steps": 32}
 PSI_C = 1.5
 STEPS = {"european": 1, "asian": 252, "heston": HESTON["steps"]}
-DEFAULTS = {"bitgen": "SFC64", "normals": "box-muller", "layout": "steps",
+DEFAULTS = {"bitgen": "SFC64", "normals": "box-muller", "layout": "mult",
             "chunk": {"european": 1 << 14, "asian": 1 << 14, "heston": 1 << 14}}
 
 
