@@ -24,6 +24,7 @@ SANFLAGS  = -std=c11 -O1 -g -Wall -Wextra -Werror -ffp-contract=off -fno-math-er
             -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 TOOLS     = genseeds simpaths payoff aggregate gridgen closedform lsmfit exercise
+TOOLS    += calibrate
 UNITS     = test_exactsum test_detmath test_numtext test_rng test_partial
 LIB_SRC   = $(wildcard tools/lib/*.c)
 LIB_HDR   = $(wildcard tools/lib/*.h)
@@ -34,6 +35,9 @@ UNITBIN   = $(UNITS:%=build/unit/%)
 SANUNIT   = $(UNITS:%=build/asan/unit/%)
 
 all: $(BIN)
+
+# calibrate's Levenberg-Marquardt is GSL's.
+build/bin/calibrate build/asan/bin/calibrate: LDLIBS += -lgsl -lgslcblas
 
 build/bin/%: tools/%.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)

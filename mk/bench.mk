@@ -51,7 +51,9 @@ SIMD_CASES   = "-e terminal --count 100003" "-e terminal --steps 3 --antithetic 
                "-e path --steps 33 --count 999 --sigma 0.9 --seed 0xffffffffffffffff" \
                "-p call --count 100003 --partial" "-p put --count 4099 --first 5 --antithetic" \
                "-e summary --steps 252 --count 2001 -p asian-call-arith --control --control-mean 5.565508831349348 --partial" \
-               "-e summary --steps 12 --count 3001 -p up-and-out-call --barrier 120 --control --control-mean 10.450583572185565"
+               "-e summary --steps 12 --count 3001 -p up-and-out-call --barrier 120 --control --control-mean 10.450583572185565" \
+               "--model heston -e path --steps 5 --count 1001 --antithetic --xi 1 --rho -0.9" \
+               "--model merton -e summary --steps 12 --count 2001 -p asian-call-arith --partial"
 
 build/simd/simpaths-%: tools/simpaths.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)

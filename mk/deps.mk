@@ -1,6 +1,7 @@
 # Debian packages mcpipe needs, each as check:package. The check is a
 # command on PATH or a file that the package installs.
 BUILD_PACKAGES = cc:gcc make:make /usr/include/Random123/philox.h:librandom123-dev
+BUILD_PACKAGES += /usr/include/gsl/gsl_multifit_nlinear.h:libgsl-dev
 # ssh and rsync: make price HOSTS= (GNU parallel ships the tools with them).
 RUN_PACKAGES   = parallel:parallel bats:bats gnuplot:gnuplot-nox python3:python3 \
                  ssh:openssh-client rsync:rsync
@@ -9,6 +10,9 @@ RUN_PACKAGES   = parallel:parallel bats:bats gnuplot:gnuplot-nox python3:python3
 # when it can; when it cannot, it goes on and those tests skip, saying why.
 TEST_PACKAGES  = /usr/sbin/sshd:openssh-server /usr/sbin/munged:munge \
                  /usr/sbin/slurmctld:slurmctld /usr/sbin/slurmd:slurmd sbatch:slurm-client
+# Test-only peers of closedform --model heston and calibrate (tests/peers/).
+TEST_PACKAGES += /usr/lib/python3/dist-packages/QuantLib/__init__.py:quantlib-python \
+                 /usr/lib/python3/dist-packages/mpmath/__init__.py:python3-mpmath
 
 .PHONY: deps-test
 

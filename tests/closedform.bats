@@ -130,7 +130,9 @@ greeks_match() {
 	run -0 closedform --help
 	[ "${lines[0]}" = "usage: closedform [-K strike] [-p payoff] [-q yield] [-r rate] [-T maturity]" ]
 	[ "${lines[1]}" = "                  [--barrier level] [--rebate amount] [--s0 spot]" ]
-	[ "${lines[2]}" = "                  [--sigma vol] [--steps n]" ]
+	[ "${lines[2]}" = "                  [--sigma vol] [--steps n] [--model name]" ]
+	[ "${lines[3]}" = "                  [--v0 var] [--kappa rate] [--theta var] [--xi volvol] [--rho corr]" ]
+	[ "${lines[4]}" = "                  [--lambda intensity] [--mu-j mean] [--delta-j sd]" ]
 	[[ "$output" == *"lookback-call-float"* ]]
 }
 
@@ -154,7 +156,7 @@ greeks_match() {
 	run -2 --separate-stderr closedform --bogus
 	[ "${stderr_lines[0]}" = "closedform: unrecognized option '--bogus'" ]
 	[ "${stderr_lines[1]}" = "usage: closedform [-K strike] [-p payoff] [-q yield] [-r rate] [-T maturity]" ]
-	[ "${stderr_lines[4]}" = "Try 'closedform --help' for more information." ]
+	[ "${stderr_lines[6]}" = "Try 'closedform --help' for more information." ]
 }
 
 @test "short options are the long ones" {
@@ -631,4 +633,196 @@ EOF
 	[ -w /dev/full ] || skip "no /dev/full"
 	run -1 --separate-stderr sh -c 'closedform > /dev/full'
 	[ "$stderr" = "closedform: write error: No space left on device" ]
+}
+
+# --- Heston (--model heston) ---------------------------------------------------
+
+# heston ARGS...: the price row of closedform --model heston ARGS.
+heston() {
+	value price --model heston "$@"
+}
+
+@test "heston: Andersen's (2008) case I, K = 100: 13.0847" {
+	# L. Andersen, "Simple and efficient simulation of the Heston stochastic
+	# volatility model", J. Comput. Finance 11(3), 2008, Table: kappa 0.5,
+	# theta = v0 = 0.04, xi 1, rho -0.9, r 0, T 10. Published to 4 decimals.
+	near "$(heston --v0 0.04 --kappa 0.5 --theta 0.04 --xi 1 --rho -0.9 -r 0 -T 10)" 13.0847 5e-5
+}
+
+@test "heston: QuantLib's cached analytic value 0.0404774515 (hestonmodel.cpp, to 1e-8)" {
+	# testAnalyticVsCached: 27 Dec 2004 to 28 Mar 2005, Actual/Actual (ISDA):
+	# T = 5/366 + 86/365.
+	near "$(heston --s0 1 -K 1.05 -r 0.0225 -q 0.02 -T "$(calc "5/366 + 86/365")" \
+		--v0 0.1 --kappa 3.16 --theta 0.09 --xi 0.4 --rho -0.2)" 0.0404774515 1e-8
+}
+
+@test "heston: the Wilmott forum's values in QuantLib's tests (to QuantLib's 1e-6)" {
+	# testAnalyticVsCached: F = 1 (S = e^{-0.021}), T 0.7, r 0.05, q 0.02;
+	# QuantLib interpolates two dates to T = 0.7 and allows 100 x 1e-8.
+	local args=(--s0 "$(calc "exp(-0.021)")" -r 0.05 -q 0.02 -T 0.7
+	            --v0 0.09 --kappa 1.2 --theta 0.08 --xi 1.8 --rho -0.45)
+	near "$(heston "${args[@]}" -K 0.9)" 0.1330371 1e-6
+	near "$(heston "${args[@]}" -K 1.0)" 0.0641016 1e-6
+	near "$(heston "${args[@]}" -K 1.1)" 0.0270645 1e-6
+}
+
+@test "heston: Kahl and Jaeckel's example 4.95212 (QuantLib's testKahlJaeckelCase)" {
+	# "Not-so-complex logarithms in the Heston model", Wilmott, Sept. 2005:
+	# a long maturity where the original formula jumps branches. The
+	# published 4.95212 is 5.3e-6 above 40-digit integration (4.9521147208798,
+	# tests/peers/heston-mpmath), hence 1e-5.
+	near "$(heston --v0 0.16 --kappa 1 --theta 0.16 --xi 2 --rho -0.8 -r 0 -T 10 -K 200)" 4.95212 1e-5
+}
+
+@test "heston: 1e-10 of 40-digit integration (mpmath, Heston's P1 and P2)" {
+	not_sanitized
+	local cases=("0.04 0.5 0.04 1 -0.9 100 0 0 10 140"
+	             "0.09 0.5 0.04 1.0 -0.9 100 0.03 0.01 0.082191780821917804 70"
+	             "0.02 3 0.06 0.6 0.3 100 0.03 0.01 5 100") c want
+	want=$(for c in "${cases[@]}"; do echo "$c 1"; done | "$ROOT/tests/peers/heston-mpmath")
+	local i=0
+	for c in "${cases[@]}"; do
+		set -- $c
+		i=$((i + 1))
+		near "$(heston --v0 $1 --kappa $2 --theta $3 --xi $4 --rho $5 --s0 $6 -r $7 -q $8 -T $9 -K ${10})" \
+		     "$(sed -n ${i}p <<<"$want")" 1e-10
+	done
+}
+
+@test "heston: within 1e-8 of QuantLib's AnalyticHestonEngine (Gauss-Laguerre, 144 nodes) on a grid" {
+	not_sanitized
+	/usr/bin/python3 -c 'import QuantLib' 2>/dev/null || skip "no quantlib-python"
+	local grid=$BATS_TEST_TMPDIR/grid ql p K days phi row
+	for p in "0.04 1.5 0.04 0.3 -0.7" "0.09 0.5 0.04 1.0 -0.9" "0.02 3.0 0.06 0.6 0.3" "0.2 1.0 0.1 1.5 -0.5"; do
+		for days in 30 365 1825; do
+			for K in 70 100 140; do
+				for phi in 1 -1; do
+					echo "$p 100 0.03 0.01 $days $K $phi"
+				done
+			done
+		done
+	done >"$grid"
+	ql=$("$ROOT/tests/peers/quantlib-heston" --engine laguerre <"$grid")
+	paste -d ' ' "$grid" - <<<"$ql" | while read -r v0 ka th xi rho S r q days K phi want; do
+		[ "$phi" = 1 ] && p=call || p=put
+		near "$(heston -p $p --v0 $v0 --kappa $ka --theta $th --xi $xi --rho $rho --s0 $S \
+			-r $r -q $q -T "$(calc "$days / 365")" -K $K)" "$want" 1e-8 || exit 1
+	done
+}
+
+@test "heston: put-call parity to 1e-12 S" {
+	local args=(--v0 0.09 --kappa 0.5 --theta 0.04 --xi 1 --rho -0.9 -r 0.03 -q 0.01 -T 2) K c p
+	for K in 50 100 200; do
+		c=$(heston "${args[@]}" -K $K)
+		p=$(heston "${args[@]}" -K $K -p put)
+		near "$(calc "$c - $p")" "$(calc "100 * exp(-0.02) - $K * exp(-0.06)")" 1e-10
+	done
+}
+
+@test "heston: xi -> 0 gives Black-Scholes at the integrated deterministic variance" {
+	# With xi = 0, v_t = theta + (v0 - theta) e^{-kappa t}: total variance
+	# w = theta T + (v0 - theta)(1 - e^{-kappa T})/kappa, so sigma = sqrt(w/T).
+	# The price moves by O(rho xi) + O(xi^2): xi = 1e-6 with rho = 0 is
+	# Black-Scholes to 1e-12; with rho = -0.5 and xi = 1e-8 the price is
+	# within 1e-7 (O(rho xi) S T): the formula has no 1/xi^2 cancellation.
+	local K T sigma args
+	for T in 0.1 1 5; do
+		sigma=$(calc "sqrt((0.04 * $T + (0.09 - 0.04) * (1 - exp(-2 * $T)) / 2) / $T)")
+		for K in 80 100 125; do
+			args=(-K $K -T $T -r 0.03 -q 0.01)
+			close "$(heston "${args[@]}" --v0 0.09 --kappa 2 --theta 0.04 --xi 1e-6 --rho 0)" \
+			      "$(value price "${args[@]}" --sigma "$sigma")" 1e-9
+			near "$(heston "${args[@]}" --v0 0.09 --kappa 2 --theta 0.04 --xi 1e-8 --rho -0.5)" \
+			     "$(value price "${args[@]}" --sigma "$sigma")" 1e-7
+			close "$(heston "${args[@]}" --v0 0.09 --kappa 2 --theta 0.04 --xi 0 --rho -0.5 -p put)" \
+			      "$(value price "${args[@]}" --sigma "$sigma" -p put)" 1e-12
+		done
+	done
+}
+
+@test "heston: prices move the right way with xi and rho (skew: rho < 0 cheapens high strikes)" {
+	local lo hi
+	lo=$(heston -K 130 --rho -0.9)
+	hi=$(heston -K 130 --rho 0.9)
+	awk -v a="$lo" -v b="$hi" 'BEGIN { exit !(a < b) }'
+	lo=$(heston -K 70 -p put --rho 0.9)
+	hi=$(heston -K 70 -p put --rho -0.9)
+	awk -v a="$lo" -v b="$hi" 'BEGIN { exit !(a < b) }'
+}
+
+# --- Merton (--model merton) ---------------------------------------------------
+
+@test "merton: Haug's table (QuantLib's testMerton76, to its 1e-2)" {
+	# E. G. Haug, Option Pricing Formulas (1998), p. 9: S 100, K 80, r 0.08,
+	# total vol v 0.25, gamma 0.25 of the variance from jumps of mean 1:
+	# delta_j = v sqrt(gamma/lambda), sigma = v sqrt(1 - gamma),
+	# mu_j = -delta_j^2/2. Values for T 0.1 0.25 0.5 and lambda 1 5 10.
+	local want=(20.67 21.74 23.63 20.65 21.70 23.61 20.64 21.70 23.61) i=0 l T d
+	for l in 1 5 10; do
+		for T in 0.1 0.25 0.5; do
+			d=$(calc "0.25 * sqrt(0.25 / $l)")
+			near "$(value price --model merton -K 80 -r 0.08 -T $T --sigma "$(calc "0.25 * sqrt(0.75)")" \
+				--lambda $l --mu-j "$(calc "-$d * $d / 2")" --delta-j "$d")" "${want[$i]}" 0.005
+			i=$((i + 1))
+		done
+	done
+}
+
+@test "merton: lambda = 0, and jumps of size 1, give Black-Scholes" {
+	local p K
+	for p in call put; do
+		for K in 70 100 150; do
+			close "$(value price --model merton --lambda 0 -p $p -K $K -q 0.02)" \
+			      "$(value price -p $p -K $K -q 0.02)" 1e-14
+			close "$(value price --model merton --lambda 3 --mu-j 0 --delta-j 0 -p $p -K $K -q 0.02)" \
+			      "$(value price -p $p -K $K -q 0.02)" 1e-13
+		done
+	done
+}
+
+@test "merton: put-call parity (each priced by its own series) to 1e-12 S" {
+	local K c p
+	for K in 60 100 160; do
+		c=$(value price --model merton --lambda 2 --mu-j -0.2 --delta-j 0.3 -K $K -q 0.01 -T 3)
+		p=$(value price --model merton --lambda 2 --mu-j -0.2 --delta-j 0.3 -K $K -q 0.01 -T 3 -p put)
+		near "$(calc "$c - $p")" "$(calc "100 * exp(-0.03) - $K * exp(-0.15)")" 1e-10
+	done
+}
+
+@test "merton: a large lambda T neither overflows nor loses the series" {
+	# 1000 jumps a year of sd 0.01: the jumps add 1000 * 0.01^2 = 0.1 of
+	# variance a year, so sigma^2 = 0.04 + 0.1 (the mean jump is compensated;
+	# the law is not lognormal, so only near).
+	near "$(value price --model merton --lambda 1000 --mu-j 0 --delta-j 0.01)" \
+	     "$(value price --sigma "$(calc "sqrt(0.14)")")" 0.01
+}
+
+# --- models: errors ---------------------------------------------------------------
+
+@test "heston and merton: no closed form for payoffs other than call and put (exit 3)" {
+	fails_with 3 "closedform: no closed form for digital-call under --model heston" --model heston -p digital-call
+	fails_with 3 "closedform: no closed form for up-and-out-call under --model merton" \
+		--model merton -p up-and-out-call --barrier 120
+	fails_with 3 "closedform: no closed form for american-put under --model heston" --model heston -p american-put
+}
+
+@test "rejects a model's options under another model, and --sigma under heston" {
+	fails_with 2 "closedform: --v0: applies to --model heston only" --v0 0.04
+	fails_with 2 "closedform: --lambda: applies to --model merton only" --model heston --lambda 1
+	fails_with 2 "closedform: --sigma: not a parameter of --model heston (its variance is --v0, --kappa, --theta, --xi)" \
+		--model heston --sigma 0.2
+	fails_with 2 "closedform: --model: unknown model 'sabr' (gbm, heston or merton)" --model sabr
+}
+
+@test "rejects bad Heston and Merton parameters" {
+	fails_with 2 "closedform: --rho: '-1.5' must be in [-1, 1]" --model heston --rho -1.5
+	fails_with 2 "closedform: --v0: '-0.01' must not be negative" --model heston --v0 -0.01
+	fails_with 2 "closedform: --xi: invalid number 'nan'" --model heston --xi nan
+	fails_with 2 "closedform: --delta-j: '-0.1' must not be negative" --model merton --delta-j -0.1
+	fails_with 2 "closedform: --lambda: '-1' must not be negative" --model merton --lambda -1
+}
+
+@test "the man page's examples give the output shown" {
+	not_sanitized
+	man_examples "$ROOT/tools/closedform.1"
 }

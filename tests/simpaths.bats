@@ -376,16 +376,17 @@ pieces_match() {
 	run -2 --separate-stderr simpaths --bogus
 	[ "$output" = "" ]
 	[ "${stderr_lines[0]}" = "simpaths: unrecognized option '--bogus'" ]
-	[ "${stderr_lines[1]}" = "usage: simpaths [--s0 x] [-r rate] [-q yield] [--sigma x] [-T maturity] [--steps n]" ]
+	[ "${stderr_lines[1]}" = "usage: simpaths [--model gbm|heston|merton [model options]] [--s0 x] [-r rate]" ]
 	[ "${stderr_lines[-1]}" = "$TRY" ]
 }
 
 @test "--help prints the usage on stdout and exits 0" {
 	run -0 --separate-stderr simpaths --help
-	[ "${lines[0]}" = "usage: simpaths [--s0 x] [-r rate] [-q yield] [--sigma x] [-T maturity] [--steps n]" ]
-	[ "${lines[1]}" = "                [-e terminal|summary|path] [-x] [--antithetic]" ]
-	[ "${lines[2]}" = "                [-p name [payoff options] [-c file] [--partial]]" ]
-	[ "${lines[3]}" = "                [--first i --count n [--paths n] [--seed x] | [file ...]]" ]
+	[ "${lines[0]}" = "usage: simpaths [--model gbm|heston|merton [model options]] [--s0 x] [-r rate]" ]
+	[ "${lines[1]}" = "                [-q yield] [--sigma x] [-T maturity] [--steps n]" ]
+	[ "${lines[2]}" = "                [-e terminal|summary|path] [-x] [--antithetic]" ]
+	[ "${lines[3]}" = "                [-p name [payoff options] [-c file] [--partial]]" ]
+	[ "${lines[4]}" = "                [--first i --count n [--paths n] [--seed x] | [file ...]]" ]
 	[ "$stderr" = "" ]
 }
 

@@ -1,4 +1,5 @@
-/* closedform: the analytic price of an option under geometric Brownian motion.
+/* closedform: the analytic price of an option under geometric Brownian
+ * motion, and of European calls and puts under Heston's and Merton's models.
  *
  * The reference the Monte Carlo tools are checked against: it takes the same
  * model and payoff options as simpaths and payoff and prints the price (and,
@@ -21,7 +22,9 @@
 #include <string.h>
 
 #include "err.h"
+#include "heston.h"
 #include "lognormal.h"
+#include "merton.h"
 #include "numtext.h"
 #include "opts.h"
 
@@ -40,7 +43,9 @@
 static const char synopsis[] =
 	"closedform [-K strike] [-p payoff] [-q yield] [-r rate] [-T maturity]\n"
 	"                  [--barrier level] [--rebate amount] [--s0 spot]\n"
-	"                  [--sigma vol] [--steps n]";
+	"                  [--sigma vol] [--steps n] [--model name]\n"
+	"                  [--v0 var] [--kappa rate] [--theta var] [--xi volvol] [--rho corr]\n"
+	"                  [--lambda intensity] [--mu-j mean] [--delta-j sd]";
 
 enum family { VANILLA, DIGITAL, ASIAN_GEO, ASIAN_ARITH, AMERICAN, BARRIER, LOOKBACK };
 
@@ -99,13 +104,23 @@ static _Noreturn void help(void)
 	       "      --barrier X     barrier level, required by barrier payoffs\n"
 	       "      --rebate X      paid at expiry if knocked out or never knocked in\n"
 	       "                      (default 0)\n"
+	       "      --model NAME    gbm (default), heston or merton\n"
+	       "      --v0 X          heston: initial variance (default 0.04)\n"
+	       "      --kappa X       heston: mean-reversion rate (default 1.5)\n"
+	       "      --theta X       heston: long-run variance (default 0.04)\n"
+	       "      --xi X          heston: volatility of variance (default 0.3)\n"
+	       "      --rho X         heston: correlation, in [-1, 1] (default -0.7)\n"
+	       "      --lambda X      merton: jumps per year (default 1)\n"
+	       "      --mu-j X        merton: mean log jump (default -0.1)\n"
+	       "      --delta-j X     merton: sd of the log jump (default 0.15)\n"
 	       "  -h, --help          show this help\n"
 	       "  -V, --version       show the version\n\n"
 	       "Payoffs: call put digital-call digital-put asian-call-geo asian-put-geo\n"
 	       "  asian-call-arith asian-put-arith up-and-out-call up-and-in-call\n"
 	       "  down-and-out-put down-and-in-put lookback-call-float lookback-put-float\n"
 	       "  american-call american-put. Exit status 3: no closed form exists\n"
-	       "  (arithmetic Asians, American options where early exercise may pay).\n\n"
+	       "  (arithmetic Asians, American options where early exercise may pay;\n"
+	       "  under heston and merton every payoff but call and put).\n\n"
 	       "Output: a metadata line, a header 'name value kind', then rows price,\n"
 	       "delta, gamma, vega, rho, theta (theta = -dV/dT, per year) where known;\n"
 	       "barriers and lookbacks give price (discrete monitoring) and\n"
@@ -499,6 +514,8 @@ static void american_option(const struct model *m, const struct payoff *p)
  * run in a fixed order and can depend on the payoff. */
 struct texts {
 	const char *s0, *r, *q, *sigma, *T, *steps, *payoff, *strike, *barrier, *rebate;
+	const char *model, *v0, *kappa, *theta, *xi, *rho, *lambda, *mu_j, *delta_j;
+	bool sigma_given;
 };
 
 static const struct payoff *find_payoff(const char *name)
@@ -570,6 +587,89 @@ static void price(const struct model *m, const struct payoff *p)
 			fatal("%s: not a finite number for these parameters", rows[i].name);
 }
 
+/* --- Heston and Merton: European calls and puts ------------------------ */
+
+enum model_kind { GBM, HESTON, MERTON };
+
+struct sv {
+	enum model_kind kind;
+	struct heston h;
+	double lambda, mu_j, delta_j;
+};
+
+/* Each model's own options: given under another model, they are an error,
+ * not silently ignored. */
+static void check_applies(const char *option, const char *text, enum model_kind kind,
+                          enum model_kind owner, const char *owner_name)
+{
+	if (text && kind != owner)
+		usage_error("%s: applies to --model %s only", option, owner_name);
+}
+
+static enum model_kind read_model_kind(const struct texts *t, struct sv *sv)
+{
+	enum model_kind k;
+
+	if (strcmp(t->model, "gbm") == 0)
+		k = GBM;
+	else if (strcmp(t->model, "heston") == 0)
+		k = HESTON;
+	else if (strcmp(t->model, "merton") == 0)
+		k = MERTON;
+	else
+		usage_error("--model: unknown model '%s' (gbm, heston or merton)", t->model);
+	check_applies("--v0", t->v0, k, HESTON, "heston");
+	check_applies("--kappa", t->kappa, k, HESTON, "heston");
+	check_applies("--theta", t->theta, k, HESTON, "heston");
+	check_applies("--xi", t->xi, k, HESTON, "heston");
+	check_applies("--rho", t->rho, k, HESTON, "heston");
+	check_applies("--lambda", t->lambda, k, MERTON, "merton");
+	check_applies("--mu-j", t->mu_j, k, MERTON, "merton");
+	check_applies("--delta-j", t->delta_j, k, MERTON, "merton");
+	if (k == HESTON && t->sigma_given)
+		usage_error("--sigma: not a parameter of --model heston (its variance is --v0, "
+		            "--kappa, --theta, --xi)");
+	sv->kind = k;
+	if (k == HESTON) {
+		sv->h.v0 = opt_nonneg("--v0", t->v0 ? t->v0 : "0.04");
+		sv->h.kappa = opt_nonneg("--kappa", t->kappa ? t->kappa : "1.5");
+		sv->h.theta = opt_nonneg("--theta", t->theta ? t->theta : "0.04");
+		sv->h.xi = opt_nonneg("--xi", t->xi ? t->xi : "0.3");
+		sv->h.rho = opt_double("--rho", t->rho ? t->rho : "-0.7");
+		if (fabs(sv->h.rho) > 1)
+			usage_error("--rho: '%s' must be in [-1, 1]", t->rho);
+	} else if (k == MERTON) {
+		sv->lambda = opt_nonneg("--lambda", t->lambda ? t->lambda : "1");
+		sv->mu_j = opt_double("--mu-j", t->mu_j ? t->mu_j : "-0.1");
+		sv->delta_j = opt_nonneg("--delta-j", t->delta_j ? t->delta_j : "0.15");
+	}
+	return k;
+}
+
+/* Only calls and puts have closed forms here; every other payoff is refused
+ * (exit 3) rather than priced by a formula of another model. */
+static void price_sv(const struct model *m, const struct payoff *p, const struct sv *sv)
+{
+	if (p->family != VANILLA)
+		no_closed_form("no closed form for %s under --model %s", p->name,
+		               sv->kind == HESTON ? "heston" : "merton");
+	double v;
+	if (sv->kind == HESTON) {
+		enum heston_status st = heston_prices(&sv->h, p->phi, m->s0, m->r, m->q, m->T,
+		                                      1, &m->strike, &v, 0, NULL);
+		if (st == HESTON_NO_CONVERGENCE)
+			fatal("price: the Heston integral did not converge for these parameters");
+		if (st != HESTON_OK)
+			fatal("price: not a finite number for these parameters");
+	} else {
+		v = merton_price(p->phi, m->s0, m->strike, m->r, m->q, m->sigma, m->T,
+		                 sv->lambda, sv->mu_j, sv->delta_j);
+	}
+	add_row("price", v, "exact");
+	if (!isfinite(v))
+		fatal("price: not a finite number for these parameters");
+}
+
 static void print_meta(const char *key, double value)
 {
 	char buf[NUM_TEXT_MAX];
@@ -577,13 +677,26 @@ static void print_meta(const char *key, double value)
 	printf(" %s=%s", key, buf);
 }
 
-static void print_rows(const struct model *m, const struct payoff *p)
+static void print_rows(const struct model *m, const struct payoff *p, const struct sv *sv)
 {
-	printf("# tool=closedform model=gbm");
+	static const char *names[] = { "gbm", "heston", "merton" };
+	printf("# tool=closedform model=%s", names[sv->kind]);
 	print_meta("s0", m->s0);
 	print_meta("r", m->r);
 	print_meta("q", m->q);
-	print_meta("sigma", m->sigma);
+	if (sv->kind != HESTON)
+		print_meta("sigma", m->sigma);
+	if (sv->kind == HESTON) {
+		print_meta("v0", sv->h.v0);
+		print_meta("kappa", sv->h.kappa);
+		print_meta("theta", sv->h.theta);
+		print_meta("xi", sv->h.xi);
+		print_meta("rho", sv->h.rho);
+	} else if (sv->kind == MERTON) {
+		print_meta("lambda", sv->lambda);
+		print_meta("mu_j", sv->mu_j);
+		print_meta("delta_j", sv->delta_j);
+	}
 	print_meta("T", m->T);
 	printf(" steps=%lld payoff=%s", (long long)m->steps, p->name);
 	if (p->family != LOOKBACK)
@@ -602,7 +715,8 @@ static void print_rows(const struct model *m, const struct payoff *p)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_S0 = 256, OPT_SIGMA, OPT_STEPS, OPT_BARRIER, OPT_REBATE };
+	enum { OPT_S0 = 256, OPT_SIGMA, OPT_STEPS, OPT_BARRIER, OPT_REBATE, OPT_MODEL,
+	       OPT_V0, OPT_KAPPA, OPT_THETA, OPT_XI, OPT_RHO, OPT_LAMBDA, OPT_MU_J, OPT_DELTA_J };
 	static const struct option longopts[] = {
 		{ "s0", required_argument, NULL, OPT_S0 },
 		{ "rate", required_argument, NULL, 'r' },
@@ -614,6 +728,15 @@ int main(int argc, char **argv)
 		{ "strike", required_argument, NULL, 'K' },
 		{ "barrier", required_argument, NULL, OPT_BARRIER },
 		{ "rebate", required_argument, NULL, OPT_REBATE },
+		{ "model", required_argument, NULL, OPT_MODEL },
+		{ "v0", required_argument, NULL, OPT_V0 },
+		{ "kappa", required_argument, NULL, OPT_KAPPA },
+		{ "theta", required_argument, NULL, OPT_THETA },
+		{ "xi", required_argument, NULL, OPT_XI },
+		{ "rho", required_argument, NULL, OPT_RHO },
+		{ "lambda", required_argument, NULL, OPT_LAMBDA },
+		{ "mu-j", required_argument, NULL, OPT_MU_J },
+		{ "delta-j", required_argument, NULL, OPT_DELTA_J },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -621,6 +744,7 @@ int main(int argc, char **argv)
 	struct texts t = {
 		.s0 = "100", .r = "0.05", .q = "0", .sigma = "0.2", .T = "1", .steps = "1",
 		.payoff = "call", .strike = "100", .barrier = NULL, .rebate = NULL,
+		.model = "gbm",
 	};
 	int c;
 
@@ -630,13 +754,22 @@ int main(int argc, char **argv)
 		case OPT_S0: t.s0 = optarg; break;
 		case 'r': t.r = optarg; break;
 		case 'q': t.q = optarg; break;
-		case OPT_SIGMA: t.sigma = optarg; break;
+		case OPT_SIGMA: t.sigma = optarg; t.sigma_given = true; break;
 		case 'T': t.T = optarg; break;
 		case OPT_STEPS: t.steps = optarg; break;
 		case 'p': t.payoff = optarg; break;
 		case 'K': t.strike = optarg; break;
 		case OPT_BARRIER: t.barrier = optarg; break;
 		case OPT_REBATE: t.rebate = optarg; break;
+		case OPT_MODEL: t.model = optarg; break;
+		case OPT_V0: t.v0 = optarg; break;
+		case OPT_KAPPA: t.kappa = optarg; break;
+		case OPT_THETA: t.theta = optarg; break;
+		case OPT_XI: t.xi = optarg; break;
+		case OPT_RHO: t.rho = optarg; break;
+		case OPT_LAMBDA: t.lambda = optarg; break;
+		case OPT_MU_J: t.mu_j = optarg; break;
+		case OPT_DELTA_J: t.delta_j = optarg; break;
 		case 'h': help();
 		case 'V': print_version();
 		default: usage_short(synopsis);
@@ -646,9 +779,14 @@ int main(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[optind]);
 
 	const struct payoff *p = find_payoff(t.payoff);
+	struct sv sv = { 0 };
+	read_model_kind(&t, &sv);
 	struct model m = read_model(&t, p);
-	price(&m, p);
-	print_rows(&m, p);
+	if (sv.kind == GBM)
+		price(&m, p);
+	else
+		price_sv(&m, p, &sv);
+	print_rows(&m, p, &sv);
 	finish_output();
 	return 0;
 }

@@ -83,6 +83,12 @@ static int start(struct stream *in, bool *antithetic)
 	const char *a = stream_meta(in, "antithetic");
 	*antithetic = a && strcmp(a, "1") == 0;
 	if (inner > 0) {
+		/* dual.c's inner paths are gbm's, continued from a price alone: a
+		 * heston path's state has its variance too */
+		const char *model = stream_meta(in, "model");
+		if (model && strcmp(model, "gbm") != 0)
+			data_error(stream_where(in), "--upper: the inner paths are gbm's; the paths "
+			           "have model=%.40s", model);
 		if (*antithetic)
 			data_error(stream_where(in), "--upper: the paths are antithetic pairs "
 			           "(antithetic=1); the bound takes independent paths");

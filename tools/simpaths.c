@@ -1,6 +1,7 @@
-/* simpaths: simulate geometric Brownian motion paths.
+/* simpaths: simulate paths of a model: geometric Brownian motion, Heston
+ * or Merton's jump diffusion (tools/lib/model.h).
  *
- * Exact log-normal steps on the monitoring dates t_i = i*T/steps:
+ * gbm, its own hot loop here: exact log-normal steps on the monitoring dates t_i = i*T/steps:
  *     x_i = x_{i-1} + (r - q - sigma^2/2) dt + sigma sqrt(dt) z_i,   S_i = S0 e^{x_i}
  * with z_i drawn from Philox4x32-10 keyed by the seed, counter holding the
  * path index (rng.h), so path i is the same path in any shard. Every path
@@ -24,6 +25,7 @@
 
 #include "detmath.h"
 #include "err.h"
+#include "model.h"
 #include "normals.h"
 #include "numtext.h"
 #include "opts.h"
@@ -35,15 +37,16 @@
 #include "simd.h"
 #include "stream.h"
 
-#define MAX_STEPS 100000
 #define MAX_INDEX (UINT64_C(1) << 63)
 
 enum emit { EMIT_TERMINAL, EMIT_SUMMARY, EMIT_PATH };
 static const char *const emit_names[] = { "terminal", "summary", "path" };
 
-/* The model, as given on the command line. */
-static double s0 = 100, rate = 0.05, yield = 0, sigma = 0.2, maturity = 1;
-static long steps = 1;
+/* The model, as given on the command line (model.h); s0 and steps copied
+ * out of it for the loops. */
+static struct model model;
+static double s0;
+static long steps;
 static enum emit emit = EMIT_TERMINAL;
 static bool hex_output, antithetic;
 static uint32_t path_stream = RNG_PRICING;   /* --training: RNG_TRAINING (lsmfit's paths) */
@@ -75,7 +78,8 @@ static bool american;
 static struct rule rule;
 
 static const char synopsis[] =
-	"simpaths [--s0 x] [-r rate] [-q yield] [--sigma x] [-T maturity] [--steps n]\n"
+	"simpaths [--model gbm|heston|merton [model options]] [--s0 x] [-r rate]\n"
+	"                [-q yield] [--sigma x] [-T maturity] [--steps n]\n"
 	"                [-e terminal|summary|path] [-x] [--antithetic]\n"
 	"                [-p name [payoff options] [-c file] [--partial]]\n"
 	"                [--first i --count n [--paths n] [--seed x] | [file ...]]";
@@ -83,19 +87,30 @@ static const char synopsis[] =
 static _Noreturn void help(void)
 {
 	printf("usage: %s\n\n"
-	       "Simulate geometric Brownian motion paths, one row per path.\n"
+	       "Simulate paths of geometric Brownian motion, Heston or Merton, one row per path.\n"
 	       "Reads shard rows (shard first count seed) from genseeds, or one range\n"
 	       "given by --first/--count.\n\n"
+	       "  --model NAME      gbm (default), heston (Andersen's QE scheme) or merton\n"
+	       "                    (GBM and lognormal jumps)\n"
 	       "  --s0 X            initial price (default 100)\n"
 	       "  -r, --rate X      risk-free rate, continuous (default 0.05)\n"
 	       "  -q, --yield X     dividend yield, continuous (default 0)\n"
-	       "  --sigma X         volatility (default 0.2)\n"
+	       "  --sigma X         volatility, gbm and merton (default 0.2)\n"
 	       "  -T, --maturity X  maturity in years (default 1)\n"
 	       "  --steps N         monitoring dates t_i = i*T/N (default 1)\n"
+	       "  --v0, --kappa, --theta, --xi, --rho X\n"
+	       "                    heston: initial variance, mean reversion, long-run\n"
+	       "                    variance, volatility of variance, correlation\n"
+	       "                    (defaults 0.04 1.5 0.04 0.3 -0.7)\n"
+	       "  --substeps N      heston: QE steps per date (default: each <= 1/32 year)\n"
+	       "  --lambda, --mu-j, --delta-j X\n"
+	       "                    merton: jumps per year, mean and deviation of the log\n"
+	       "                    jump size (defaults 1 -0.1 0.15)\n"
 	       "  -e, --emit MODE   terminal: S_T only; summary: S_T, arithmetic and\n"
 	       "                    geometric mean, max, min over the dates; path: S_1..S_N\n"
 	       "  -x, --hex         write C99 hex floats (exact, fast) instead of decimal\n"
-	       "  --antithetic      two rows per path: the path and its mirror (-z)\n"
+	       "  --antithetic      two rows per path: the path and its mirror (-z; 1-u\n"
+	       "                    for heston's variance; merton's jump count kept)\n"
 	       "  --training        draw from the seed's training stream, not its pricing\n"
 	       "                    stream (lsmfit's paths; metadata stream=training)\n"
 	       "  --first I         first path index of a single range (default 0)\n"
@@ -177,6 +192,7 @@ static double normal[BLOCK_MAX];               /* z */
 static struct normal_scratch normal_scratch;   /* normals.h's working memory */
 _Static_assert(BLOCK_MAX <= NORMALS_MAX, "a block's normals fit normals.h's scratch");
 static double logprice[BLOCK_MAX];             /* x: [step][virtual lane] */
+static double variance[BLOCK_MAX];             /* heston's v, per virtual lane */
 static double *price;     /* S: [chunk_steps][virtual lane]; path mode [steps][...] */
 /* per virtual lane of blocks wider than LANES: see simulate_width */
 static double lane_state[7 * BLOCK_MAX];
@@ -409,6 +425,50 @@ SIMD_CLONES static void price_block(const double *st, int stride, uint64_t first
 	}
 }
 
+/* gbm's walk over dates i0 .. i0+n-1 of a block (simulate_width's
+ * arguments): the log-prices into logprice[i][virtual lane], or when lean
+ * straight into the sums. Returns false when lean (nothing left to do). */
+ALWAYS_INLINE static bool gbm_walk(uint64_t seed, uint64_t first, int w, long i0, long n,
+                                   double *x_now, double *sum_s, double *sum_x, bool lean)
+{
+	const int nv = antithetic ? 2 * w : w;
+
+	draw_bits(seed, first, w, (uint32_t)(i0 / 2), (n + 1) / 2);
+	normals_from_words(bits_lo, bits_hi, (int)n * w, normal, &normal_scratch);
+	if (lean) {
+		for (long i = 0; i < n; i++) {
+			const double *z = normal + i * w;
+			for (int l = 0; l < w; l++) {
+				double x = x_now[l] + (drift_per_step + vol_per_step * z[l]);
+				x_now[l] = x;
+				sum_s[l] = sum_s[l] + s0 * det_exp(x);
+				sum_x[l] = sum_x[l] + x;
+			}
+			if (antithetic)
+				for (int l = 0; l < w; l++) {
+					double x = x_now[w + l] +
+					           (drift_per_step + vol_per_step * -z[l]);
+					x_now[w + l] = x;
+					sum_s[w + l] = sum_s[w + l] + s0 * det_exp(x);
+					sum_x[w + l] = sum_x[w + l] + x;
+				}
+		}
+		return false;
+	}
+	/* the log-price walk: sequential in the steps, parallel in the lanes */
+	for (long i = 0; i < n; i++) {
+		const double *z = normal + i * w;
+		double *xi = logprice + i * nv;
+		for (int l = 0; l < w; l++)
+			xi[l] = x_now[l] = x_now[l] + (drift_per_step + vol_per_step * z[l]);
+		if (antithetic)
+			for (int l = 0; l < w; l++)
+				xi[w + l] = x_now[w + l] =
+					x_now[w + l] + (drift_per_step + vol_per_step * -z[l]);
+	}
+	return true;
+}
+
 /* One block: w paths from `first`, of which the first `valid` are written.
  * st holds 7 arrays, `stride` apart, of a number per virtual lane: the
  * log-price, the running sums and extremes, and the row's S_T and geometric
@@ -430,41 +490,15 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 		max_s[v] = -HUGE_VAL;
 		min_s[v] = HUGE_VAL;
 	}
+	if (model.kind != MODEL_GBM)
+		model_start(&model, nv, x_now, variance);
 	for (long i0 = 0; i0 < steps; i0 += chunk_steps) {
 		long n = steps - i0 < chunk_steps ? steps - i0 : chunk_steps;
-		draw_bits(seed, first, w, (uint32_t)(i0 / 2), (n + 1) / 2);
-		normals_from_words(bits_lo, bits_hi, (int)n * w, normal, &normal_scratch);
-		if (lean) {
-			for (long i = 0; i < n; i++) {
-				const double *z = normal + i * w;
-				for (int l = 0; l < w; l++) {
-					double x = x_now[l] + (drift_per_step + vol_per_step * z[l]);
-					x_now[l] = x;
-					sum_s[l] = sum_s[l] + s0 * det_exp(x);
-					sum_x[l] = sum_x[l] + x;
-				}
-				if (antithetic)
-					for (int l = 0; l < w; l++) {
-						double x = x_now[w + l] +
-						           (drift_per_step + vol_per_step * -z[l]);
-						x_now[w + l] = x;
-						sum_s[w + l] = sum_s[w + l] + s0 * det_exp(x);
-						sum_x[w + l] = sum_x[w + l] + x;
-					}
-			}
-			continue;
-		}
-		/* the log-price walk: sequential in the steps, parallel in the lanes */
-		for (long i = 0; i < n; i++) {
-			const double *z = normal + i * w;
-			double *xi = logprice + i * nv;
-			for (int l = 0; l < w; l++)
-				xi[l] = x_now[l] = x_now[l] + (drift_per_step + vol_per_step * z[l]);
-			if (antithetic)
-				for (int l = 0; l < w; l++)
-					xi[w + l] = x_now[w + l] =
-						x_now[w + l] + (drift_per_step + vol_per_step * -z[l]);
-		}
+		if (model.kind != MODEL_GBM)   /* never lean */
+			model_walk(&model, seed, path_stream, first, w, antithetic, i0, n, x_now,
+			           variance, logprice);
+		else if (!gbm_walk(seed, first, w, i0, n, x_now, sum_s, sum_x, lean))
+			continue;   /* lean: the sums are done */
 		if (emit == EMIT_TERMINAL)
 			continue;
 		double *s = price + (emit == EMIT_PATH ? i0 * nv : 0);
@@ -559,14 +593,6 @@ static void simulate_range(uint64_t shard, uint64_t first, uint64_t count, uint6
 		               count - done < (uint64_t)width ? (int)(count - done) : width);
 }
 
-/* " key=value", the value as exact number text. */
-static size_t put_meta_number(char *line, size_t len, const char *key, double value)
-{
-	char text[NUM_TEXT_MAX];
-	num_format(text, value);
-	return len + (size_t)sprintf(line + len, " %s=%s", key, text);
-}
-
 /* payoff's (or exercise's) metadata and header, where it would write them:
  * before the first range. */
 static void put_payoff_header(void)
@@ -596,14 +622,7 @@ static void put_payoff_header(void)
  * model=gbm s0=... steps=N". Returns its length; line holds 512 bytes. */
 static size_t model_line(char *line)
 {
-	size_t len = (size_t)sprintf(line, "# tool=simpaths model=gbm");
-
-	len = put_meta_number(line, len, "s0", s0);
-	len = put_meta_number(line, len, "r", rate);
-	len = put_meta_number(line, len, "q", yield);
-	len = put_meta_number(line, len, "sigma", sigma);
-	len = put_meta_number(line, len, "T", maturity);
-	return len + (size_t)sprintf(line + len, " steps=%ld", steps);
+	return model_meta_line(&model, line, 512);
 }
 
 static void put_header(uint64_t paths, uint64_t seed)
@@ -725,8 +744,14 @@ static void start_payoff(const char *name)
 	if (missing)
 		usage_error("--payoff: %s needs %s, which --emit %s lacks (--emit summary)",
 		            payoff.kind->name, payoff_need_column(missing), emit_names[emit]);
-	struct payoff_model model = { s0, rate, yield, sigma, maturity, steps };
-	payoff_set_model(&payoff, &model);
+	if (payoff.greeks_asked && model.kind != MODEL_GBM)
+		usage_error("--greeks: the Greeks' estimators are gbm's, not %s's",
+		            model_name(model.kind));
+	/* sigma is only gbm's: merton's would check --control-mean against gbm's
+	 * closed form */
+	struct payoff_model pm = { s0, model.r, model.q,
+	                           model.kind == MODEL_GBM ? model.sigma : NAN, model.T, steps };
+	payoff_set_model(&payoff, &pm);
 	if (payoff.greeks_asked && !payoff_choose_greeks(&payoff, emit == EMIT_PATH))
 		usage_error("--greeks: %s's Greeks need the whole path (--emit path)",
 		            payoff.kind->name);
@@ -759,12 +784,12 @@ static void start_exercise(const char *name, const char *strike_text, const char
 	rule_load(&rule, coef_file);
 	rule_check_wanted(&rule, name, strike_text, payoff.strike);
 	char line[512];
-	struct stream model = { .name = "simpaths" };
+	struct stream ours = { .name = "simpaths" };
 	model_line(line);
-	stream_take_meta(&model, line);
-	rule_check_model(&rule, &model, NULL);
-	stream_close(&model);
-	rule_set_discount(&rule, rate, maturity);
+	stream_take_meta(&ours, line);
+	rule_check_model(&rule, &ours, NULL);
+	stream_close(&ours);
+	rule_set_discount(&rule, model.r, model.T);
 	path_buf = alloc_array((size_t)steps, sizeof *path_buf);
 	downstream.name = "simpaths --payoff";
 }
@@ -779,15 +804,10 @@ static void finish_partial(void)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_S0 = 256, OPT_SIGMA, OPT_STEPS, OPT_FIRST, OPT_COUNT, OPT_PATHS,
+	enum { OPT_FIRST = 256, OPT_COUNT, OPT_PATHS,
 	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL };
 	static const struct option longopts[] = {
-		{ "s0", required_argument, NULL, OPT_S0 },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "yield", required_argument, NULL, 'q' },
-		{ "sigma", required_argument, NULL, OPT_SIGMA },
-		{ "maturity", required_argument, NULL, 'T' },
-		{ "steps", required_argument, NULL, OPT_STEPS },
+		MODEL_LONGOPTS,
 		{ "emit", required_argument, NULL, 'e' },
 		{ "hex", no_argument, NULL, 'x' },
 		{ "antithetic", no_argument, NULL, OPT_ANTITHETIC },
@@ -810,8 +830,11 @@ int main(int argc, char **argv)
 
 	tool_init("simpaths", argv);
 	payoff_init(&payoff);
-	while ((c = getopt_long(argc, argv, "r:q:T:e:xc:" PAYOFF_SHORTOPTS "hV", longopts,
+	model_init(&model);
+	while ((c = getopt_long(argc, argv, MODEL_SHORTOPTS "e:xc:" PAYOFF_SHORTOPTS "hV", longopts,
 	                        &longindex)) != -1) {
+		if (model_option(&model, c, optarg))
+			continue;
 		if (payoff_option(&payoff, c, optarg, &payoff_name)) {
 			payoff_options = true;
 			if (c == 'K')
@@ -821,12 +844,6 @@ int main(int argc, char **argv)
 			continue;
 		}
 		switch (c) {
-		case OPT_S0: s0 = opt_positive("--s0", optarg); break;
-		case 'r': rate = opt_double("--rate", optarg); break;
-		case 'q': yield = opt_double("--yield", optarg); break;
-		case OPT_SIGMA: sigma = opt_nonneg("--sigma", optarg); break;
-		case 'T': maturity = opt_positive("--maturity", optarg); break;
-		case OPT_STEPS: steps = (long)opt_int("--steps", optarg, 1, MAX_STEPS); break;
 		case 'e':
 			for (emit = 0; emit < 3 && strcmp(optarg, emit_names[emit]) != 0; emit++)
 				;
@@ -871,11 +888,11 @@ int main(int argc, char **argv)
 		            (unsigned long long)first, (unsigned long long)(first + count - 1),
 		            (unsigned long long)paths);
 
-	double dt = maturity / (double)steps;
-	drift_per_step = (rate - yield - 0.5 * sigma * sigma) * dt;
-	vol_per_step = sigma * sqrt(dt);
-	if (!isfinite(drift_per_step) || !isfinite(vol_per_step))
-		usage_error("the model parameters overflow (drift or volatility per step is not finite)");
+	model_done(&model);
+	s0 = model.s0;
+	steps = model.steps;
+	drift_per_step = model.drift_dt;
+	vol_per_step = model.vol_dt;
 
 	if (payoff_name && strncmp(payoff_name, "american-", 9) == 0)
 		start_exercise(payoff_name, strike_text, other_option);
@@ -885,7 +902,7 @@ int main(int argc, char **argv)
 		start_payoff(payoff_name);
 	else if (payoff_options || fused_partial)
 		usage_error("payoff's options and --partial go with --payoff");
-	lean_summary = fused && !american && !payoff.greek_set && emit == EMIT_SUMMARY &&
+	lean_summary = model.kind == MODEL_GBM && fused && !american && !payoff.greek_set && emit == EMIT_SUMMARY &&
 	               !(payoff.needs & (NEED_MAX | NEED_MIN));
 
 	alloc_block();

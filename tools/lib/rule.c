@@ -10,6 +10,7 @@
 #include "detmath.h"
 #include "err.h"
 #include "lsm.h"
+#include "model.h"
 #include "numtext.h"
 #include "xalloc.h"
 
@@ -132,12 +133,14 @@ static _Noreturn void mismatch(const struct rule *r, const char *where, const ch
 
 void rule_check_model(const struct rule *r, struct stream *in, const char *where)
 {
-	static const char *const numbers[] = { "s0", "r", "q", "sigma", "T", "steps" };
-
 	const char *model = stream_meta(in, "model"), *fitted = stream_meta(&r->meta, "model");
 	if (model && fitted && strcmp(model, fitted) != 0)
 		mismatch(r, where, "model", model, fitted);
-	for (size_t k = 0; k < sizeof numbers / sizeof numbers[0]; k++) {
+	/* the parameters of the stream's model (model.h); gbm's when unnamed */
+	const char *const *numbers = model_keys(model ? model : "gbm");
+	if (!numbers)
+		data_error(where ? where : r->file, "model=%.40s: unknown model", model);
+	for (size_t k = 0; numbers[k]; k++) {
 		const char *key = numbers[k];
 		double here = stream_meta_double(in, key);
 		const char *there_text = stream_meta(&r->meta, key);

@@ -1,0 +1,343 @@
+/* model.c: the models' options, metadata and walks (model.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "detmath.h"
+#include "err.h"
+#include "numtext.h"
+#include "opts.h"
+#include "rng.h"
+
+static const char *const names[NMODELS] = { "gbm", "heston", "merton" };
+
+/* Which model each model-specific option belongs to. */
+#define GIVEN(opt) (1u << ((opt) - MODEL_OPT_MODEL))
+#define HESTON_OPTS (GIVEN(MODEL_OPT_V0) | GIVEN(MODEL_OPT_KAPPA) | GIVEN(MODEL_OPT_THETA) | \
+                     GIVEN(MODEL_OPT_XI) | GIVEN(MODEL_OPT_RHO) | GIVEN(MODEL_OPT_SUBSTEPS))
+#define MERTON_OPTS (GIVEN(MODEL_OPT_LAMBDA) | GIVEN(MODEL_OPT_MU_J) | GIVEN(MODEL_OPT_DELTA_J))
+static const char *const option_names[] = {
+	"--model", "--s0", "--sigma", "--steps", "--v0", "--kappa", "--theta", "--xi", "--rho",
+	"--substeps", "--lambda", "--mu-j", "--delta-j",
+};
+
+const char *model_name(enum model_kind kind)
+{
+	return names[kind];
+}
+
+void model_init(struct model *m)
+{
+	*m = (struct model){ .kind = MODEL_GBM, .s0 = 100, .r = 0.05, .q = 0, .T = 1, .steps = 1,
+	                     .sigma = 0.2, .v0 = 0.04, .kappa = 1.5, .theta = 0.04, .xi = 0.3,
+	                     .rho = -0.7, .lambda = 1, .mu_j = -0.1, .delta_j = 0.15 };
+}
+
+bool model_option(struct model *m, int c, const char *arg)
+{
+	switch (c) {
+	case MODEL_OPT_MODEL: {
+		int k = 0;
+		while (k < NMODELS && strcmp(arg, names[k]) != 0)
+			k++;
+		if (k == NMODELS)
+			usage_error("--model: unknown model '%s' (gbm, heston or merton)", arg);
+		m->kind = (enum model_kind)k;
+		break;
+	}
+	case MODEL_OPT_S0: m->s0 = opt_positive("--s0", arg); break;
+	case 'r': m->r = opt_double("--rate", arg); break;
+	case 'q': m->q = opt_double("--yield", arg); break;
+	case MODEL_OPT_SIGMA: m->sigma = opt_nonneg("--sigma", arg); break;
+	case 'T': m->T = opt_positive("--maturity", arg); break;
+	case MODEL_OPT_STEPS: m->steps = (long)opt_int("--steps", arg, 1, MODEL_MAX_STEPS); break;
+	case MODEL_OPT_V0: m->v0 = opt_nonneg("--v0", arg); break;
+	case MODEL_OPT_KAPPA: m->kappa = opt_positive("--kappa", arg); break;
+	case MODEL_OPT_THETA: m->theta = opt_positive("--theta", arg); break;
+	case MODEL_OPT_XI: m->xi = opt_positive("--xi", arg); break;
+	case MODEL_OPT_RHO:
+		m->rho = opt_double("--rho", arg);
+		if (!(m->rho >= -1 && m->rho <= 1))
+			usage_error("--rho: %s is not a correlation in [-1, 1]", arg);
+		break;
+	case MODEL_OPT_SUBSTEPS:
+		m->substeps = (long)opt_int("--substeps", arg, 1, MODEL_MAX_SUBSTEPS);
+		break;
+	case MODEL_OPT_LAMBDA: m->lambda = opt_nonneg("--lambda", arg); break;
+	case MODEL_OPT_MU_J: m->mu_j = opt_double("--mu-j", arg); break;
+	case MODEL_OPT_DELTA_J: m->delta_j = opt_nonneg("--delta-j", arg); break;
+	default: return false;
+	}
+	m->given |= GIVEN(c);
+	return true;
+}
+
+/* The first option of `set` given, for the message refusing it. */
+static const char *first_given(const struct model *m, unsigned set)
+{
+	for (unsigned k = 0; k < sizeof option_names / sizeof option_names[0]; k++)
+		if ((m->given & set) >> k & 1)
+			return option_names[k];
+	return NULL;
+}
+
+static void heston_done(struct model *m)
+{
+	if (m->given & GIVEN(MODEL_OPT_SIGMA))
+		usage_error("--sigma: model heston has no sigma (its variance starts at --v0)");
+	const char *other = first_given(m, MERTON_OPTS);
+	if (other)
+		usage_error("%s: a parameter of model merton, not heston", other);
+	double interval = m->T / (double)m->steps;
+	if (m->substeps == 0) {   /* every scheme step at most 1/32 year */
+		double n = ceil(interval * 32);
+		m->substeps = n < 1 ? 1 : n > MODEL_MAX_SUBSTEPS ? MODEL_MAX_SUBSTEPS : (long)n;
+	}
+	/* Andersen (2008), section 3.2.4 and 4.2 (gamma1 = gamma2 = 1/2). */
+	double dt = interval / (double)m->substeps, k = m->kappa, th = m->theta, xi = m->xi;
+	double E = det_exp(-k * dt), rho_xi = m->rho / xi;
+	m->h_dt = dt;
+	m->h_drift = (m->r - m->q) * dt;
+	m->h_E = E;
+	m->h_c1 = xi * xi * E * (1 - E) / k;
+	m->h_c2 = th * xi * xi * (1 - E) * (1 - E) / (2 * k);
+	m->h_K0 = -rho_xi * k * th * dt;
+	m->h_K1 = 0.5 * dt * (k * rho_xi - 0.5) - rho_xi;
+	m->h_K2 = 0.5 * dt * (k * rho_xi - 0.5) + rho_xi;
+	m->h_K3 = 0.5 * dt * (1 - m->rho * m->rho);
+	m->h_K4 = m->h_K3;
+	m->h_A = m->h_K2 + 0.5 * m->h_K4;
+	m->h_K13 = m->h_K1 + 0.5 * m->h_K3;
+	double check[] = { m->h_drift, m->h_c1, m->h_c2, m->h_K0, m->h_K1, m->h_K2, m->h_A };
+	for (size_t i = 0; i < sizeof check / sizeof check[0]; i++)
+		if (!isfinite(check[i]))
+			usage_error("the model parameters overflow (a constant of the QE step is not finite)");
+}
+
+static void merton_done(struct model *m)
+{
+	const char *other = first_given(m, HESTON_OPTS);
+	if (other)
+		usage_error("%s: a parameter of model heston, not merton", other);
+	double dt = m->T / (double)m->steps;
+	/* the compensator: E[e^J] - 1 = e^{mu_j + delta_j^2/2} - 1 per jump */
+	double k = det_exp(m->mu_j + 0.5 * m->delta_j * m->delta_j) - 1;
+	m->drift_dt = (m->r - m->q - m->lambda * k - 0.5 * m->sigma * m->sigma) * dt;
+	m->vol_dt = m->sigma * sqrt(dt);
+	m->m_lam_dt = m->lambda * dt;
+	if (!(m->m_lam_dt <= 50))
+		usage_error("--lambda: %g jumps expected between dates; at most 50 (more --steps)",
+		            m->m_lam_dt);
+	m->m_p0 = det_exp(-m->m_lam_dt);
+	if (!isfinite(m->drift_dt) || !isfinite(m->vol_dt))
+		usage_error("the model parameters overflow (drift or volatility per step is not finite)");
+}
+
+void model_done(struct model *m)
+{
+	switch (m->kind) {
+	case MODEL_GBM: {
+		const char *other = first_given(m, HESTON_OPTS | MERTON_OPTS);
+		if (other)
+			usage_error("%s: not a parameter of model gbm (--model heston or merton)", other);
+		double dt = m->T / (double)m->steps;
+		m->drift_dt = (m->r - m->q - 0.5 * m->sigma * m->sigma) * dt;
+		m->vol_dt = m->sigma * sqrt(dt);
+		if (!isfinite(m->drift_dt) || !isfinite(m->vol_dt))
+			usage_error("the model parameters overflow (drift or volatility per step is not finite)");
+		break;
+	}
+	case MODEL_HESTON: heston_done(m); break;
+	case MODEL_MERTON: merton_done(m); break;
+	case NMODELS: break;
+	}
+}
+
+static const char *const gbm_keys[] = { "s0", "r", "q", "sigma", "T", "steps", NULL };
+static const char *const heston_keys[] = { "s0", "r", "q", "T", "steps", "v0", "kappa",
+	                                   "theta", "xi", "rho", "substeps", NULL };
+static const char *const merton_keys[] = { "s0", "r", "q", "sigma", "T", "steps", "lambda",
+	                                   "mu_j", "delta_j", NULL };
+static const char *const *const keys[NMODELS] = { gbm_keys, heston_keys, merton_keys };
+
+const char *const *model_keys(const char *name)
+{
+	for (int k = 0; k < NMODELS; k++)
+		if (strcmp(name, names[k]) == 0)
+			return keys[k];
+	return NULL;
+}
+
+/* The value of metadata key `key` of m's model. */
+static double key_value(const struct model *m, const char *key)
+{
+	const struct { const char *key; double value; } numbers[] = {
+		{ "s0", m->s0 }, { "r", m->r }, { "q", m->q }, { "sigma", m->sigma }, { "T", m->T },
+		{ "v0", m->v0 }, { "kappa", m->kappa }, { "theta", m->theta }, { "xi", m->xi },
+		{ "rho", m->rho }, { "lambda", m->lambda }, { "mu_j", m->mu_j },
+		{ "delta_j", m->delta_j },
+	};
+	for (size_t k = 0; k < sizeof numbers / sizeof numbers[0]; k++)
+		if (strcmp(key, numbers[k].key) == 0)
+			return numbers[k].value;
+	return NAN;
+}
+
+size_t model_meta_line(const struct model *m, char *line, size_t size)
+{
+	size_t len = (size_t)snprintf(line, size, "# tool=simpaths model=%s", names[m->kind]);
+
+	for (const char *const *key = keys[m->kind]; *key && len < size; key++) {
+		char text[NUM_TEXT_MAX];
+		if (strcmp(*key, "steps") == 0 || strcmp(*key, "substeps") == 0) {
+			len += (size_t)snprintf(line + len, size - len, " %s=%ld", *key,
+			                        strcmp(*key, "steps") == 0 ? m->steps : m->substeps);
+			continue;
+		}
+		num_format(text, key_value(m, *key));
+		len += (size_t)snprintf(line + len, size - len, " %s=%s", *key, text);
+	}
+	return len < size ? len : size - 1;
+}
+
+void model_start(const struct model *m, int nv, double *x, double *var)
+{
+	for (int v = 0; v < nv; v++) {
+		x[v] = 0;
+		var[v] = m->v0;
+	}
+}
+
+/* One QE step of the variance v to *vn and of the log-price x, from the
+ * variance's uniform u and the log-price's normal zx (Andersen 2008,
+ * eq. 23-27 and 33-34, psi_c = 1.5). The martingale correction's K0* makes
+ * E[S(t+dt)/S(t)] = e^{(r-q)dt} exactly; where it does not exist (A at or
+ * beyond its bound, which Andersen's test cases with rho < 0 never reach)
+ * the plain K0 is used. */
+static double qe_step(const struct model *m, double v, double u, double zx, double *vn)
+{
+	double mean = m->theta + (v - m->theta) * m->h_E;
+	double s2 = v * m->h_c1 + m->h_c2;
+	double psi = s2 / (mean * mean), next, k0;
+
+	if (psi <= 1.5) {
+		double two_psi = 2 / psi;
+		double b2 = two_psi - 1 + sqrt(two_psi) * sqrt(two_psi - 1);
+		double a = mean / (1 + b2), b = sqrt(b2), zv = det_normal_quantile(u);
+		next = a * ((b + zv) * (b + zv));
+		double one_2aa = 1 - 2 * m->h_A * a;
+		k0 = one_2aa > 0 ? -(m->h_A * b2 * a) / one_2aa + 0.5 * det_log(one_2aa) - m->h_K13 * v
+		                 : m->h_K0;
+	} else {
+		double p = (psi - 1) / (psi + 1), beta = (1 - p) / mean;
+		next = u <= p ? 0 : det_log((1 - p) / (1 - u)) / beta;
+		k0 = m->h_A < beta ? -det_log(p + beta * (1 - p) / (beta - m->h_A)) - m->h_K13 * v
+		                   : m->h_K0;
+	}
+	*vn = next;
+	return m->h_drift + k0 + m->h_K1 * v + m->h_K2 * next +
+	       sqrt(m->h_K3 * v + m->h_K4 * next) * zx;
+}
+
+static void heston_walk(const struct model *m, const philox4x32_key_t key, uint32_t stream,
+                        uint64_t first, int w, bool antithetic, long i0, long n, double *x,
+                        double *var, double *logprice)
+{
+	int nv = antithetic ? 2 * w : w;
+
+	for (int l = 0; l < w; l++) {
+		uint64_t path = first + (uint64_t)l;
+		philox4x32_ctr_t ctr = { { 0, stream | RNG_MODEL_HESTON, (uint32_t)path,
+		                           (uint32_t)(path >> 32) } };
+		double xa = x[l], va = var[l], xb = antithetic ? x[w + l] : 0;
+		double vb = antithetic ? var[w + l] : 0;
+		for (long i = 0; i < n; i++) {
+			for (long s = 0; s < m->substeps; s++) {
+				ctr.v[0] = (uint32_t)((i0 + i) * m->substeps + s);
+				philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
+				double u = det_u01((uint64_t)r.v[1] << 32 | r.v[0]);
+				double z = det_normal_quantile(det_u01((uint64_t)r.v[3] << 32 | r.v[2]));
+				double next;
+				xa = xa + qe_step(m, va, u, z, &next);
+				va = next;
+				if (antithetic) {
+					xb = xb + qe_step(m, vb, 1 - u, -z, &next);
+					vb = next;
+				}
+			}
+			logprice[i * nv + l] = xa;
+			if (antithetic)
+				logprice[i * nv + w + l] = xb;
+		}
+		x[l] = xa;
+		var[l] = va;
+		if (antithetic) {
+			x[w + l] = xb;
+			var[w + l] = vb;
+		}
+	}
+}
+
+/* The Poisson count with mean lambda dt whose distribution function first
+ * reaches u (inversion, summing the terms in order), at most
+ * MODEL_MAX_JUMPS. */
+static double poisson(const struct model *m, double u)
+{
+	double term = m->m_p0, cdf = term;
+	int count = 0;
+
+	while (u > cdf && count < MODEL_MAX_JUMPS) {
+		count++;
+		term = term * m->m_lam_dt / count;
+		cdf = cdf + term;
+	}
+	return count;
+}
+
+static void merton_walk(const struct model *m, const philox4x32_key_t key, uint32_t stream,
+                        uint64_t first, int w, bool antithetic, long i0, long n, double *x,
+                        double *logprice)
+{
+	int nv = antithetic ? 2 * w : w;
+
+	for (int l = 0; l < w; l++) {
+		uint64_t path = first + (uint64_t)l;
+		philox4x32_ctr_t ctr = { { 0, stream | RNG_MODEL_MERTON, (uint32_t)path,
+		                           (uint32_t)(path >> 32) } };
+		double xa = x[l], xb = antithetic ? x[w + l] : 0;
+		for (long i = 0; i < n; i++) {
+			ctr.v[0] = (uint32_t)(2 * (i0 + i));
+			philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
+			ctr.v[0]++;
+			philox4x32_ctr_t r2 = philox4x32_R(10, ctr, key);
+			double z1 = det_normal_quantile(det_u01((uint64_t)r.v[1] << 32 | r.v[0]));
+			double u = det_u01((uint64_t)r.v[3] << 32 | r.v[2]);
+			double z2 = det_normal_quantile(det_u01((uint64_t)r2.v[1] << 32 | r2.v[0]));
+			double count = poisson(m, u), spread = m->delta_j * sqrt(count);
+			double mean_j = count * m->mu_j;
+			xa = xa + (m->drift_dt + m->vol_dt * z1 + (mean_j + spread * z2));
+			logprice[i * nv + l] = xa;
+			if (antithetic) {
+				xb = xb + (m->drift_dt + m->vol_dt * -z1 + (mean_j + spread * -z2));
+				logprice[i * nv + w + l] = xb;
+			}
+		}
+		x[l] = xa;
+		if (antithetic)
+			x[w + l] = xb;
+	}
+}
+
+void model_walk(const struct model *m, uint64_t seed, uint32_t stream, uint64_t first, int w,
+                bool antithetic, long i0, long n, double *x, double *var, double *logprice)
+{
+	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
+
+	if (m->kind == MODEL_HESTON)
+		heston_walk(m, key, stream, first, w, antithetic, i0, n, x, var, logprice);
+	else
+		merton_walk(m, key, stream, first, w, antithetic, i0, n, x, logprice);
+}
