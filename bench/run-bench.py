@@ -33,8 +33,10 @@ rates swing with the load, CPU rates much less. The ratios are also given
 from CPU time ("idle-machine estimate": rate per CPU second times the cores
 the implementation uses).
 
-Each measurement is sized to take at least 0.8 x BENCH_SECONDS (default 2)
-by growing PATHS from a short run, then run BENCH_REPEAT times (default 3)
+Each measurement is sized to take at least 0.7 x BENCH_SECONDS (default 2),
+of wall time and of CPU time per core it uses, by growing PATHS from a
+short run (on a loaded machine a run then takes longer, but does the work
+it would do on an idle one), then run BENCH_REPEAT times (default 3)
 at that size, in rounds of one run of every row, so that rows compared in
 a ratio are measured side by side; the table shows the medians. make
 price runs after `make all`, so no rebuild is timed; JOBS=1 runs the PATHS
@@ -198,14 +200,19 @@ def make_price(jobs, fused=1):
     return measure
 
 
-def size(fn, workload, guess):
+def size(fn, workload, guess, cores):
     """Grows PATHS until a run takes about SECONDS (fixed costs, such as make
-    price's start-up, make a short run a poor predictor). Returns PATHS and
-    the result of the run at that size."""
+    price's start-up, make a short run a poor predictor), counted in the
+    CPU seconds the run's cores would give it on an idle machine (its CPU
+    seconds / cores): on a machine others load, a run sized by its wall
+    time alone gets a fraction of its cores and does too little work, and
+    make price's fixed costs then weigh too much. Returns PATHS and the
+    result of the run at that size."""
     paths = guess
     result = fn(workload, paths)
-    while result[0] < 0.8 * SECONDS:
-        paths = nice(paths * min(20.0, 1.1 * SECONDS / max(result[0], 1e-3)))
+    while min(result[0], result[1] / cores) < 0.7 * SECONDS:
+        done = max(min(result[0], result[1] / cores), 1e-3)
+        paths = nice(paths * min(20.0, 1.1 * SECONDS / done))
         result = fn(workload, paths)
     return paths, result
 
@@ -293,7 +300,8 @@ def main():
     heston = heston_available()
     print(f"machine: {cpu_model()}, nproc {CORES}; load average {loadavg()} at the start")
     print(f"compiler: {gcc}; numpy {numpy_version} ({PYTHON}); "
-          f"median of {REPEAT} run(s) per row, each at least {0.8 * SECONDS:g} s")
+          f"median of {REPEAT} run(s) per row, each at least {0.7 * SECONDS:g} s of wall and "
+          "of CPU per core")
     print("measuring...", file=sys.stderr, flush=True)
 
     FUSED_ROW, FUSEDN, NP1, NPN, OLDN, PRICE1, PRICEN, TEXTN = (
@@ -323,7 +331,7 @@ def main():
             if heston:
                 rows += ((PRICEN, CORES, make_price(CORES), g_price),)
         for name, cores, fn, guess in rows:
-            paths, first = size(fn, workload, guess)
+            paths, first = size(fn, workload, guess, cores)
             plan.append([name, cores, fn, workload, paths, [first]])
             if name == PRICEN and workload in GBM:
                 plan.append([PRICE1, 1, make_price(1), workload, paths, []])
