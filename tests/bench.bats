@@ -51,9 +51,14 @@ row() { # the table row of implementation $1 on workload $2
 		grep -qE '^Heston: make price / strongest peer +n/a +>= 3: NOT met \(no heston in simpaths yet\)$' <<<"$output"
 	fi
 	# the strongest peer: one of the peers' rows, per workload
-	[[ "$(grep -E '^  European ' <<<"$output")" =~ ^\ \ European\ +(numpy,\ 1\ process|numpy,\ ProcessPool\($n\)|old\ numpy\ peer,\ pool\($n\))$ ]]
-	[[ "$(grep -E '^  Asian ' <<<"$output")" =~ ^\ \ Asian\ +(numpy,\ 1\ process|numpy,\ ProcessPool\($n\)|old\ numpy\ peer,\ pool\($n\))$ ]]
-	[[ "$(grep -E '^  Heston ' <<<"$output")" =~ ^\ \ Heston\ +(numpy,\ 1\ process|numpy,\ ProcessPool\($n\))$ ]]
+	local peers="(numpy, 1 process|numpy, ProcessPool\\($n\\)|old numpy peer, pool\\($n\\))"
+	local re="^  European +$peers \\(idle est\\.: $peers\\)$"
+	[[ "$(grep -E '^  European ' <<<"$output")" =~ $re ]]
+	re="^  Asian +$peers \\(idle est\\.: $peers\\)$"
+	[[ "$(grep -E '^  Asian ' <<<"$output")" =~ $re ]]
+	peers="(numpy, 1 process|numpy, ProcessPool\\($n\\))"
+	re="^  Heston +$peers \\(idle est\\.: $peers\\)$"
+	[[ "$(grep -E '^  Heston ' <<<"$output")" =~ $re ]]
 	local goal line
 	for goal in "European: make price / strongest peer:1.2" "Asian: make price / strongest peer:2.5" \
 		"European: make price / fused on $n cores:0.85" "Asian: make price / fused on $n cores:0.85" \
