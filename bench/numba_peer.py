@@ -9,7 +9,9 @@ normals from numba's np.random (one stream per thread, seeded per thread)
 and walks its 252 steps with a running sum. The same model and parameters
 as bench/numpy_peer.py. The time excludes numba's compilation (a first
 call on 1000 paths compiles; a user would cache it) but includes
-everything else. Prints the line numpy_peer.py prints:
+everything else. Not a row of `make bench`: it ran at 0.22x to 0.27x the
+numpy peer's paths per CPU second (bench/RESULTS.md), its exp and normals
+being scalar. Prints the line numpy_peer.py prints:
     numba-<threads>  workload  paths  seconds  paths_per_s  price  stderr
 """
 import math

@@ -1,5 +1,6 @@
-# make bench: mcpipe against the fused C loop (the limit) and a numpy peer
-# (issue 5); bench/run-bench.py does the measuring and prints the table.
+# make bench: mcpipe against the fused C loop (the limit) and the strongest
+# numpy peer (issues 5 and 20); bench/run-bench.py does the measuring and
+# prints the table and the goals.
 #
 # make check-simd: simpaths built once per vector target (SSE2, AVX2,
 # AVX-512; it picks one at run time) gives the same bytes on this CPU, in
