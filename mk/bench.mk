@@ -14,6 +14,8 @@ BENCH_PYTHON   = /usr/bin/python3
 BENCH_PACKAGES = $(BENCH_PYTHON):python3 \
                  /usr/lib/python3/dist-packages/numpy/__init__.py:python3-numpy \
                  /usr/bin/time:time
+# scipy: bench/var-bench's ndtr, and the risk tests' reference quantiles.
+BENCH_PACKAGES += /usr/lib/python3/dist-packages/scipy/__init__.py:python3-scipy
 BENCH_SECONDS  = 2
 BENCH_REPEAT   = 3
 
@@ -40,6 +42,8 @@ bench: export FUSED_LOOP := build/bench/fused
 bench: $(BIN) build/bench/fused | deps-run deps-bench
 	@"$$BENCH_PYTHON" bench/run-bench.py
 	@bench/variance-reduction --repeat "$$BENCH_REPEAT"
+	@"$$BENCH_PYTHON" bench/var-bench --repeat "$$BENCH_REPEAT"
+	@PATH="$(CURDIR)/build/bin:$$PATH" "$$BENCH_PYTHON" bench/heston-bias --paths 100000
 
 # One simpaths per target, without the run-time dispatch
 # (-DMCPIPE_NO_CLONES): each target this CPU can run must give the bytes

@@ -5,6 +5,8 @@ BUILD_PACKAGES += /usr/include/gsl/gsl_multifit_nlinear.h:libgsl-dev
 # ssh and rsync: make price HOSTS= (GNU parallel ships the tools with them).
 RUN_PACKAGES   = parallel:parallel bats:bats gnuplot:gnuplot-nox python3:python3 \
                  ssh:openssh-client rsync:rsync
+# flock: one run at a time per OUT (pipeline/price, grid, speedup).
+RUN_PACKAGES  += flock:util-linux
 # Only for tests/distributed.bats, which starts its own sshd and one-node
 # SLURM (munged, slurmctld, slurmd) on loopback. make test installs them
 # when it can; when it cannot, it goes on and those tests skip, saying why.
@@ -30,3 +32,11 @@ deps: deps-build deps-run
 
 # The suites that run tests/distributed.bats.
 check-plain check-expensive: | deps-test
+
+# make data, make backtest: real daily closes (the DJIA of the 1980s) from
+# gretl's sample data.
+DATA_PACKAGES  = /usr/share/gretl/data/misc/djclose.gdt:gretl-data
+
+.PHONY: deps-data
+deps-data:
+	@pipeline/ensure-packages $(DATA_PACKAGES)

@@ -1,26 +1,82 @@
 # The user's jobs. Each is a script in pipeline/ fed by these variables;
 # set them on the command line: make price SIGMA=0.3 PAYOFF=put
+#
+# The variables reach the scripts through the ENVIRONMENT (export), never
+# pasted into the recipe's command line: a value is data, whatever it holds
+# (quotes, ;, $(...), a newline). Each job checks them all up front against
+# pipeline/variables.tsv (pipeline/manifest; DESIGN.md, "The run manifest").
+# A job that knows a new variable adds its name to JOB_VARS and a row to
+# pipeline/variables.tsv.
 JOB_VARS = MODEL S0 K R Q SIGMA T STEPS PAYOFF BARRIER REBATE PATHS SEED \
            V0 KAPPA THETA XI RHO SUBSTEPS LAMBDA MU_J DELTA_J \
            ANTITHETIC CONTROL GREEKS FUSED SHARDS JOBS HOSTS SCHEDULER RETRIES OUT \
-           SIGMA_GRID S0_GRID K_GRID T_GRID R_GRID Q_GRID
-JOB_ENV  = $(foreach v,$(JOB_VARS),$(if $(value $(v)),$(v)='$(value $(v))'))
-JOB_PATH = PATH="$(CURDIR)/build/bin:$(CURDIR)/pipeline:$$PATH"
+           SIGMA_GRID S0_GRID K_GRID T_GRID R_GRID Q_GRID TRAIN_PATHS UPPER INNER
+
+# Make's own variables, which a user may set on the command line of a job
+# (make price CC=clang): not typos. Append yours.
+MAKE_VARS = CC CFLAGS CPPFLAGS LDFLAGS LDLIBS SANFLAGS PREFIX DESTDIR BINDIR MANDIR \
+            VERSION BATS_JOBS BATS_FILES MCPIPE_BUILD
+
+# Every variable named on make's command line, before the overrides below
+# change their origin: the job refuses one it does not know (SIGAM=0.3),
+# naming the nearest it does.
+MCPIPE_GIVEN := $(strip $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v))))
+MCPIPE_GIVEN := $(filter-out $(MAKE_VARS),$(MCPIPE_GIVEN))
+
+# A job variable from the command line or the environment, as typed: make
+# never expands it (SIGMA='$(shell ...)' is text, which the job refuses).
+$(foreach v,$(JOB_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
+
+# A new job appends its target here (it gets PATH and MCPIPE_GIVEN) and
+# its variables to JOB_VARS.
+JOB_TARGETS = price grid speedup
+$(JOB_TARGETS): export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
+$(JOB_TARGETS): export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
+export $(JOB_VARS)
 
 price: $(BIN) | deps-run
-	@$(JOB_PATH) $(JOB_ENV) pipeline/price
+	@pipeline/price
 
 grid: $(BIN) | deps-run
-	@$(JOB_PATH) $(JOB_ENV) pipeline/grid
+	@pipeline/grid
 
 speedup: $(BIN) | deps-run
-	@$(JOB_PATH) $(JOB_ENV) pipeline/speedup
+	@pipeline/speedup
 
-# make calibrate SURFACE=file (pipeline/calibrate): the variables reach the
-# job through the environment only; the job checks them.
-CALIBRATE_VARS = SURFACE STARTS V0_GRID KAPPA_GRID THETA_GRID XI_GRID RHO_GRID JOBS OUT
-calibrate: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
-$(foreach v,$(CALIBRATE_VARS),$(eval calibrate: export $(v) := $$(value $(v))))
-.PHONY: calibrate
-calibrate: $(BIN) | deps-run
-	@pipeline/calibrate
+# make data: the DJIA's daily closes, 1980-1989, converted from the installed
+# gretl-data package (never copied into the tree). make backtest: walk-forward
+# VaR on them (pipeline/backtest reads LEVEL WINDOW SCENARIOS SEED LAMBDA
+# SHARDS JOBS OUT and CLOSES from the environment, exported below as typed:
+# make expands none of them).
+DJIA_GDT = /usr/share/gretl/data/misc/djclose.gdt
+DJIA     = build/data/djclose.tsv
+.PHONY: data backtest
+data: $(DJIA)
+$(DJIA_GDT): | deps-data
+$(DJIA): $(DJIA_GDT) pipeline/gdt2tsv
+	@mkdir -p $(@D)
+	pipeline/gdt2tsv $(DJIA_GDT) gretl-data >$@.tmp
+	mv $@.tmp $@
+
+# A job variable given on the command line or in the environment, as typed:
+# make never expands it (LEVEL='$(shell ...)' stays text, which the job
+# refuses); exported as it is. PATH finds the tool before the job script.
+BACKTEST_VARS = CLOSES LEVEL WINDOW SCENARIOS SEED LAMBDA SHARDS JOBS OUT
+$(foreach v,$(BACKTEST_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
+export $(BACKTEST_VARS)
+backtest: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
+backtest: export CLOSES ?= $(DJIA)
+backtest: build/bin/backtest $(if $(CLOSES),,$(DJIA)) | deps-run
+	@pipeline/backtest
+
+# make var (pipeline/var): its variables reach the job through the
+# environment, as typed (make expands none of them), never pasted into the
+# recipe; the job checks each of them before any work.
+VAR_VARS = MARKET CORR PORTFOLIO HORIZON LEVEL SCENARIOS SEED R RETURNS DF \
+           SHARDS JOBS HOSTS SCHEDULER OUT
+$(foreach v,$(VAR_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
+export $(VAR_VARS)
+.PHONY: var
+var: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
+var: $(BIN) | deps-run
+	@pipeline/var

@@ -460,9 +460,9 @@ table_point() {
 	CONTROL=1 run -2 --separate-stderr price
 	[ "$stderr" = "price: CONTROL=1: american-put has no control variate" ]
 	UPPER=x run -2 --separate-stderr price
-	[ "$stderr" = "price: UPPER=x: want a number of outer paths (0: no bound)" ]
+	[ "$stderr" = "price: UPPER=x: want a whole number from 0 to 1000000000 (decimal digits, no sign, no leading zero)" ]
 	INNER=0 run -2 --separate-stderr price
-	[ "$stderr" = "price: INNER=0: want a positive number of inner paths" ]
+	[ "$stderr" = "price: INNER=0: want a whole number from 1 to 2147483647" ]
 	# UPPER's default: 1000 up to 50 dates, then 1000 (50/STEPS)^2, at least 100
 	for case in 50:1000 70:510 252:100; do
 		STEPS=${case%:*} PATHS=100 TRAIN_PATHS=100 run -0 prepare-run
@@ -470,5 +470,13 @@ table_point() {
 	done
 	# exercise's own check, before any work
 	INNER=3000000000 run -2 --separate-stderr price
-	[[ "$stderr" == "exercise: --upper: '3000000000' must be between 1 and 2147483647"* ]]
+	[ "$stderr" = "price: INNER=3000000000: want a whole number from 1 to 2147483647" ]
+	# too large for the shell's arithmetic: refused, not dropped
+	UPPER=99999999999999999999 run -2 --separate-stderr price
+	[ "$stderr" = "price: UPPER=99999999999999999999: want a whole number from 0 to 1000000000" ]
+	# TRAIN_PATHS=0, and a barrier, which no American payoff has
+	TRAIN_PATHS=0 run -2 --separate-stderr price
+	[ "$stderr" = "price: TRAIN_PATHS=0: want a whole number from 1 to 1000000000" ]
+	BARRIER=120 run -2 --separate-stderr price
+	[ "$stderr" = "price: BARRIER=120: american-put has no barrier" ]
 }

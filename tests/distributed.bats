@@ -228,6 +228,16 @@ hosts_clean() {
 	[ -z "$(find "$(rundir)" -name '.*' ! -name . | head -1)" ]
 }
 
+@test "over ssh, an OUT of quotes, ;, \$(...) and backquotes is a name: same bytes, and nothing runs" {
+	need_ssh
+	canary="$BATS_TEST_TMPDIR/canary"
+	OUT="$BATS_TEST_TMPDIR/o u'\"t;touch $canary;\$(touch $canary)\`touch $canary\`*"
+	run -0 make -s -C "$ROOT" price HOSTS="$DIST/hosts" SHARDS=5 PATHS="$PATHS" SEED="$SEED" OUT="$OUT"
+	cmp "$DIST/local/price.tsv" "$OUT/price.tsv"
+	[ ! -e "$canary" ]
+	hosts_clean
+}
+
 @test "American, with its upper bound's own shards, over ssh: same bytes as a local run" {
 	need_ssh
 	export PAYOFF=american-put STEPS=4 PATHS=3000 TRAIN_PATHS=1000 UPPER=30 INNER=20
@@ -242,8 +252,15 @@ hosts_clean() {
 @test "HOSTS= on a file of ':' alone runs here, without ssh" {
 	not_sanitized
 	echo : >"$BATS_TEST_TMPDIR/here"
-	PARALLEL_SSH=false HOSTS="$BATS_TEST_TMPDIR/here" SHARDS=3 run -0 price
+	PARALLEL_SSH=false HOSTS="$BATS_TEST_TMPDIR/here" SHARDS=3 run -0 --separate-stderr price
 	cmp "$DIST/local/price.tsv" "$OUT/price.tsv"
+	# no GNU parallel warning ("--return ignored"): nothing to ship or return
+	[ "$stderr" = "" ]
+	printf '# this machine, twice as busy\n\n 2/:\n' >"$BATS_TEST_TMPDIR/here"
+	rm -r "$OUT"
+	PARALLEL_SSH=false HOSTS="$BATS_TEST_TMPDIR/here" SHARDS=3 run -0 --separate-stderr price
+	cmp "$DIST/local/price.tsv" "$OUT/price.tsv"
+	[ "$stderr" = "" ]
 }
 
 @test "a host that refuses connections fails the run, naming the shard and the host" {
@@ -310,6 +327,26 @@ hosts_clean() {
 	[ "$(ls "$(rundir)"/slurm/*_[0-3].log | wc -l)" -eq 4 ]
 }
 
+@test "SCHEDULER=slurm: more shards than MaxArraySize (5 here) go in chunks of arrays: same bytes" {
+	need_slurm
+	OUT="$BATS_TEST_TMPDIR/local" SHARDS=11 run -0 price
+	SCHEDULER=slurm SHARDS=11 run -0 price
+	cmp "$BATS_TEST_TMPDIR/local/price.tsv" "$OUT/price.tsv"
+	# three arrays: indices 0-4, 0-4 and 0 (shards 0-4, 5-9, 10)
+	[ "$(ls "$(rundir)"/slurm/*.log | wc -l)" -eq 11 ]
+	[ "$(ls "$(rundir)"/slurm/*.log | sed 's/_.*//' | sort -u | wc -l)" -eq 3 ]
+	[ "$(ls "$(rundir)"/slurm/*_[5-9].log 2>/dev/null | wc -l)" -eq 0 ]
+}
+
+@test "SCHEDULER=slurm: an OUT of quotes, ;, \$(...) and backquotes is a name: same bytes, and nothing runs" {
+	need_slurm
+	canary="$BATS_TEST_TMPDIR/canary"
+	OUT="$BATS_TEST_TMPDIR/o u'\"t;touch $canary;\$(touch $canary)\`touch $canary\`*"
+	SCHEDULER=slurm SHARDS=4 run -0 price
+	cmp "$DIST/local/price.tsv" "$OUT/price.tsv"
+	[ ! -e "$canary" ]
+}
+
 @test "SCHEDULER=slurm: American, with its upper bound's own job array: same bytes as a local run" {
 	need_slurm
 	export PAYOFF=american-put STEPS=4 PATHS=3000 TRAIN_PATHS=1000 UPPER=30 INNER=20
@@ -357,11 +394,11 @@ hosts_clean() {
 @test "HOSTS, SCHEDULER and RETRIES are checked before any work" {
 	not_sanitized
 	HOSTS=/nonexistent/hosts run -2 --separate-stderr price
-	[ "$stderr" = "price: HOSTS=/nonexistent/hosts: cannot read this sshloginfile" ]
+	[ "$stderr" = "price: HOSTS=/nonexistent/hosts: cannot read this file" ]
 	SCHEDULER=pbs run -2 --separate-stderr price
 	[ "$stderr" = "price: SCHEDULER=pbs: want slurm, or nothing for GNU parallel" ]
 	RETRIES=-1 run -2 --separate-stderr price
-	[ "$stderr" = "price: RETRIES=-1: want a non-negative integer" ]
+	[ "$stderr" = "price: RETRIES=-1: want a whole number from 0 to 100 (decimal digits, no sign, no leading zero)" ]
 	HOSTS="$ROOT/data/hosts.example" SCHEDULER=slurm run -2 --separate-stderr price
 	[[ "$stderr" == "price: HOSTS="*" and SCHEDULER=slurm: choose one" ||
 	   "$stderr" == "price: SCHEDULER=slurm: sbatch not found"* ]]

@@ -223,9 +223,12 @@ rule() {
 	[[ "$stderr" == "simpaths: path 0: a simulated price underflows to 0"* ]]
 	run -1 --separate-stderr simpaths --count 40 --steps 40 -e summary --rate 800 -p lookback-call-float
 	[[ "$stderr" == "simpaths: path 0: a simulated price overflows a double"* ]]
-	# the pipeline refuses the same stream
+	# the pipeline refuses the same paths in the same words: simpaths writes
+	# no row of 0 for payoff to refuse
 	run -1 --separate-stderr bash -o pipefail -c 'simpaths --count 40 --sigma 60 | payoff -p put'
-	[[ "$stderr" == *"payoff: stdin:"*": non-positive price in column 1 (ST): '0'" ]]
+	[[ "${stderr_lines[0]}" == "simpaths: path "*": a simulated price underflows to 0 (--sigma or --maturity too large?)" ]]
+	run -1 --separate-stderr bash -o pipefail -c 'simpaths --count 40 --sigma 100 -e path --steps 3 | payoff -p put'
+	[[ "${stderr_lines[0]}" == "simpaths: path 0: a simulated price underflows to 0 (--sigma or --maturity too large?)" ]]
 }
 
 @test "a write error is reported (--partial and rows)" {

@@ -130,6 +130,13 @@ decimal() {
 	[ "$output" = $'x\ty\tz\n1\t2.5\t0.001' ]
 }
 
+@test "a bare word is a list of one word; NaN and infinities stay refused numbers" {
+	run -0 gridgen payoff=call sigma=0.1,0.2
+	[ "$output" = "$(printf 'payoff\tsigma\ncall\t0.1\ncall\t0.2')" ]
+	usage_fails "x=NaN: invalid number 'NaN'" x=NaN
+	usage_fails "x=Infinity: invalid number 'Infinity'" x=Infinity
+}
+
 @test "list items are written verbatim, in order" {
 	run -0 column payoff=call,put,digital-call
 	[ "$output" = "call put digital-call" ]
@@ -242,7 +249,7 @@ decimal() {
 }
 
 @test "rejects invalid numbers, NaN and infinities" {
-	usage_fails "sigma=abc: invalid number 'abc'" sigma=abc
+	usage_fails "sigma=1abc: invalid number '1abc'" sigma=1abc
 	usage_fails "sigma=abc:1:0.1: invalid number 'abc'" sigma=abc:1:0.1
 	usage_fails "x=0:1.2.3:0.1: invalid number '1.2.3'" x=0:1.2.3:0.1
 	usage_fails "x=0:1:: invalid number ''" x=0:1:
@@ -308,7 +315,7 @@ decimal() {
 }
 
 @test "an error in a later axis writes nothing" {
-	usage_fails "b=x: invalid number 'x'" a=1:3:1 b=x
+	usage_fails "b=1x: invalid number '1x'" a=1:3:1 b=1x
 }
 
 @test "no axes: usage" {

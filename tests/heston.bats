@@ -224,3 +224,47 @@ price_of() {
 		-r 0.05 -T 5 --count 1000000 --seed 103 -p call)
 	zscore "$est" "$se" 33.596818064563690
 }
+
+# --- make price under heston and merton ----------------------------------------
+
+@test "make price MODEL=heston and MODEL=merton print z against closedform's price" {
+	not_sanitized
+	export HOME="$BATS_TEST_TMPDIR" OUT="$BATS_TEST_TMPDIR/out"
+	run -0 make -s -C "$ROOT" price MODEL=heston V0=0.04 KAPPA=1.5 THETA=0.04 XI=0.3 RHO=-0.7 \
+		PATHS=40000 SHARDS=3 SEED=7 OUT="$OUT"
+	[[ "$output" == *"closed form 10.361869   z = "* ]]
+	grep -q '^# .*model=heston .*substeps=32 ' "$OUT/price.tsv"
+	run -0 make -s -C "$ROOT" price MODEL=merton LAMBDA=1 MU_J=-0.1 DELTA_J=0.15 \
+		PATHS=40000 SHARDS=3 SEED=7 OUT="$OUT"
+	[[ "$output" == *"closed form 12.761289   z = "* ]]
+	# the barrier's vanilla control takes its mean from heston's closed form
+	run -0 make -s -C "$ROOT" price MODEL=heston PAYOFF=up-and-out-call BARRIER=130 STEPS=12 \
+		CONTROL=1 PATHS=20000 SHARDS=2 OUT="$OUT"
+	grep -q 'control=vanilla control_mean=10.36186902096' "$OUT/price.tsv"
+}
+
+@test "price: SHARDS and FUSED do not change a heston or merton run's bytes" {
+	export HOME="$BATS_TEST_TMPDIR" PATHS=3000 SEED=5 STEPS=4 PAYOFF=asian-put-arith ANTITHETIC=1
+	for model in heston merton; do
+		MODEL=$model OUT="$BATS_TEST_TMPDIR/$model-a" SHARDS=1 run -0 price
+		MODEL=$model OUT="$BATS_TEST_TMPDIR/$model-b" SHARDS=7 JOBS=2 FUSED=0 run -0 price
+		cmp "$BATS_TEST_TMPDIR/$model-a/price.tsv" "$BATS_TEST_TMPDIR/$model-b/price.tsv"
+	done
+}
+
+@test "price refuses the variables of another model, SIGMA under heston, GREEKS and UPPER" {
+	export HOME="$BATS_TEST_TMPDIR" OUT="$BATS_TEST_TMPDIR/out"
+	MODEL=heston SIGMA=0.3 run -2 --separate-stderr price
+	[ "$stderr" = "price: SIGMA=0.3: MODEL=heston has no SIGMA (its variance starts at V0)" ]
+	V0=0.1 run -2 --separate-stderr price
+	[ "$stderr" = "price: V0=0.1: only MODEL=heston takes it" ]
+	MODEL=heston LAMBDA=2 run -2 --separate-stderr price
+	[ "$stderr" = "price: LAMBDA=2: only MODEL=merton takes it" ]
+	MODEL=bates run -2 --separate-stderr price
+	[ "$stderr" = "price: MODEL=bates: want one of gbm|heston|merton" ]
+	MODEL=merton GREEKS=1 run -2 --separate-stderr price
+	[ "$stderr" = "price: GREEKS=1: the Greeks' estimators are gbm's, not MODEL=merton's" ]
+	MODEL=heston PAYOFF=asian-call-arith STEPS=12 CONTROL=1 run -2 --separate-stderr price
+	[ "$stderr" = "price: CONTROL=1: asian-call-arith's control, asian-call-geo, has no closed form under MODEL=heston" ]
+	[ ! -e "$OUT/price.tsv" ]
+}

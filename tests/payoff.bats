@@ -234,8 +234,13 @@ sum_matches() {
 	simpaths --count 2000 --steps 6 --emit summary --seed 3 >summary.tsv
 	payoff -p asian-call-geo path.tsv | rows >a
 	payoff -p asian-call-geo summary.tsv | rows >b
-	run -0 paste a b
-	paste a b | awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1e-12 * 100) exit 1 }'
+	[ "$(wc -l <a)" -eq 2000 ] && [ "$(wc -l <b)" -eq 2000 ] || false
+	# every row: both columns numbers, within 1e-12 relative (of a price near 100)
+	run -0 awk -F '\t' 'NR == FNR { a[FNR] = $1; next }
+		$1 + 0 != $1 || a[FNR] + 0 != a[FNR] { print "not a number, row " FNR; exit 1 }
+		{ d = a[FNR] - $1; if (d < 0) d = -d; if (d > 1e-12 * 100) { print "row " FNR ": " a[FNR] " " $1; exit 1 } }
+		END { print FNR " rows agree" }' a b
+	[ "$output" = "2000 rows agree" ]
 }
 
 # --- antithetic pairs ----------------------------------------------------------
@@ -398,6 +403,7 @@ price
 	[ "$stderr" = "payoff: unrecognized option '--bogus'
 usage: payoff [-p name] [-K strike] [--barrier h] [--rebate x]
               [--control [--control-mean x]] [--greeks] [-x] [file ...]
+       payoff --describe
 $TRY" ]
 }
 
@@ -528,4 +534,47 @@ $TRY" ]
 	command -v mandoc >/dev/null || skip "no mandoc"
 	synopsis=$(mandoc -T ascii "$ROOT/tools/payoff.1" | col -b | sed -n '/^SYNOPSIS/{n;p;}' | sed 's/^ *//')
 	[ "${lines[0]}" = "usage: $synopsis" ]
+}
+
+# --- the catalog for the shell (--describe) -------------------------------------
+
+@test "--describe: the catalog as a table, a header then one row per payoff" {
+	run -0 payoff --describe
+	[ "${lines[0]}" = "$(printf 'name\temit\tstrike\tbarrier\trebate\tcontrol\tamerican\tmin_steps\tgreeks\tgreeks_emit')" ]
+	[ "${#lines[@]}" -eq 17 ]
+	[ "${lines[1]}" = "$(printf 'call\tterminal\tyes\tnone\tno\tterminal\tno\t1\tdelta,gamma,vega,rho,theta\tterminal')" ]
+	[ "${lines[5]}" = "$(printf 'asian-call-arith\tsummary\tyes\tnone\tno\tasian-call-geo\tno\t2\tdelta,gamma,vega,rho\tpath')" ]
+	[ "${lines[11]}" = "$(printf 'down-and-out-put\tsummary\tyes\tdown\tyes\tput\tno\t2\tdelta,gamma,vega,rho\tpath')" ]
+	[ "${lines[13]}" = "$(printf 'lookback-call-float\tsummary\tno\tnone\tno\tterminal\tno\t2\tdelta,gamma,vega,rho\tpath')" ]
+	[ "${lines[15]}" = "$(printf 'american-put\tpath\tyes\tnone\tno\tnone\tyes\t1\tnone\tnone')" ]
+}
+
+@test "--describe: every payoff it lists (but the American) prices with the facts it gives" {
+	cd "$BATS_TEST_TMPDIR"
+	set -o pipefail
+	payoff --describe | tail -n +2 >catalog
+	n=0
+	while IFS=$'\t' read -r name emit strike barrier rebate control american min_steps greeks greeks_emit; do
+		[ "$american" = no ] || continue
+		args=(-p "$name")
+		[ "$strike" = no ] || args+=(-K 100)
+		[ "$barrier" = none ] || args+=(--barrier "$([ "$barrier" = up ] && echo 120 || echo 80)")
+		[ "$rebate" = no ] || args+=(--rebate 1)
+		simpaths --count 4 --steps 3 --emit "$emit" | payoff "${args[@]}" >/dev/null
+		simpaths --count 4 --steps 3 --emit "$greeks_emit" | payoff "${args[@]}" --greeks | grep -q "$(echo "$greeks" | tr , '\t')"
+		if [ "$control" != terminal ]; then
+			mean=$(closedform --steps 3 -p "$control" | awk -F '\t' '$1 == "price" { print $2 }')
+			simpaths --count 4 --steps 3 --emit "$emit" | payoff "${args[@]}" --control --control-mean "$mean" >/dev/null
+		fi
+		n=$((n + 1))
+	done <catalog
+	[ "$n" -eq 14 ]
+}
+
+@test "a summary column the payoff does not need is checked all the same (geo=nan beside a call)" {
+	cd "$BATS_TEST_TMPDIR"
+	simpaths --count 3 --steps 2 --emit summary |
+		awk 'BEGIN { FS = OFS = "\t" } /^#/ { print; next } !h { h = 1; print; next } { $3 = "nan"; print }' >bad.tsv
+	run -1 --separate-stderr payoff -p call bad.tsv
+	[ "$stderr" = "payoff: bad.tsv:4: invalid number in column 3 (geo): 'nan'" ]
 }

@@ -100,25 +100,28 @@ setup() {
 	run -0 grep -c 'payoff=up-and-out-call' "$OUT/price.tsv"
 }
 
-@test "price refuses an unknown payoff with the tool's message and status 2" {
+@test "price refuses an unknown payoff, naming the catalog, with status 2" {
 	PAYOFF=bogus run -2 --separate-stderr price
-	[[ "$stderr" == *"payoff: --payoff: unknown payoff 'bogus'"* ]]
+	[ "$stderr" = "price: PAYOFF=bogus: unknown payoff (payoff --describe lists them)" ]
 	[ ! -e "$OUT/price.tsv" ]
 }
 
 @test "price refuses a negative sigma and a zero maturity before any work" {
 	SIGMA=-0.1 run -2 --separate-stderr price
-	[[ "$stderr" == *"simpaths: --sigma: '-0.1' must not be negative"* ]]
+	[ "$stderr" = "price: SIGMA=-0.1: want a number, zero or more" ]
 	T=0 run -2 --separate-stderr price
-	[[ "$stderr" == *"simpaths: --maturity: '0' must be positive"* ]]
+	[ "$stderr" = "price: T=0: want a positive number" ]
 	[ ! -e "$OUT/price.tsv" ]
 }
 
-@test "price refuses PATHS=0 and an unwritable OUT" {
+@test "price refuses PATHS=0, PATHS=1 and an unwritable OUT" {
 	PATHS=0 run -2 --separate-stderr price
-	[[ "$stderr" == *"genseeds: --paths: '0' must be positive"* ]]
+	[ "$stderr" = "price: PATHS=0: want a whole number from 2 to 1000000000000000" ]
+	# one path has no standard error: refused before it is simulated
+	PATHS=1 run -2 --separate-stderr price
+	[ "$stderr" = "price: PATHS=1: want a whole number from 2 to 1000000000000000" ]
 	OUT=/proc/mcpipe-out run -2 --separate-stderr price
-	[[ "$stderr" == *"OUT=/proc/mcpipe-out"* ]]
+	[ "$stderr" = "price: OUT=/proc/mcpipe-out: cannot create the directory" ]
 }
 
 @test "a failing shard fails the run and leaves no price.tsv" {
@@ -143,6 +146,14 @@ setup() {
 	# Every point agrees with its closed form within 5 standard errors.
 	awk -F '\t' 'NR > 1 { z = ($2 - $6) / $3; if (z > 5 || z < -5) exit 1 }' "$OUT/grid.tsv"
 	[ "$(head -c 8 "$OUT/grid.png" | od -An -c | tr -d ' ')" = '211PNG\r\n032\n' ]
+}
+
+@test "grid checks each point's values as make price does: a word in a list is refused" {
+	PATHS=1000 SIGMA_GRID=0.2,abc run -2 --separate-stderr grid
+	[ "$stderr" = "grid: SIGMA=abc: want a decimal number" ]
+	PAYOFF=lookback-call-float STEPS=4 K_GRID=90,100 run -2 --separate-stderr grid
+	[ "$stderr" = "grid: K_GRID=90,100: lookback-call-float takes no strike" ]
+	[ ! -e "$OUT/grid.tsv" ]
 }
 
 @test "grid takes overridden and extra axes" {

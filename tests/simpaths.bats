@@ -351,8 +351,9 @@ pieces_match() {
 	usage_fails "--count: '0' must be between 1 and 9223372036854775807" --count 0
 }
 
-@test "rejects --paths smaller than first+count" {
+@test "rejects --paths smaller than first+count, and ranges beyond 2^63 paths" {
 	usage_fails "--first/--count: paths 3..7 lie beyond --paths 7" --first 3 --count 5 --paths 7
+	usage_fails "--first/--count: paths 9223372036854775807..9223372036854775808 go beyond 2^63 paths" --first 9223372036854775807 --count 2
 }
 
 @test "rejects --paths without --first/--count" {

@@ -216,7 +216,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c': coef_file = optarg; break;
 		case 'p':
-			if (strcmp(optarg, "american-put") != 0 && strcmp(optarg, "american-call") != 0)
+			if (!payoff_american(optarg, NULL))
 				usage_error("--payoff: '%s' is not american-put or american-call", optarg);
 			payoff_name = optarg;
 			break;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "err.h"
 
@@ -298,8 +299,24 @@ static void setup_list(struct axis *a, char *value)
 	}
 }
 
+/* A bare value that is a word, not a number: it starts with a letter and
+ * is not NaN or an infinity (refused as numbers). payoff=call is a list of
+ * one word, as payoff=call,put is of two. */
+static bool is_word(const char *value)
+{
+	static const char *const not_words[] = { "nan", "inf", "infinity" };
+
+	if (!((*value >= 'a' && *value <= 'z') || (*value >= 'A' && *value <= 'Z')))
+		return false;
+	for (size_t i = 0; i < sizeof not_words / sizeof *not_words; i++)
+		if (strcasecmp(value, not_words[i]) == 0)
+			return false;
+	return true;
+}
+
 /* One axis from `name=lo:hi:step`, `name=a,b,c` or `name=x`: a value with a
- * colon is a range, one with a comma a list, and a bare value a number. */
+ * colon is a range, one with a comma a list, a bare word a list of one,
+ * and another bare value a number. */
 static void parse_axis(struct axis *a, const char *spec)
 {
 	const char *eq = strchr(spec, '=');
@@ -323,7 +340,7 @@ static void parse_axis(struct axis *a, const char *spec)
 			usage_error("%s: expected name=lo:hi:step or name=a,b,c", spec);
 		*colon = *colon2 = '\0';
 		setup_range(a, value, colon + 1, colon2 + 1);
-	} else if (strchr(value, ',')) {
+	} else if (strchr(value, ',') || is_word(value)) {
 		setup_list(a, value);
 	} else {
 		setup_range(a, value, value, NULL);

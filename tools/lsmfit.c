@@ -33,6 +33,7 @@
 #include "exactsum.h"
 #include "numtext.h"
 #include "opts.h"
+#include "payoffs.h"
 #include "stream.h"
 #include "xalloc.h"
 
@@ -325,7 +326,7 @@ static void write_fit(struct stream *in, const struct fit *f)
 		if (meta_key_is_identity(in->meta[k].key))
 			printf(" %s=%s", in->meta[k].key, in->meta[k].value);
 	num_format(text, strike);
-	printf(" payoff=%s strike=%s basis=%d", is_call ? "american-call" : "american-put",
+	printf(" payoff=%s strike=%s basis=%d", payoff_american_name(is_call),
 	       text, degree);
 	num_format(text, f->in_sample);
 	printf(" in_sample=%s\n", text);
@@ -363,11 +364,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:K:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (strcmp(optarg, "american-put") == 0)
-				is_call = false;
-			else if (strcmp(optarg, "american-call") == 0)
-				is_call = true;
-			else
+			if (!payoff_american(optarg, &is_call))
 				usage_error("--payoff: '%s' is not american-put or american-call", optarg);
 			break;
 		case 'K': strike = opt_positive("--strike", optarg); break;

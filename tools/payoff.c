@@ -30,7 +30,8 @@ static struct outbuf out;
 
 static const char synopsis[] =
 	"payoff [-p name] [-K strike] [--barrier h] [--rebate x]\n"
-	"              [--control [--control-mean x]] [--greeks] [-x] [file ...]";
+	"              [--control [--control-mean x]] [--greeks] [-x] [file ...]\n"
+	"       payoff --describe";
 
 static _Noreturn void help(void)
 {
@@ -50,6 +51,7 @@ static _Noreturn void help(void)
 	       "  --greeks           add columns delta gamma vega rho theta (those the\n"
 	       "                     payoff and the stream allow; see the man page)\n"
 	       "  -x, --hex          write C99 hex floats instead of decimal\n"
+	       "  --describe         print the payoff catalog as a table (no input read)\n"
 	       "  -h, --help         show this help\n"
 	       "  -V, --version      show the version\n\n"
 	       "r, T, s0 and steps (and q, sigma for --greeks) are read from the stream's\n"
@@ -87,23 +89,23 @@ static struct layout find_layout(struct stream *in)
 
 static void read_summary(struct stream *in, const struct layout *l, struct path_summary *p)
 {
-	unsigned needs = payoff.needs;
-
 	if (l->path_start >= 0) {
 		for (long i = 0; i < payoff.steps; i++)
 			path_prices[i] = stream_field_price(in, l->path_start + (int)i);
 		payoff_summarize_path(&payoff, path_prices, p);
 		return;
 	}
-	if (needs & NEED_ST)
+	/* Every summary column the row has is read and checked, needed or not:
+	 * a geo=nan beside a call's ST is a broken stream, not a price. */
+	if (l->terminal >= 0)
 		p->terminal = stream_field_price(in, l->terminal);
-	if (needs & NEED_AVG)
+	if (l->arith_mean >= 0)
 		p->arith_mean = stream_field_price(in, l->arith_mean);
-	if (needs & NEED_GEO)
+	if (l->geo_mean >= 0)
 		p->geo_mean = stream_field_price(in, l->geo_mean);
-	if (needs & NEED_MAX)
+	if (l->max >= 0)
 		p->max = stream_field_price(in, l->max);
-	if (needs & NEED_MIN)
+	if (l->min >= 0)
 		p->min = stream_field_price(in, l->min);
 }
 
@@ -247,6 +249,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		PAYOFF_LONGOPTS,
 		{ "hex", no_argument, NULL, 'x' },
+		{ "describe", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -261,6 +264,10 @@ int main(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'x': hex_output = true; break;
+		case 'D':
+			payoff_describe(stdout);
+			finish_output();
+			return 0;
 		case 'h': help();
 		case 'V': print_version();
 		default: usage_short(synopsis);

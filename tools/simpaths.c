@@ -144,9 +144,13 @@ static double checked(double price)
 	return price;
 }
 
+static double positive(double price);
+
+/* A price written is finite and positive: the same refusal as the fused
+ * path's, not a row of 0 that payoff would refuse in other words. */
 static void put_number(double value, char separator)
 {
-	outbuf_put_number(&out, checked(value), hex_output, separator);
+	outbuf_put_number(&out, positive(checked(value)), hex_output, separator);
 }
 
 static void put_text(const char *text)
@@ -767,7 +771,7 @@ static void start_payoff(const char *name)
 static void start_exercise(const char *name, const char *strike_text, const char *other_option)
 {
 	fused = american = true;
-	if (strcmp(name, "american-put") != 0 && strcmp(name, "american-call") != 0)
+	if (!payoff_american(name, NULL))
 		usage_error("--payoff: unknown payoff '%s'", name);
 	if (!coef_file)
 		usage_error("--payoff: %s is priced by Longstaff-Schwartz: give lsmfit's rule "
@@ -881,6 +885,10 @@ int main(int argc, char **argv)
 		usage_error("--paths goes with --first/--count; shard rows carry their own");
 	if (seed_given && !single_range)
 		usage_error("--seed goes with --first/--count; shard rows carry their own");
+	/* a run has at most 2^63 paths (genseeds): path numbers and paths= fit */
+	if (single_range && paths == 0 && count > (UINT64_C(1) << 63) - first)
+		usage_error("--first/--count: paths %llu..%llu go beyond 2^63 paths",
+		            (unsigned long long)first, (unsigned long long)(first + count - 1));
 	if (single_range && paths == 0)
 		paths = first + count;
 	if (single_range && (first > paths || count > paths - first))

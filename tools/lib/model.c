@@ -11,6 +11,7 @@
 #include "numtext.h"
 #include "opts.h"
 #include "rng.h"
+#include "simd.h"
 
 static const char *const names[NMODELS] = { "gbm", "heston", "merton" };
 
@@ -71,7 +72,8 @@ bool model_option(struct model *m, int c, const char *arg)
 	case MODEL_OPT_DELTA_J: m->delta_j = opt_nonneg("--delta-j", arg); break;
 	default: return false;
 	}
-	m->given |= GIVEN(c);
+	if (c >= MODEL_OPT_MODEL)   /* -r, -q, -T belong to every model */
+		m->given |= GIVEN(c);
 	return true;
 }
 
@@ -217,7 +219,8 @@ void model_start(const struct model *m, int nv, double *x, double *var)
  * E[S(t+dt)/S(t)] = e^{(r-q)dt} exactly; where it does not exist (A at or
  * beyond its bound, which Andersen's test cases with rho < 0 never reach)
  * the plain K0 is used. */
-static double qe_step(const struct model *m, double v, double u, double zx, double *vn)
+ALWAYS_INLINE static double qe_step(const struct model *m, double v, double u, double zx,
+                                    double *vn)
 {
 	double mean = m->theta + (v - m->theta) * m->h_E;
 	double s2 = v * m->h_c1 + m->h_c2;
@@ -242,42 +245,45 @@ static double qe_step(const struct model *m, double v, double u, double zx, doub
 	       sqrt(m->h_K3 * v + m->h_K4 * next) * zx;
 }
 
-static void heston_walk(const struct model *m, const philox4x32_key_t key, uint32_t stream,
+/* Scheme step by scheme step, each a loop over the block's lanes (which a
+ * vectorising compiler can take several at a time, one clone per vector
+ * target, simd.h): the same operations on each lane as one path at a time
+ * would take, so the same bits at every width (make check-simd). */
+#define HESTON_LANES 512   /* simpaths' widest block */
+SIMD_CLONES static void heston_walk(const struct model *m, const philox4x32_key_t key, uint32_t stream,
                         uint64_t first, int w, bool antithetic, long i0, long n, double *x,
                         double *var, double *logprice)
 {
+	static double u[HESTON_LANES], z[HESTON_LANES];
 	int nv = antithetic ? 2 * w : w;
 
-	for (int l = 0; l < w; l++) {
-		uint64_t path = first + (uint64_t)l;
-		philox4x32_ctr_t ctr = { { 0, stream | RNG_MODEL_HESTON, (uint32_t)path,
-		                           (uint32_t)(path >> 32) } };
-		double xa = x[l], va = var[l], xb = antithetic ? x[w + l] : 0;
-		double vb = antithetic ? var[w + l] : 0;
-		for (long i = 0; i < n; i++) {
-			for (long s = 0; s < m->substeps; s++) {
-				ctr.v[0] = (uint32_t)((i0 + i) * m->substeps + s);
+	if (w > HESTON_LANES)
+		fatal("internal error: a block of %d paths", w);
+	for (long i = 0; i < n; i++) {
+		for (long s = 0; s < m->substeps; s++) {
+			uint32_t block = (uint32_t)((i0 + i) * m->substeps + s);
+			for (int l = 0; l < w; l++) {
+				uint64_t path = first + (uint64_t)l;
+				philox4x32_ctr_t ctr = { { block, stream | RNG_MODEL_HESTON, (uint32_t)path,
+				                           (uint32_t)(path >> 32) } };
 				philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
-				double u = det_u01((uint64_t)r.v[1] << 32 | r.v[0]);
-				double z = det_normal_quantile(det_u01((uint64_t)r.v[3] << 32 | r.v[2]));
-				double next;
-				xa = xa + qe_step(m, va, u, z, &next);
-				va = next;
-				if (antithetic) {
-					xb = xb + qe_step(m, vb, 1 - u, -z, &next);
-					vb = next;
-				}
+				u[l] = det_u01((uint64_t)r.v[1] << 32 | r.v[0]);
+				z[l] = det_normal_quantile(det_u01((uint64_t)r.v[3] << 32 | r.v[2]));
 			}
-			logprice[i * nv + l] = xa;
+			for (int l = 0; l < w; l++) {
+				double next;
+				x[l] = x[l] + qe_step(m, var[l], u[l], z[l], &next);
+				var[l] = next;
+			}
 			if (antithetic)
-				logprice[i * nv + w + l] = xb;
+				for (int l = 0; l < w; l++) {
+					double next;
+					x[w + l] = x[w + l] + qe_step(m, var[w + l], 1 - u[l], -z[l], &next);
+					var[w + l] = next;
+				}
 		}
-		x[l] = xa;
-		var[l] = va;
-		if (antithetic) {
-			x[w + l] = xb;
-			var[w + l] = vb;
-		}
+		for (int v = 0; v < nv; v++)
+			logprice[i * nv + v] = x[v];
 	}
 }
 
@@ -297,37 +303,42 @@ static double poisson(const struct model *m, double u)
 	return count;
 }
 
-static void merton_walk(const struct model *m, const philox4x32_key_t key, uint32_t stream,
-                        uint64_t first, int w, bool antithetic, long i0, long n, double *x,
-                        double *logprice)
+/* Date by date, each a loop over the block's lanes as in heston_walk: the
+ * draws (vectorisable), the Poisson counts (a loop of its own per lane),
+ * then the log-prices. */
+SIMD_CLONES static void merton_walk(const struct model *m, const philox4x32_key_t key,
+                                    uint32_t stream, uint64_t first, int w, bool antithetic,
+                                    long i0, long n, double *x, double *logprice)
 {
+	static double z1[HESTON_LANES], u[HESTON_LANES], z2[HESTON_LANES], count[HESTON_LANES];
 	int nv = antithetic ? 2 * w : w;
 
-	for (int l = 0; l < w; l++) {
-		uint64_t path = first + (uint64_t)l;
-		philox4x32_ctr_t ctr = { { 0, stream | RNG_MODEL_MERTON, (uint32_t)path,
-		                           (uint32_t)(path >> 32) } };
-		double xa = x[l], xb = antithetic ? x[w + l] : 0;
-		for (long i = 0; i < n; i++) {
-			ctr.v[0] = (uint32_t)(2 * (i0 + i));
+	if (w > HESTON_LANES)
+		fatal("internal error: a block of %d paths", w);
+	for (long i = 0; i < n; i++) {
+		uint32_t block = (uint32_t)(2 * (i0 + i));
+		for (int l = 0; l < w; l++) {
+			uint64_t path = first + (uint64_t)l;
+			philox4x32_ctr_t ctr = { { block, stream | RNG_MODEL_MERTON, (uint32_t)path,
+			                           (uint32_t)(path >> 32) } };
 			philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
-			ctr.v[0]++;
+			ctr.v[0] = block + 1;
 			philox4x32_ctr_t r2 = philox4x32_R(10, ctr, key);
-			double z1 = det_normal_quantile(det_u01((uint64_t)r.v[1] << 32 | r.v[0]));
-			double u = det_u01((uint64_t)r.v[3] << 32 | r.v[2]);
-			double z2 = det_normal_quantile(det_u01((uint64_t)r2.v[1] << 32 | r2.v[0]));
-			double count = poisson(m, u), spread = m->delta_j * sqrt(count);
-			double mean_j = count * m->mu_j;
-			xa = xa + (m->drift_dt + m->vol_dt * z1 + (mean_j + spread * z2));
-			logprice[i * nv + l] = xa;
-			if (antithetic) {
-				xb = xb + (m->drift_dt + m->vol_dt * -z1 + (mean_j + spread * -z2));
-				logprice[i * nv + w + l] = xb;
-			}
+			z1[l] = det_normal_quantile(det_u01((uint64_t)r.v[1] << 32 | r.v[0]));
+			u[l] = det_u01((uint64_t)r.v[3] << 32 | r.v[2]);
+			z2[l] = det_normal_quantile(det_u01((uint64_t)r2.v[1] << 32 | r2.v[0]));
 		}
-		x[l] = xa;
-		if (antithetic)
-			x[w + l] = xb;
+		for (int l = 0; l < w; l++)
+			count[l] = poisson(m, u[l]);
+		for (int l = 0; l < w; l++) {
+			double spread = m->delta_j * sqrt(count[l]), mean_j = count[l] * m->mu_j;
+			x[l] = x[l] + (m->drift_dt + m->vol_dt * z1[l] + (mean_j + spread * z2[l]));
+			if (antithetic)
+				x[w + l] = x[w + l] + (m->drift_dt + m->vol_dt * -z1[l] +
+				                       (mean_j + spread * -z2[l]));
+		}
+		for (int v = 0; v < nv; v++)
+			logprice[i * nv + v] = x[v];
 	}
 }
 

@@ -13,30 +13,51 @@
 #include "opts.h"
 #include "simd.h"
 
-static const struct payoff_kind payoff_kinds[] = {
-	{ "call", NEED_ST, NO_BARRIER, false },
-	{ "put", NEED_ST, NO_BARRIER, false },
-	{ "digital-call", NEED_ST, NO_BARRIER, false },
-	{ "digital-put", NEED_ST, NO_BARRIER, false },
-	{ "asian-call-arith", NEED_AVG, NO_BARRIER, true },
-	{ "asian-put-arith", NEED_AVG, NO_BARRIER, true },
-	{ "asian-call-geo", NEED_GEO, NO_BARRIER, true },
-	{ "asian-put-geo", NEED_GEO, NO_BARRIER, true },
-	{ "up-and-out-call", NEED_ST | NEED_MAX, UP, true },
-	{ "up-and-in-call", NEED_ST | NEED_MAX, UP, true },
-	{ "down-and-out-put", NEED_ST | NEED_MIN, DOWN, true },
-	{ "down-and-in-put", NEED_ST | NEED_MIN, DOWN, true },
-	{ "lookback-call-float", NEED_ST | NEED_MIN, NO_BARRIER, true },
-	{ "lookback-put-float", NEED_ST | NEED_MAX, NO_BARRIER, true },
-	{ NULL, 0, NO_BARRIER, false },
-};
-
-/* In the order of payoff_kinds[]. */
+/* The payoffs payoff prices, indexed by their id: the table says which
+ * entry is which, so that the two cannot drift apart. */
 enum payoff_id {
 	CALL, PUT, DIGITAL_CALL, DIGITAL_PUT, ASIAN_CALL_ARITH, ASIAN_PUT_ARITH,
 	ASIAN_CALL_GEO, ASIAN_PUT_GEO, UP_AND_OUT_CALL, UP_AND_IN_CALL,
 	DOWN_AND_OUT_PUT, DOWN_AND_IN_PUT, LOOKBACK_CALL_FLOAT, LOOKBACK_PUT_FLOAT,
 };
+#define NPAYOFFS (LOOKBACK_PUT_FLOAT + 1)
+static const struct payoff_kind payoff_kinds[NPAYOFFS + 1] = {
+	[CALL] = { "call", NEED_ST, NO_BARRIER, false },
+	[PUT] = { "put", NEED_ST, NO_BARRIER, false },
+	[DIGITAL_CALL] = { "digital-call", NEED_ST, NO_BARRIER, false },
+	[DIGITAL_PUT] = { "digital-put", NEED_ST, NO_BARRIER, false },
+	[ASIAN_CALL_ARITH] = { "asian-call-arith", NEED_AVG, NO_BARRIER, true },
+	[ASIAN_PUT_ARITH] = { "asian-put-arith", NEED_AVG, NO_BARRIER, true },
+	[ASIAN_CALL_GEO] = { "asian-call-geo", NEED_GEO, NO_BARRIER, true },
+	[ASIAN_PUT_GEO] = { "asian-put-geo", NEED_GEO, NO_BARRIER, true },
+	[UP_AND_OUT_CALL] = { "up-and-out-call", NEED_ST | NEED_MAX, UP, true },
+	[UP_AND_IN_CALL] = { "up-and-in-call", NEED_ST | NEED_MAX, UP, true },
+	[DOWN_AND_OUT_PUT] = { "down-and-out-put", NEED_ST | NEED_MIN, DOWN, true },
+	[DOWN_AND_IN_PUT] = { "down-and-in-put", NEED_ST | NEED_MIN, DOWN, true },
+	[LOOKBACK_CALL_FLOAT] = { "lookback-call-float", NEED_ST | NEED_MIN, NO_BARRIER, true },
+	[LOOKBACK_PUT_FLOAT] = { "lookback-put-float", NEED_ST | NEED_MAX, NO_BARRIER, true },
+	[NPAYOFFS] = { NULL, 0, NO_BARRIER, false },
+};
+
+/* The payoffs priced by Longstaff-Schwartz (lsmfit, exercise), not by
+ * payoff: the put first, then the call. */
+static const char *const american_names[2] = { "american-put", "american-call" };
+
+bool payoff_american(const char *name, bool *is_call)
+{
+	for (int k = 0; k < 2; k++)
+		if (strcmp(name, american_names[k]) == 0) {
+			if (is_call)
+				*is_call = k == 1;
+			return true;
+		}
+	return false;
+}
+
+const char *payoff_american_name(bool is_call)
+{
+	return american_names[is_call];
+}
 
 static const char *const control_names[] = { "none", "terminal", "asian-geo", "vanilla" };
 static const char *const greek_names[NGREEKS] = { "delta", "gamma", "vega", "rho", "theta" };
@@ -88,21 +109,27 @@ static const char *control_closedform_name(const struct payoff *p)
 	return p->control_is_call ? "call" : "put";
 }
 
+/* The control variate that suits a payoff (payoff_describe's too). */
+static enum control_kind control_for(const struct payoff_kind *kind)
+{
+	if (strncmp(kind->name, "asian-", 6) == 0 && strstr(kind->name, "-arith"))
+		return CONTROL_GEO_ASIAN;
+	if (kind->barrier != NO_BARRIER)
+		return CONTROL_VANILLA;
+	return CONTROL_TERMINAL;
+}
+
 /* The control that suits the payoff, and where its mean comes from. */
 static void choose_control(struct payoff *p)
 {
 	const char *name = p->kind->name;
 
 	p->control_is_call = strstr(name, "call") != NULL;
-	if (strncmp(name, "asian-", 6) == 0 && strstr(name, "-arith")) {
-		p->control = CONTROL_GEO_ASIAN;
+	p->control = control_for(p->kind);
+	if (p->control == CONTROL_GEO_ASIAN)
 		p->needs |= NEED_GEO;
-	} else if (p->kind->barrier != NO_BARRIER) {
-		p->control = CONTROL_VANILLA;
-	} else {
-		p->control = CONTROL_TERMINAL;
+	if (p->control == CONTROL_TERMINAL)
 		p->needs |= NEED_ST;
-	}
 	if (p->control == CONTROL_TERMINAL && !isnan(p->control_mean))
 		usage_error("--control-mean: the control of %s is the discounted terminal price, "
 		            "whose mean s0 e^{-qT} payoff knows", name);
@@ -148,7 +175,7 @@ void payoff_options_done(struct payoff *p, const char *name)
 	while (kind->name && strcmp(kind->name, name) != 0)
 		kind++;
 	if (!kind->name) {
-		if (strncmp(name, "american-", 9) == 0)
+		if (payoff_american(name, NULL))
 			usage_error("--payoff: %s is priced by Longstaff-Schwartz, not by payoff", name);
 		usage_error("--payoff: unknown payoff '%s'", name);
 	}
@@ -536,4 +563,47 @@ int payoff_nonfinite_greek(const struct payoff *p, const double *values)
 			count++;
 		}
 	return -1;
+}
+
+/* The catalog as a table for the shell, payoff --describe (see
+ * DESIGN.md, "The payoff catalog"): what a job needs to know about each
+ * payoff, so that no script keeps its own list of names. */
+static const char *emission(bool whole_path, const struct payoff_kind *kind)
+{
+	if (whole_path)
+		return "path";
+	return kind->needs == NEED_ST && !kind->path_dependent ? "terminal" : "summary";
+}
+
+void payoff_describe(FILE *f)
+{
+	fputs("name\temit\tstrike\tbarrier\trebate\tcontrol\tamerican\tmin_steps"
+	      "\tgreeks\tgreeks_emit\n", f);
+	for (const struct payoff_kind *kind = payoff_kinds; kind->name; kind++) {
+		struct payoff p;
+		payoff_init(&p);
+		p.kind = kind;
+		p.control_is_call = strstr(kind->name, "call") != NULL;
+		p.control = control_for(kind);
+		const char *control = p.control == CONTROL_TERMINAL ? "terminal"
+		                      : control_closedform_name(&p);
+		/* the Greeks from the whole path, and whether the cheap emission gives them all */
+		payoff_choose_greeks(&p, true);
+		unsigned all = p.greek_set;
+		bool cheap = payoff_choose_greeks(&p, false) && p.greek_set == all;
+		char list[64] = "";
+		for (int g = 0; g < NGREEKS; g++)
+			if (all & 1u << g) {
+				strcat(list, *list ? "," : "");
+				strcat(list, greek_names[g]);
+			}
+		fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\tno\t%d\t%s\t%s\n", kind->name,
+		        emission(false, kind), strncmp(kind->name, "lookback-", 9) ? "yes" : "no",
+		        kind->barrier == UP ? "up" : kind->barrier == DOWN ? "down" : "none",
+		        kind->barrier != NO_BARRIER ? "yes" : "no", control,
+		        kind->path_dependent ? 2 : 1, list, emission(!cheap, kind));
+	}
+	/* priced by Longstaff-Schwartz (lsmfit, exercise): exercise decides date by date */
+	for (size_t i = 0; i < sizeof american_names / sizeof *american_names; i++)
+		fprintf(f, "%s\tpath\tyes\tnone\tno\tnone\tyes\t1\tnone\tnone\n", american_names[i]);
 }

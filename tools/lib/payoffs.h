@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* What a payoff needs to know about one path. */
 struct path_summary {
@@ -136,6 +137,20 @@ void payoff_values(const struct payoff *p, const struct path_summary *path,
 
 /* The index in values[] of the first non-finite Greek, or -1. */
 int payoff_nonfinite_greek(const struct payoff *p, const double *values);
+
+/* Whether name is one of the American payoffs (american-put,
+ * american-call), which lsmfit and exercise price; *is_call (when not
+ * NULL) says which. payoff_american_name is the name of either. */
+bool payoff_american(const char *name, bool *is_call);
+const char *payoff_american_name(bool is_call);
+
+/* The catalog as a TSV table on f, a header then a row per payoff (the
+ * American ones too): name, emit (the cheapest simpaths --emit: terminal,
+ * summary or path), strike, barrier (none, up, down), rebate, control (none,
+ * terminal, or the closedform payoff giving the control's mean), american,
+ * min_steps, greeks (comma-separated, or none), greeks_emit (the --emit that
+ * gives them all). yes/no for the flags. payoff --describe prints it. */
+void payoff_describe(FILE *f);
 
 /* An antithetic pair's row: each value the mean of the path's and its
  * mirror's, in this order of operations in every tool. */

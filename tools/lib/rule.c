@@ -11,6 +11,7 @@
 #include "err.h"
 #include "lsm.h"
 #include "model.h"
+#include "payoffs.h"
 #include "numtext.h"
 #include "xalloc.h"
 
@@ -29,11 +30,7 @@ static void learn_rule(struct rule *r)
 	const char *payoff = stream_meta(s, "payoff");
 	if (!payoff)
 		data_error(stream_where(s), "metadata has no payoff= (was the file written by lsmfit?)");
-	if (strcmp(payoff, "american-put") == 0)
-		r->is_call = false;
-	else if (strcmp(payoff, "american-call") == 0)
-		r->is_call = true;
-	else
+	if (!payoff_american(payoff, &r->is_call))
 		data_error(stream_where(s), "payoff=%.40s: not american-put or american-call", payoff);
 	r->strike = stream_meta_double(s, "strike");
 	if (!(r->strike > 0))
@@ -174,7 +171,7 @@ void rule_meta_line(const struct rule *r, long inner, char *line, size_t size)
 	if (inner > 0)
 		snprintf(bound, sizeof bound, " bound=upper inner=%ld bias=high", inner);
 	snprintf(line, size, "# tool=exercise payoff=%s strike=%s basis=%d%s%.40s%s%.40s%s",
-	         r->is_call ? "american-call" : "american-put", text, r->degree,
+	         payoff_american_name(r->is_call), text, r->degree,
 	         seed ? " training_seed=" : "", seed ? seed : "",
 	         paths ? " training_paths=" : "", paths ? paths : "", bound);
 }

@@ -1,0 +1,132 @@
+#!/usr/bin/env bats
+# The run manifest: every variable of make price, grid and speedup checked
+# once, up front, against pipeline/variables.tsv (pipeline/manifest); the
+# resolved manifest in the run directory, read as data.
+
+load test_helper
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	export OUT="$BATS_TEST_TMPDIR/out"
+	unset MCPIPE_GIVEN
+}
+
+@test "manifest: the defaults, resolved, and the payoff's facts from its catalog" {
+	JOBS=3 run -0 manifest price
+	[ "${lines[0]}" = "# tool=manifest job=price" ]
+	[ "${lines[1]}" = "$(printf 'name\tvalue')" ]
+	expected=$(printf '%s\n' MODEL:gbm PAYOFF:call S0:100 K:100 R:0.05 Q:0 SIGMA:0.2 T:1 STEPS:1 \
+		PATHS:10000000 SEED:20261127 ANTITHETIC:0 CONTROL:0 GREEKS:0 FUSED:1 SHARDS:16 JOBS:3 \
+		HOSTS: SCHEDULER: RETRIES:0 "OUT:$OUT" payoff.emit:terminal payoff.strike:yes \
+		payoff.barrier:none payoff.rebate:no payoff.control:terminal payoff.american:no \
+		payoff.min_steps:1 payoff.greeks:delta,gamma,vega,rho,theta payoff.greeks_emit:terminal | sed 's/:/\t/')
+	[ "$(printf '%s\n' "${lines[@]:2}")" = "$expected" ]
+}
+
+@test "manifest: what applies follows the payoff (American: the bound's counts, no K for lookbacks)" {
+	PAYOFF=american-put STEPS=70 run -0 manifest price
+	[[ "$output" == *$'\nTRAIN_PATHS\t100000\nUPPER\t510\nINNER\t500\n'* ]]
+	[[ "$output" != *$'\nCONTROL\t'* ]]
+	PAYOFF=lookback-call-float STEPS=4 run -0 manifest price
+	[[ "$output" != *$'\nK\t'* ]]
+	PAYOFF=up-and-out-call BARRIER=120 STEPS=4 run -0 manifest price
+	[[ "$output" == *$'\nBARRIER\t120\nREBATE\t0\n'* ]]
+	# make grid: its own defaults, the price's others
+	run -0 manifest grid
+	[[ "$output" == *$'\nPATHS\t2000000\n'* ]]
+	[[ "$output" == *$'\nSIGMA_GRID\t0.1:0.5:0.05\n'* ]]
+	STEPS=4 run -0 manifest speedup
+	[[ "$output" == *$'\nPATHS\t50000000\n'* ]]
+}
+
+@test "manifest: a variable that does not apply to the payoff is an error naming it" {
+	REBATE=1 run -2 --separate-stderr price
+	[ "$stderr" = "price: REBATE=1: call has no barrier, so no rebate" ]
+	PAYOFF=lookback-call-float STEPS=4 K=90 run -2 --separate-stderr price
+	[ "$stderr" = "price: K=90: lookback-call-float takes no strike" ]
+	PAYOFF=american-put BARRIER=90 run -2 --separate-stderr price
+	[ "$stderr" = "price: BARRIER=90: american-put has no barrier" ]
+	PAYOFF=american-put GREEKS=1 run -2 --separate-stderr price
+	[ "$stderr" = "price: GREEKS=1: no Greeks for american-put" ]
+	UPPER=10 run -2 --separate-stderr price
+	[ "$stderr" = "price: UPPER=10: only American payoffs take it, not call" ]
+	PAYOFF=up-and-out-call STEPS=4 run -2 --separate-stderr price
+	[ "$stderr" = "price: BARRIER: up-and-out-call needs it (payoff --describe: barrier!=none)" ]
+	PAYOFF=american-put UPPER=0 run -2 --separate-stderr grid
+	[ "$stderr" = "grid: UPPER=0: make grid does not take it" ]
+	# a switch given as off is no error where it does not apply
+	PAYOFF=american-put CONTROL=0 run -0 manifest price
+	[ ! -e "$OUT" ]
+}
+
+@test "manifest: types and ranges, every problem at once, exit 2 before any work" {
+	JOBS=00 PATHS=1 TRAIN_PATHS=0 SIGMA=nan SEED=18446744073709551616 ANTITHETIC=yes \
+		MODEL=heston run -2 --separate-stderr price
+	[ "${#stderr_lines[@]}" -eq 7 ]
+	[ "${stderr_lines[0]}" = "price: MODEL=heston: want gbm" ]
+	[ "${stderr_lines[1]}" = "price: SIGMA=nan: want a decimal number" ]
+	[ "${stderr_lines[2]}" = "price: PATHS=1: want a whole number from 2 to 1000000000000000" ]
+	[ "${stderr_lines[3]}" = "price: SEED=18446744073709551616: want a whole number from 0 to 18446744073709551615" ]
+	[ "${stderr_lines[4]}" = "price: ANTITHETIC=yes: want 0 or 1" ]
+	[ "${stderr_lines[5]}" = "price: TRAIN_PATHS=0: only American payoffs take it, not call" ]
+	[ "${stderr_lines[6]}" = "price: JOBS=00: want a whole number from 1 to 100000 (decimal digits, no sign, no leading zero)" ]
+	S0=1e999 run -2 --separate-stderr price
+	[ "$stderr" = "price: S0=1e999: want a finite number" ]
+	SCHEDULER=pbs run -2 --separate-stderr price
+	[ "$stderr" = "price: SCHEDULER=pbs: want slurm, or nothing for GNU parallel" ]
+	# HOSTS: a readable regular file, never a directory or standard input
+	for h in "$BATS_TEST_TMPDIR" /dev/stdin - /nonexistent; do
+		HOSTS=$h run -2 --separate-stderr price </dev/null
+		[ "$stderr" = "price: HOSTS=$h: cannot read this file" ]
+	done
+	[ ! -e "$OUT" ]
+}
+
+@test "make: a variable no job knows is a typo, named with the nearest known name" {
+	run -2 --separate-stderr make -s -C "$ROOT" price SIGAM=0.3 OUT="$OUT"
+	[ "${stderr_lines[0]}" = "price: SIGAM=0.3: unknown variable; did you mean SIGMA?" ]
+	run -2 --separate-stderr make -s -C "$ROOT" price QMC=sobol OUT="$OUT"
+	[ "${stderr_lines[0]}" = "price: QMC=sobol: unknown variable; did you mean Q?" ]
+	run -2 --separate-stderr make -s -C "$ROOT" price SIGMA_GRID=0.1,0.2 OUT="$OUT"
+	[ "${stderr_lines[0]}" = "price: SIGMA_GRID=0.1,0.2: a variable of make grid, not of make price" ]
+	[ ! -e "$OUT" ]
+}
+
+@test "the run directory holds the manifest and the stages' arguments as data; nothing is sourced" {
+	PATHS=1000 SHARDS=3 run -0 price
+	rundir=$(ls -d "$OUT"/runs/*)
+	[ ! -e "$rundir/job.env" ]
+	run -0 grep -c . "$rundir/args.tsv"
+	[ "$(head -1 "$rundir/args.tsv")" = "$(printf 'stage\targument')" ]
+	grep -q $'^run.shards\t3$' "$rundir/manifest.tsv"
+	grep -q $'^PATHS\t1000$' "$OUT/manifest.tsv"
+	# the arguments are one a line: a value is never split or evaluated
+	[ "$(grep -c $'^sim\t' "$rundir/args.tsv")" -eq 14 ]
+}
+
+@test "a result with no spread says so instead of a z-score" {
+	PATHS=2 SHARDS=1 run -0 price
+	[ "${lines[1]}" = "       closed form 10.450584   no z-score: the paths show no spread (standard error 0)" ]
+	SIGMA=10 PATHS=1000 SHARDS=2 run -0 price
+	[[ "${lines[1]}" == *"no z-score: the paths show no spread (standard error 0)" ]]
+}
+
+@test "many shards of few paths: a note that their fixed cost dominates" {
+	PATHS=2000 SHARDS=200 run -0 --separate-stderr price
+	[ "$stderr" = "price: note: SHARDS=200: each shard's fixed cost (about 5 ms) outweighs its 10 path steps; fewer shards (each of 100000 path steps or more) would be faster" ]
+	PATHS=2000 SHARDS=199 run -0 --separate-stderr price
+	[ "$stderr" = "" ]
+}
+
+@test "DESIGN.md is in the repository and every section the code cites by name is there" {
+	[ -s "$ROOT/DESIGN.md" ]
+	cd "$ROOT"
+	n=0
+	while IFS= read -r section; do
+		grep -qx "## $section" DESIGN.md || { echo "DESIGN.md has no section '$section'" >&2; false; }
+		n=$((n + 1))
+	done < <(grep -rhoE 'DESIGN\.md, "[^"]+"' tools pipeline | sed 's/.*, "//; s/"$//' | sort -u)
+	[ "$n" -ge 2 ]
+	# the README points there
+	grep -q 'DESIGN.md' README.md
+}

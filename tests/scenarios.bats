@@ -1,0 +1,196 @@
+#!/usr/bin/env bats
+# scenarios: the delta-normal closed form against Hull's published example,
+# Monte Carlo VaR and ES against it within their intervals, interval
+# coverage over 200 seeds, options departing from delta-normal the
+# expected way, bit-identical shards, and every refusal's exact message.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+TOOL=scenarios
+FIX="$FIXTURES/scenarios"
+# Hull's two-asset example (Options, Futures, and Other Derivatives, 8th
+# ed., 2012, sec. 21.4; also Risk Management and Financial Institutions):
+# $10M in Microsoft at 2% daily volatility, $5M in AT&T at 1%, correlation
+# 0.3. The daily sd of the portfolio is sqrt(200000^2 + 50000^2 + 2 0.3
+# 200000 50000) = $220,227 and the 10-day 99% VaR "$1,620,000" (with
+# z = 2.326). Here: spot 100, 100000 and 50000 shares, annual vol 0.02
+# sqrt(252) and 0.01 sqrt(252), so that one day is 2% and 1%.
+HULL=(-m "$FIX/hull-market.tsv" -c "$FIX/hull-corr.tsv" -p "$FIX/hull-portfolio.tsv")
+ABC=(-m "$FIX/abc-market.tsv" -c "$FIX/abc-corr.tsv" -p "$FIX/abc-portfolio.tsv")
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# within FIELD ROW FILE VALUE: VALUE lies in row ROW's [ci95_low, ci95_high]
+within() {
+	awk -F '\t' -v row="$1" -v x="$2" '$1 == row { found = 1; ok = $4 <= x && x <= $5 }
+		END { exit !(found && ok) }' "$3"
+}
+
+@test "Hull's example: the delta-normal VaR is his 1,620,000 and z sd sqrt(10) to 1e-12" {
+	run -0 scenarios "${HULL[@]}" -R normal -H 10 --closed-form
+	echo "$output" >"$BATS_TEST_TMPDIR/closed"
+	var=$(field VaR-delta-normal 2 "$BATS_TEST_TMPDIR/closed")
+	es=$(field ES-delta-normal 2 "$BATS_TEST_TMPDIR/closed")
+	# his 2.326 rounds z = 2.3263478740408408: 1,620,000 to 0.02%
+	awk -v v="$var" 'BEGIN { exit !(v > 1619700 && v < 1620300) }'
+	/usr/bin/python3 -c "
+import math, sys
+from scipy.stats import norm
+sd = math.sqrt(200000**2 + 50000**2 + 2 * 0.3 * 200000 * 50000) * math.sqrt(10)
+z = norm.ppf(0.99)
+ok = abs($var / (z * sd) - 1) < 1e-12 and abs($es / (norm.pdf(z) / 0.01 * sd) - 1) < 1e-12
+sys.exit(not ok)"
+	# linear book: delta-gamma is delta-normal
+	[ "$(field VaR-delta-gamma-normal 2 "$BATS_TEST_TMPDIR/closed")" = "$var" ]
+}
+
+@test "Hull's example: Monte Carlo VaR and ES (RETURNS=normal, mu=0) hold the closed form in their intervals" {
+	not_sanitized
+	scenarios "${HULL[@]}" -R normal -H 10 --closed-form >closed.tsv
+	scenarios "${HULL[@]}" -R normal -H 10 -n 100000 -s 7 | risk -c contrib.tsv >mc.tsv
+	within VaR "$(field VaR-delta-normal 2 closed.tsv)" mc.tsv
+	within ES "$(field ES-delta-normal 2 closed.tsv)" mc.tsv
+	# Euler contributions of a normal book: ES cov(i, P) / var(P), within their intervals
+	within L2-MSFT-stock "$(awk -v es="$(field ES-delta-normal 2 closed.tsv)" 'BEGIN { print es * 43000 / 48500 }')" contrib.tsv
+	within L3-ATT-stock "$(awk -v es="$(field ES-delta-normal 2 closed.tsv)" 'BEGIN { print es * 5500 / 48500 }')" contrib.tsv
+	awk -F '\t' 'NR == FNR && $1 == "ES" { es = $2 } NR > FNR && /^L/ { s += $2 }
+		END { exit !(s - es < 1e-9 * es && es - s < 1e-9 * es) }' mc.tsv contrib.tsv
+}
+
+@test "interval coverage over 200 seeds: VaR's and ES's 95% intervals hold the closed form about 95% of the time" {
+	not_sanitized
+	# 200 runs of 2000 scenarios; coverage of a true 95% interval lies in
+	# [0.89, 1] with probability 1 - 1e-4 (binomial sd 1.5%); an interval
+	# of half the width would cover about 68%
+	scenarios "${HULL[@]}" -R normal --closed-form >closed.tsv
+	var=$(field VaR-delta-normal 2 closed.tsv) es=$(field ES-delta-normal 2 closed.tsv)
+	for s in $(seq 1 200); do
+		scenarios "${HULL[@]}" -R normal -n 2000 -s "$s" | risk
+	done | awk -F '\t' -v var="$var" -v es="$es" '
+		$1 == "VaR" { n++; v += $4 <= var && var <= $5 }
+		$1 == "ES" { e += $4 <= es && es <= $5 }
+		END { printf "VaR %d/%d ES %d/%d\n", v, n, e, n; exit !(n == 200 && v >= 178 && e >= 178) }'
+}
+
+@test "options: full revaluation departs from delta-normal as gamma says" {
+	not_sanitized
+	# long calls gain convexity: full-revaluation VaR below delta-normal's;
+	# short calls lose it: above. RETURNS=normal, 1 day: gamma alone.
+	for book in long-calls short-calls; do
+		P=(-m "$FIX/hull-market.tsv" -c "$FIX/hull-corr.tsv" -p "$FIX/$book.tsv" -R normal)
+		scenarios "${P[@]}" --closed-form >"$book.closed"
+		scenarios "${P[@]}" -n 20000 | risk >"$book.mc"
+	done
+	dn=$(field VaR-delta-normal 2 long-calls.closed)
+	[ "$(field VaR-delta-normal 2 short-calls.closed)" = "$dn" ]
+	awk -v hi="$(field VaR 5 long-calls.mc)" -v dn="$dn" 'BEGIN { exit !(hi < dn) }'
+	awk -v lo="$(field VaR 4 short-calls.mc)" -v dn="$dn" 'BEGIN { exit !(lo > dn) }'
+	# delta-gamma-normal moves from delta-normal toward full revaluation
+	awk -v dg="$(field VaR-delta-gamma-normal 2 long-calls.closed)" -v dn="$dn" 'BEGIN { exit !(dg < dn) }'
+	awk -v dg="$(field VaR-delta-gamma-normal 2 short-calls.closed)" -v dn="$dn" 'BEGIN { exit !(dg > dn) }'
+}
+
+@test "RETURNS=t: fatter tails than gbm at the same volatility" {
+	not_sanitized
+	scenarios "${HULL[@]}" -n 20000 | risk >gbm.tsv
+	scenarios "${HULL[@]}" -n 20000 -R t -d 3 | risk >t.tsv
+	awk -v t="$(field ES 2 t.tsv)" -v g="$(field ES 2 gbm.tsv)" 'BEGIN { exit !(t > 1.1 * g) }'
+}
+
+@test "any split into shards gives the same bytes, contributions included" {
+	local n=5000
+	scenarios "${ABC[@]}" -n $n -R t -d 5 -H 5 >whole
+	risk whole -c c0 >r0
+	for cuts in "1 4999" "1234 2000" "64 65 129 4000"; do
+		rm -f part-*
+		local first=0 k=0
+		for cut in $cuts $n; do
+			scenarios "${ABC[@]}" -n $n -R t -d 5 -H 5 -f $first -k $((cut - first)) >"part-$k"
+			first=$cut k=$((k + 1))
+		done
+		risk part-* -c c1 | cmp - r0
+		cmp c1 c0
+		risk -p part-* | cmp - <(risk -p whole)
+	done
+}
+
+# data_fails MESSAGE ARGS...: exit 1, nothing on stdout, exactly "scenarios: MESSAGE".
+data_fails() {
+	local message=$1
+	shift
+	run -1 --separate-stderr scenarios "$@"
+	echo "stderr: $stderr"
+	[ "$output" = "" ]
+	[ "$stderr" = "scenarios: $message" ]
+}
+
+@test "refuses correlation matrices that are not: symmetric, unit-diagonal, in range, positive semi-definite" {
+	M=(-m "$FIX/abc-market.tsv" -p "$FIX/abc-portfolio.tsv")
+	data_fails "$FIX/asym-corr.tsv:3: not symmetric: entry B,A = 0.4 but A,B = 0.3" "${M[@]}" -c "$FIX/asym-corr.tsv"
+	data_fails "$FIX/diag-corr.tsv:3: diagonal entry B,B = 0.98 is not 1" "${M[@]}" -c "$FIX/diag-corr.tsv"
+	data_fails "$FIX/range-corr.tsv:3: correlation B,C = 1.5 is not in [-1, 1]" "${M[@]}" -c "$FIX/range-corr.tsv"
+	data_fails "$FIX/notpsd-corr.tsv: not positive semi-definite: smallest eigenvalue -0.8" "${M[@]}" -c "$FIX/notpsd-corr.tsv"
+}
+
+@test "refuses bad files with file:line" {
+	printf 'A\tB\nA\t1\t0.3\nB\t0.3\t1\n' >two.tsv
+	data_fails "two.tsv:1: 2 names, the market has 3 assets" -m "$FIX/abc-market.tsv" -p "$FIX/abc-portfolio.tsv" -c two.tsv
+	printf 'A\tB\tD\nA\t1\t0\t0\nB\t0\t1\t0\nD\t0\t0\t1\n' >d.tsv
+	data_fails "d.tsv:1: asset 'D' is not in the market" -m "$FIX/abc-market.tsv" -p "$FIX/abc-portfolio.tsv" -c d.tsv
+	printf 'asset\tspot\tvol\tq\tmu\nA\t100\t0.2\t0\t0\nB\t-50\t0.3\t0\t0\nC\t20\t0.25\t0.01\t0\n' >m.tsv
+	data_fails "m.tsv:3: spot -50 is not positive" -m m.tsv -c "$FIX/abc-corr.tsv" -p "$FIX/abc-portfolio.tsv"
+	printf 'asset\tspot\tvol\tq\tmu\nA\t100\t0.2\t0\t0\nB\tfifty\t0.3\t0\t0\nC\t20\t0.25\t0.01\t0\n' >m.tsv
+	data_fails "m.tsv:3: spot 'fifty' is not a number" -m m.tsv -c "$FIX/abc-corr.tsv" -p "$FIX/abc-portfolio.tsv"
+	C=(-m "$FIX/abc-market.tsv" -c "$FIX/abc-corr.tsv")
+	printf 'quantity\tasset\tinstrument\tstrike\tmaturity\n10\tA\tstock\t\t\n5\tZ\tcall\t55\t0.5\n' >p.tsv
+	data_fails "p.tsv:3: asset 'Z' is not in the market" "${C[@]}" -p p.tsv
+	printf 'quantity\tasset\tinstrument\tstrike\tmaturity\n10\tA\tswap\t1\t1\n' >p.tsv
+	data_fails "p.tsv:2: instrument 'swap': want stock, call or put" "${C[@]}" -p p.tsv
+	printf 'quantity\tasset\tinstrument\tstrike\tmaturity\n# a comment\n10\tA\tcall\t100\t0.01\n' >p.tsv
+	data_fails "p.tsv:3: maturity 0.01 is not after the horizon (0.03968253968253968 years) or beyond 100 years" "${C[@]}" -p p.tsv -H 10
+	printf 'quantity\tasset\tinstrument\tstrike\tmaturity\n10\tA\tstock\t100\t\n' >p.tsv
+	data_fails "p.tsv:2: a stock has no strike or maturity (leave them empty)" "${C[@]}" -p p.tsv
+	printf 'quantity\tasset\tinstrument\tstrike\n10\tA\tstock\t\n' >p.tsv
+	data_fails "p.tsv:1: no column 'maturity'" "${C[@]}" -p p.tsv
+	data_fails "nothing.tsv: cannot open: No such file or directory" "${C[@]}" -p nothing.tsv
+}
+
+@test "usage errors" {
+	usage_fails "--df goes with --returns t only" "${ABC[@]}" -d 5
+	usage_fails "--returns t needs --df" "${ABC[@]}" -R t
+	usage_fails "--df: '2' must be between 3 and 500" "${ABC[@]}" -R t -d 2
+	usage_fails "--returns: 'cauchy': want gbm, normal or t" "${ABC[@]}" -R cauchy
+	usage_fails "--level: '0.3' is not in [0.5, 1)" "${ABC[@]}" -l 0.3
+	usage_fails "--count: scenarios 90..189 go past --scenarios 100" "${ABC[@]}" -n 100 -f 90 -k 100
+	usage_fails "--market, --corr and --portfolio are required" -m x
+	run -0 scenarios --version
+	[ "$output" = "scenarios (mcpipe) 0.1.0" ]
+	[ "$(synopsis_of "$ROOT/tools/scenarios.1")" = "$(usage_of scenarios)" ]
+	run -1 --separate-stderr sh -c 'scenarios "$@" >/dev/full' sh "${ABC[@]}" -n 1000
+	[ "$stderr" = "scenarios: write error: No space left on device" ]
+}
+
+@test "--no-positions shards merged, then --positions: the bytes of shards with positions" {
+	local n=5000
+	scenarios "${ABC[@]}" -n $n -k 1800 --no-positions >a
+	scenarios "${ABC[@]}" -n $n -f 1800 --no-positions >b
+	[ "$(grep -v '^#' a | head -1)" = $'scenario\tloss\tweight' ]
+	risk -p b a >merged
+	scenarios "${ABC[@]}" -n $n --positions merged >with
+	risk with -c c1 >r1
+	scenarios "${ABC[@]}" -n $n | risk -c c2 >r2
+	cmp r1 r2
+	cmp c1 c2
+	run -1 --separate-stderr scenarios "${ABC[@]}" -n $n -s 9 --positions merged
+	[ "$stderr" = "scenarios: merged: the tail's seed=20261206 differs from this run's 9" ]
+}
+
+@test "--histogram: BINS rows whose counts add up to the scenarios" {
+	run -0 scenarios "${ABC[@]}" -n 3000 -f 1000 --histogram 25
+	[ "${lines[1]}" = $'pnl\tcount' ]
+	[ "$(rows <(echo "$output") | wc -l)" = 25 ]
+	[ "$(rows <(echo "$output") | awk '{ s += $2 } END { print s }')" = 2000 ]
+}

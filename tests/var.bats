@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# make var (pipeline/var): every variable checked up front with its exact
+# message, the result files and their shape, the same bytes for any
+# SHARDS and JOBS, and a bad file refused with file:line before any shard.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	export MARKET="$ROOT/data/market.tsv" CORR="$ROOT/data/corr.tsv" PORTFOLIO="$ROOT/data/portfolio.tsv"
+	export SCENARIOS=20000 HORIZON=5 OUT="$BATS_TEST_TMPDIR/out"
+	unset LEVEL SEED R RETURNS DF SHARDS JOBS HOSTS SCHEDULER
+}
+
+# var_fails MESSAGE VAR=value...: exit 2, exactly "var: MESSAGE", no result.
+var_fails() {
+	local message=$1
+	shift
+	run -2 --separate-stderr env "$@" var
+	echo "stderr: $stderr"
+	[ "$stderr" = "var: $message" ]
+	[ ! -e "$OUT/var.tsv" ]
+}
+
+@test "every variable is checked before any work" {
+	var_fails "MARKET=nothing.tsv: cannot read this file" MARKET=nothing.tsv
+	var_fails "HORIZON=0: want a positive number of trading days, at most 2520" HORIZON=0
+	var_fails "HORIZON=1;ls: want a positive number of trading days, at most 2520" 'HORIZON=1;ls'
+	var_fails "LEVEL=1: want a number in [0.5, 1)" LEVEL=1
+	var_fails "LEVEL=0.99x: want a number in [0.5, 1)" LEVEL=0.99x
+	var_fails "SCENARIOS=1e6: want a positive integer" SCENARIOS=1e6
+	var_fails "SEED=-1: want an integer (decimal or 0x hex)" SEED=-1
+	var_fails "R=2: want a rate in [-1, 1]" R=2
+	var_fails "RETURNS=cauchy: want gbm, normal or t" RETURNS=cauchy
+	var_fails "DF=4: applies to RETURNS=t only" DF=4
+	var_fails "DF=: RETURNS=t wants an integer number of degrees of freedom in [3, 500]" RETURNS=t
+	var_fails "DF=2.5: RETURNS=t wants an integer number of degrees of freedom in [3, 500]" RETURNS=t DF=2.5
+	var_fails "SHARDS=0: want a positive integer" SHARDS=0
+	var_fails "SHARDS=30000: more shards than SCENARIOS=20000" SHARDS=30000
+	var_fails "JOBS=two: want a positive integer" JOBS=two
+	var_fails "HOSTS=nothing: cannot read this sshloginfile" HOSTS=nothing
+	var_fails "SCHEDULER=pbs: want slurm, or nothing for GNU parallel" SCHEDULER=pbs
+}
+
+@test "var.tsv: VaR, ES, then the closed forms; contributions add up to ES; the histogram" {
+	run -0 var
+	[ "$(grep -v '^#' "$OUT/var.tsv" | cut -f1 | tr '\n' ' ')" = \
+	  "name VaR ES VaR-delta-normal ES-delta-normal VaR-delta-gamma-normal ES-delta-gamma-normal " ]
+	[ "$(sed -n 2p "$OUT/var.tsv")" = $'name\testimate\tstderr\tci95_low\tci95_high\tscenarios' ]
+	[ "$(field VaR 6 "$OUT/var.tsv")" = 20000 ]
+	[ "$(grep -vc '^#' "$OUT/contributions.tsv")" = 11 ]   # header and 10 positions
+	awk -F '\t' 'NR == FNR && $1 == "ES" { es = $2 } NR > FNR && /^L/ { s += $2 }
+		END { exit !(s - es < 1e-9 * es && es - s < 1e-9 * es) }' "$OUT/var.tsv" "$OUT/contributions.tsv"
+	[ "$(head -c 4 "$OUT/var.png" | tail -c 3)" = PNG ]
+	[[ $output == *"scenarios/s"* ]]
+}
+
+@test "the same bytes for any SHARDS and JOBS" {
+	SHARDS=1 JOBS=1 RETURNS=t DF=4 var >/dev/null
+	cp "$OUT/var.tsv" one.tsv
+	cp "$OUT/contributions.tsv" one-c.tsv
+	for split in "7 2" "13 1" "3 3"; do
+		read -r s j <<<"$split"
+		SHARDS=$s JOBS=$j RETURNS=t DF=4 var >/dev/null
+		cmp one.tsv "$OUT/var.tsv"
+		cmp one-c.tsv "$OUT/contributions.tsv"
+	done
+}
+
+@test "a bad file is refused with file:line before any shard runs" {
+	printf 'A\tB\nA\t1\t0.3\nB\t0.4\t1\n' >corr.tsv
+	printf 'asset\tspot\tvol\tq\tmu\nA\t1\t0.2\t0\t0\nB\t1\t0.2\t0\t0\n' >market.tsv
+	run -1 --separate-stderr env MARKET=market.tsv CORR=corr.tsv var
+	[ "$stderr" = "scenarios: corr.tsv:3: not symmetric: entry B,A = 0.4 but A,B = 0.3" ]
+	[ ! -e "$OUT/var.tsv" ]
+	[ ! -e "$OUT/var-run/shard-0.part" ]
+}

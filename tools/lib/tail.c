@@ -1,0 +1,538 @@
+/* tail.c: exact, mergeable tails; VaR and ES with intervals (tail.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "tail.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "exactsum.h"
+#include "numtext.h"
+#include "partial.h"
+#include "xalloc.h"
+
+#define Z95 1.959963984540054   /* Phi^{-1}(0.975) */
+#define TRIM_MIN 4096           /* rows tail_add gathers before a first trim */
+
+double tail_keep_mass(uint64_t scenarios, double level)
+{
+	double m = (double)scenarios * (1 - level);
+	return m + 5 * sqrt(m) + 5;
+}
+
+static void set_identity(struct tail *t, const char *key, const char *value, const char *where)
+{
+	t->identity = xreallocarray(t->identity, (size_t)t->nidentity + 1, sizeof *t->identity);
+	t->identity[t->nidentity++] = (struct meta_entry){ xstrdup(key), xstrdup(value), xstrdup(where) };
+}
+
+void tail_init(struct tail *t, double level, uint64_t scenarios, bool weighted,
+               int nextra, char **names, const char *option)
+{
+	if (!(level >= 0.5 && level < 1))
+		usage_error("%s: level %.17g is not in [0.5, 1)", option, level);
+	if (scenarios < 1 || scenarios > (UINT64_C(1) << 53))
+		usage_error("%s: %llu scenarios: not in [1, 2^53]", option, (unsigned long long)scenarios);
+	if (nextra < 0 || nextra > TAIL_MAX_EXTRA)
+		usage_error("%s: %d extra columns: at most %d", option, nextra, TAIL_MAX_EXTRA);
+	memset(t, 0, sizeof *t);
+	t->level = level;
+	t->scenarios = scenarios;
+	t->weighted = weighted;
+	t->keep = tail_keep_mass(scenarios, level);
+	t->nextra = nextra;
+	t->extra_names = xreallocarray(NULL, (size_t)nextra + 1, sizeof *t->extra_names);
+	for (int k = 0; k < nextra; k++)
+		t->extra_names[k] = xstrdup(names[k]);
+	/* no trim before it can drop a row: 2 K rows of weight 1 */
+	t->trim_at = t->keep < TRIM_MIN ? TRIM_MIN : 2 * (size_t)t->keep + 2;
+}
+
+void tail_free(struct tail *t)
+{
+	for (int k = 0; k < t->nextra; k++)
+		free(t->extra_names[k]);
+	free(t->extra_names);
+	free(t->rows);
+	free(t->extra);
+	free(t->scratch);
+	for (size_t i = 0; i < t->nranges; i++)
+		free(t->ranges[i].where);
+	free(t->ranges);
+	meta_entries_free(t->identity, t->nidentity);
+	memset(t, 0, sizeof *t);
+}
+
+bool tail_add(struct tail *t, uint64_t scenario, double loss, double weight, const double *extra)
+{
+	if (!isfinite(loss) || !isfinite(weight) || !(weight > 0) || (!t->weighted && weight != 1))
+		return false;
+	/* Below the last kept loss of a trim that dropped rows: the rows
+	 * before it already weigh more than K (tail.h), and more so later. */
+	if (t->cut && loss < t->threshold)
+		return true;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 1024;
+		t->rows = xreallocarray(t->rows, t->cap, sizeof *t->rows);
+		if (t->nextra)
+			t->extra = xreallocarray(t->extra, t->cap, (size_t)t->nextra * sizeof *t->extra);
+	}
+	t->rows[t->n] = (struct tail_row){ scenario, loss, weight, t->n };
+	if (t->nextra) {
+		double *to = t->extra + t->n * (size_t)t->nextra;
+		if (extra)
+			memcpy(to, extra, (size_t)t->nextra * sizeof *to);
+		else
+			memset(to, 0, (size_t)t->nextra * sizeof *to);
+	}
+	t->n++;
+	if (t->n >= t->trim_at)
+		tail_trim(t);
+	return true;
+}
+
+/* Worst first: loss descending, then scenario ascending (one order for ties). */
+static int worst_first(const void *a, const void *b)
+{
+	const struct tail_row *x = a, *y = b;
+	if (x->loss != y->loss)
+		return x->loss > y->loss ? -1 : 1;
+	return x->scenario < y->scenario ? -1 : x->scenario > y->scenario;
+}
+
+void tail_trim(struct tail *t)
+{
+	size_t keep = 0;
+	double before = 0;   /* rounded sums in this order: a shard's never exceed the whole's (tail.h) */
+
+	qsort(t->rows, t->n, sizeof *t->rows, worst_first);
+	while (keep < t->n && before <= t->keep)
+		before += t->rows[keep++].weight;
+	if (keep < t->n) {
+		t->cut = true;
+		t->threshold = t->rows[keep - 1].loss;
+	}
+	if (t->nextra) {
+		size_t width = (size_t)t->nextra;
+		double *packed = xreallocarray(NULL, t->cap, width * sizeof *packed);
+		for (size_t i = 0; i < keep; i++) {
+			memcpy(packed + i * width, t->extra + t->rows[i].slot * width, width * sizeof *packed);
+			t->rows[i].slot = i;
+		}
+		free(t->extra);
+		t->extra = packed;
+	} else {
+		for (size_t i = 0; i < keep; i++)
+			t->rows[i].slot = i;
+	}
+	t->n = keep;
+	t->trim_at = 2 * keep > TRIM_MIN ? 2 * keep : TRIM_MIN;
+}
+
+double *tail_extra(struct tail *t, size_t i)
+{
+	return t->extra + t->rows[i].slot * (size_t)t->nextra;
+}
+
+void tail_add_range(struct tail *t, uint64_t first, uint64_t count, const char *where)
+{
+	if (t->nranges == t->ranges_cap) {
+		t->ranges_cap = t->ranges_cap ? 2 * t->ranges_cap : 16;
+		t->ranges = xreallocarray(t->ranges, t->ranges_cap, sizeof *t->ranges);
+	}
+	t->ranges[t->nranges++] = (struct tail_range){ first, count, xstrdup(where) };
+}
+
+static int by_first(const void *a, const void *b)
+{
+	const struct tail_range *x = a, *y = b;
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return strcmp(x->where, y->where);
+}
+
+static bool in_ranges(const struct tail *t, uint64_t scenario)
+{
+	size_t lo = 0, hi = t->nranges;   /* sorted, disjoint */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->ranges[mid].first + t->ranges[mid].count <= scenario)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->nranges && t->ranges[lo].first <= scenario;
+}
+
+void tail_check_coverage(struct tail *t, bool complete)
+{
+	uint64_t next = 0;
+
+	if (t->nranges == 0)
+		fatal("no scenario ranges (first=/count= metadata)");
+	qsort(t->ranges, t->nranges, sizeof *t->ranges, by_first);
+	for (size_t i = 0; i < t->nranges; i++) {
+		const struct tail_range *r = &t->ranges[i];
+		if (i > 0 && r->first < next)
+			data_error(r->where, "scenarios %llu..%llu overlap scenarios %llu..%llu (%s)",
+			           (unsigned long long)r->first,
+			           (unsigned long long)(r->first + r->count - 1),
+			           (unsigned long long)t->ranges[i - 1].first,
+			           (unsigned long long)(next - 1), t->ranges[i - 1].where);
+		if (complete && r->first > next)
+			fatal("scenarios %llu..%llu are missing", (unsigned long long)next,
+			      (unsigned long long)(r->first - 1));
+		next = r->first + r->count;
+	}
+	if (next > t->scenarios)
+		fatal("scenarios up to %llu counted, but the run has scenarios=%llu",
+		      (unsigned long long)(next - 1), (unsigned long long)t->scenarios);
+	if (complete && next < t->scenarios)
+		fatal("scenarios %llu..%llu are missing", (unsigned long long)next,
+		      (unsigned long long)(t->scenarios - 1));
+	for (size_t i = 0; i < t->n; i++)
+		if (!in_ranges(t, t->rows[i].scenario))
+			fatal("scenario %llu lies outside the ranges counted",
+			      (unsigned long long)t->rows[i].scenario);
+	for (size_t i = 1; i < t->n; i++)
+		if (t->rows[i].scenario == t->rows[i - 1].scenario)
+			fatal("scenario %llu counted twice", (unsigned long long)t->rows[i].scenario);
+}
+
+static bool own_key(const char *key)
+{
+	return !meta_key_is_identity(key) || strcmp(key, "tail") == 0 || strcmp(key, "level") == 0 ||
+	       strcmp(key, "scenarios") == 0 || strcmp(key, "weighted") == 0;
+}
+
+void tail_take_identity(struct tail *t, struct stream *in)
+{
+	int count = 0;
+
+	for (int i = 0; i < in->nmeta; i++) {
+		const struct meta_entry *m = &in->meta[i];
+		if (own_key(m->key))
+			continue;
+		count++;
+		if (!t->have_identity) {
+			set_identity(t, m->key, m->value, m->where);
+			continue;
+		}
+		const struct meta_entry *e = meta_entry_find(t->identity, t->nidentity, m->key);
+		if (!e)
+			data_error(m->where, "metadata %.120s=%.120s is not in the first input (another run?)",
+			           m->key, m->value);
+		if (strcmp(e->value, m->value) != 0)
+			data_error(m->where, "metadata %.120s=%.120s conflicts with %.120s=%.120s (%s)",
+			           m->key, m->value, m->key, e->value, e->where);
+	}
+	if (t->have_identity && count != t->nidentity)
+		data_error(in->name, "metadata has fewer identity keys than the first input (another run?)");
+	t->have_identity = true;
+}
+
+/* log P(K = k), K ~ Binomial(n, p). */
+static double log_binomial(double n, double k, double p)
+{
+	return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1) + k * log(p) + (n - k) * log1p(-p);
+}
+
+/* The ranks of tail.h's VaR interval: a the largest with P(K < a) <=
+ * 0.025, b the smallest with P(K >= b) <= 0.025. Terms beyond 12
+ * standard deviations (and 12) weigh less than 1e-30: left out. */
+static void binomial_ranks(uint64_t n, double p, uint64_t *a, uint64_t *b)
+{
+	double nd = (double)n, mean = nd * p, sd = sqrt(nd * p * (1 - p));
+	double lo = fmax(0, floor(mean - 12 * sd - 12)), hi = fmin(nd, ceil(mean + 12 * sd + 12));
+	double sum = 0;
+
+	*a = (uint64_t)hi + 1;
+	for (double k = lo; k <= hi; k++) {
+		sum += exp(log_binomial(nd, k, p));
+		if (sum > 0.025) {
+			*a = (uint64_t)k;
+			break;
+		}
+	}
+	sum = 0;
+	*b = (uint64_t)lo;
+	for (double k = hi; k >= lo; k--) {
+		sum += exp(log_binomial(nd, k, p));
+		if (sum > 0.025) {
+			*b = (uint64_t)k + 1;
+			break;
+		}
+	}
+}
+
+/* Glynn's inverted interval for a weighted run (tail.h): rows whose
+ * estimated exceedance probability is within 1.96 standard deviations of
+ * 1 - alpha. */
+static bool weighted_interval(const struct tail *t, struct tail_estimate *e, char *why, size_t size)
+{
+	long double before = 0, squares = 0, n = (long double)t->scenarios, p = 1 - (long double)t->level;
+	bool have_high = false, past_low = false;
+	size_t low = 0;
+
+	for (size_t j = 0; j < t->n; j++) {
+		long double q = before / n, var = (squares / n - q * q) / n;
+		long double sd = var > 0 ? sqrtl(var) : 0;
+		if (!have_high && q + (long double)Z95 * sd >= p) {
+			e->var_high = t->rows[j].loss;
+			have_high = true;
+		}
+		if (q - (long double)Z95 * sd > p) {
+			past_low = true;
+			break;
+		}
+		low = j;
+		before += t->rows[j].weight;
+		squares += (long double)t->rows[j].weight * t->rows[j].weight;
+	}
+	if (!have_high || (!past_low && t->n < t->scenarios)) {
+		snprintf(why, size, "the kept tail (weight %.17g) is too short for the VaR interval", t->keep);
+		return false;
+	}
+	e->var_low = t->rows[low].loss;
+	return true;
+}
+
+bool tail_estimates(const struct tail *t, struct tail_estimate *e, char *why, size_t size)
+{
+	double p = 1 - t->level;   /* exact: level in [0.5, 1) (Sterbenz) */
+	xsum mass, over, sum;      /* M; C - M; ES's numerator */
+	size_t j;
+
+	memset(e, 0, sizeof *e);
+	xsum_init(&mass);
+	partial_add_product(&mass, (double)t->scenarios, p);
+	xsum_init(&over);
+	partial_add_product(&over, -(double)t->scenarios, p);
+	xsum_init(&sum);
+	for (j = 0; j < t->n; j++) {
+		if (xsum_sign(&over) > 0)
+			break;
+		xsum_add(&over, t->rows[j].weight);
+	}
+	if (j == t->n && xsum_sign(&over) <= 0) {
+		snprintf(why, size, "the scenarios' weight does not exceed N(1-level) = %.17g: no VaR",
+		         xsum_round(&mass));
+		return false;
+	}
+	/* Row j-1 is the VaR's: undo its weight to get C_{j*-1} - M. */
+	size_t js = j - 1;
+	xsum_add(&over, -t->rows[js].weight);
+	for (size_t i = 0; i < js; i++)
+		partial_add_product(&sum, t->rows[i].weight, t->rows[i].loss);
+	partial_add_product(&sum, -xsum_round(&over), t->rows[js].loss);
+	double m = xsum_round(&mass);
+	e->jstar = js;
+	e->var = t->rows[js].loss;
+	e->es = xsum_round(&sum) / m;
+
+	long double a = 0, b = 0, n = (long double)t->scenarios;
+	for (size_t i = 0; i < js && t->rows[i].loss > e->var; i++) {
+		long double excess = (long double)t->rows[i].weight * (t->rows[i].loss - e->var);
+		a += excess;
+		b += excess * excess;
+	}
+	long double var = (b / n - (a / n) * (a / n)) / (n * (long double)p * p);
+	e->es_se = var > 0 ? (double)sqrtl(var) : 0;
+	e->es_low = e->es - Z95 * e->es_se;
+	e->es_high = e->es + Z95 * e->es_se;
+
+	if (t->weighted) {
+		if (!weighted_interval(t, e, why, size))
+			return false;
+	} else {
+		uint64_t ra, rb;
+		binomial_ranks(t->scenarios, p, &ra, &rb);
+		if (ra < 1) {
+			snprintf(why, size, "%llu scenarios at level %.17g are too few for a 95%% VaR "
+			         "interval (N(1-level) = %.17g; about 4 or more needed)",
+			         (unsigned long long)t->scenarios, t->level, m);
+			return false;
+		}
+		if (rb > t->n) {
+			snprintf(why, size, "the kept tail (%zu rows) is too short for the VaR interval", t->n);
+			return false;
+		}
+		e->var_high = t->rows[ra - 1].loss;
+		e->var_low = t->rows[rb - 1].loss;
+	}
+	e->var_se = (e->var_high - e->var_low) / (2 * Z95);
+	return true;
+}
+
+void tail_contributions(const struct tail *t, const struct tail_estimate *e,
+                        double *contribution, double *stderr_)
+{
+	long double n = (long double)t->scenarios, p = 1 - (long double)t->level;
+	long double mass = n * p, before = 0;
+	size_t js = e->jstar;
+
+	for (size_t i = 0; i < js; i++)
+		before += t->rows[i].weight;
+	for (int k = 0; k < t->nextra; k++) {
+		long double sum = 0, squares = 0;
+		for (size_t i = 0; i < js; i++)
+			sum += (long double)t->rows[i].weight * t->extra[t->rows[i].slot * (size_t)t->nextra + (size_t)k];
+		sum += (mass - before) * t->extra[t->rows[js].slot * (size_t)t->nextra + (size_t)k];
+		long double c = sum / mass;
+		for (size_t i = 0; i < js && t->rows[i].loss > e->var; i++) {
+			long double d = (long double)t->rows[i].weight *
+			                (t->extra[t->rows[i].slot * (size_t)t->nextra + (size_t)k] - c);
+			squares += d * d;
+		}
+		contribution[k] = (double)c;
+		stderr_[k] = (double)(sqrtl(squares) / mass);
+	}
+}
+
+/* Numbers in hex: exact, and far cheaper to write and read than the
+ * shortest decimal (a hundred positions make a tail of 10^4 rows a
+ * million numbers; the decimal took a seventh of a shard's time). */
+static void put_hex(char *buf, size_t *len, double x)
+{
+	buf[(*len)++] = '\t';
+	*len += num_format_hex(buf + *len, x);
+}
+
+void tail_write(const struct tail *t, const char *tool)
+{
+	char text[NUM_TEXT_MAX];
+
+	num_format(text, t->level);
+	printf("# tool=%s tail=1 level=%s scenarios=%llu weighted=%d", tool, text,
+	       (unsigned long long)t->scenarios, t->weighted);
+	for (int i = 0; i < t->nidentity; i++)
+		printf(" %s=%s", t->identity[i].key, t->identity[i].value);
+	printf("\n");
+	/* Adjacent ranges merge: a whole run says first=0 count=N. Sorted by
+	 * tail_check_coverage. */
+	for (size_t i = 0; i < t->nranges;) {
+		uint64_t first = t->ranges[i].first, end = first + t->ranges[i].count;
+		for (i++; i < t->nranges && t->ranges[i].first == end; i++)
+			end += t->ranges[i].count;
+		printf("# first=%llu count=%llu\n", (unsigned long long)first,
+		       (unsigned long long)(end - first));
+	}
+	printf("%s", TAIL_HEADER);
+	for (int k = 0; k < t->nextra; k++)
+		printf("\t%s", t->extra_names[k]);
+	printf("\n");
+	size_t cap = 64 + (size_t)t->nextra * (NUM_TEXT_MAX + 1);
+	char *buf = xreallocarray(NULL, cap, 1);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct tail_row *r = &t->rows[i];
+		size_t len = (size_t)snprintf(buf, cap, "%llu", (unsigned long long)r->scenario);
+		put_hex(buf, &len, r->loss);
+		put_hex(buf, &len, r->weight);
+		for (int k = 0; k < t->nextra; k++)
+			put_hex(buf, &len, t->extra[r->slot * (size_t)t->nextra + (size_t)k]);
+		buf[len++] = '\n';
+		out_write(buf, len);
+	}
+	printf("end\t%zu\t-", t->n);
+	for (int k = 0; k < t->nextra; k++)
+		printf("\t-");
+	printf("\n");
+	free(buf);
+}
+
+/* The run's level, N and weighting from the first input's metadata. */
+static void setup(struct tail *t, struct stream *in)
+{
+	const char *where = stream_header_where(in);
+	const char *tail = stream_meta(in, "tail"), *n_text = stream_meta(in, "scenarios");
+	const char *weighted = stream_meta(in, "weighted");
+	uint64_t n;
+
+	if (!tail || strcmp(tail, "1") != 0)
+		data_error(where, "not a tail partial (no tail=1 in the metadata)");
+	double level = stream_meta_double(in, "level");
+	if (!n_text || !num_parse_u64(n_text, strlen(n_text), &n) || n < 1 || n > (UINT64_C(1) << 53))
+		data_error(where, "metadata scenarios= missing or not in [1, 2^53]");
+	if (!weighted || (strcmp(weighted, "0") != 0 && strcmp(weighted, "1") != 0))
+		data_error(where, "metadata weighted= missing or not 0 or 1");
+	if (!(level >= 0.5 && level < 1))
+		data_error(where, "metadata level=%.17g is not in [0.5, 1)", level);
+	if (in->ncolumns < 3 || strcmp(in->columns[0], "scenario") != 0 ||
+	    strcmp(in->columns[1], "loss") != 0 || strcmp(in->columns[2], "weight") != 0)
+		data_error(where, "header does not start with scenario, loss, weight");
+	tail_init(t, level, n, weighted[0] == '1', in->ncolumns - 3, in->columns + 3, "tail");
+}
+
+static void check_end(struct stream *in, const char *name, bool ended)
+{
+	if (!ended)
+		data_error(name, "tail partial has no end row (truncated?)");
+	(void)in;
+}
+
+void tail_read(struct tail *t, struct stream *in)
+{
+	enum record r;
+	int input = -1;
+	bool ended = true, ready = false;
+	uint64_t rows = 0, end_rows;
+	char last_name[512] = "";
+	double *extra = NULL;   /* t->scratch: reachable when a data error exits */
+
+	while ((r = stream_next(in)) != RECORD_END) {
+		if (in->next_input != input) {
+			check_end(in, last_name, ended);
+			input = in->next_input;
+			snprintf(last_name, sizeof last_name, "%s", in->name);
+			ended = false;
+			rows = 0;
+		}
+		if (r == RECORD_META) {
+			if (ended) {   /* the next of concatenated partials */
+				ended = false;
+				rows = 0;
+			}
+			if (in->range_opened)
+				tail_add_range(t, in->range_first, in->range_count, stream_where(in));
+			continue;
+		}
+		if (!ready) {
+			/* tail_init clears the ranges seen so far: keep them */
+			struct tail_range *ranges = t->ranges;
+			size_t nranges = t->nranges, cap = t->ranges_cap;
+			setup(t, in);
+			t->ranges = ranges;
+			t->nranges = nranges;
+			t->ranges_cap = cap;
+			extra = t->scratch = xreallocarray(NULL, (size_t)t->nextra + 1, sizeof *extra);
+			ready = true;
+		}
+		if (ended)
+			data_error(stream_where(in), "row after the end row");
+		if (strcmp(in->fields[0], "end") == 0) {
+			if (!num_parse_u64(in->fields[1], strlen(in->fields[1]), &end_rows) || end_rows != rows)
+				data_error(stream_where(in), "end row says %.40s rows, the partial has %llu",
+				           in->fields[1], (unsigned long long)rows);
+			ended = true;
+			continue;
+		}
+		uint64_t scenario;
+		if (!num_parse_u64(in->fields[0], strlen(in->fields[0]), &scenario))
+			data_error(stream_where(in), "invalid scenario '%.40s'", in->fields[0]);
+		double loss = stream_field_double(in, 1), weight = stream_field_double(in, 2);
+		for (int k = 0; k < t->nextra; k++)
+			extra[k] = stream_field_double(in, 3 + k);
+		if (!tail_add(t, scenario, loss, weight, extra))
+			data_error(stream_where(in), t->weighted ? "weight %.40s is not positive"
+			                                         : "weight %.40s is not 1 in an unweighted run",
+			           in->fields[2]);
+		rows++;
+	}
+	check_end(in, last_name, ended);
+	if (!ready)
+		data_error(in->name ? in->name : "stdin", "no tail rows (not a tail partial?)");
+	tail_take_identity(t, in);
+	tail_trim(t);
+}

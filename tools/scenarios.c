@@ -1,0 +1,1005 @@
+/* scenarios: correlated market scenarios over a horizon, a portfolio
+ * revalued in full in each, and the tail of its losses as a partial.
+ *
+ * A scenario's normals come from Philox counters (seed, RNG_SCENARIO,
+ * scenario), so a scenario is the same wherever it is computed; its loss
+ * is today's value minus the horizon's, each option revalued by
+ * Black-Scholes with its remaining maturity. The worst losses go out as a
+ * tail partial (tools/lib/tail.h) that risk(1) merges; each kept row
+ * carries every position's share of the loss (recomputed for the kept
+ * scenarios only), for the ES contributions. --closed-form writes the
+ * delta-normal and delta-gamma-normal VaR and ES instead. */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detmath.h"
+#include "err.h"
+#include "lognormal.h"
+#include "normals.h"
+#include "numtext.h"
+#include "opts.h"
+#include "rng.h"
+#include "simd.h"
+#include "tail.h"
+#include "xalloc.h"
+
+#define RNG_SCENARIO 2         /* rng.h's stream for risk scenarios */
+#define MAX_ASSETS 256
+#define MAX_DF 500
+#define TRADING_DAYS 252.0
+#define BLOCK 64               /* scenarios revalued together */
+
+/* --- the three input files ------------------------------------------------ */
+
+/* A TSV file read whole: '#' lines skipped, fields split on TABs exactly
+ * (an empty field between two TABs is empty: a stock's strike), or on runs
+ * of spaces in a line without a TAB. */
+struct table {
+	const char *path;
+	char **line;           /* each line's fields, NUL-separated */
+	int *nfields;
+	unsigned long *lineno;
+	int n;                 /* lines, the header first */
+};
+
+static char *fields_of(char *text, int *count)
+{
+	bool tabs = strchr(text, '\t') != NULL;
+	char *out = xstrdup(text), *p = out, *w = out;
+	int n = 0;
+
+	if (tabs) {
+		n = 1;
+		for (; *p; p++)
+			if (*p == '\t') {
+				*p = '\0';
+				n++;
+			}
+	} else {
+		while (*p) {
+			while (*p == ' ')
+				p++;
+			if (!*p)
+				break;
+			while (*p && *p != ' ')
+				*w++ = *p++;
+			*w++ = '\0';
+			n++;
+		}
+	}
+	*count = n;
+	return out;
+}
+
+static void table_read(struct table *t, const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lineno = 0;
+
+	memset(t, 0, sizeof *t);
+	t->path = path;
+	if (!fp)
+		data_error(path, "cannot open:");
+	while ((len = getline(&buf, &cap, fp)) != -1) {
+		lineno++;
+		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+			buf[--len] = '\0';
+		if (buf[0] == '#' || strspn(buf, " \t") == (size_t)len)
+			continue;
+		t->line = xreallocarray(t->line, (size_t)t->n + 1, sizeof *t->line);
+		t->nfields = xreallocarray(t->nfields, (size_t)t->n + 1, sizeof *t->nfields);
+		t->lineno = xreallocarray(t->lineno, (size_t)t->n + 1, sizeof *t->lineno);
+		t->line[t->n] = fields_of(buf, &t->nfields[t->n]);
+		t->lineno[t->n] = lineno;
+		t->n++;
+	}
+	if (ferror(fp))
+		data_error(path, "read error:");
+	fclose(fp);
+	free(buf);
+	if (t->n == 0)
+		data_error(path, "empty: no header");
+}
+
+static const char *field(const struct table *t, int row, int k)
+{
+	const char *f = t->line[row];
+	for (int i = 0; i < k; i++)
+		f += strlen(f) + 1;
+	return f;
+}
+
+static char where_buf[600];
+static const char *where(const struct table *t, int row)
+{
+	snprintf(where_buf, sizeof where_buf, "%s:%lu", t->path, t->lineno[row]);
+	return where_buf;
+}
+
+static int column(const struct table *t, const char *name, bool required)
+{
+	for (int k = 0; k < t->nfields[0]; k++)
+		if (strcmp(field(t, 0, k), name) == 0)
+			return k;
+	if (required)
+		data_error(where(t, 0), "no column '%s'", name);
+	return -1;
+}
+
+static double number(const struct table *t, int row, int k, const char *what)
+{
+	const char *f = field(t, row, k);
+	double x;
+	if (!num_parse(f, strlen(f), &x))
+		data_error(where(t, row), "%s '%.40s' is not a number", what, f);
+	return x;
+}
+
+/* x as the shortest text that reads back; four buffers, for one message. */
+static const char *text_of(double x)
+{
+	static char buf[4][NUM_TEXT_MAX];
+	static int next;
+	char *b = buf[next++ % 4];
+	num_format(b, x);
+	return b;
+}
+
+static void check_fields(const struct table *t, int row)
+{
+	if (t->nfields[row] != t->nfields[0])
+		data_error(where(t, row), "expected %d fields, found %d", t->nfields[0], t->nfields[row]);
+}
+
+/* --- market, correlation, portfolio ---------------------------------------- */
+
+static int nassets;
+static char *asset_name[MAX_ASSETS];
+static double spot[MAX_ASSETS], vol[MAX_ASSETS], divq[MAX_ASSETS], mu[MAX_ASSETS];
+static double corr[MAX_ASSETS][MAX_ASSETS], chol[MAX_ASSETS][MAX_ASSETS];
+
+enum instrument { STOCK, CALL, PUT };
+
+struct position {
+	double quantity, strike, maturity;
+	int asset;
+	enum instrument kind;
+	char *name;            /* the extra column's name: L<line>-<asset>-<instrument> */
+	/* at the horizon: d1 = lnS a + b, d2 = d1 - v; value phi (S dq N(phi d1) - dk N(phi d2)) */
+	double a, b, v, dq, dk, phi;
+	double today;          /* quantity times today's value */
+};
+
+static int npositions;
+static struct position *book;
+
+static int asset_index(const char *name)
+{
+	for (int i = 0; i < nassets; i++)
+		if (strcmp(asset_name[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s || *s == '#' || strlen(s) > 64)
+		return false;
+	double x;
+	if (num_parse(s, strlen(s), &x))
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* The tables stay (static): the messages of later checks point into them. */
+static void read_market(const char *path)
+{
+	static struct table t;
+	table_read(&t, path);
+	int ca = column(&t, "asset", true), cs = column(&t, "spot", true), cv = column(&t, "vol", true);
+	int cq = column(&t, "q", true), cm = column(&t, "mu", false);
+
+	for (int r = 1; r < t.n; r++) {
+		check_fields(&t, r);
+		if (nassets == MAX_ASSETS)
+			data_error(where(&t, r), "more than %d assets", MAX_ASSETS);
+		const char *name = field(&t, r, ca);
+		if (!valid_name(name))
+			data_error(where(&t, r), "invalid asset name '%.40s'", name);
+		if (asset_index(name) >= 0)
+			data_error(where(&t, r), "asset '%s' repeated", name);
+		int i = nassets++;
+		asset_name[i] = xstrdup(name);
+		spot[i] = number(&t, r, cs, "spot");
+		vol[i] = number(&t, r, cv, "vol");
+		divq[i] = number(&t, r, cq, "q");
+		mu[i] = cm >= 0 && field(&t, r, cm)[0] ? number(&t, r, cm, "mu") : 0;
+		if (!(spot[i] > 0))
+			data_error(where(&t, r), "spot %s is not positive", text_of(spot[i]));
+		if (!(vol[i] > 0) || vol[i] > 10)
+			data_error(where(&t, r), "vol %s is not in (0, 10]", text_of(vol[i]));
+		if (fabs(divq[i]) > 1 || fabs(mu[i]) > 10)
+			data_error(where(&t, r), "q or mu out of range (|q| <= 1, |mu| <= 10)");
+	}
+	if (nassets == 0)
+		data_error(path, "no assets");
+}
+
+/* Eigenvalues of the symmetric n x n matrix a (destroyed) by cyclic Jacobi
+ * rotations; the smallest is returned. */
+static double smallest_eigenvalue(double a[MAX_ASSETS][MAX_ASSETS], int n)
+{
+	for (int sweep = 0; sweep < 100; sweep++) {
+		double off = 0;
+		for (int p = 0; p < n; p++)
+			for (int q = p + 1; q < n; q++)
+				off += a[p][q] * a[p][q];
+		if (off < 1e-30)
+			break;
+		for (int p = 0; p < n; p++)
+			for (int q = p + 1; q < n; q++) {
+				if (a[p][q] == 0)
+					continue;
+				double theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
+				double t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
+				double c = 1 / sqrt(t * t + 1), s = t * c;
+				for (int k = 0; k < n; k++) {
+					double akp = a[k][p], akq = a[k][q];
+					a[k][p] = c * akp - s * akq;
+					a[k][q] = s * akp + c * akq;
+				}
+				for (int k = 0; k < n; k++) {
+					double apk = a[p][k], aqk = a[q][k];
+					a[p][k] = c * apk - s * aqk;
+					a[q][k] = s * apk + c * aqk;
+				}
+			}
+	}
+	double least = a[0][0];
+	for (int i = 1; i < n; i++)
+		if (a[i][i] < least)
+			least = a[i][i];
+	return least;
+}
+
+static void read_corr(const char *path)
+{
+	static struct table t;
+	static double work[MAX_ASSETS][MAX_ASSETS];
+	int order[MAX_ASSETS];   /* the matrix's k-th name is asset order[k] */
+	bool seen[MAX_ASSETS] = { false };
+	int row_of[MAX_ASSETS];
+
+	table_read(&t, path);
+	if (t.nfields[0] != nassets)
+		data_error(where(&t, 0), "%d names, the market has %d assets", t.nfields[0], nassets);
+	for (int k = 0; k < nassets; k++) {
+		const char *name = field(&t, 0, k);
+		int i = asset_index(name);
+		if (i < 0)
+			data_error(where(&t, 0), "asset '%.40s' is not in the market", name);
+		if (seen[i])
+			data_error(where(&t, 0), "asset '%.40s' repeated", name);
+		seen[i] = true;
+		order[k] = i;
+	}
+	if (t.n - 1 != nassets)
+		data_error(path, "%d rows, the header names %d assets", t.n - 1, nassets);
+	for (int r = 1; r < t.n; r++) {
+		if (t.nfields[r] != nassets + 1)
+			data_error(where(&t, r), "expected %d fields (a name and %d numbers), found %d",
+			           nassets + 1, nassets, t.nfields[r]);
+		if (strcmp(field(&t, r, 0), field(&t, 0, r - 1)) != 0)
+			data_error(where(&t, r), "row '%.40s' where the header's order wants '%.40s'",
+			           field(&t, r, 0), field(&t, 0, r - 1));
+		row_of[r - 1] = r;
+		for (int k = 0; k < nassets; k++) {
+			double x = number(&t, r, k + 1, "correlation");
+			if (!(fabs(x) <= 1))
+				data_error(where(&t, r), "correlation %s,%s = %s is not in [-1, 1]",
+				           field(&t, r, 0), field(&t, 0, k), text_of(x));
+			corr[order[r - 1]][order[k]] = x;
+		}
+	}
+	for (int k = 0; k < nassets; k++) {
+		int i = order[k];
+		if (corr[i][i] != 1)
+			data_error(where(&t, row_of[k]), "diagonal entry %s,%s = %s is not 1",
+			           asset_name[i], asset_name[i], text_of(corr[i][i]));
+		for (int l = 0; l < k; l++) {
+			int j = order[l];
+			if (corr[i][j] != corr[j][i])
+				data_error(where(&t, row_of[k]), "not symmetric: entry %s,%s = %s but %s,%s = %s",
+				           asset_name[i], asset_name[j], text_of(corr[i][j]), asset_name[j],
+				           asset_name[i], text_of(corr[j][i]));
+		}
+	}
+	memcpy(work, corr, sizeof work);
+	double least = smallest_eigenvalue(work, nassets);
+	if (least < -1e-10)
+		data_error(path, "not positive semi-definite: smallest eigenvalue %.6g", least);
+	/* Cholesky, a pivot that rounding took below zero counting as zero
+	 * (a semi-definite matrix: perfectly correlated assets) */
+	for (int i = 0; i < nassets; i++)
+		for (int j = 0; j <= i; j++) {
+			double s = corr[i][j];
+			for (int k = 0; k < j; k++)
+				s -= chol[i][k] * chol[j][k];
+			if (i == j)
+				chol[i][i] = s > 1e-12 ? sqrt(s) : 0;
+			else
+				chol[i][j] = chol[j][j] > 0 ? s / chol[j][j] : 0;
+		}
+}
+
+static double horizon, rate;   /* in years */
+
+static void read_portfolio(const char *path)
+{
+	static struct table t;
+	table_read(&t, path);
+	int cq = column(&t, "quantity", true), ca = column(&t, "asset", true);
+	int ci = column(&t, "instrument", true), ck = column(&t, "strike", true);
+	int cm = column(&t, "maturity", true);
+
+	book = xreallocarray(NULL, (size_t)t.n, sizeof *book);
+	for (int r = 1; r < t.n; r++) {
+		struct position *p = &book[npositions];
+		const char *inst = field(&t, r, ci), *asset = field(&t, r, ca);
+		/* a stock row may stop after its instrument: strike and maturity empty */
+		bool stock = strcmp(inst, "stock") == 0;
+		if (!(t.nfields[r] == t.nfields[0] || (stock && t.nfields[r] > ci && t.nfields[r] > cq &&
+		                                       t.nfields[r] > ca && t.nfields[r] <= t.nfields[0])))
+			check_fields(&t, r);
+		memset(p, 0, sizeof *p);
+		p->quantity = number(&t, r, cq, "quantity");
+		p->asset = asset_index(asset);
+		if (p->asset < 0)
+			data_error(where(&t, r), "asset '%.40s' is not in the market", asset);
+		if (stock) {
+			p->kind = STOCK;
+			if ((ck < t.nfields[r] && field(&t, r, ck)[0]) || (cm < t.nfields[r] && field(&t, r, cm)[0]))
+				data_error(where(&t, r), "a stock has no strike or maturity (leave them empty)");
+		} else if (strcmp(inst, "call") == 0 || strcmp(inst, "put") == 0) {
+			p->kind = inst[0] == 'c' ? CALL : PUT;
+			p->strike = number(&t, r, ck, "strike");
+			p->maturity = number(&t, r, cm, "maturity");
+			if (!(p->strike > 0))
+				data_error(where(&t, r), "strike %s is not positive", text_of(p->strike));
+			if (!(p->maturity > horizon) || p->maturity > 100)
+				data_error(where(&t, r), "maturity %s is not after the horizon (%s years) "
+				           "or beyond 100 years", text_of(p->maturity), text_of(horizon));
+		} else {
+			data_error(where(&t, r), "instrument '%.40s': want stock, call or put", inst);
+		}
+		char name[200];
+		snprintf(name, sizeof name, "L%lu-%s-%s", t.lineno[r], asset, inst);
+		p->name = xstrdup(name);
+		npositions++;
+	}
+	if (npositions == 0)
+		data_error(path, "no positions");
+}
+
+/* --- revaluation --------------------------------------------------------------- */
+
+/* N(x): Hart's algorithm 5666 (1968) as given by G. West, "Better
+ * approximations to cumulative normal functions", Wilmott Magazine 2005:
+ * measured against scipy's ndtr, within 2.3e-16 absolutely and 9e-9
+ * relatively on (-37, 0) (N(x) is taken as 0 below -37). Both branches computed and selected, with
+ * det_exp, so that it vectorises and gives the same bits in every lane.
+ * The far branch's continued fraction ax + 1/(ax + 2/(ax + 3/(ax + 4/(ax
+ * + 0.65)))) is carried as a numerator and a denominator, so that N(x)
+ * costs one division, not six (divisions dominate a vector loop). */
+static ALWAYS_INLINE void det_normal_cdf_parts(double x, double *numerator, double *denominator)
+{
+	double ax = fabs(x);
+	double e = det_exp(-0.5 * (ax * ax));
+	double num = ((((((3.52624965998911e-2 * ax + 0.700383064443688) * ax + 6.37396220353165) * ax +
+	                 33.912866078383) * ax + 112.079291497871) * ax + 221.213596169931) * ax +
+	              220.206867912376);
+	double den = (((((((8.83883476483184e-2 * ax + 1.75566716318264) * ax + 16.064177579207) * ax +
+	                  86.7807322029461) * ax + 296.564248779674) * ax + 637.333633378831) * ax +
+	               793.826512519948) * ax + 440.413735824752);
+	/* t_k = ax + k / t_{k+1} as n_k / d_k: n_k = ax n_{k+1} + k d_{k+1}, d_k = n_{k+1} */
+	double n4 = ax + 0.65, d4 = 1;
+	double n3 = ax * n4 + 4 * d4, d3 = n4;
+	double n2 = ax * n3 + 3 * d3, d2 = n3;
+	double n1 = ax * n2 + 2 * d2, d1 = n2;
+	double n0 = ax * n1 + 1 * d1, d0 = n1;
+	bool near = ax < 7.07106781186547;
+	*numerator = ax > 37 ? 0 : e * (near ? num : d0);
+	*denominator = near ? den : n0 * 2.506628274631;
+}
+
+/* N(x) = c for x <= 0, 1 - c above, c = numerator / denominator. */
+static ALWAYS_INLINE double det_normal_cdf(double x)
+{
+	double n, d;
+	det_normal_cdf_parts(x, &n, &d);
+	double c = n / d;
+	return x > 0 ? 1 - c : c;
+}
+
+/* Coefficients of p's value with tau years left. */
+static void set_pricing(struct position *p, double tau)
+{
+	double s = vol[p->asset], v = s * sqrt(tau);
+	p->v = v;
+	p->a = 1 / v;
+	p->b = (-log(p->strike) + (rate - divq[p->asset] + 0.5 * s * s) * tau) / v;
+	p->dq = exp(-divq[p->asset] * tau);
+	p->dk = p->strike * exp(-rate * tau);
+	p->phi = p->kind == CALL ? 1 : -1;
+}
+
+/* value[j] = quantity times p's value at log price ln_s[j] (price s[j]). */
+static ALWAYS_INLINE void position_values(const struct position *p, const double *ln_s, const double *s,
+                                          int n, double *value)
+{
+	if (p->kind == STOCK) {
+		for (int j = 0; j < n; j++)
+			value[j] = p->quantity * s[j];
+		return;
+	}
+	double a = p->a, b = p->b, v = p->v, dq = p->dq, dk = p->dk, phi = p->phi, qty = p->quantity;
+	/* N(y1) and N(y2) over one division: c1 = n1 d2 / (d1 d2), c2 = n2 d1 / (d1 d2)
+	 * (divisions are what a vector loop waits on) */
+	for (int j = 0; j < n; j++) {
+		double y1 = phi * (ln_s[j] * a + b), y2 = y1 - phi * v;
+		double n1, d1, n2, d2;
+		det_normal_cdf_parts(y1, &n1, &d1);
+		det_normal_cdf_parts(y2, &n2, &d2);
+		double inv = 1 / (d1 * d2);
+		double c1 = n1 * d2 * inv, c2 = n2 * d1 * inv;
+		double cdf1 = y1 > 0 ? 1 - c1 : c1, cdf2 = y2 > 0 ? 1 - c2 : c2;
+		value[j] = qty * (phi * (s[j] * dq * cdf1 - dk * cdf2));
+	}
+}
+
+enum returns { GBM, NORMAL, STUDENT };
+static enum returns returns = GBM;
+static int df;
+static uint64_t seed = 20261206;
+static double drift[MAX_ASSETS], vol_h[MAX_ASSETS], ln_spot[MAX_ASSETS];
+
+/* Working memory for one block. */
+static double z_words[BLOCK * (MAX_ASSETS + MAX_DF) + 2];
+static double zt[MAX_ASSETS][BLOCK], x[MAX_ASSETS][BLOCK];
+static double ln_s[MAX_ASSETS][BLOCK], s_h[MAX_ASSETS][BLOCK], scale[BLOCK];
+static double values[BLOCK], loss[BLOCK];
+static struct normal_scratch scratch;
+
+/* The standard normals of scenarios ids[0..n): width a scenario, from its
+ * counters alone (word w is half w % 2 of Philox block w / 2), into
+ * z_words[w * n + j], word-major so that the Philox loop runs over
+ * scenarios in vectors (as simpaths's draw_bits). */
+static uint32_t all_lo[BLOCK * (MAX_ASSETS + MAX_DF) + 2], all_hi[BLOCK * (MAX_ASSETS + MAX_DF) + 2];
+static ALWAYS_INLINE void draw_normals(const uint64_t *ids, int n, int width)
+{
+	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
+	int total = n * width;
+
+	for (int b = 0; 2 * b < width; b++) {
+		uint32_t *lo0 = all_lo + 2 * b * n, *hi0 = all_hi + 2 * b * n;
+		uint32_t *lo1 = lo0 + n, *hi1 = hi0 + n;
+		for (int j = 0; j < n; j++) {
+			philox4x32_ctr_t ctr = { { (uint32_t)b, RNG_SCENARIO, (uint32_t)ids[j],
+			                           (uint32_t)(ids[j] >> 32) } };
+			philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
+			lo0[j] = r.v[0];
+			hi0[j] = r.v[1];
+			lo1[j] = r.v[2];   /* word 2b + 1: past width when width is odd, unused */
+			hi1[j] = r.v[3];
+		}
+	}
+	for (int done = 0; done < total; done += NORMALS_MAX) {
+		int len = total - done < NORMALS_MAX ? total - done : NORMALS_MAX;
+		normals_from_words(all_lo + done, all_hi + done, len, z_words + done, &scratch);
+	}
+}
+
+/* The horizon's prices of scenarios ids[0..n), n <= BLOCK, into ln_s and
+ * s_h; false (with the scenario in *bad) if a price is not positive
+ * (RETURNS=normal only). */
+SIMD_CLONES static bool simulate(const uint64_t *ids, int n, uint64_t *bad)
+{
+	int width = nassets + (returns == STUDENT ? df : 0);
+	draw_normals(ids, n, width);
+	for (int k = 0; k < nassets; k++)
+		for (int j = 0; j < n; j++)
+			zt[k][j] = z_words[k * n + j];
+	for (int j = 0; j < n; j++)
+		scale[j] = 1;
+	if (returns == STUDENT) {
+		/* multivariate t, scaled to unit variance: z sqrt((df - 2) / chi2_df) */
+		for (int j = 0; j < n; j++) {
+			double w = 0;
+			for (int d = 0; d < df; d++) {
+				double u = z_words[(nassets + d) * n + j];
+				w += u * u;
+			}
+			scale[j] = sqrt((df - 2) / w);
+		}
+	}
+	for (int i = 0; i < nassets; i++) {
+		for (int j = 0; j < n; j++)
+			x[i][j] = 0;
+		for (int k = 0; k <= i; k++) {
+			double l = chol[i][k];
+			for (int j = 0; j < n; j++)
+				x[i][j] += l * zt[k][j];
+		}
+	}
+	for (int i = 0; i < nassets; i++) {
+		double m = drift[i], sv = vol_h[i], l0 = ln_spot[i], s0 = spot[i];
+		if (returns == NORMAL) {
+			for (int j = 0; j < n; j++) {
+				s_h[i][j] = s0 * (1 + m + sv * x[i][j]);
+				ln_s[i][j] = det_log(s_h[i][j]);
+			}
+			for (int j = 0; j < n; j++)
+				if (!(s_h[i][j] > 0)) {
+					*bad = ids[j];
+					return false;
+				}
+		} else {
+			for (int j = 0; j < n; j++) {
+				ln_s[i][j] = l0 + m + sv * (x[i][j] * scale[j]);
+				s_h[i][j] = det_exp(ln_s[i][j]);
+			}
+		}
+	}
+	return true;
+}
+
+/* loss[j] = the sum, in the book's order, of each position's loss; with
+ * per_position, position p's loss of scenario j also in per_position[j][p]. */
+SIMD_CLONES static void revalue(int n, double *const *per_position)
+{
+	for (int j = 0; j < n; j++)
+		loss[j] = 0;
+	for (int p = 0; p < npositions; p++) {
+		const struct position *pos = &book[p];
+		double today = pos->today;
+		position_values(pos, ln_s[pos->asset], s_h[pos->asset], n, values);
+		for (int j = 0; j < n; j++)
+			loss[j] += today - values[j];
+		if (per_position)
+			for (int j = 0; j < n; j++)
+				per_position[j][p] = today - values[j];
+	}
+}
+
+static void simulate_or_die(const uint64_t *ids, int n)
+{
+	uint64_t bad;
+	if (!simulate(ids, n, &bad))
+		fatal("scenario %llu: a price at the horizon is not positive (RETURNS=normal: "
+		      "an arithmetic return below -100%%)", (unsigned long long)bad);
+}
+
+/* --- the run ----------------------------------------------------------------------- */
+
+static uint64_t nscenarios = 100000, first, count;
+static bool have_count, closed_form, no_positions;
+static int histogram_bins;     /* --histogram: bins of the P&L, or 0 */
+static double *histogram_pnl;
+static const char *positions_path;
+static double level = 0.99;
+static const char *market_path, *corr_path, *portfolio_path;
+static struct tail tail;
+
+static void prepare(void)
+{
+	for (int i = 0; i < nassets; i++) {
+		ln_spot[i] = det_log(spot[i]);
+		vol_h[i] = vol[i] * sqrt(horizon);
+		drift[i] = returns == NORMAL ? mu[i] * horizon : (mu[i] - 0.5 * vol[i] * vol[i]) * horizon;
+	}
+	for (int p = 0; p < npositions; p++) {
+		struct position *pos = &book[p];
+		double value;
+		if (pos->kind != STOCK) {
+			set_pricing(pos, pos->maturity);
+			position_values(pos, &ln_spot[pos->asset], &spot[pos->asset], 1, &value);
+			set_pricing(pos, pos->maturity - horizon);
+		} else {
+			value = pos->quantity * spot[pos->asset];
+		}
+		pos->today = value;
+	}
+}
+
+/* FNV-1a of the three files' bytes: shards of one run read the same files. */
+static uint64_t inputs_hash(void)
+{
+	const char *paths[] = { market_path, corr_path, portfolio_path };
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	for (int k = 0; k < 3; k++) {
+		FILE *fp = fopen(paths[k], "r");
+		int c;
+		if (!fp)
+			data_error(paths[k], "cannot open:");
+		while ((c = getc(fp)) != EOF)
+			h = (h ^ (uint64_t)(unsigned char)c) * UINT64_C(0x100000001b3);
+		fclose(fp);
+		h = (h ^ 0xff) * UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+static void identity(struct tail *t)
+{
+	static const char *names[] = { "gbm", "normal", "t" };
+	char text[NUM_TEXT_MAX], key[40];
+	struct meta_entry *e;
+	int n = 0;
+
+	e = t->identity = xreallocarray(NULL, 8, sizeof *e);
+#define PUT(k, ...) do { snprintf(key, sizeof key, __VA_ARGS__); \
+		e[n++] = (struct meta_entry){ xstrdup(k), xstrdup(key), xstrdup("scenarios") }; } while (0)
+	PUT("seed", "%llu", (unsigned long long)seed);
+	num_format(text, horizon * TRADING_DAYS);
+	PUT("horizon", "%s", text);
+	PUT("returns", "%s", names[returns]);
+	if (returns == STUDENT)
+		PUT("df", "%d", df);
+	num_format(text, rate);
+	PUT("r", "%s", text);
+	PUT("inputs", "%016llx", (unsigned long long)inputs_hash());
+#undef PUT
+	t->nidentity = n;
+	t->have_identity = true;
+}
+
+/* Each position's loss for the rows of t (made with npositions extras):
+ * the kept scenarios again, the same arithmetic in the same order, so the
+ * same loss, bit for bit (checked). */
+static void attach_positions(struct tail *t)
+{
+	static uint64_t ids[BLOCK];
+	double *rows[BLOCK];
+
+	for (size_t i = 0; i < t->n; i += BLOCK) {
+		int n = t->n - i < BLOCK ? (int)(t->n - i) : BLOCK;
+		for (int j = 0; j < n; j++) {
+			ids[j] = t->rows[i + (size_t)j].scenario;
+			rows[j] = tail_extra(t, i + (size_t)j);
+		}
+		simulate_or_die(ids, n);
+		revalue(n, rows);
+		for (int j = 0; j < n; j++)
+			if (loss[j] != t->rows[i + (size_t)j].loss)
+				fatal("scenario %llu: loss %.17g, but this run's is %.17g (another run's tail?)",
+				      (unsigned long long)ids[j], t->rows[i + (size_t)j].loss, loss[j]);
+	}
+}
+
+/* --histogram: the P&L (minus the loss) of the range in histogram_bins
+ * equal bins from its least to its greatest value: rows "pnl count", pnl
+ * the bin's centre. */
+static void write_histogram(void)
+{
+	double lo = histogram_pnl[0], hi = histogram_pnl[0];
+	uint64_t *counts = xreallocarray(NULL, (size_t)histogram_bins, sizeof *counts);
+	char text[NUM_TEXT_MAX];
+
+	for (uint64_t i = 1; i < count; i++) {
+		lo = histogram_pnl[i] < lo ? histogram_pnl[i] : lo;
+		hi = histogram_pnl[i] > hi ? histogram_pnl[i] : hi;
+	}
+	double width = hi > lo ? (hi - lo) / histogram_bins : 1;
+	memset(counts, 0, (size_t)histogram_bins * sizeof *counts);
+	for (uint64_t i = 0; i < count; i++) {
+		long b = (long)((histogram_pnl[i] - lo) / width);
+		counts[b < histogram_bins ? b : histogram_bins - 1]++;
+	}
+	printf("# tool=scenarios histogram=1 first=%llu count=%llu\npnl\tcount\n",
+	       (unsigned long long)first, (unsigned long long)count);
+	for (int b = 0; b < histogram_bins; b++) {
+		num_format(text, lo + (b + 0.5) * width);
+		printf("%s\t%llu\n", text, (unsigned long long)counts[b]);
+	}
+	free(counts);
+	free(histogram_pnl);
+}
+
+static void start_tail(struct tail *t, int nextra)
+{
+	char **names = xreallocarray(NULL, (size_t)npositions, sizeof *names);
+
+	for (int p = 0; p < npositions; p++)
+		names[p] = book[p].name;
+	tail_init(t, level, nscenarios, false, nextra, names, "--level");
+	free(names);
+	identity(t);
+}
+
+static void run(void)
+{
+	static uint64_t ids[BLOCK];
+
+	start_tail(&tail, no_positions ? 0 : npositions);
+	if (histogram_bins)
+		histogram_pnl = xreallocarray(NULL, (size_t)count, sizeof *histogram_pnl);
+	for (uint64_t done = 0; done < count;) {
+		int n = count - done < BLOCK ? (int)(count - done) : BLOCK;
+		for (int j = 0; j < n; j++)
+			ids[j] = first + done + (uint64_t)j;
+		simulate_or_die(ids, n);
+		revalue(n, NULL);
+		if (histogram_bins) {
+			for (int j = 0; j < n; j++)
+				histogram_pnl[done + (uint64_t)j] = -loss[j];
+			done += (uint64_t)n;
+			continue;
+		}
+		for (int j = 0; j < n; j++)
+			if (!tail_add(&tail, ids[j], loss[j], 1, NULL))
+				fatal("scenario %llu: the loss is not finite", (unsigned long long)ids[j]);
+		done += (uint64_t)n;
+	}
+	if (histogram_bins) {
+		write_histogram();
+	} else {
+		tail_add_range(&tail, first, count, "scenarios");
+		tail_trim(&tail);
+		if (!no_positions)
+			attach_positions(&tail);
+		tail_check_coverage(&tail, false);
+		tail_write(&tail, "scenarios");
+	}
+	tail_free(&tail);
+}
+
+/* --positions: a tail of this run written with --no-positions (merged by
+ * risk -p, say), written again with each position's loss. Its identity
+ * must be this run's. */
+static void run_positions(const char *path)
+{
+	static struct tail in;
+	struct stream s;
+	char *paths[1] = { (char *)path };
+
+	stream_open(&s, 1, paths);
+	tail_read(&in, &s);
+	if (in.nextra != 0)
+		data_error(path, "the tail has extra columns already");
+	start_tail(&tail, npositions);
+	if (in.level != tail.level || in.scenarios != tail.scenarios || in.weighted)
+		data_error(path, "the tail's level= or scenarios= differ from this run's");
+	for (int i = 0; i < tail.nidentity; i++) {
+		const struct meta_entry *e = meta_entry_find(in.identity, in.nidentity, tail.identity[i].key);
+		if (!e || strcmp(e->value, tail.identity[i].value) != 0)
+			data_error(path, "the tail's %s=%s differs from this run's %s",
+			           tail.identity[i].key, e ? e->value : "(none)", tail.identity[i].value);
+	}
+	for (size_t i = 0; i < in.nranges; i++)
+		tail_add_range(&tail, in.ranges[i].first, in.ranges[i].count, in.ranges[i].where);
+	for (size_t i = 0; i < in.n; i++)
+		tail_add(&tail, in.rows[i].scenario, in.rows[i].loss, 1, NULL);
+	tail_trim(&tail);
+	attach_positions(&tail);
+	tail_check_coverage(&tail, false);
+	tail_write(&tail, "scenarios");
+	tail_free(&tail);
+	tail_free(&in);
+	stream_close(&s);
+}
+
+/* Delta-normal and delta-gamma-normal VaR and ES: the book's deltas and
+ * gammas by Black-Scholes, price changes dS ~ N(m, C) over the horizon,
+ * m_i = S_i mu_i h and C_ij = S_i S_j sigma_i sigma_j rho_ij h (time decay
+ * left out, as these methods do). P&L ~ D'dS (+ dS'G dS / 2, G diagonal:
+ * each option on one asset), taken as normal with its exact mean and
+ * variance: mean D'm + sum G_i (m_i^2 + C_ii) / 2, variance
+ * (D + G m)' C (D + G m) + sum_ij G_i G_j C_ij^2 / 2 (Jorion, Value at
+ * Risk, 3rd ed., 2007, ch. 15; Britten-Jones and Schaefer 1999). */
+static void write_closed_form(void)
+{
+	static double delta[MAX_ASSETS], gamma[MAX_ASSETS], m[MAX_ASSETS], c[MAX_ASSETS][MAX_ASSETS];
+	double z = det_normal_quantile(level), tail_factor = exp(-0.5 * z * z) / 2.5066282746310002 / (1 - level);
+
+	for (int p = 0; p < npositions; p++) {
+		const struct position *pos = &book[p];
+		int i = pos->asset;
+		if (pos->kind == STOCK) {
+			delta[i] += pos->quantity;
+			continue;
+		}
+		double tau = pos->maturity, sv = vol[i] * sqrt(tau);
+		double d1 = (log(spot[i] / pos->strike) + (rate - divq[i] + 0.5 * vol[i] * vol[i]) * tau) / sv;
+		double dq = exp(-divq[i] * tau);
+		delta[i] += pos->quantity * dq * (pos->kind == CALL ? normal_cdf(d1) : normal_cdf(d1) - 1);
+		gamma[i] += pos->quantity * dq * exp(-0.5 * d1 * d1) / 2.5066282746310002 / (spot[i] * sv);
+	}
+	for (int i = 0; i < nassets; i++) {
+		m[i] = spot[i] * mu[i] * horizon;
+		for (int j = 0; j < nassets; j++)
+			c[i][j] = spot[i] * spot[j] * vol[i] * vol[j] * corr[i][j] * horizon;
+	}
+	long double mean_dn = 0, var_dn = 0, mean_dg = 0, var_dg = 0;
+	for (int i = 0; i < nassets; i++) {
+		mean_dn += delta[i] * m[i];
+		mean_dg += delta[i] * m[i] + 0.5L * gamma[i] * (m[i] * m[i] + c[i][i]);
+		for (int j = 0; j < nassets; j++) {
+			var_dn += (long double)delta[i] * c[i][j] * delta[j];
+			var_dg += (long double)(delta[i] + gamma[i] * m[i]) * c[i][j] * (delta[j] + gamma[j] * m[j]) +
+			          0.5L * gamma[i] * gamma[j] * c[i][j] * c[i][j];
+		}
+	}
+	const struct { const char *name; long double mean, var; bool es; } rows[] = {
+		{ "VaR-delta-normal", mean_dn, var_dn, false },
+		{ "ES-delta-normal", mean_dn, var_dn, true },
+		{ "VaR-delta-gamma-normal", mean_dg, var_dg, false },
+		{ "ES-delta-gamma-normal", mean_dg, var_dg, true },
+	};
+	char text[NUM_TEXT_MAX];
+	num_format(text, level);
+	printf("# tool=scenarios closed-form=1 level=%s horizon=", text);
+	num_format(text, horizon * TRADING_DAYS);
+	printf("%s\nname\testimate\tstderr\tci95_low\tci95_high\tscenarios\n", text);
+	for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+		double sd = (double)sqrtl(rows[k].var > 0 ? rows[k].var : 0);
+		double value = (double)-rows[k].mean + (rows[k].es ? tail_factor : z) * sd;
+		num_format(text, value);
+		printf("%s\t%s\t0\t%s\t%s\t0\n", rows[k].name, text, text, text);
+	}
+}
+
+static const char synopsis[] =
+	"scenarios -m market -c corr -p portfolio [-H days] [-l level] [-n scenarios]\n"
+	"                 [-s seed] [-r rate] [-R gbm|normal|t] [-d df] [-f first] [-k count]\n"
+	"                 [--closed-form | --histogram bins | --no-positions | --positions tail]";
+
+static _Noreturn void help(void)
+{
+	printf("usage: %s\n\n"
+	       "Simulate correlated market scenarios over a horizon, revalue a portfolio in full\n"
+	       "in each, and write the tail of its losses (a partial for risk(1)).\n\n"
+	       "  -m, --market FILE      asset spot vol q mu (annual vol, q and drift mu)\n"
+	       "  -c, --corr FILE        correlation matrix: a header of names, a row per asset\n"
+	       "  -p, --portfolio FILE   quantity asset instrument strike maturity\n"
+	       "  -H, --horizon DAYS     horizon in trading days (252 a year; default 1)\n"
+	       "  -l, --level L          VaR and ES level in [0.5, 1) (default 0.99)\n"
+	       "  -n, --scenarios N      scenarios in the whole run (default 100000)\n"
+	       "  -s, --seed S           the run's seed (default 20261206)\n"
+	       "  -r, --rate R           continuously compounded rate (default 0)\n"
+	       "  -R, --returns MODEL    gbm (default), normal (arithmetic) or t\n"
+	       "  -d, --df DF            degrees of freedom for t, an integer in [3, %d]\n"
+	       "  -f, --first F          this shard's first scenario (default 0)\n"
+	       "  -k, --count C          this shard's scenarios (default all from F)\n"
+	       "      --closed-form      write the delta-normal and delta-gamma-normal rows\n"
+	       "      --histogram BINS   write a histogram of the P&L instead of the tail\n"
+	       "      --no-positions     leave the positions' columns out of the tail\n"
+	       "      --positions TAIL   add them to TAIL, a merged tail of this run\n"
+	       "  -h, --help             show this help\n"
+	       "  -V, --version          show the version\n",
+	       synopsis, MAX_DF);
+	finish_output();
+	exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "market", required_argument, NULL, 'm' },
+		{ "corr", required_argument, NULL, 'c' },
+		{ "portfolio", required_argument, NULL, 'p' },
+		{ "horizon", required_argument, NULL, 'H' },
+		{ "level", required_argument, NULL, 'l' },
+		{ "scenarios", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "returns", required_argument, NULL, 'R' },
+		{ "df", required_argument, NULL, 'd' },
+		{ "first", required_argument, NULL, 'f' },
+		{ "count", required_argument, NULL, 'k' },
+		{ "closed-form", no_argument, NULL, 'C' },
+		{ "histogram", required_argument, NULL, 'L' },
+		{ "no-positions", no_argument, NULL, 'N' },
+		{ "positions", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	const char *df_text = NULL;
+
+	tool_init("scenarios", argv);
+	horizon = 1 / TRADING_DAYS;
+	while ((c = getopt_long(argc, argv, "m:c:p:H:l:n:s:r:R:d:f:k:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': market_path = optarg; break;
+		case 'c': corr_path = optarg; break;
+		case 'p': portfolio_path = optarg; break;
+		case 'H':
+			horizon = opt_positive("--horizon", optarg);
+			if (horizon > 2520)
+				usage_error("--horizon: '%s' is beyond 2520 trading days", optarg);
+			horizon /= TRADING_DAYS;
+			break;
+		case 'l': level = opt_double("--level", optarg); break;
+		case 'n': nscenarios = (uint64_t)opt_int("--scenarios", optarg, 1, INT64_C(1) << 53); break;
+		case 's': seed = opt_seed("--seed", optarg); break;
+		case 'r':
+			rate = opt_double("--rate", optarg);
+			if (fabs(rate) > 1)
+				usage_error("--rate: '%s' is not in [-1, 1]", optarg);
+			break;
+		case 'R':
+			if (strcmp(optarg, "gbm") == 0)
+				returns = GBM;
+			else if (strcmp(optarg, "normal") == 0)
+				returns = NORMAL;
+			else if (strcmp(optarg, "t") == 0)
+				returns = STUDENT;
+			else
+				usage_error("--returns: '%s': want gbm, normal or t", optarg);
+			break;
+		case 'd': df_text = optarg; break;
+		case 'f': first = (uint64_t)opt_int("--first", optarg, 0, INT64_C(1) << 53); break;
+		case 'k':
+			count = (uint64_t)opt_int("--count", optarg, 1, INT64_C(1) << 53);
+			have_count = true;
+			break;
+		case 'C': closed_form = true; break;
+		case 'L': histogram_bins = (int)opt_int("--histogram", optarg, 1, 100000); break;
+		case 'N': no_positions = true; break;
+		case 'P': positions_path = optarg; break;
+		case 'h': help();
+		case 'V': print_version();
+		default: usage_short(synopsis);
+		}
+	}
+	if (closed_form + (histogram_bins > 0) + no_positions + (positions_path != NULL) > 1)
+		usage_error("--closed-form, --histogram, --no-positions and --positions: choose one");
+	if (optind != argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (!market_path || !corr_path || !portfolio_path)
+		usage_error("--market, --corr and --portfolio are required");
+	if (!(level >= 0.5 && level < 1))
+		usage_error("--level: '%s' is not in [0.5, 1)", text_of(level));
+	if (returns == STUDENT && !df_text)
+		usage_error("--returns t needs --df");
+	if (returns != STUDENT && df_text)
+		usage_error("--df goes with --returns t only");
+	if (df_text)
+		df = (int)opt_int("--df", df_text, 3, MAX_DF);
+	if (first >= nscenarios)
+		usage_error("--first: %llu is not below --scenarios %llu", (unsigned long long)first,
+		            (unsigned long long)nscenarios);
+	if (!have_count)
+		count = nscenarios - first;
+	if (count > nscenarios - first)
+		usage_error("--count: scenarios %llu..%llu go past --scenarios %llu",
+		            (unsigned long long)first, (unsigned long long)(first + count - 1),
+		            (unsigned long long)nscenarios);
+	read_market(market_path);
+	read_corr(corr_path);
+	read_portfolio(portfolio_path);
+	if (closed_form) {
+		write_closed_form();
+	} else {
+		prepare();
+		if (positions_path)
+			run_positions(positions_path);
+		else
+			run();
+	}
+	finish_output();
+	return 0;
+}
