@@ -1,5 +1,6 @@
-# make bench: mcpipe against the fused C loop (the limit) and a numpy peer
-# (issue 5); bench/run-bench.py does the measuring and prints the table.
+# make bench: mcpipe against the fused C loop (the limit) and the strongest
+# numpy peer (issues 5 and 20); bench/run-bench.py does the measuring and
+# prints the table and the goals.
 #
 # make check-simd: simpaths built once per vector target (SSE2, AVX2,
 # AVX-512; it picks one at run time) gives the same bytes on this CPU, in
@@ -30,15 +31,21 @@ build/bench/fused: bench/fused.c $(LIB_HDR) | deps-build
 # tests/bench.bats runs bench/run-bench.py briefly: it needs numpy and the loop.
 check-plain: build/bench/fused | deps-bench
 
+# The bench's settings reach its scripts through the environment (each
+# script checks them), never pasted into the recipe. Each bench script is
+# one line of the recipe: add yours as a line of its own at the end.
+bench: export MAKE := $(MAKE)
+bench: export BENCH_PYTHON := $(BENCH_PYTHON)
+bench: export BENCH_SECONDS := $(BENCH_SECONDS)
+bench: export BENCH_REPEAT := $(BENCH_REPEAT)
+bench: export FUSED_LOOP := build/bench/fused
 bench: $(BIN) build/bench/fused | deps-run deps-bench
-	@MAKE='$(MAKE)' BENCH_PYTHON='$(BENCH_PYTHON)' FUSED_LOOP=build/bench/fused \
-		BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_REPEAT='$(BENCH_REPEAT)' \
-		$(BENCH_PYTHON) bench/run-bench.py
-	@bench/variance-reduction --repeat '$(BENCH_REPEAT)'
-	@MAKE='$(MAKE)' $(BENCH_PYTHON) bench/var-bench --repeat '$(BENCH_REPEAT)'
-	@bench/calibrate-bench --repeat '$(BENCH_REPEAT)'
-	@PATH="$(CURDIR)/build/bin:$$PATH" $(BENCH_PYTHON) bench/heston-bias --paths 100000
-	@bench/credit-bench --repeat '$(BENCH_REPEAT)'
+	@"$$BENCH_PYTHON" bench/run-bench.py
+	@bench/variance-reduction --repeat "$$BENCH_REPEAT"
+	@"$$BENCH_PYTHON" bench/var-bench --repeat "$$BENCH_REPEAT"
+	@PATH="$(CURDIR)/build/bin:$$PATH" "$$BENCH_PYTHON" bench/heston-bias --paths 100000
+	@bench/calibrate-bench --repeat "$$BENCH_REPEAT"
+	@bench/credit-bench --repeat "$$BENCH_REPEAT"
 
 # One simpaths per target, without the run-time dispatch
 # (-DMCPIPE_NO_CLONES): each target this CPU can run must give the bytes
