@@ -61,9 +61,9 @@ setup() {
 
 @test "manifest: types and ranges, every problem at once, exit 2 before any work" {
 	JOBS=00 PATHS=1 TRAIN_PATHS=0 SIGMA=nan SEED=18446744073709551616 ANTITHETIC=yes \
-		MODEL=heston run -2 --separate-stderr price
+		MODEL=sabr run -2 --separate-stderr price
 	[ "${#stderr_lines[@]}" -eq 7 ]
-	[ "${stderr_lines[0]}" = "price: MODEL=heston: want gbm" ]
+	[ "${stderr_lines[0]}" = "price: MODEL=sabr: want one of gbm|heston|merton" ]
 	[ "${stderr_lines[1]}" = "price: SIGMA=nan: want a decimal number" ]
 	[ "${stderr_lines[2]}" = "price: PATHS=1: want a whole number from 2 to 1000000000000000" ]
 	[ "${stderr_lines[3]}" = "price: SEED=18446744073709551616: want a whole number from 0 to 18446744073709551615" ]
@@ -101,7 +101,7 @@ setup() {
 	grep -q $'^run.shards\t3$' "$rundir/manifest.tsv"
 	grep -q $'^PATHS\t1000$' "$OUT/manifest.tsv"
 	# the arguments are one a line: a value is never split or evaluated
-	[ "$(grep -c $'^sim\t' "$rundir/args.tsv")" -eq 14 ]
+	[ "$(grep -c $'^sim\t' "$rundir/args.tsv")" -eq 16 ]
 }
 
 @test "a result with no spread says so instead of a z-score" {
