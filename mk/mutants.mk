@@ -18,7 +18,9 @@ MUTANTS =
 mutants: export CC := $(CC)
 mutants: export CFLAGS := $(CFLAGS)
 mutants: export CPPFLAGS := $(CPPFLAGS)
-mutants: export LDLIBS := $(LDLIBS)
+# calibrate, credit and creditref link GSL (the Makefile gives them a
+# target-specific LDLIBS, which the runner's one link line does not see)
+mutants: export LDLIBS := $(LDLIBS) -lgsl -lgslcblas
 mutants: export TOOLS := $(TOOLS)
 mutants: export UNITS := $(UNITS)
 mutants: export MUTANTS := $(MUTANTS)
