@@ -132,45 +132,6 @@ static double is_mu[MAX_FACTORS], is_mu2;    /* the shift and mu.mu */
 static double is_target;                     /* x */
 static double loss_scale;                    /* max v: theta is in units of 1/loss_scale */
 
-/* ---- deterministic normal distribution function --------------------- */
-
-/* Phi(x): Hart (1968) algorithm 5666 as given by G. West, "Better
- * approximations to cumulative normal functions", Wilmott (2005), about
- * 1e-15 absolute; det_exp, so the same bits on every CPU. */
-static double det_phi(double x)
-{
-	double y = fabs(x), r;
-	if (y > 37)
-		r = 0;
-	else {
-		double e = det_exp(-(y * y) / 2);
-		if (y < 7.07106781186547) {
-			double sa = 3.52624965998911e-02 * y + 0.700383064443688;
-			sa = sa * y + 6.37396220353165;
-			sa = sa * y + 33.912866078383;
-			sa = sa * y + 112.079291497871;
-			sa = sa * y + 221.213596169931;
-			sa = sa * y + 220.206867912376;
-			double sb = 8.83883476483184e-02 * y + 1.75566716318264;
-			sb = sb * y + 16.064177579207;
-			sb = sb * y + 86.7807322029461;
-			sb = sb * y + 296.564248779674;
-			sb = sb * y + 637.333633378831;
-			sb = sb * y + 793.826512519948;
-			sb = sb * y + 440.413735824752;
-			r = e * sa / sb;
-		} else {
-			double s = y + 0.65;
-			s = y + 4 / s;
-			s = y + 3 / s;
-			s = y + 2 / s;
-			s = y + 1 / s;
-			r = e / s / 2.506628274631;
-		}
-	}
-	return x > 0 ? 1 - r : r;
-}
-
 /* log(1 + x) for x > -1, accurate for small x (Goldberg's trick). */
 static double det_log1p(double x)
 {
@@ -492,7 +453,7 @@ static void factor_values(const double *xi, double *y)
 /* Group g's conditional default probability given the factors y and s. */
 static inline double group_prob(int g, const double *y, double s)
 {
-	return det_phi((groups[g].c * s + groups[g].a * y[groups[g].sector]) / groups[g].b);
+	return det_normal_cdf((groups[g].c * s + groups[g].a * y[groups[g].sector]) / groups[g].b);
 }
 
 /* The conditional default probabilities of the groups given xi (and s). */

@@ -29,6 +29,7 @@
  *   det_exp   0.538 ulp for normal results (analysis: < 0.57);
  *             0.75 ulp of the subnormal spacing for results below 2^-1022
  *   det_log   0.551 ulp (analysis: < 0.57), subnormal x included
+ *   det_normal_cdf  within 2.3e-16 absolutely of scipy's ndtr (below)
  *   det_normal_quantile  z within 8.2e-16 relative (about 6 ulp at worst,
  *             1 ulp typical): AS241 itself is within ~0.15 ulp; the rest is
  *             rounding in the two degree-7 polynomials and the division.
@@ -370,6 +371,48 @@ DET__INLINE double det_u01(uint64_t bits)
 {
 	DET__NOCONTRACT
 	return det__dbl(0x3ff0000000000000u | (bits >> 12)) - 0x1.fffffffffffffp-1;
+}
+
+/* N(x), the standard normal distribution function (scenarios' Black-Scholes
+ * revaluation, credit's conditional default probabilities): Hart's algorithm 5666 (1968) as given by G. West, "Better
+ * approximations to cumulative normal functions", Wilmott Magazine 2005:
+ * measured against scipy's ndtr, within 2.3e-16 absolutely and 9e-9
+ * relatively on (-37, 0) (N(x) is taken as 0 below -37). Both branches are
+ * computed and one selected, with det_exp, so that it vectorises and gives
+ * the same bits in every lane.
+ * The far branch's continued fraction ax + 1/(ax + 2/(ax + 3/(ax + 4/(ax
+ * + 0.65)))) is carried as a numerator and a denominator, so that N(x)
+ * costs one division, not six (divisions dominate a vector loop). */
+DET__INLINE void det_normal_cdf_parts(double x, double *numerator, double *denominator)
+{
+	DET__NOCONTRACT
+	double ax = fabs(x);
+	double e = det_exp(-0.5 * (ax * ax));
+	double num = ((((((3.52624965998911e-2 * ax + 0.700383064443688) * ax + 6.37396220353165) * ax +
+	                 33.912866078383) * ax + 112.079291497871) * ax + 221.213596169931) * ax +
+	              220.206867912376);
+	double den = (((((((8.83883476483184e-2 * ax + 1.75566716318264) * ax + 16.064177579207) * ax +
+	                  86.7807322029461) * ax + 296.564248779674) * ax + 637.333633378831) * ax +
+	               793.826512519948) * ax + 440.413735824752);
+	/* t_k = ax + k / t_{k+1} as n_k / d_k: n_k = ax n_{k+1} + k d_{k+1}, d_k = n_{k+1} */
+	double n4 = ax + 0.65, d4 = 1;
+	double n3 = ax * n4 + 4 * d4, d3 = n4;
+	double n2 = ax * n3 + 3 * d3, d2 = n3;
+	double n1 = ax * n2 + 2 * d2, d1 = n2;
+	double n0 = ax * n1 + 1 * d1, d0 = n1;
+	int near = ax < 7.07106781186547;
+	*numerator = ax > 37 ? 0 : e * (near ? num : d0);
+	*denominator = near ? den : n0 * 2.506628274631;
+}
+
+/* N(x) = c for x <= 0, 1 - c above, c = numerator / denominator. */
+DET__INLINE double det_normal_cdf(double x)
+{
+	DET__NOCONTRACT
+	double n, d;
+	det_normal_cdf_parts(x, &n, &d);
+	double c = n / d;
+	return x > 0 ? 1 - c : c;
 }
 
 #endif /* MCPIPE_DETMATH_H */
