@@ -28,7 +28,9 @@ MCPIPE_GIVEN := $(filter-out $(MAKE_VARS),$(MCPIPE_GIVEN))
 $(foreach v,$(JOB_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
 
 # A new job appends its target here (it gets PATH and MCPIPE_GIVEN) and
-# its variables to JOB_VARS.
+# its variables to JOB_VARS. A job that checks its own variables (var,
+# credit, calibrate, backtest) gets MCPIPE_GIVEN and MCPIPE_KNOWN, its
+# variables, and refuses a typo by `manifest --names JOB $MCPIPE_KNOWN`.
 JOB_TARGETS = price grid speedup
 $(JOB_TARGETS): export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 $(JOB_TARGETS): export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
@@ -65,6 +67,8 @@ BACKTEST_VARS = CLOSES LEVEL WINDOW SCENARIOS SEED LAMBDA SHARDS JOBS OUT
 $(foreach v,$(BACKTEST_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
 export $(BACKTEST_VARS)
 backtest: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
+backtest: export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
+backtest: export MCPIPE_KNOWN := $(BACKTEST_VARS)
 backtest: export CLOSES ?= $(DJIA)
 backtest: build/bin/backtest $(if $(CLOSES),,$(DJIA)) | deps-run
 	@pipeline/backtest
@@ -78,6 +82,8 @@ $(foreach v,$(VAR_VARS),$(if $(filter command line environment,$(origin $(v))),$
 export $(VAR_VARS)
 .PHONY: var
 var: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
+var: export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
+var: export MCPIPE_KNOWN := $(VAR_VARS)
 var: $(BIN) | deps-run
 	@pipeline/var
 
@@ -89,6 +95,8 @@ $(foreach v,$(CREDIT_VARS),$(if $(filter command line environment,$(origin $(v))
 export $(CREDIT_VARS)
 .PHONY: credit
 credit: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
+credit: export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
+credit: export MCPIPE_KNOWN := $(CREDIT_VARS)
 credit: $(BIN) | deps-run
 	@pipeline/credit
 
@@ -97,6 +105,8 @@ credit: $(BIN) | deps-run
 CALIBRATE_VARS = SURFACE STARTS V0_GRID KAPPA_GRID THETA_GRID XI_GRID RHO_GRID JOBS OUT \
                  CHECK_PATHS CHECK_SEED CHECK_SUBSTEPS
 calibrate: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
+calibrate: export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
+calibrate: export MCPIPE_KNOWN := $(CALIBRATE_VARS)
 # override: a command-line value is otherwise exported expanded, so that
 # SURFACE='$(shell ...)' would run; $(value) keeps the text as typed.
 $(foreach v,$(CALIBRATE_VARS),$(eval calibrate: override export $(v) := $$(value $(v))))

@@ -92,6 +92,24 @@ setup() {
 	[ ! -e "$OUT" ]
 }
 
+@test "make var, credit, calibrate and backtest refuse a typo too, before any work" {
+	run -2 --separate-stderr make -s -C "$ROOT" var LEVLE=0.9 OUT="$OUT"
+	[ "${stderr_lines[0]}" = "var: LEVLE=0.9: unknown variable; did you mean LEVEL?" ]
+	run -2 --separate-stderr make -s -C "$ROOT" credit LAVEL=0.99 OUT="$OUT"
+	[ "${stderr_lines[0]}" = "credit: LAVEL=0.99: unknown variable; did you mean LEVEL?" ]
+	run -2 --separate-stderr make -s -C "$ROOT" calibrate SURFACE=data/dax-2002-07-05.tsv SURFCE=x OUT="$OUT"
+	[ "${stderr_lines[0]}" = "calibrate: SURFCE=x: unknown variable; did you mean SURFACE?" ]
+	run -2 --separate-stderr make -s -C "$ROOT" backtest WINDOWS=300 OUT="$OUT"
+	[ "${stderr_lines[0]}" = "backtest: WINDOWS=300: unknown variable; did you mean WINDOW?" ]
+	# a variable of make price is not one of make var's
+	run -2 --separate-stderr make -s -C "$ROOT" var SIGMA=0.2 OUT="$OUT"
+	[ "${stderr_lines[0]}" = "var: SIGMA=0.2: a variable of make price, not of make var" ]
+	# the names a job knows pass
+	run -0 env MCPIPE_GIVEN="LEVEL SEED" LEVEL=0.99 manifest --names var LEVEL SEED OUT
+	[ -z "$output" ]
+	[ ! -e "$OUT" ]
+}
+
 @test "the run directory holds the manifest and the stages' arguments as data; nothing is sourced" {
 	PATHS=1000 SHARDS=3 run -0 price
 	rundir=$(ls -d "$OUT"/runs/*)
