@@ -22,6 +22,10 @@ MAKE_VARS = CC CFLAGS CPPFLAGS LDFLAGS LDLIBS SANFLAGS PREFIX DESTDIR BINDIR MAN
 # naming the nearest it does.
 MCPIPE_GIVEN := $(strip $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v))))
 MCPIPE_GIVEN := $(filter-out $(MAKE_VARS),$(MCPIPE_GIVEN))
+# Each of them is text as typed, whatever it is: make would otherwise
+# expand it when it exports it to a recipe, so that a typo such as
+# SIGAM='$(shell ...)' would run before any job could refuse it.
+$(foreach v,$(MCPIPE_GIVEN),$(eval override $(v) := $$(value $(v))))
 
 # A job variable from the command line or the environment, as typed: make
 # never expands it (SIGMA='$(shell ...)' is text, which the job refuses).
@@ -34,7 +38,14 @@ $(foreach v,$(JOB_VARS),$(if $(filter command line environment,$(origin $(v))),$
 JOB_TARGETS = price grid speedup
 $(JOB_TARGETS): export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 $(JOB_TARGETS): export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
-export $(JOB_VARS)
+
+# job_exports TARGETS,VARS: each of VARS exported, as typed, to the recipes
+# of TARGETS alone. A plain `export VAR` would hand every recipe an empty
+# VAR even where it is not set, make test's bats included, where a suite's
+# own shell variable of that name (OUT, CLOSES) would then leak into the
+# jobs it runs.
+job_exports = $(foreach v,$(2),$(eval $(1): export $(v) := $$(value $(v))))
+$(call job_exports,$(JOB_TARGETS),$(JOB_VARS))
 
 price: $(BIN) | deps-run
 	@pipeline/price
@@ -65,7 +76,7 @@ $(DJIA): $(DJIA_GDT) pipeline/gdt2tsv
 # refuses); exported as it is. PATH finds the tool before the job script.
 BACKTEST_VARS = CLOSES LEVEL WINDOW SCENARIOS SEED LAMBDA SHARDS JOBS OUT
 $(foreach v,$(BACKTEST_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
-export $(BACKTEST_VARS)
+$(call job_exports,backtest,$(filter-out CLOSES,$(BACKTEST_VARS)))
 backtest: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 backtest: export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
 backtest: export MCPIPE_KNOWN := $(BACKTEST_VARS)
@@ -79,7 +90,7 @@ backtest: build/bin/backtest $(if $(CLOSES),,$(DJIA)) | deps-run
 VAR_VARS = MARKET CORR PORTFOLIO HORIZON LEVEL SCENARIOS SEED R RETURNS DF \
            SHARDS JOBS HOSTS SCHEDULER OUT
 $(foreach v,$(VAR_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
-export $(VAR_VARS)
+$(call job_exports,var,$(VAR_VARS))
 .PHONY: var
 var: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 var: export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
@@ -92,7 +103,7 @@ var: $(BIN) | deps-run
 # recipe; the job checks each one.
 CREDIT_VARS = LOANS SECTORS COPULA NU RHO LEVEL SCENARIOS SEED IS SHARDS JOBS HOSTS SCHEDULER OUT
 $(foreach v,$(CREDIT_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
-export $(CREDIT_VARS)
+$(call job_exports,credit,$(CREDIT_VARS))
 .PHONY: credit
 credit: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 credit: export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
@@ -113,3 +124,9 @@ $(foreach v,$(CALIBRATE_VARS),$(eval calibrate: override export $(v) := $$(value
 .PHONY: calibrate
 calibrate: $(BIN) | deps-run
 	@pipeline/calibrate
+
+# make price's variables reach the other jobs too, as typed, and every name
+# given on the command line reaches every job, so that one given to the
+# wrong job, or a typo, is named with its value (pipeline/manifest).
+$(call job_exports,backtest var credit calibrate,$(JOB_VARS))
+$(call job_exports,$(JOB_TARGETS) backtest var credit calibrate,$(MCPIPE_GIVEN))

@@ -107,6 +107,13 @@ shown() {
 	run -2 --separate-stderr make -s -C "$ROOT" price SIGAM="a;touch $CANARY"
 	[ "${stderr_lines[0]}" = "price: SIGAM=a;touch $CANARY: unknown variable; did you mean SIGMA?" ]
 	no_canary
+	# and make never expands it: not on its way to make price, nor to the
+	# jobs that check their own variables
+	for job in price var credit backtest; do
+		run -2 --separate-stderr make -s -C "$ROOT" "$job" "SIGAM=\$(shell touch $CANARY)"
+		[[ "${stderr_lines[0]}" == "$job: SIGAM=\$(shell touch $CANARY): "* ]]
+		no_canary
+	done
 }
 
 @test "make grid: hostile axis specifications are refused and nothing runs" {

@@ -89,6 +89,21 @@ check_prices() {
 		[ "$cf" = "$(closed put --sigma 0.3 -K 110)" ] || return 1
 		within "$(awk -F '\t' '$1 == "price" { n++ } n == 2 && $1 == "price" { print $2 }' "$out")" \
 			"$(awk -F '\t' '$1 == "price" { n++ } n == 2 && $1 == "price" { print $3 }' "$out")" "$cf" ;;
+	*'closedform --model heston --v0 0.04 --kappa 0.5'*)
+		# Andersen (2008) case I: 13.0847, to its digits; the Merton put by
+		# put-call parity against closedform's Merton call (C - P = S0 -
+		# K e^{-rT}); impvol's volatility reprices the Heston price under
+		# Black-Scholes
+		call=$(closed_row call price --model merton --lambda 1 --mu-j -0.1 --delta-j 0.15)
+		bs=$(closed call -r 0 -T 10 --sigma "$(awk -F '\t' 'NR == 3 { print $2 }' "$out")")
+		awk -F '\t' -v call="$call" -v bs="$bs" '
+			function abs(x) { return x < 0 ? -x : x }
+			NR == 1 { h = $2 } NR == 2 { p = $2 } NR == 3 { v = $1 }
+			END {
+				printf "  heston %.6f (13.0847), parity %.3g, impvol repriced %.3g\n",
+				       h, call - p - (100 - 100 * exp(-0.05)), bs - v
+				exit !(abs(h - 13.0847) <= 5e-5 && abs(call - p - (100 - 100 * exp(-0.05))) <= 1e-9 &&
+				       abs(bs - v) <= 1e-9 && v == h) }' "$out" ;;
 	*)
 		if grep -q '^price	' "$out"; then
 			echo "a price without a reference: add one to check_prices (tests/readme.bats)"
