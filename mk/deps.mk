@@ -49,6 +49,10 @@ DATA_PACKAGES  = /usr/share/gretl/data/misc/djclose.gdt:gretl-data
 deps-data:
 	@pipeline/ensure-packages $(DATA_PACKAGES)
 
+# tests/backtest.bats reads the DJIA from the installed package: make test
+# installs it, so that the suite runs rather than skips on a fresh machine.
+check-plain check-expensive: | deps-data
+
 # The man pages' tests (tests/manpages.bats and each tool's suite) render
 # with mandoc, groff and man-db's man (col: bsdextrautils). They never skip
 # under CI (tests/test_helper.bash's needs_package), so make test installs

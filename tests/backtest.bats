@@ -301,7 +301,7 @@ check_tests() {
 }
 
 @test "backtest: gdt2tsv converts gretl-data's DJIA closes, 1980-1989" {
-	[ -r "$GDT" ] || skip "gretl-data is not installed (make data installs it)"
+	needs_package gretl-data "$GDT"
 	run -0 gdt2tsv "$GDT" gretl-data
 	# gretl's file: 2528 daily closes, 1980-01-02 (824.57) to 1989-12-29
 	# (2753.20). Black Monday, 1987-10-19: the Dow fell 508 points from
@@ -318,7 +318,7 @@ check_tests() {
 
 @test "backtest: on the DJIA, 19 October 1987 is an exception for both methods" {
 	not_sanitized
-	[ -r "$GDT" ] || skip "gretl-data is not installed (make data installs it)"
+	needs_package gretl-data "$GDT"
 	gdt2tsv "$GDT" gretl-data >"$BATS_TEST_TMPDIR/dj.tsv"
 	OUT="$BATS_TEST_TMPDIR/out" CLOSES="$BATS_TEST_TMPDIR/dj.tsv" SCENARIOS=1000 SHARDS=5 JOBS=2 run -0 job
 	run -0 grep "	1987-10-19	" "$BATS_TEST_TMPDIR/out/backtest-days.tsv"
@@ -331,7 +331,7 @@ check_tests() {
 
 @test "backtest: make backtest passes the command line's variables through the environment" {
 	not_sanitized
-	[ -r "$GDT" ] || skip "gretl-data is not installed (make data installs it)"
+	needs_package gretl-data "$GDT"
 	run -0 make -s -C "$ROOT" backtest OUT="$BATS_TEST_TMPDIR/o" LEVEL=0.95 WINDOW=500 \
 		SCENARIOS=300 SEED=5 LAMBDA=0.97 SHARDS=3 JOBS=2
 	run -0 grep -m1 '^# ' "$BATS_TEST_TMPDIR/o/backtest.tsv"
