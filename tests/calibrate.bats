@@ -55,7 +55,7 @@ close() {
 
 @test "the DAX surface of 5 July 2002: SSE 177.2 vol points^2 as QuantLib and Sepp, parameters beside QuantLib's" {
 	not_sanitized
-	/usr/bin/python3 -c 'import QuantLib' 2>/dev/null || skip "no quantlib-python"
+	needs_package quantlib-python /usr/lib/python3/dist-packages/QuantLib/__init__.py
 	local dax="$ROOT/data/dax-2002-07-05.tsv" ql k
 	# QuantLib's testDAXCalibration start
 	calibrate --surface "$dax" --evaluate 0.1 1 0.1 0.5 -0.5 >"$BATS_TEST_TMPDIR/c.tsv"

@@ -112,7 +112,8 @@ closed() {
 	closed_row "$payoff" price "$@"
 }
 
-# needs_package PACKAGE COMMAND: skips the test when COMMAND is missing,
+# needs_package PACKAGE COMMAND: skips the test when COMMAND (or a file,
+# /path) is missing,
 # naming the Debian PACKAGE that has it. Under CI (CI set and not 0 or
 # false: CI services set CI=true) it fails instead: there make test has
 # installed PACKAGE (mk/deps.mk), so its absence is a broken setup, and a
