@@ -116,6 +116,20 @@ shown() {
 	done
 }
 
+@test "make var, credit, backtest, calibrate: a hostile OUT is a directory's name, never code" {
+	local out="$BATS_TEST_TMPDIR/o d;touch $CANARY;\$(touch $CANARY)"
+	run -0 make -s -C "$ROOT" var OUT="$out/var" SCENARIOS=2000 SHARDS=3
+	[ -s "$out/var/var.tsv" ]
+	run -0 make -s -C "$ROOT" credit OUT="$out/credit" SCENARIOS=20000 SHARDS=3
+	[ -s "$out/credit/credit.tsv" ]
+	run -0 make -s -C "$ROOT" backtest OUT="$out/backtest" SCENARIOS=100 SHARDS=3
+	[ -s "$out/backtest/backtest.tsv" ]
+	run -0 make -s -C "$ROOT" calibrate SURFACE=data/dax-2002-07-05.tsv CHECK_PATHS=0 STARTS=1 \
+		V0_GRID=0.1 KAPPA_GRID=1 THETA_GRID=0.1 XI_GRID=0.5 RHO_GRID=-0.5 OUT="$out/calibrate"
+	[ -s "$out/calibrate/calibration.tsv" ]
+	no_canary
+}
+
 @test "make grid: hostile axis specifications are refused and nothing runs" {
 	local v
 	for v in "${HOSTILE[@]}"; do
