@@ -518,6 +518,14 @@ EOF
 	close "$(value price -p lookback-call-float --steps 10001)" "$(value price -p lookback-call-float --steps 10000)" 1e-4
 }
 
+@test "the BGK correction gives no price where it is none (d > 1/2: it once printed -4.877 for a put)" {
+	# found by fuzzing (make fuzz-closedform): sigma 190005 over 210005 dates
+	run -0 closedform -p lookback-put-float --sigma 190005 --steps 210005
+	[ "$(rows <<<"$output" | cut -f 1,3 | tr '\t\n' ': ')" = "price-continuous:continuous " ]
+	run -0 closedform -p lookback-call-float --sigma 190005 --steps 210005
+	[ "$(rows <<<"$output" | cut -f 1)" = price-continuous ]
+}
+
 @test "sigma 0: a lookback pays the deterministic rise or fall" {
 	close "$(value price -p lookback-call-float --sigma 0 -q 0.01)" "$(calc "100 * exp(-0.05) * (exp(0.04) - 1)")" 1e-14
 	[ "$(value price -p lookback-put-float --sigma 0 -q 0.01)" = 0 ]

@@ -485,10 +485,16 @@ static void lookback_option(const struct model *m, int phi)
 	if (m->steps <= SPITZER_MAX) {
 		add_row("price", lookback_discrete(m, phi), "exact");
 	} else {
+		/* The correction is an expansion in delta: past delta = 1/2 (sigma
+		 * sqrt(T) above 86 at these step counts) it is no price (the two
+		 * terms cancel into nonsense, once -4.9 for a put), so no row, as
+		 * for a price outside [0, the continuous price]: a discrete
+		 * extreme is never beyond the continuous one. */
 		double delta = BGK_BETA * m->sigma * sqrt(m->T / (double)m->steps);
 		double grow = phi * delta;   /* ln of the factor on the price */
-		add_row("price", exp(grow) * lookback_continuous(m, phi, delta)
-		                 - phi * expm1(grow) * S * dq, "approx-bgk");
+		double V = exp(grow) * lookback_continuous(m, phi, delta) - phi * expm1(grow) * S * dq;
+		if (delta <= 0.5 && V >= 0 && V <= lookback_continuous(m, phi, 0))
+			add_row("price", V, "approx-bgk");
 	}
 	add_row("price-continuous", lookback_continuous(m, phi, 0), "continuous");
 }
