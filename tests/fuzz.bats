@@ -10,7 +10,7 @@ load test_helper
 
 REPLAY="$ROOT/build/fuzz/replay"
 CORPUS="$ROOT/tests/fuzz/corpus"
-HARNESSES="numtext xsum stream aggregate gridgen opts closedform payoff"
+HARNESSES="numtext xsum stream aggregate gridgen opts closedform payoff exercise"
 
 # replay HARNESS: every kept input of HARNESS, once.
 replay() {
@@ -77,4 +77,8 @@ replay() {
 
 @test "fuzz corpus: payoff's reading of path streams (summary, whole paths, pairs, Greeks)" {
 	replay payoff
+}
+
+@test "fuzz corpus: exercise's reading of whole paths under a rule, and the dual bound's" {
+	replay exercise
 }
