@@ -40,7 +40,7 @@ FUZZ_PACKAGES  = $(FUZZ_CC):clang $(FUZZ_RUNTIME):libclang-rt-dev
 
 FUZZ_LIB_SRC   = $(filter-out tools/lib/err.c,$(LIB_SRC))
 FUZZ_COMMON    = tests/fuzz/harness_err.c
-FUZZ_DEPS      = $(FUZZ_COMMON) tests/fuzz/harness.h $(FUZZ_LIB_SRC) $(LIB_HDR) \
+FUZZ_DEPS      = $(FUZZ_COMMON) tests/fuzz/harness.h tests/fuzz/tracked_stream.h $(FUZZ_LIB_SRC) $(LIB_HDR) \
                  $(wildcard tools/*.c)
 FUZZ_BIN       = $(FUZZ_HARNESSES:%=build/fuzz/bin/fuzz_%)
 FUZZ_REPLAY    = $(FUZZ_HARNESSES:%=build/fuzz/replay/fuzz_%)

@@ -21,27 +21,7 @@
 
 #include "harness.h"
 
-/* The stream price_paths has open, closed when a failure longjmps out. */
-#include "stream.h"
-static struct stream *open_stream;
-static void tracked_stream_open(struct stream *s, int ninputs, char **inputs)
-{
-	stream_open(s, ninputs, inputs);
-	open_stream = s;
-}
-static void tracked_stream_close(struct stream *s)
-{
-	stream_close(s);
-	open_stream = NULL;
-}
-static void close_open_stream(void)
-{
-	if (open_stream)
-		tracked_stream_close(open_stream);
-}
-
-#define stream_open tracked_stream_open
-#define stream_close tracked_stream_close
+#include "tracked_stream.h"   /* close_open_stream */
 #define main payoff_main
 #include "../../tools/payoff.c"
 #undef main
