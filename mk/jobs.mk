@@ -115,6 +115,7 @@ credit: $(BIN) | deps-run
 # job through the environment only, as typed; the job checks them.
 CALIBRATE_VARS = SURFACE STARTS V0_GRID KAPPA_GRID THETA_GRID XI_GRID RHO_GRID JOBS OUT \
                  CHECK_PATHS CHECK_SEED CHECK_SUBSTEPS
+CALIBRATE_VARS += SHARDS HOSTS SCHEDULER RETRIES
 calibrate: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 calibrate: export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
 calibrate: export MCPIPE_KNOWN := $(CALIBRATE_VARS)
