@@ -401,6 +401,106 @@ hosts_clean() {
 	[ "$(ls "$(rundir)"/shard-*.part | wc -l)" -eq 3 ]
 }
 
+# ---- make calibrate and make var, over ssh and SLURM ----------------------
+
+# A small search of the DAX surface (16 candidates in 5 batches, one start,
+# no Monte Carlo check): seconds, enough for every batch to land somewhere.
+calibrate_vars=(STARTS=1 CHECK_PATHS=0 SHARDS=5 V0_GRID=0.1,0.2 KAPPA_GRID=1,5
+                THETA_GRID=0.05,0.1 XI_GRID=0.5,2 RHO_GRID=-0.5)
+
+# calibrate_local DIR: the same search, here, under GNU parallel.
+calibrate_local() {
+	run -0 make -s -C "$ROOT" calibrate SURFACE=data/dax-2002-07-05.tsv "${calibrate_vars[@]}" OUT="$1"
+}
+
+# same_calibration A B: the same candidates, fit and parameters, byte for byte.
+same_calibration() {
+	cmp "$1/candidates.tsv" "$2/candidates.tsv"
+	cmp "$1/calibration.tsv" "$2/calibration.tsv"
+	cmp "$1/fit.tsv" "$2/fit.tsv"
+	[ "$(tail -n +2 "$1/candidates.tsv" | wc -l)" -eq 16 ]
+}
+
+@test "make calibrate HOSTS= runs the search's batches on two ssh hosts and here: same bytes, hostile names are names" {
+	need_ssh
+	calibrate_local "$BATS_TEST_TMPDIR/local"
+	canary="$BATS_TEST_TMPDIR/canary"
+	evil="o u'\"t;touch $canary;\$(touch $canary)\`touch $canary\`*"
+	mkdir -p "$BATS_TEST_TMPDIR/$evil"
+	cp "$ROOT/data/dax-2002-07-05.tsv" "$BATS_TEST_TMPDIR/$evil/s;\$(id).tsv"
+	OUT="$BATS_TEST_TMPDIR/$evil/out"
+	run -0 make -s -C "$ROOT" calibrate SURFACE="$BATS_TEST_TMPDIR/$evil/s;\$(id).tsv" \
+		"${calibrate_vars[@]}" HOSTS="$DIST/hosts" OUT="$OUT"
+	same_calibration "$BATS_TEST_TMPDIR/local" "$OUT"
+	[ ! -e "$canary" ]
+	# every batch once, and each host (as its own user) computed some
+	log="$OUT/calibrate-run/jobs.log"
+	[ "$(tail -n +2 "$log" | awk -F '\t' '$7 == 0' | wc -l)" -eq 5 ]
+	grep -q $'\tmcpipe-h1@127.0.0.1\t' "$log"
+	grep -q $'\tmcpipe-h2@127.0.0.1\t' "$log"
+	hosts_clean
+}
+
+@test "make calibrate SCHEDULER=slurm runs the search's batches as job arrays (two: MaxArraySize 5): same bytes" {
+	need_slurm
+	calibrate_local "$BATS_TEST_TMPDIR/local"
+	run -0 make -s -C "$ROOT" calibrate SURFACE=data/dax-2002-07-05.tsv "${calibrate_vars[@]}" \
+		SHARDS=6 SCHEDULER=slurm OUT="$OUT"
+	same_calibration "$BATS_TEST_TMPDIR/local" "$OUT"
+	[ "$(ls "$OUT"/calibrate-run/slurm/*.log | wc -l)" -eq 6 ]
+	[ "$(ls "$OUT"/calibrate-run/slurm/*.log | sed 's/_.*//' | sort -u | wc -l)" -eq 2 ]
+}
+
+@test "make calibrate: a batch that fails on every host fails the run, naming it" {
+	need_ssh
+	# a grid of one batch whose surface the hosts cannot price: the
+	# shipped calibrate replaced, in a bin/ of its own, by one that fails
+	shim="$BATS_TEST_TMPDIR/bin"
+	mkdir "$shim"
+	cp "$BUILD"/bin/* "$shim/"
+	printf '#!/bin/sh\necho "calibrate: injected failure" >&2\nexit 1\n' >"$shim/calibrate"
+	PATH="$shim:$ROOT/pipeline:$PATH" SURFACE="$ROOT/data/dax-2002-07-05.tsv" HOSTS="$DIST/hosts" \
+		STARTS=1 CHECK_PATHS=0 SHARDS=2 V0_GRID=0.1 KAPPA_GRID=1,5 THETA_GRID=0.05 XI_GRID=0.5 RHO_GRID=-0.5 \
+		run -1 --separate-stderr "$ROOT/pipeline/calibrate"
+	[[ "$stderr" == *"calibrate: injected failure"* ]]
+	[[ "$stderr" =~ "calibrate: shard "[01]" failed on "[^:]+": exit status 1" ]]
+	[[ "$stderr" == *"calibrate: the search failed"* ]]
+	[ ! -e "$OUT/calibration.tsv" ]
+	hosts_clean
+}
+
+# A small make var (20000 scenarios in 5 shards).
+var_vars=(SCENARIOS=20000 SHARDS=5)
+
+@test "make var HOSTS= computes its shards on two ssh hosts and here: same bytes, hostile names are names" {
+	need_ssh
+	run -0 make -s -C "$ROOT" var "${var_vars[@]}" OUT="$BATS_TEST_TMPDIR/local"
+	canary="$BATS_TEST_TMPDIR/canary"
+	evil="o u'\"t;touch $canary;\$(touch $canary)\`touch $canary\`*"
+	mkdir -p "$BATS_TEST_TMPDIR/$evil"
+	cp "$ROOT/data/market.tsv" "$BATS_TEST_TMPDIR/$evil/m;\$(id).tsv"
+	OUT="$BATS_TEST_TMPDIR/$evil/out"
+	run -0 make -s -C "$ROOT" var "${var_vars[@]}" MARKET="$BATS_TEST_TMPDIR/$evil/m;\$(id).tsv" \
+		HOSTS="$DIST/hosts" OUT="$OUT"
+	cmp "$BATS_TEST_TMPDIR/local/var.tsv" "$OUT/var.tsv"
+	cmp "$BATS_TEST_TMPDIR/local/contributions.tsv" "$OUT/contributions.tsv"
+	[ ! -e "$canary" ]
+	log="$OUT/var-run/jobs.log"
+	[ "$(tail -n +2 "$log" | awk -F '\t' '$7 == 0' | wc -l)" -eq 5 ]
+	grep -q $'\tmcpipe-h1@127.0.0.1\t' "$log"
+	grep -q $'\tmcpipe-h2@127.0.0.1\t' "$log"
+	hosts_clean
+}
+
+@test "make var SCHEDULER=slurm computes its shards as job arrays: same bytes" {
+	need_slurm
+	run -0 make -s -C "$ROOT" var "${var_vars[@]}" OUT="$BATS_TEST_TMPDIR/local"
+	run -0 make -s -C "$ROOT" var "${var_vars[@]}" SHARDS=6 SCHEDULER=slurm OUT="$OUT"
+	cmp "$BATS_TEST_TMPDIR/local/var.tsv" "$OUT/var.tsv"
+	cmp "$BATS_TEST_TMPDIR/local/contributions.tsv" "$OUT/contributions.tsv"
+	[ "$(ls "$OUT"/var-run/slurm/*.log | wc -l)" -eq 6 ]
+}
+
 # ---- usage ------------------------------------------------------------------
 
 @test "HOSTS, SCHEDULER and RETRIES are checked before any work" {
