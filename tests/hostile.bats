@@ -177,3 +177,35 @@ shown() {
 		n=$((n + 1))
 	done
 }
+
+@test "make calibrate: hostile SHARDS, RETRIES, SCHEDULER and HOSTS are refused by name before any work" {
+	local v var
+	export SURFACE="$ROOT/data/dax-2002-07-05.tsv" OUT="$BATS_TEST_TMPDIR/cal"
+	for v in "${HOSTILE[@]}"; do
+		for var in SHARDS RETRIES SCHEDULER HOSTS; do
+			run -2 --separate-stderr env "$var=$v" "$ROOT/pipeline/calibrate"
+			[[ "$stderr" == "calibrate: $var=$v: "* ]]
+		done
+		[ ! -e "$OUT" ]
+		no_canary
+	done
+}
+
+@test "make calibrate and make var: an sshloginfile at a hostile path works (':' is this machine)" {
+	local v n=0
+	for v in "a b'c\"d" "x;touch $CANARY;\$(touch $CANARY)\`touch $CANARY\`*" "-s"; do
+		mkdir -p "$BATS_TEST_TMPDIR/h/$v"
+		hosts="$BATS_TEST_TMPDIR/h/$v/hosts"
+		echo : >"$hosts"
+		OUT="$BATS_TEST_TMPDIR/cal-$n" HOSTS="$hosts" PARALLEL_SSH=false SURFACE="$ROOT/data/dax-2002-07-05.tsv" \
+			STARTS=1 CHECK_PATHS=0 V0_GRID=0.1 KAPPA_GRID=1,2 THETA_GRID=0.1 XI_GRID=0.5 RHO_GRID=-0.5 \
+			run -0 "$ROOT/pipeline/calibrate"
+		[ -s "$BATS_TEST_TMPDIR/cal-$n/calibration.tsv" ]
+		OUT="$BATS_TEST_TMPDIR/var-$n" HOSTS="$hosts" PARALLEL_SSH=false SCENARIOS=2000 SHARDS=2 \
+			MARKET="$ROOT/data/market.tsv" CORR="$ROOT/data/corr.tsv" PORTFOLIO="$ROOT/data/portfolio.tsv" \
+			run -0 var
+		[ -s "$BATS_TEST_TMPDIR/var-$n/var.tsv" ]
+		no_canary
+		n=$((n + 1))
+	done
+}
