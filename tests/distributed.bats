@@ -403,9 +403,10 @@ hosts_clean() {
 
 # ---- make calibrate and make var, over ssh and SLURM ----------------------
 
-# A small search of the DAX surface (16 candidates in 5 batches, one start,
-# no Monte Carlo check): seconds, enough for every batch to land somewhere.
-calibrate_vars=(STARTS=1 CHECK_PATHS=0 SHARDS=5 V0_GRID=0.1,0.2 KAPPA_GRID=1,5
+# A small calibration of the DAX surface: 16 candidates in 5 batches, one
+# start, a Monte Carlo check of 2000 paths (8 maturities, 8 shards): seconds,
+# enough for every batch to land somewhere.
+calibrate_vars=(STARTS=1 CHECK_PATHS=2000 SHARDS=5 V0_GRID=0.1,0.2 KAPPA_GRID=1,5
                 THETA_GRID=0.05,0.1 XI_GRID=0.5,2 RHO_GRID=-0.5)
 
 # calibrate_local DIR: the same search, here, under GNU parallel.
@@ -413,15 +414,18 @@ calibrate_local() {
 	run -0 make -s -C "$ROOT" calibrate SURFACE=data/dax-2002-07-05.tsv "${calibrate_vars[@]}" OUT="$1"
 }
 
-# same_calibration A B: the same candidates, fit and parameters, byte for byte.
+# same_calibration A B: the same candidates, fit, parameters and Monte
+# Carlo check, byte for byte.
 same_calibration() {
 	cmp "$1/candidates.tsv" "$2/candidates.tsv"
 	cmp "$1/calibration.tsv" "$2/calibration.tsv"
 	cmp "$1/fit.tsv" "$2/fit.tsv"
+	cmp "$1/check.tsv" "$2/check.tsv"
 	[ "$(tail -n +2 "$1/candidates.tsv" | wc -l)" -eq 16 ]
+	[ "$(tail -n +2 "$1/check.tsv" | wc -l)" -eq 104 ]
 }
 
-@test "make calibrate HOSTS= runs the search's batches on two ssh hosts and here: same bytes, hostile names are names" {
+@test "make calibrate HOSTS= runs the search's batches and the check on two ssh hosts and here: same bytes, hostile names are names" {
 	need_ssh
 	calibrate_local "$BATS_TEST_TMPDIR/local"
 	canary="$BATS_TEST_TMPDIR/canary"
@@ -433,15 +437,17 @@ same_calibration() {
 		"${calibrate_vars[@]}" HOSTS="$DIST/hosts" OUT="$OUT"
 	same_calibration "$BATS_TEST_TMPDIR/local" "$OUT"
 	[ ! -e "$canary" ]
-	# every batch once, and each host (as its own user) computed some
-	log="$OUT/calibrate-run/jobs.log"
+	# every batch and every maturity's check once, and each host (as its
+	# own user) computed some
+	log="$OUT/calibrate-run/jobs.log" check="$OUT/calibrate-run/check/jobs.log"
 	[ "$(tail -n +2 "$log" | awk -F '\t' '$7 == 0' | wc -l)" -eq 5 ]
-	grep -q $'\tmcpipe-h1@127.0.0.1\t' "$log"
-	grep -q $'\tmcpipe-h2@127.0.0.1\t' "$log"
+	[ "$(tail -n +2 "$check" | awk -F '\t' '$7 == 0' | wc -l)" -eq 8 ]
+	cat "$log" "$check" | grep -q $'\tmcpipe-h1@127.0.0.1\t'
+	cat "$log" "$check" | grep -q $'\tmcpipe-h2@127.0.0.1\t'
 	hosts_clean
 }
 
-@test "make calibrate SCHEDULER=slurm runs the search's batches as job arrays (two: MaxArraySize 5): same bytes" {
+@test "make calibrate SCHEDULER=slurm runs the search's batches and the check's maturities as job arrays: same bytes" {
 	need_slurm
 	calibrate_local "$BATS_TEST_TMPDIR/local"
 	run -0 make -s -C "$ROOT" calibrate SURFACE=data/dax-2002-07-05.tsv "${calibrate_vars[@]}" \
@@ -449,6 +455,7 @@ same_calibration() {
 	same_calibration "$BATS_TEST_TMPDIR/local" "$OUT"
 	[ "$(ls "$OUT"/calibrate-run/slurm/*.log | wc -l)" -eq 6 ]
 	[ "$(ls "$OUT"/calibrate-run/slurm/*.log | sed 's/_.*//' | sort -u | wc -l)" -eq 2 ]
+	[ "$(ls "$OUT"/calibrate-run/check/slurm/*.log | wc -l)" -eq 8 ]
 }
 
 @test "make calibrate: a batch that fails on every host fails the run, naming it" {
