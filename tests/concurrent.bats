@@ -112,3 +112,50 @@ pair() {
 	[ "${lines[0]}" = "$(cat ref-one)" ]
 	[ -z "$(find killed -name '*.tmp*')" ]
 }
+
+# same_out_pair JOB-FUNCTION A B: two runs of the job at once with the same
+# OUT, A's and B's arguments, twice: each prints its own reference report,
+# and the job's result file is one of theirs, whole.
+same_out_pair() {
+	local job=$1 a=$2 b=$3 n pid_a pid_b
+	"$job" ref-a "$a" >ref-a.out
+	"$job" ref-b "$b" >ref-b.out
+	! cmp -s ref-a.out ref-b.out || { echo "the two references are the same" >&2; return 1; }
+	for n in 0 1; do
+		"$job" "same-$n" "$a" >"a-$n.out" &
+		pid_a=$!
+		"$job" "same-$n" "$b" >"b-$n.out" &
+		pid_b=$!
+		wait "$pid_a"
+		wait "$pid_b"
+		cmp ref-a.out "a-$n.out"
+		cmp ref-b.out "b-$n.out"
+		cmp -s "ref-a/$result" "same-$n/$result" || cmp "ref-b/$result" "same-$n/$result"
+	done
+}
+
+# calibrate_job OUT V0_GRID: a small make calibrate, its report without the
+# lines that name OUT or time the run
+calibrate_job() (
+	set -o pipefail
+	OUT=$1 V0_GRID=$2 SURFACE="$ROOT/data/dax-2002-07-05.tsv" STARTS=1 CHECK_PATHS=0 KAPPA_GRID=2 \
+		THETA_GRID=0.1 XI_GRID=0.5 RHO_GRID=-0.5 "$ROOT/pipeline/calibrate" 2>/dev/null |
+		grep -v '^search: \|^wrote '
+)
+
+# var_job OUT SEED: a small make var, its report without those lines
+var_job() (
+	set -o pipefail
+	OUT=$1 SEED=$2 SCENARIOS=2000 MARKET="$ROOT/data/market.tsv" CORR="$ROOT/data/corr.tsv" \
+		PORTFOLIO="$ROOT/data/portfolio.tsv" var | grep -v '^wall \|^results '
+)
+
+@test "make calibrate: runs with the same OUT and different grids at once each report their own fit" {
+	not_sanitized
+	result=calibration.tsv same_out_pair calibrate_job 0.05,0.1 0.2,0.3
+}
+
+@test "make var: runs with the same OUT and different seeds at once each report their own VaR" {
+	not_sanitized
+	result=var.tsv same_out_pair var_job 1 2
+}
