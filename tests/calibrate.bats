@@ -84,6 +84,18 @@ close() {
 	awk -v x="$(cut -f 6 <<<"${lines[1]}")" 'BEGIN { exit !(x < 1e-9) }'
 }
 
+@test "--evaluate: a candidate whose integral does not settle is reported (no-convergence), never dropped" {
+	synthetic "$BATS_TEST_TMPDIR/s.tsv"
+	# rho = -1 with xi = 3: the integrand decays too slowly for the
+	# Gauss-Kronrod pieces (closedform refuses the same parameters)
+	run -0 calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --evaluate -- 0.04 1 0.04 3 -1 0.05 2 0.06 0.5 -0.6
+	[ "${lines[1]}" = $'0.04\t1\t0.04\t3\t-1\tnan\tno-convergence' ]
+	[ "$(cut -f 7 <<<"${lines[2]}")" = ok ]
+	printf '%s\n' "${lines[@]}" >"$BATS_TEST_TMPDIR/c.tsv"
+	run -0 --separate-stderr calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --refine "$BATS_TEST_TMPDIR/c.tsv"
+	[ "${lines[0]}" = "# tool=calibrate objective=iv starts=1 candidates=2 failed=1" ]
+}
+
 @test "--refine counts the failed candidates and fails when none priced" {
 	synthetic "$BATS_TEST_TMPDIR/s.tsv"
 	calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --evaluate -- -1 1 1 1 0 0.1 1 0.1 0.3 -0.3 >"$BATS_TEST_TMPDIR/c.tsv"
