@@ -460,17 +460,17 @@ same_calibration() {
 
 @test "make calibrate: a batch that fails on every host fails the run, naming it" {
 	need_ssh
-	# a grid of one batch whose surface the hosts cannot price: the
-	# shipped calibrate replaced, in a bin/ of its own, by one that fails
+	# one candidate, one batch, and the shipped calibrate replaced, in a
+	# bin/ of its own, by one that fails
 	shim="$BATS_TEST_TMPDIR/bin"
 	mkdir "$shim"
 	cp "$BUILD"/bin/* "$shim/"
 	printf '#!/bin/sh\necho "calibrate: injected failure" >&2\nexit 1\n' >"$shim/calibrate"
 	PATH="$shim:$ROOT/pipeline:$PATH" SURFACE="$ROOT/data/dax-2002-07-05.tsv" HOSTS="$DIST/hosts" \
-		STARTS=1 CHECK_PATHS=0 SHARDS=2 V0_GRID=0.1 KAPPA_GRID=1,5 THETA_GRID=0.05 XI_GRID=0.5 RHO_GRID=-0.5 \
+		STARTS=1 CHECK_PATHS=0 SHARDS=1 V0_GRID=0.1 KAPPA_GRID=1 THETA_GRID=0.05 XI_GRID=0.5 RHO_GRID=-0.5 \
 		run -1 --separate-stderr "$ROOT/pipeline/calibrate"
 	[[ "$stderr" == *"calibrate: injected failure"* ]]
-	[[ "$stderr" =~ "calibrate: shard "[01]" failed on "[^:]+": exit status 1" ]]
+	[[ "$stderr" =~ "calibrate: shard 0 failed on "[^:]+": exit status 1" ]]
 	[[ "$stderr" == *"calibrate: the search failed"* ]]
 	[ ! -e "$OUT/calibration.tsv" ]
 	hosts_clean
