@@ -89,6 +89,7 @@ backtest: build/bin/backtest $(if $(CLOSES),,$(DJIA)) | deps-run
 # recipe; the job checks each of them before any work.
 VAR_VARS = MARKET CORR PORTFOLIO HORIZON LEVEL SCENARIOS SEED R RETURNS DF \
            SHARDS JOBS HOSTS SCHEDULER OUT
+VAR_VARS += RETRIES
 $(foreach v,$(VAR_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
 $(call job_exports,var,$(VAR_VARS))
 .PHONY: var

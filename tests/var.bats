@@ -41,6 +41,7 @@ var_fails() {
 	var_fails "JOBS=two: want a positive integer" JOBS=two
 	var_fails "HOSTS=nothing: cannot read this sshloginfile" HOSTS=nothing
 	var_fails "SCHEDULER=pbs: want slurm, or nothing for GNU parallel" SCHEDULER=pbs
+	var_fails "RETRIES=01: want a whole number from 0 to 100" RETRIES=01
 }
 
 @test "var.tsv: VaR, ES, then the closed forms; contributions add up to ES; the histogram" {
