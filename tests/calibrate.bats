@@ -189,4 +189,15 @@ close() {
 	[ "${stderr_lines[0]}" = "calibrate: V0_GRID=abc: 'abc' is not a number" ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv RHO_GRID=-0.5,x OUT="$BATS_TEST_TMPDIR/o"
 	[ "${stderr_lines[0]}" = "calibrate: RHO_GRID=-0.5,x: 'x' is not a number" ]
+	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv SHARDS=0
+	[ "${stderr_lines[0]}" = "calibrate: SHARDS=0: want a positive integer" ]
+	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv RETRIES=101
+	[ "${stderr_lines[0]}" = "calibrate: RETRIES=101: want a whole number from 0 to 100" ]
+	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv HOSTS=nothing
+	[ "${stderr_lines[0]}" = "calibrate: HOSTS=nothing: cannot read this sshloginfile" ]
+	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv SCHEDULER=pbs
+	[ "${stderr_lines[0]}" = "calibrate: SCHEDULER=pbs: want slurm, or nothing for GNU parallel" ]
+	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv SCHEDULER=slurm HOSTS=data/hosts.example
+	[[ "${stderr_lines[0]}" == "calibrate: HOSTS=data/hosts.example and SCHEDULER=slurm: choose one" ||
+	   "${stderr_lines[0]}" == "calibrate: SCHEDULER=slurm: sbatch not found"* ]]
 }
