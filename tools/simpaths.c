@@ -318,6 +318,8 @@ static void put_payoff_row(const double *row)
 		fatal("path %llu: value too large to square: %s", (unsigned long long)current_path,
 		      text);
 	}
+	if (qmc_on)
+		partial_add_replicate_row(&partial, current_path, row);
 }
 
 /* The row payoff would write for path l of the block (the mean of the pair
@@ -431,6 +433,8 @@ SIMD_CLONES static void price_block(const double *st, int stride, uint64_t first
 			put_payoff_row(row);
 			abort();   /* it refused the row */
 		}
+		if (qmc_on)
+			partial_add_replicate_columns(&partial, columns, (size_t)valid, first);
 		return;
 	}
 	for (int l = 0; l < valid; l++) {
@@ -638,6 +642,8 @@ static void put_payoff_header(void)
 	put_meta(line);
 	if (fused_partial) {
 		partial_set_columns(&partial, "simpaths", (char **)names, payoff_ncolumns);
+		if (qmc_on)
+			partial_set_replicates(&partial, replicates, "simpaths");
 		return;
 	}
 	for (int i = 0; i < payoff_ncolumns; i++) {
