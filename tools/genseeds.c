@@ -16,7 +16,7 @@
 #define MAX_PATHS (UINT64_C(1) << 63)
 
 static const char synopsis[] =
-	"genseeds -n paths [-s shards] [--seed seed]";
+	"genseeds -n paths [-s shards] [-m multiple] [--seed seed]";
 
 static _Noreturn void help(void)
 {
@@ -24,6 +24,8 @@ static _Noreturn void help(void)
 	       "Split path indices [0, paths) into shards for simpaths.\n\n"
 	       "  -n, --paths N    number of paths, 1 to 2^63\n"
 	       "  -s, --shards S   number of shards, 1 to paths (default 1)\n"
+	       "  -m, --multiple M every shard starts and ends on a multiple of M (a run\n"
+	       "                   of M quasi-Monte Carlo replicates; default 1)\n"
 	       "      --seed X     64-bit seed, decimal or 0x hex (default 1)\n"
 	       "  -h, --help       show this help\n"
 	       "  -V, --version    show the version\n\n"
@@ -55,19 +57,21 @@ int main(int argc, char **argv)
 		{ "paths", required_argument, NULL, 'n' },
 		{ "shards", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "multiple", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *paths_text = NULL, *shards_text = "1";
+	const char *paths_text = NULL, *shards_text = "1", *multiple_text = "1";
 	uint64_t seed = 1;
 	int c;
 
 	tool_init("genseeds", argv);
-	while ((c = getopt_long(argc, argv, "n:s:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:s:m:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': paths_text = optarg; break;
 		case 's': shards_text = optarg; break;
+		case 'm': multiple_text = optarg; break;
 		case 'S': seed = opt_seed("--seed", optarg); break;
 		case 'h': help();
 		case 'V': print_version();
@@ -80,16 +84,25 @@ int main(int argc, char **argv)
 		usage_error("--paths is required");
 	uint64_t paths = parse_count("--paths", paths_text, MAX_PATHS);
 	uint64_t shards = parse_count("--shards", shards_text, MAX_PATHS);
+	uint64_t multiple = parse_count("--multiple", multiple_text, MAX_PATHS);
+	if (paths % multiple)
+		usage_error("--multiple: %llu paths are not a multiple of %llu",
+		            (unsigned long long)paths, (unsigned long long)multiple);
 	if (shards > paths)
 		usage_error("--shards: %llu shards for %llu paths: at most one shard per path",
 		            (unsigned long long)shards, (unsigned long long)paths);
+	if (shards > paths / multiple)
+		usage_error("--shards: %llu shards for %llu paths in multiples of %llu: at most %llu",
+		            (unsigned long long)shards, (unsigned long long)paths,
+		            (unsigned long long)multiple, (unsigned long long)(paths / multiple));
 
 	printf("# tool=genseeds paths=%llu seed=%llu\n", (unsigned long long)paths,
 	       (unsigned long long)seed);
 	printf("shard\tfirst\tcount\tseed\n");
-	uint64_t base = paths / shards, extra = paths % shards, first = 0;
+	/* the split of paths / multiple units, each `multiple` paths */
+	uint64_t units = paths / multiple, base = units / shards, extra = units % shards, first = 0;
 	for (uint64_t shard = 0; shard < shards; shard++) {
-		uint64_t count = base + (shard < extra);
+		uint64_t count = (base + (shard < extra)) * multiple;
 		printf("%llu\t%llu\t%llu\t%llu\n", (unsigned long long)shard,
 		       (unsigned long long)first, (unsigned long long)count,
 		       (unsigned long long)seed);
