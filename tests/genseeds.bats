@@ -6,7 +6,7 @@ load test_helper
 
 TRY="Try 'genseeds --help' for more information."
 TOOL=genseeds
-SYNOPSIS="usage: genseeds -n paths [-s shards] [--first first] [--seed seed]"
+SYNOPSIS="usage: genseeds -n paths [-s shards] [-m multiple] [--first first] [--seed seed]"
 
 # The interpreter itself, found once: a version manager's python3 shim
 # costs a quarter of a second a call.
@@ -85,6 +85,10 @@ partitions() {
 	usage_fails "--first: invalid path index ''" -n 10 --first ''
 	usage_fails "--first: invalid path index '1e3'" -n 10000 --first 1e3
 	usage_fails "--shards: 7 shards for 6 paths: at most one shard per path" -n 10 -s 7 --first 4
+	usage_fails "--first: 8 is not a multiple of 16" -n 64 -m 16 --first 8
+	usage_fails "--shards: 4 shards for 32 paths in multiples of 16: at most 2" -n 64 -m 16 --first 32 -s 4
+	run -0 genseeds -n 64 -m 16 --first 32 -s 2
+	[ "$(printf '%s\n' "${lines[@]:2}")" = $'0\t32\t16\t1\n1\t48\t16\t1' ]
 }
 
 @test "defaults to one shard and seed 1" {

@@ -1,0 +1,79 @@
+/* qmc.c: randomized quasi-Monte Carlo normals (qmc.h). */
+#include "qmc.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "normals.h"
+#include "xalloc.h"
+
+bool qmc_bad_paths(uint64_t paths, int replicates, char *why, size_t size)
+{
+	uint64_t r = (uint64_t)replicates, n = paths / r;
+
+	if (paths % r == 0 && n != 0 && (n & (n - 1)) == 0 && n <= (UINT64_C(1) << SOBOL_BITS))
+		return false;
+	if (n >= (UINT64_C(1) << SOBOL_BITS)) {
+		snprintf(why, size, "at most 2^%d points a replicate: at most %" PRIu64 " paths",
+		         SOBOL_BITS, r << SOBOL_BITS);
+		return true;
+	}
+	if (n == 0) {
+		snprintf(why, size, "%d replicates need at least %d paths (a power of two times %d)",
+		         replicates, replicates, replicates);
+		return true;
+	}
+	uint64_t below = 1;
+	while (below * 2 <= n)
+		below *= 2;
+	snprintf(why, size, "paths / replicates must be a power of two: nearest %" PRIu64 " or %" PRIu64,
+	         below * r, 2 * below * r);
+	return true;
+}
+
+void qmc_init(struct qmc *q, long steps, int replicates, uint64_t seed, int width)
+{
+	size_t cells = (size_t)steps * (size_t)width;
+
+	q->replicates = replicates;
+	q->steps = steps;
+	sobol_init(&q->sobol, (int)steps, replicates, seed, true);
+	bridge_init(&q->bridge, steps);
+	q->point = xreallocarray(NULL, (size_t)steps, sizeof *q->point);
+	q->lo = xreallocarray(NULL, cells, sizeof *q->lo);
+	q->hi = xreallocarray(NULL, cells, sizeof *q->hi);
+	q->z = xreallocarray(NULL, cells, sizeof *q->z);
+}
+
+void qmc_free(struct qmc *q)
+{
+	sobol_free(&q->sobol);
+	bridge_free(&q->bridge);
+	free(q->point);
+	free(q->lo);
+	free(q->hi);
+	free(q->z);
+}
+
+void qmc_increments(struct qmc *q, uint64_t first, int w, double *inc)
+{
+	static struct normal_scratch scratch;
+	const uint64_t r = (uint64_t)q->replicates;
+	const long steps = q->steps;
+
+	for (int l = 0; l < w; l++) {
+		uint64_t path = first + (uint64_t)l;
+		sobol_point(&q->sobol, (int)(path % r), path / r, q->point);
+		for (long d = 0; d < steps; d++) {
+			q->lo[d * w + l] = (uint32_t)q->point[d];
+			q->hi[d * w + l] = (uint32_t)(q->point[d] >> 32);
+		}
+	}
+	size_t cells = (size_t)steps * (size_t)w;
+	for (size_t k = 0; k < cells; k += NORMALS_MAX) {
+		int len = cells - k < NORMALS_MAX ? (int)(cells - k) : NORMALS_MAX;
+		normals_from_words(q->lo + k, q->hi + k, len, q->z + k, &scratch);
+	}
+	bridge_increments(&q->bridge, q->z, w, inc);
+}

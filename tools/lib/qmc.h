@@ -1,0 +1,46 @@
+/* qmc.h: randomized quasi-Monte Carlo normals for simpaths' gbm paths.
+ *
+ * Path p of a run of R replicates is point i = p / R of replicate r = p % R
+ * (interleaved): the first N paths of any run are a run of N paths, and a
+ * shard, a range of paths starting on a multiple of R, holds whole points
+ * of every replicate (DESIGN.md, Quasi-Monte Carlo). Its normals: the
+ * scrambled Sobol point (sobol.h), one dimension per date, each word by the
+ * same inversion as Philox's (det_normal_quantile(det_u01(word)),
+ * normals.h), then the Brownian bridge (bridge.h) turns them, first
+ * dimension first, into the path's increments. */
+#ifndef MCPIPE_QMC_H
+#define MCPIPE_QMC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bridge.h"
+#include "sobol.h"
+
+#define QMC_DEFAULT_REPLICATES 16
+
+struct qmc {
+	int replicates;
+	long steps;
+	struct sobol sobol;
+	struct bridge bridge;
+	uint64_t *point;              /* one point's words */
+	uint32_t *lo, *hi;            /* [date][lane] */
+	double *z;                    /* [dimension][lane] */
+};
+
+/* Why `paths` paths cannot be a run of `replicates` replicates (paths /
+ * replicates not a power of two, or beyond 2^32 points), with the nearest
+ * valid counts, into why (size bytes); false if they can. */
+bool qmc_bad_paths(uint64_t paths, int replicates, char *why, size_t size);
+
+/* For blocks of at most `width` paths of `steps` dates. */
+void qmc_init(struct qmc *q, long steps, int replicates, uint64_t seed, int width);
+void qmc_free(struct qmc *q);
+
+/* inc[(i - 1) * w + l]: the standard normal increment of date i of path
+ * first + l, for the w paths of a block. */
+void qmc_increments(struct qmc *q, uint64_t first, int w, double *inc);
+
+#endif
