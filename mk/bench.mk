@@ -46,6 +46,7 @@ bench: $(BIN) build/bench/fused | deps-run deps-bench
 	@PATH="$(CURDIR)/build/bin:$$PATH" "$$BENCH_PYTHON" bench/heston-bias --paths 100000
 	@bench/calibrate-bench --repeat "$$BENCH_REPEAT"
 	@bench/credit-bench --repeat "$$BENCH_REPEAT"
+	@"$$BENCH_PYTHON" bench/tol-bench
 
 # One simpaths per target, without the run-time dispatch
 # (-DMCPIPE_NO_CLONES): each target this CPU can run must give the bytes
@@ -107,3 +108,7 @@ build/bench/heston-speed: bench/heston-speed.c $(LIB_SRC) $(LIB_HDR) | deps-buil
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 bench: build/bench/heston-speed
+
+# bench/tol-bench (issue 16): time to a 95% half-width of 1e-3 for the
+# Asian, MC, MC + control, QMC, QMC + control, numpy's pool and scipy's
+# scrambled Sobol (scipy.stats.qmc: python3-scipy, in BENCH_PACKAGES).

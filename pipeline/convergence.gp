@@ -13,9 +13,9 @@ set format y "%.0e"
 set logscale y 10
 set xlabel "paths"
 set ylabel "standard error of the estimate"
-set key bottom left
+set key top right box opaque
 set grid
-set title sprintf("Arithmetic Asian call, %s dates: error against paths (slopes fitted on log-log)", ARG3)
+set title sprintf("Arithmetic Asian call, %s dates: standard error against paths (QMC: 16 replicates)", ARG3)
 label(name, s) = s eq "" ? name : sprintf("%s, slope %+.2f", name, real(s))
 if (ARG6 eq "") {
 	plot ARG1 skip 2 using (strcol(1) eq "mc" ? $2 : 1/0):4 with linespoints pt 7 lw 2 lc rgb "#cc3311" title label("Monte Carlo", ARG4), \
