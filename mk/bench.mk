@@ -62,6 +62,9 @@ SIMD_CASES   = "-e terminal --count 100003" "-e terminal --steps 3 --antithetic 
                "-e summary --steps 12 --count 3001 -p up-and-out-call --barrier 120 --control --control-mean 10.450583572185565" \
                "--model heston -e path --steps 5 --count 1001 --antithetic --xi 1 --rho -0.9" \
                "--model merton -e summary --steps 12 --count 2001 -p asian-call-arith --partial"
+# randomized QMC (tools/lib/qmc.c): its normals are a cloned loop too
+SIMD_CASES  += "--qmc sobol -e path --steps 33 --count 4096 --first 512 --paths 8192" \
+               "--qmc sobol --replicates 4 -e summary --steps 252 --count 2048 -p asian-call-arith --control --control-mean 5.565508831349348 --partial"
 
 build/simd/simpaths-%: tools/simpaths.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "normals.h"
+#include "simd.h"
 #include "xalloc.h"
 
 bool qmc_bad_paths(uint64_t paths, int replicates, char *why, size_t size)
@@ -56,9 +57,19 @@ void qmc_free(struct qmc *q)
 	free(q->z);
 }
 
-void qmc_increments(struct qmc *q, uint64_t first, int w, double *inc)
+/* The normals of `cells` words, in the widest vectors the CPU has (the
+ * same bits at every width, simd.h). */
+SIMD_CLONES static void normals(const uint32_t *lo, const uint32_t *hi, size_t cells, double *z)
 {
 	static struct normal_scratch scratch;
+	for (size_t k = 0; k < cells; k += NORMALS_MAX) {
+		int len = cells - k < NORMALS_MAX ? (int)(cells - k) : NORMALS_MAX;
+		normals_from_words(lo + k, hi + k, len, z + k, &scratch);
+	}
+}
+
+void qmc_increments(struct qmc *q, uint64_t first, int w, double *inc)
+{
 	const uint64_t r = (uint64_t)q->replicates;
 	const long steps = q->steps;
 
@@ -70,10 +81,6 @@ void qmc_increments(struct qmc *q, uint64_t first, int w, double *inc)
 			q->hi[d * w + l] = (uint32_t)(q->point[d] >> 32);
 		}
 	}
-	size_t cells = (size_t)steps * (size_t)w;
-	for (size_t k = 0; k < cells; k += NORMALS_MAX) {
-		int len = cells - k < NORMALS_MAX ? (int)(cells - k) : NORMALS_MAX;
-		normals_from_words(q->lo + k, q->hi + k, len, q->z + k, &scratch);
-	}
+	normals(q->lo, q->hi, (size_t)steps * (size_t)w, q->z);
 	bridge_increments(&q->bridge, q->z, w, inc);
 }
