@@ -21,6 +21,7 @@ numbers() {
 }
 
 @test "TOL=: stops once the stderr is at most TOL, after 3 batches at the least, and says so" {
+	not_sanitized   # the glue's tests; the tools' sanitized runs are in their own suites
 	# European call, Black-Scholes 10.450583572185565 (Hull, 10.4506); the
 	# payoff's sd is about 14.7, so stderr 14.7/sqrt(n): 0.33 at 2000
 	# paths, 0.23 at 4000, 0.16 at 8000. TOL=0.2 stops at 8000 (batch 4).
@@ -44,6 +45,7 @@ numbers() {
 }
 
 @test "TOL=: the result is byte for byte the fixed-PATHS run of the size it stopped at, for any SHARDS and JOBS" {
+	not_sanitized   # the glue's tests; the tools' sanitized runs are in their own suites
 	TOL=0.2 TOL_BATCH=1000 run -0 price
 	numbers "$OUT/price.tsv" >tol.tsv
 	local shards jobs
@@ -65,6 +67,7 @@ numbers() {
 }
 
 @test "TOL=: a run interrupted by a failed shard resumes: only the missing shards are computed, same bytes" {
+	not_sanitized   # the glue's tests; the tools' sanitized runs are in their own suites
 	# price-shard, counted; it fails (once) the first shard of the third batch
 	mkdir -p bin
 	export SHARD_LOG="$BATS_TEST_TMPDIR/computed.log" FAIL_ONCE="$BATS_TEST_TMPDIR/failed"
@@ -102,6 +105,7 @@ numbers() {
 }
 
 @test "TOL=: PATHS caps the run; one that stops there says it did not reach TOL" {
+	not_sanitized   # the glue's tests; the tools' sanitized runs are in their own suites
 	TOL=0.01 TOL_BATCH=1000 PATHS=9000 run -0 --separate-stderr price
 	printf '%s\n' "${lines[@]}"
 	[ "$stderr" = "" ]
