@@ -6,7 +6,7 @@ load test_helper
 
 TRY="Try 'genseeds --help' for more information."
 TOOL=genseeds
-SYNOPSIS="usage: genseeds -n paths [-s shards] [--seed seed]"
+SYNOPSIS="usage: genseeds -n paths [-s shards] [-m multiple] [--seed seed]"
 
 # The interpreter itself, found once: a version manager's python3 shim
 # costs a quarter of a second a call.
