@@ -138,24 +138,20 @@ qmc_price() {
 		END { print covered " of " n; exit !(n == 1000 && covered >= 925 && covered <= 975) }'
 }
 
-@test "expensive: 1000 seeds of a 64-date geometric Asian and its control: coverage 95 +- 2.5%" {
+@test "expensive: 1000 seeds of a 64-date geometric Asian: coverage 95 +- 2.5%" {
 	expensive
-	# 16 replicates of 256 points, 64 dates, the arithmetic Asian's price
-	# controlled by the geometric one is not closed-form, so the geometric
-	# Asian itself, and the call (terminal control) with its Black-Scholes
-	# price: both counts binomial(1000, 0.95), 925..975 is 3.6 sd either way
-	want_geo=$(closed asian-call-geo -K 100 --steps 64)
-	want_call=$(closed call -K 100)
+	# 16 replicates of 256 points, 64 dates: the count covered is
+	# binomial(1000, 0.95) for honest intervals, 925..975 is 3.6 sd either
+	# way (measured: 957). Not the call: a kink in one dimension makes the
+	# linearly scrambled replicate means heavy-tailed at 256 points, and
+	# its intervals cover 92% (923 of 1000 here; scipy's qmc.Sobol, the
+	# same scramble, 924): README, "Randomized quasi-Monte Carlo".
+	want=$(closed asian-call-geo -K 100 --steps 64)
 	for seed in $(seq 1 1000); do
 		simpaths --qmc sobol --seed "$seed" --count 4096 --steps 64 -e summary \
-			-p asian-call-geo -K 100 --partial | aggregate | awk -F'\t' '$1 == "price" { print "geo\t" $0 }'
-		simpaths --qmc sobol --seed "$seed" --count 4096 --steps 64 \
-			-p call -K 100 --control --partial | aggregate | awk -F'\t' '$1 == "price" { print "call\t" $0 }'
-	done | awk -F'\t' -v g="$want_geo" -v c="$want_call" '
-		{ n[$1]++; want = $1 == "geo" ? g : c; covered[$1] += $5 <= want && want <= $6 }
-		END { print covered["geo"] " and " covered["call"] " of " n["geo"]
-		      exit !(n["geo"] == 1000 && covered["geo"] >= 925 && covered["geo"] <= 975 &&
-		             covered["call"] >= 925 && covered["call"] <= 975) }'
+			-p asian-call-geo -K 100 --partial | aggregate | awk -F'\t' '$1 == "price"'
+	done | awk -F'\t' -v c="$want" '{ n++; covered += $4 <= c && c <= $5 }
+		END { print covered " of " n; exit !(n == 1000 && covered >= 925 && covered <= 975) }'
 }
 
 @test "simpaths refuses what QMC cannot do, saying why" {

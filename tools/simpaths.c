@@ -678,9 +678,10 @@ static void put_header(uint64_t paths, uint64_t seed)
 	         (unsigned long long)seed, (unsigned long long)paths,
 	         emit_names[emit], antithetic,
 	         path_stream == RNG_TRAINING ? " stream=training" : "");
-	if (qmc_on && len < sizeof line) {
+	if (qmc_on) {
 		check_qmc_paths(paths, "paths");
-		snprintf(line + len, sizeof line - len, " qmc=sobol replicates=%d", replicates);
+		if (len < sizeof line)
+			snprintf(line + len, sizeof line - len, " qmc=sobol replicates=%d", replicates);
 		qmc_init(&qmc, steps, replicates, seed, width);
 		qmc_inc = alloc_array((size_t)steps * (size_t)width, sizeof *qmc_inc);
 	}

@@ -101,7 +101,9 @@ void sobol_point(const struct sobol *s, int r, uint64_t i, uint64_t *words)
 {
 	const int dims = s->dims;
 	const uint64_t *shift = s->shift + (size_t)r * (size_t)dims;
-	uint64_t gray = i ^ (i >> 1);
+	/* i < 2^SOBOL_BITS for a point of the run; the lanes of a block past
+	 * its end may ask for one beyond, whose words are never used */
+	uint64_t gray = (i ^ (i >> 1)) & ((UINT64_C(1) << SOBOL_BITS) - 1);
 
 	for (int d = 0; d < dims; d++)
 		words[d] = shift[d];

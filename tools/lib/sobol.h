@@ -46,8 +46,9 @@ struct sobol {
 void sobol_init(struct sobol *s, int dims, int replicates, uint64_t seed, bool scramble);
 void sobol_free(struct sobol *s);
 
-/* words[d], d < dims: point i (i < 2^SOBOL_BITS) of replicate r, each
- * coordinate a 64-bit binary fraction. */
+/* words[d], d < dims: point i (i < 2^SOBOL_BITS; beyond, a point of no
+ * use, but memory-safe) of replicate r, each coordinate a 64-bit binary
+ * fraction. */
 void sobol_point(const struct sobol *s, int r, uint64_t i, uint64_t *words);
 
 #endif
