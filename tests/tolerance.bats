@@ -167,6 +167,17 @@ numbers() {
 	[ "$output" = $'3\t4000\t-20\t0.20000000000000001\t0.20000000000000001\treached' ]
 	run -1 --separate-stderr tol-rule 1 3 4000 100000 </dev/null
 	[ "$stderr" = "tol-rule: no price row in the result" ]
+	# the report and the metadata line, from the batches' lines
+	local batches=$'1\t1000\t0\t0.5\t0\tmore\n2\t2000\t0\t0.4\t0\tmore\n3\t4000\t0\t0.3\t0\tcap'
+	run -0 tol-rule --report 1% 1000 <<<"$batches"
+	[ "${lines[0]}" = "tol    TOL=1% (0 at this price) NOT reached: stderr 0.3 at 4000 paths, the cap (PATHS); a percentage of a price of 0 is 0" ]
+	[ "${lines[3]}" = "       batch 3: 4000 paths, stderr 0.3 > tolerance" ]
+	run -0 tol-rule --meta 1% 1000 <<<"$batches"
+	[ "$output" = "# tool=price tol=1% tol_batch=1000 batches=3 tol_reached=no" ]
+	run -2 tol-rule 1 2 3
+	[ "$output" = "tol-rule: usage: tol-rule TOL BATCH PATHS CAP < price.tsv" ]
+	run -2 tol-merge 12x a
+	[ "$output" = "tol-merge: PATHS=12x: not a path count" ]
 }
 
 # coverage TRUE N0 TOL SEED_FROM SEED_TO SIMPATHS-ARGS...: for each seed,
