@@ -180,6 +180,24 @@ numbers() {
 	[ "$output" = "tol-merge: PATHS=12x: not a path count" ]
 }
 
+@test "tol-merge: batches' partials merge as one run's; a missing or repeated batch is still refused" {
+	local b
+	simpaths -p call -K 100 --first 0 --count 100 --paths 100 --seed 3 --partial >b1
+	simpaths -p call -K 100 --first 100 --count 100 --paths 200 --seed 3 --partial >b2
+	simpaths -p call -K 100 --first 200 --count 200 --paths 400 --seed 3 --partial >b3
+	run -0 --separate-stderr bash -c 'tol-merge 400 b1 b2 b3 | aggregate'
+	[ "$output" = "$(simpaths -p call -K 100 --count 400 --seed 3 --partial | aggregate)" ]
+	run -1 --separate-stderr bash -c 'tol-merge 400 b1 b3 | aggregate'
+	[ "$stderr" = "aggregate: paths 100..199 are missing" ]
+	run -1 --separate-stderr bash -c 'tol-merge 400 b1 b2 b2 b3 | aggregate'
+	[ "$stderr" = "aggregate: stdin:17: paths 100..199 overlap paths 100..199 (stdin:10)" ]
+	# only the paths= word of the metadata changes
+	run -1 diff <(tol-merge 400 b2) b2
+	[ "${lines[0]}" = "1c1" ]
+	[ "${#lines[@]}" -eq 4 ]
+	[[ "${lines[1]}" == *" paths=400 "* ]]
+}
+
 # coverage TRUE N0 TOL SEED_FROM SEED_TO SIMPATHS-ARGS...: for each seed,
 # the run to TOL from batches of N0 paths, as pipeline/price runs it: after
 # each batch the result of paths [0, n) (simpaths over [0, n) in one go is
