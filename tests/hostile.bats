@@ -92,7 +92,7 @@ shown() {
 			n=$((n + 1))
 		done
 	done
-	[ "$n" -eq $((33 * ${#HOSTILE[@]})) ]
+	[ "$n" -eq $((35 * ${#HOSTILE[@]})) ]
 }
 
 @test "make's command line: hostile values and names are data, never make or shell code" {
