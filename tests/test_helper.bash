@@ -31,11 +31,10 @@ rows() {
 	grep -v '^#' "$@" | tail -n +2
 }
 
-# synopsis_of MANPAGE: the SYNOPSIS section as rendered, on one line (a
-# synopsis longer than MANWIDTH wraps, col -b making its indent a TAB).
+# synopsis_of MANPAGE: the SYNOPSIS section as rendered, on one line.
 synopsis_of() {
-	MANWIDTH=300 man -l "$1" 2>/dev/null | col -b | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' |
-		sed '1d;$d' | tr -s ' \t\n' ' ' | sed 's/^ //;s/ $//'
+	MANWIDTH=300 man -l "$1" 2>/dev/null | col -bx | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' |
+		sed '1d;$d' | tr -s ' \n' ' ' | sed 's/^ //;s/ $//'
 }
 
 # usage_of TOOL: the usage paragraph of TOOL --help, on one line.

@@ -3,7 +3,7 @@
  * Path p of a run of R replicates is point i = p / R of replicate r = p % R
  * (interleaved): the first N paths of any run are a run of N paths, and a
  * shard, a range of paths starting on a multiple of R, holds whole points
- * of every replicate (DESIGN.md, Quasi-Monte Carlo). Its normals: the
+ * of every replicate (DESIGN.md, "Quasi-Monte Carlo"). Its normals: the
  * scrambled Sobol point (sobol.h), one dimension per date, each word by the
  * same inversion as Philox's (det_normal_quantile(det_u01(word)),
  * normals.h), then the Brownian bridge (bridge.h) turns them, first

@@ -22,7 +22,7 @@ enum rng_stream { RNG_PRICING = 0, RNG_TRAINING = 1 };
 #define RNG_MODEL_MERTON UINT32_C(0x02000000)
 /* The random scrambles of quasi-Monte Carlo's Sobol points (sobol.h):
  * counter { block, RNG_QMC_SCRAMBLE, dimension, replicate }. */
-#define RNG_QMC_SCRAMBLE UINT32_C(0x04000000)
+#define RNG_QMC_SCRAMBLE UINT32_C(0x08000000)
 
 /* Two 64-bit words: output block `block` of path `path`. */
 static inline void rng_block(uint64_t seed, uint32_t stream, uint64_t path,

@@ -17,10 +17,10 @@
  * = M v1 ^ M v2: the scrambled direction numbers M v_k are computed once,
  * and a scrambled point costs what a plain one does. Each scrambled point is
  * uniform on [0,1)^d and the net structure is kept, so each replicate's
- * mean is unbiased and replicates are independent (DESIGN.md, Quasi-Monte
- * Carlo). The 64-bit word's low 32 bits, below the sequence's own 32, are
- * filled by M and e, so det_u01 of a word is never 0 or 1 and the normals
- * come by the same inversion as Philox's. */
+ * mean is unbiased and replicates are independent
+ * (DESIGN.md, "Quasi-Monte Carlo"). The 64-bit word's low 32 bits, below
+ * the sequence's own 32, are filled by M and e, so det_u01 of a word is
+ * never 0 or 1 and the normals come by the same inversion as Philox's. */
 #ifndef MCPIPE_SOBOL_H
 #define MCPIPE_SOBOL_H
 
