@@ -114,8 +114,9 @@ qmc_price() {
 
 @test "QMC with the bridge cuts the arithmetic Asian's variance 100-fold against Monte Carlo" {
 	not_sanitized
-	# 64 dates, 16 x 2^12 paths each way: the measured ratio is about 2000
-	# (README); a broken scramble, bridge or point set gives Monte Carlo's
+	# 64 dates, 16 x 2^12 paths each way: the variance ratio is in the
+	# thousands (README); a broken scramble, bridge or point set gives
+	# Monte Carlo's
 	pay=(--steps 64 -e summary -p asian-call-arith -K 100 --count 65536 --seed 5 --partial)
 	se_mc=$(simpaths "${pay[@]}" | aggregate | awk -F'\t' '$1 == "price" { print $3 }')
 	se_qmc=$(simpaths --qmc sobol "${pay[@]}" | aggregate | awk -F'\t' '$1 == "price" { print $3 }')
@@ -142,10 +143,10 @@ qmc_price() {
 	expensive
 	# 16 replicates of 256 points, 64 dates: the count covered is
 	# binomial(1000, 0.95) for honest intervals, 925..975 is 3.6 sd either
-	# way (measured: 957). Not the call: a kink in one dimension makes the
+	# way (measured: 948). Not the call: a kink in one dimension makes the
 	# linearly scrambled replicate means heavy-tailed at 256 points, and
-	# its intervals cover 92% (923 of 1000 here; scipy's qmc.Sobol, the
-	# same scramble, 924): README, "Randomized quasi-Monte Carlo".
+	# its intervals cover about 93% (935 of 1000 here; scipy's qmc.Sobol,
+	# the same scramble, 924): README, "Randomized quasi-Monte Carlo".
 	want=$(closed asian-call-geo -K 100 --steps 64)
 	for seed in $(seq 1 1000); do
 		simpaths --qmc sobol --seed "$seed" --count 4096 --steps 64 -e summary \

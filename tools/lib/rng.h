@@ -16,13 +16,13 @@
 /* RNG_INNER | k: the inner paths from date k of the dual bound (dual.h). */
 enum rng_stream { RNG_PRICING = 0, RNG_TRAINING = 1 };
 #define RNG_INNER UINT32_C(0x80000000)
+/* The random scrambles of quasi-Monte Carlo's Sobol points (sobol.h):
+ * counter { block, RNG_QMC_SCRAMBLE, dimension, replicate }. */
+#define RNG_QMC_SCRAMBLE UINT32_C(0x08000000)
 /* stream | RNG_MODEL_*: the draws of a model other than gbm (model.h), a
  * slice of the counters of their own. */
 #define RNG_MODEL_HESTON UINT32_C(0x01000000)
 #define RNG_MODEL_MERTON UINT32_C(0x02000000)
-/* The random scrambles of quasi-Monte Carlo's Sobol points (sobol.h):
- * counter { block, RNG_QMC_SCRAMBLE, dimension, replicate }. */
-#define RNG_QMC_SCRAMBLE UINT32_C(0x08000000)
 
 /* Two 64-bit words: output block `block` of path `path`. */
 static inline void rng_block(uint64_t seed, uint32_t stream, uint64_t path,
