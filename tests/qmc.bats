@@ -114,9 +114,9 @@ qmc_price() {
 
 @test "QMC with the bridge cuts the arithmetic Asian's variance 100-fold against Monte Carlo" {
 	not_sanitized
-	# 64 dates, 16 x 2^12 paths each way: the variance ratio is in the
-	# thousands (README); a broken scramble, bridge or point set gives
-	# Monte Carlo's
+	# 64 dates, 16 x 2^12 paths each way: the variance ratio is 894 here
+	# (README: thousands at 2^16 points); a broken scramble, bridge or point
+	# set gives Monte Carlo's, about 1
 	pay=(--steps 64 -e summary -p asian-call-arith -K 100 --count 65536 --seed 5 --partial)
 	se_mc=$(simpaths "${pay[@]}" | aggregate | awk -F'\t' '$1 == "price" { print $3 }')
 	se_qmc=$(simpaths --qmc sobol "${pay[@]}" | aggregate | awk -F'\t' '$1 == "price" { print $3 }')
