@@ -177,7 +177,10 @@ qmc_price() {
 
 @test "simpaths refuses a range that splits a point's replicates" {
 	run -1 --separate-stderr simpaths --qmc sobol --first 8 --count 16 --paths 32
-	[ "$stderr" = "simpaths: --first: --qmc sobol: paths 8..23: a range of a run of 16 replicates starts and ends on a multiple of 16" ]
+	[ "$stderr" = "simpaths: --first: --qmc sobol: paths 8..23: a range of a run of 16 replicates starts and ends on a multiple of 16 (genseeds --multiple 16)" ]
+	genseeds -n 4096 -s 3 >"$BATS_TEST_TMPDIR/seeds"
+	run -1 --separate-stderr simpaths --qmc sobol "$BATS_TEST_TMPDIR/seeds"
+	[ "$stderr" = "simpaths: $BATS_TEST_TMPDIR/seeds:3: --qmc sobol: paths 0..1365: a range of a run of 16 replicates starts and ends on a multiple of 16 (genseeds --multiple 16)" ]
 }
 
 @test "aggregate refuses replicate sums that are missing, repeated or without replicates=" {

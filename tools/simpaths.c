@@ -616,8 +616,9 @@ static void simulate_range(uint64_t shard, uint64_t first, uint64_t count, uint6
 	put_meta(line);
 	if (qmc_on && (first % (uint64_t)replicates || count % (uint64_t)replicates))
 		data_error(where, "--qmc sobol: paths %llu..%llu: a range of a run of %d replicates "
-		           "starts and ends on a multiple of %d", (unsigned long long)first,
-		           (unsigned long long)(first + count - 1), replicates, replicates);
+		           "starts and ends on a multiple of %d (genseeds --multiple %d)",
+		           (unsigned long long)first, (unsigned long long)(first + count - 1),
+		           replicates, replicates, replicates);
 	if (fused_partial)
 		partial_add_range(&partial, first, count, where);
 	for (uint64_t done = 0; done < count; done += (uint64_t)width)
