@@ -64,7 +64,8 @@ SIMD_CASES   = "-e terminal --count 100003" "-e terminal --steps 3 --antithetic 
                "--model merton -e summary --steps 12 --count 2001 -p asian-call-arith --partial"
 # randomized QMC (tools/lib/qmc.c): its normals are a cloned loop too
 SIMD_CASES  += "--qmc sobol -e path --steps 33 --count 4096 --first 512 --paths 8192" \
-               "--qmc sobol --replicates 4 -e summary --steps 252 --count 2048 -p asian-call-arith --control --control-mean 5.565508831349348 --partial"
+               "--qmc sobol --replicates 4 -e summary --steps 252 --count 2048 -p asian-call-arith --control --control-mean 5.565508831349348 --partial" \
+               "--qmc sobol --model merton -e path --steps 7 --count 4096"
 
 build/simd/simpaths-%: tools/simpaths.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)

@@ -119,7 +119,7 @@ static _Noreturn void help(void)
 	       "  -x, --hex         write C99 hex floats (exact, fast) instead of decimal\n"
 	       "  --antithetic      two rows per path: the path and its mirror (-z; 1-u\n"
 	       "                    for heston's variance; merton's jump count kept)\n"
-	       "  --qmc sobol       randomized quasi-Monte Carlo (gbm): scrambled Sobol points,\n"
+	       "  --qmc sobol       randomized quasi-Monte Carlo (gbm, merton): scrambled Sobol,\n"
 	       "                    Brownian-bridge paths; path p is point p/R of replicate\n"
 	       "                    p%%R (metadata qmc=sobol replicates=R)\n"
 	       "  --replicates R    independent scramblings, 2 to %d (default %d); paths/R\n"
@@ -522,7 +522,11 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 		qmc_increments(&qmc, first, w, qmc_inc);
 	for (long i0 = 0; i0 < steps; i0 += chunk_steps) {
 		long n = steps - i0 < chunk_steps ? steps - i0 : chunk_steps;
-		if (model.kind != MODEL_GBM)   /* never lean */
+		if (model.kind != MODEL_GBM && qmc_on)   /* merton: dimensions steps.., 2 steps.. */
+			model_walk_merton_draws(&model, w, n, qmc_inc + i0 * w,
+			                        qmc.u + (steps + i0) * w, qmc.z + (2 * steps + i0) * w,
+			                        x_now, logprice);
+		else if (model.kind != MODEL_GBM)   /* never lean */
 			model_walk(&model, seed, path_stream, first, w, antithetic, i0, n, x_now,
 			           variance, logprice);
 		else if (!gbm_walk(seed, first, w, i0, n, x_now, sum_s, sum_x, lean))
@@ -616,8 +620,9 @@ static void simulate_range(uint64_t shard, uint64_t first, uint64_t count, uint6
 	put_meta(line);
 	if (qmc_on && (first % (uint64_t)replicates || count % (uint64_t)replicates))
 		data_error(where, "--qmc sobol: paths %llu..%llu: a range of a run of %d replicates "
-		           "starts and ends on a multiple of %d", (unsigned long long)first,
-		           (unsigned long long)(first + count - 1), replicates, replicates);
+		           "starts and ends on a multiple of %d (genseeds --multiple %d)",
+		           (unsigned long long)first, (unsigned long long)(first + count - 1),
+		           replicates, replicates, replicates);
 	if (fused_partial)
 		partial_add_range(&partial, first, count, where);
 	for (uint64_t done = 0; done < count; done += (uint64_t)width)
@@ -682,7 +687,7 @@ static void put_header(uint64_t paths, uint64_t seed)
 		check_qmc_paths(paths, "paths");
 		if (len < sizeof line)
 			snprintf(line + len, sizeof line - len, " qmc=sobol replicates=%d", replicates);
-		qmc_init(&qmc, steps, replicates, seed, width);
+		qmc_init(&qmc, steps, model.kind == MODEL_MERTON ? 3 : 1, replicates, seed, width);
 		qmc_inc = alloc_array((size_t)steps * (size_t)width, sizeof *qmc_inc);
 	}
 	put_meta(line);
@@ -861,18 +866,20 @@ static void check_qmc_options(void)
 		return;
 	if (!replicates)
 		replicates = QMC_DEFAULT_REPLICATES;
-	if (model.kind != MODEL_GBM)
-		usage_error("--qmc sobol: model %s draws by its own walk, which takes Philox's "
-		            "numbers; quasi-Monte Carlo is gbm's", model_name(model.kind));
+	if (model.kind == MODEL_HESTON)
+		usage_error("--qmc sobol: model heston's QE scheme draws its variance path step "
+		            "by step, with no Brownian bridge; quasi-Monte Carlo is gbm's and merton's");
 	if (antithetic)
 		usage_error("--qmc sobol and --antithetic: the scrambled points are balanced "
 		            "already; choose one");
 	if (path_stream == RNG_TRAINING)
 		usage_error("--qmc sobol and --training: lsmfit's training paths are plain Monte "
 		            "Carlo (the rule needs independent paths, not a replicate's points)");
-	if (model.steps > SOBOL_MAX_DIMS)
-		usage_error("--qmc sobol: --steps %ld needs %ld dimensions; at most %d (Joe and Kuo's "
-		            "directions as Boost ships them)", model.steps, model.steps, SOBOL_MAX_DIMS);
+	int per_date = model.kind == MODEL_MERTON ? 3 : 1;
+	if (model.steps * per_date > SOBOL_MAX_DIMS)
+		usage_error("--qmc sobol: --steps %ld needs %ld dimensions%s; at most %d (Joe and Kuo's "
+		            "directions as Boost ships them)", model.steps, model.steps * per_date,
+		            per_date > 1 ? " (3 a date under merton)" : "", SOBOL_MAX_DIMS);
 }
 
 int main(int argc, char **argv)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "detmath.h"
 #include "normals.h"
 #include "simd.h"
 #include "xalloc.h"
@@ -33,18 +34,21 @@ bool qmc_bad_paths(uint64_t paths, int replicates, char *why, size_t size)
 	return true;
 }
 
-void qmc_init(struct qmc *q, long steps, int replicates, uint64_t seed, int width)
+void qmc_init(struct qmc *q, long steps, int per_date, int replicates, uint64_t seed, int width)
 {
-	size_t cells = (size_t)steps * (size_t)width;
+	long dims = steps * per_date;
+	size_t cells = (size_t)dims * (size_t)width;
 
 	q->replicates = replicates;
+	q->per_date = per_date;
 	q->steps = steps;
-	sobol_init(&q->sobol, (int)steps, replicates, seed, true);
+	sobol_init(&q->sobol, (int)dims, replicates, seed, true);
 	bridge_init(&q->bridge, steps);
-	q->point = xreallocarray(NULL, (size_t)steps, sizeof *q->point);
+	q->point = xreallocarray(NULL, (size_t)dims, sizeof *q->point);
 	q->lo = xreallocarray(NULL, cells, sizeof *q->lo);
 	q->hi = xreallocarray(NULL, cells, sizeof *q->hi);
 	q->z = xreallocarray(NULL, cells, sizeof *q->z);
+	q->u = per_date > 1 ? xreallocarray(NULL, cells, sizeof *q->u) : NULL;
 }
 
 void qmc_free(struct qmc *q)
@@ -55,6 +59,7 @@ void qmc_free(struct qmc *q)
 	free(q->lo);
 	free(q->hi);
 	free(q->z);
+	free(q->u);
 }
 
 /* The normals of `cells` words, in the widest vectors the CPU has (the
@@ -71,16 +76,20 @@ SIMD_CLONES static void normals(const uint32_t *lo, const uint32_t *hi, size_t c
 void qmc_increments(struct qmc *q, uint64_t first, int w, double *inc)
 {
 	const uint64_t r = (uint64_t)q->replicates;
-	const long steps = q->steps;
+	const long dims = q->steps * q->per_date;
+	const size_t cells = (size_t)dims * (size_t)w;
 
 	for (int l = 0; l < w; l++) {
 		uint64_t path = first + (uint64_t)l;
 		sobol_point(&q->sobol, (int)(path % r), path / r, q->point);
-		for (long d = 0; d < steps; d++) {
+		for (long d = 0; d < dims; d++) {
 			q->lo[d * w + l] = (uint32_t)q->point[d];
 			q->hi[d * w + l] = (uint32_t)(q->point[d] >> 32);
 		}
 	}
-	normals(q->lo, q->hi, (size_t)steps * (size_t)w, q->z);
+	normals(q->lo, q->hi, cells, q->z);
+	if (q->u)
+		for (size_t k = 0; k < cells; k++)
+			q->u[k] = det_u01((uint64_t)q->hi[k] << 32 | q->lo[k]);
 	bridge_increments(&q->bridge, q->z, w, inc);
 }
