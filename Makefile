@@ -32,8 +32,16 @@ TOOLS    += credit creditref
 UNITS     = test_exactsum test_detmath test_numtext test_rng test_partial
 UNITS    += test_tail
 UNITS    += test_black
+UNITS    += test_sobol
 LIB_SRC   = $(wildcard tools/lib/*.c)
 LIB_HDR   = $(wildcard tools/lib/*.h)
+# Sobol direction numbers (tools/lib/sobol.c): Joe and Kuo's, generated at
+# build time from the copy in libboost-dev (tools/gen/sobol-table.awk), so
+# no number is copied into the sources. Every build of tools/lib sees it
+# through LIB_HDR and -Ibuild/gen.
+SOBOL_TABLE = /usr/include/boost/random/detail/sobol_table.hpp
+LIB_HDR  += build/gen/sobol_table.h
+CPPFLAGS += -Ibuild/gen
 
 BIN       = $(TOOLS:%=build/bin/%)
 SANBIN    = $(TOOLS:%=build/asan/bin/%)
@@ -110,6 +118,11 @@ build/unit/%: build/obj/unit/%.o $(LIB)
 build/asan/unit/%: build/asan/obj/unit/%.o $(SANLIB)
 	@mkdir -p $(@D)
 	$(CC) $(SANFLAGS) -o $@ $< $(SANLIB) $(LDLIBS)
+
+build/gen/sobol_table.h: tools/gen/sobol-table.awk | deps-build
+	@mkdir -p $(@D)
+	awk -f tools/gen/sobol-table.awk $(SOBOL_TABLE) >$@.tmp && mv $@.tmp $@
+build/obj/lib/sobol.o build/asan/obj/lib/sobol.o: build/gen/sobol_table.h
 
 # the objects are kept (make would delete them as intermediates)
 .SECONDARY:

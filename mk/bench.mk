@@ -46,6 +46,7 @@ bench: $(BIN) build/bench/fused | deps-run deps-bench
 	@PATH="$(CURDIR)/build/bin:$$PATH" "$$BENCH_PYTHON" bench/heston-bias --paths 100000
 	@bench/calibrate-bench --repeat "$$BENCH_REPEAT"
 	@bench/credit-bench --repeat "$$BENCH_REPEAT"
+	@"$$BENCH_PYTHON" bench/tol-bench
 
 # One simpaths per target, without the run-time dispatch
 # (-DMCPIPE_NO_CLONES): each target this CPU can run must give the bytes
@@ -61,6 +62,10 @@ SIMD_CASES   = "-e terminal --count 100003" "-e terminal --steps 3 --antithetic 
                "-e summary --steps 12 --count 3001 -p up-and-out-call --barrier 120 --control --control-mean 10.450583572185565" \
                "--model heston -e path --steps 5 --count 1001 --antithetic --xi 1 --rho -0.9" \
                "--model merton -e summary --steps 12 --count 2001 -p asian-call-arith --partial"
+# randomized QMC (tools/lib/qmc.c): its normals are a cloned loop too
+SIMD_CASES  += "--qmc sobol -e path --steps 33 --count 4096 --first 512 --paths 8192" \
+               "--qmc sobol --replicates 4 -e summary --steps 252 --count 2048 -p asian-call-arith --control --control-mean 5.565508831349348 --partial" \
+               "--qmc sobol --model merton -e path --steps 7 --count 4096"
 
 build/simd/simpaths-%: tools/simpaths.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)
@@ -107,3 +112,7 @@ build/bench/heston-speed: bench/heston-speed.c $(LIB_SRC) $(LIB_HDR) | deps-buil
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 bench: build/bench/heston-speed
+
+# bench/tol-bench (issue 16): time to a 95% half-width of 1e-3 for the
+# Asian, MC, MC + control, QMC, QMC + control, numpy's pool and scipy's
+# scrambled Sobol (scipy.stats.qmc: python3-scipy, in BENCH_PACKAGES).

@@ -2,6 +2,8 @@
 # command on PATH or a file that the package installs.
 BUILD_PACKAGES = cc:gcc make:make /usr/include/Random123/philox.h:librandom123-dev
 BUILD_PACKAGES += /usr/include/gsl/gsl_multifit_nlinear.h:libgsl-dev
+# Joe and Kuo's Sobol direction numbers (tools/gen/sobol-table.awk)
+BUILD_PACKAGES += /usr/include/boost/random/detail/sobol_table.hpp:libboost-dev
 # ssh and rsync: make price HOSTS= (GNU parallel ships the tools with them).
 RUN_PACKAGES   = parallel:parallel bats:bats gnuplot:gnuplot-nox python3:python3 \
                  ssh:openssh-client rsync:rsync

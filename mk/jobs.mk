@@ -11,6 +11,8 @@ JOB_VARS = MODEL S0 K R Q SIGMA T STEPS PAYOFF BARRIER REBATE PATHS SEED \
            V0 KAPPA THETA XI RHO SUBSTEPS LAMBDA MU_J DELTA_J \
            ANTITHETIC CONTROL GREEKS FUSED SHARDS JOBS HOSTS SCHEDULER RETRIES OUT \
            SIGMA_GRID S0_GRID K_GRID T_GRID R_GRID Q_GRID TRAIN_PATHS UPPER INNER
+JOB_VARS += TOL TOL_BATCH
+JOB_VARS += QMC REPLICATES
 
 # Make's own variables, which a user may set on the command line of a job
 # (make price CC=clang): not typos. Append yours.
@@ -132,3 +134,18 @@ calibrate: $(BIN) | deps-run
 # wrong job, or a typo, is named with its value (pipeline/manifest).
 $(call job_exports,backtest var credit calibrate,$(JOB_VARS))
 $(call job_exports,$(JOB_TARGETS) backtest var credit calibrate,$(MCPIPE_GIVEN))
+
+# make convergence (pipeline/convergence, issue 16): error against paths
+# for the arithmetic Asian call, MC, MC + control, QMC, QMC + control:
+# $(OUT)/convergence.tsv and .png. Its variables reach the job through the
+# environment, as typed; the job checks each one.
+CONVERGENCE_VARS = STEPS PATHS SEED JOBS OUT
+$(foreach v,$(CONVERGENCE_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
+$(call job_exports,convergence,$(CONVERGENCE_VARS))
+.PHONY: convergence
+convergence: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
+convergence: export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
+convergence: export MCPIPE_KNOWN := $(CONVERGENCE_VARS)
+convergence: $(BIN) | deps-run
+	@pipeline/convergence
+$(call job_exports,convergence,$(MCPIPE_GIVEN))

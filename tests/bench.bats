@@ -188,3 +188,32 @@ agree() { # price stderr price stderr
 	run -2 /usr/bin/python3 bench/numpy_peer.py bermudan 1000 1
 	run -2 /usr/bin/python3 bench/numpy_peer.py asian 1000 1 --layout diagonal
 }
+
+@test "tol-bench: every row of the time to a half-width, and the QMC goal line, in a short run" {
+	not_sanitized
+	cd "$ROOT"
+	# a half-width of 0.05 and 2^6 points a replicate: every row takes a
+	# second or so; the numbers mean nothing here (make bench measures)
+	run -0 --separate-stderr env MAKE=make BENCH_PYTHON=/usr/bin/python3 BENCH_SECONDS=0.05 \
+		TOLBENCH_POINTS=6 TOLBENCH_HALF_WIDTH=0.05 /usr/bin/python3 bench/tol-bench
+	printf '%s\n' "${lines[@]}"
+	local name
+	for name in "make price, plain MC" "make price CONTROL=1" "make price QMC=sobol" \
+		"make price QMC=sobol CONTROL=1" "numpy ProcessPool($(nproc)), plain MC"; do
+		[ "$(grep -cE "^\| $(sed 's/[().]/\\&/g' <<<"$name") +\| +[0-9]+ \| +[0-9.]+ \| +[0-9.]+ \| 5\.[0-9]+ ± [0-9.]+ +\| +[0-9.]+( \(projected\))? +\| +[0-9.]+ \|$" <<<"$output")" -eq 1 ]
+	done
+	# the runs to a tolerance reach it: half-width at most 0.05
+	awk -F '|' '/CONTROL=1|QMC=sobol/ && !/projected/ { split($6, a, "±"); if (a[2] + 0 > 0.05) bad = 1 } END { exit bad }' <<<"$output"
+	if /usr/bin/python3 -c 'import scipy.stats.qmc' 2>/dev/null; then
+		grep -qE '^\| scipy qmc\.Sobol \+ BB, 1 process +\| +[0-9]+ \|' <<<"$output"
+	fi
+	grep -qE '^QMC \+ BB / plain MC, variance per unit time +[0-9.]+x  >= 100: (met|NOT met)$' <<<"$output"
+}
+
+@test "tol-bench: its settings are checked before any work" {
+	cd "$ROOT"
+	run -2 env TOLBENCH_POINTS=30 /usr/bin/python3 bench/tol-bench
+	[ "$output" = "tol-bench: TOLBENCH_POINTS=30: not a whole number from 6 to 20" ]
+	run -2 env TOLBENCH_HALF_WIDTH=0 /usr/bin/python3 bench/tol-bench
+	[ "$output" = "tol-bench: TOLBENCH_HALF_WIDTH=0: not a number from 1e-6 to 10" ]
+}

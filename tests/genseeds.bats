@@ -6,7 +6,7 @@ load test_helper
 
 TRY="Try 'genseeds --help' for more information."
 TOOL=genseeds
-SYNOPSIS="usage: genseeds -n paths [-s shards] [--seed seed]"
+SYNOPSIS="usage: genseeds -n paths [-s shards] [-m multiple] [--first first] [--seed seed]"
 
 # The interpreter itself, found once: a version manager's python3 shim
 # costs a quarter of a second a call.
@@ -66,6 +66,29 @@ partitions() {
 	printf '# tool=genseeds paths=10 seed=7\nshard\tfirst\tcount\tseed\n0\t0\t4\t7\n1\t4\t3\t7\n2\t7\t3\t7\n' \
 		>"$BATS_TEST_TMPDIR/expected"
 	cmp "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/expected"
+}
+
+@test "--first splits only the later paths, under the run's whole count" {
+	run -0 genseeds -n 10 -s 3 --first 4 --seed 7
+	[ "$output" = $'# tool=genseeds paths=10 seed=7\nshard\tfirst\tcount\tseed\n0\t4\t2\t7\n1\t6\t2\t7\n2\t8\t2\t7' ]
+	# --first 0 is no --first; the last path alone is a batch of one
+	run -0 genseeds -n 10 -s 3 --first 0 --seed 7
+	[ "$output" = "$(genseeds -n 10 -s 3 --seed 7)" ]
+	run -0 genseeds -n 10 --first 9
+	[ "${lines[2]}" = $'0\t9\t1\t1' ]
+}
+
+@test "--first refuses an index at or past paths, and more shards than its paths" {
+	TOOL=genseeds
+	usage_fails "--first: 10: want a first path below paths=10" -n 10 --first 10
+	usage_fails "--first: invalid path index '-1'" -n 10 --first -1
+	usage_fails "--first: invalid path index ''" -n 10 --first ''
+	usage_fails "--first: invalid path index '1e3'" -n 10000 --first 1e3
+	usage_fails "--shards: 7 shards for 6 paths: at most one shard per path" -n 10 -s 7 --first 4
+	usage_fails "--first: 8 is not a multiple of 16" -n 64 -m 16 --first 8
+	usage_fails "--shards: 4 shards for 32 paths in multiples of 16: at most 2" -n 64 -m 16 --first 32 -s 4
+	run -0 genseeds -n 64 -m 16 --first 32 -s 2
+	[ "$(printf '%s\n' "${lines[@]:2}")" = $'0\t32\t16\t1\n1\t48\t16\t1' ]
 }
 
 @test "defaults to one shard and seed 1" {

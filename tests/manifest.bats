@@ -16,8 +16,8 @@ setup() {
 	[ "${lines[0]}" = "# tool=manifest job=price" ]
 	[ "${lines[1]}" = "$(printf 'name\tvalue')" ]
 	expected=$(printf '%s\n' MODEL:gbm PAYOFF:call S0:100 K:100 R:0.05 Q:0 SIGMA:0.2 T:1 STEPS:1 \
-		PATHS:10000000 SEED:20261127 ANTITHETIC:0 CONTROL:0 GREEKS:0 FUSED:1 SHARDS:16 JOBS:3 \
-		HOSTS: SCHEDULER: RETRIES:0 "OUT:$OUT" payoff.emit:terminal payoff.strike:yes \
+		PATHS:10000000 SEED:20261127 ANTITHETIC:0 CONTROL:0 GREEKS:0 FUSED:1 SHARDS:16 QMC: JOBS:3 \
+		HOSTS: SCHEDULER: RETRIES:0 "OUT:$OUT" TOL: TOL_BATCH:16384 payoff.emit:terminal payoff.strike:yes \
 		payoff.barrier:none payoff.rebate:no payoff.control:terminal payoff.american:no \
 		payoff.min_steps:1 payoff.greeks:delta,gamma,vega,rho,theta payoff.greeks_emit:terminal | sed 's/:/\t/')
 	[ "$(printf '%s\n' "${lines[@]:2}")" = "$expected" ]
@@ -85,8 +85,8 @@ setup() {
 @test "make: a variable no job knows is a typo, named with the nearest known name" {
 	run -2 --separate-stderr make -s -C "$ROOT" price SIGAM=0.3 OUT="$OUT"
 	[ "${stderr_lines[0]}" = "price: SIGAM=0.3: unknown variable; did you mean SIGMA?" ]
-	run -2 --separate-stderr make -s -C "$ROOT" price QMC=sobol OUT="$OUT"
-	[ "${stderr_lines[0]}" = "price: QMC=sobol: unknown variable; did you mean Q?" ]
+	run -2 --separate-stderr make -s -C "$ROOT" price QMX=sobol OUT="$OUT"
+	[ "${stderr_lines[0]}" = "price: QMX=sobol: unknown variable; did you mean QMC?" ]
 	run -2 --separate-stderr make -s -C "$ROOT" price SIGMA_GRID=0.1,0.2 OUT="$OUT"
 	[ "${stderr_lines[0]}" = "price: SIGMA_GRID=0.1,0.2: a variable of make grid, not of make price" ]
 	[ ! -e "$OUT" ]

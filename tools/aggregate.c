@@ -17,10 +17,15 @@
 #include "exactsum.h"
 #include "numtext.h"
 #include "partial.h"
+#include "sobol.h"
 #include "stream.h"
 #include "xalloc.h"
 
 #define Z95 1.959963984540054   /* Phi^{-1}(0.975) */
+
+/* The 95% interval's half-width in standard errors: Z95, or under
+ * randomized QMC Student's t quantile on replicates - 1 degrees of freedom. */
+static double ci_quantile = Z95;
 
 /* The exact state: rows, sums and products, the run's identity and the
  * path ranges counted (partial.h). */
@@ -90,6 +95,15 @@ static void read_rows(struct stream *in, enum record r)
 			continue;
 		}
 		add_row(in);
+		if (state.replicates) {   /* QMC: the row's replicate from its path */
+			if (!in_range)
+				data_error(stream_where(in), "replicates= needs path ranges (first= count=) "
+				           "to tell each row's replicate");
+			double values[PARTIAL_MAX_COLUMNS];
+			for (int i = 0; i < state.ncolumns; i++)
+				values[i] = stream_field_double(in, i);
+			partial_add_replicate_row(&state, in->range_first + range_rows, values);
+		}
 		if (in_range)
 			range_rows++;
 		else
@@ -144,6 +158,8 @@ static void read_partial(struct stream *in, enum record r)
 	int nnames;
 	bool seen_n, columns_fixed, seen_end;
 	static bool seen_product[PARTIAL_MAX_COLUMNS][PARTIAL_MAX_COLUMNS];
+	static bool seen_replicate[SOBOL_MAX_REPLICATES][PARTIAL_MAX_COLUMNS];
+	long nreplicate_rows;
 	uint64_t n;
 	xsum part_sums[PARTIAL_MAX_COLUMNS];
 	static xsum part_products[PARTIAL_MAX_COLUMNS][PARTIAL_MAX_COLUMNS];
@@ -157,6 +173,8 @@ static void read_partial(struct stream *in, enum record r)
 		seen_n = columns_fixed = seen_end = false;
 		n = 0;
 		memset(seen_product, 0, sizeof seen_product);
+		memset(seen_replicate, 0, sizeof seen_replicate);
+		nreplicate_rows = 0;
 		for (; r != RECORD_END; r = stream_next(in)) {
 			if (r == RECORD_META) {
 				if (in->range_opened && seen_end && next_first_range == SIZE_MAX)
@@ -198,6 +216,20 @@ static void read_partial(struct stream *in, enum record r)
 				xsum_init(&part_products[i][j]);
 				parse_xsum(in, &part_products[i][j]);
 				seen_product[i][j] = true;
+			} else if (strcmp(stat, "rep") == 0) {
+				int i = column_index(in, in->fields[1]);
+				if (!state.replicates || !columns_fixed)
+					data_error(stream_where(in), "replicate sum without replicates= in the "
+					           "metadata, or before the sums");
+				uint64_t k;
+				const char *rtext = in->fields[2];
+				if (!num_parse_u64(rtext, strlen(rtext), &k) || k >= (uint64_t)state.replicates ||
+				    seen_replicate[k][i])
+					data_error(stream_where(in), "invalid or repeated replicate '%.40s'", rtext);
+				if (!partial_merge_replicate(&state, i, rtext, in->fields[3]))
+					data_error(stream_where(in), "invalid exact sum '%.40s'", in->fields[3]);
+				seen_replicate[k][i] = true;
+				nreplicate_rows++;
 			} else if (strcmp(stat, "end") == 0) {
 				uint64_t end_n;
 				if (seen_n && (!num_parse_u64(in->fields[3], strlen(in->fields[3]), &end_n) ||
@@ -219,6 +251,10 @@ static void read_partial(struct stream *in, enum record r)
 					           state.names[i], state.names[j]);
 		if (!seen_end)
 			data_error(in->name, "truncated partial: no end row");
+		if (nreplicate_rows != (long)state.replicates * state.ncolumns)
+			data_error(in->name, "truncated partial: %ld replicate sums, not %d (replicates=%d, "
+			           "%d columns)", nreplicate_rows, state.replicates * state.ncolumns,
+			           state.replicates, state.ncolumns);
 		for (int i = 0; i < state.ncolumns; i++) {
 			xsum_merge(&state.sums[i], &part_sums[i]);
 			for (int j = i; j < state.ncolumns; j++)
@@ -245,6 +281,15 @@ static void read_input(char *name)
 			data_error(stream_where(&in), "path range before the header");
 	if (in.ncolumns == 0)
 		data_error(in.name ? in.name : "stdin", "no header: empty input?");
+	const char *replicates = stream_meta(&in, "replicates");
+	if (replicates) {
+		uint64_t count;
+		if (!num_parse_u64(replicates, strlen(replicates), &count) || count < 2 ||
+		    count > SOBOL_MAX_REPLICATES)
+			data_error(in.name ? in.name : "stdin", "invalid replicates=%.40s (2 to %d)",
+			           replicates, SOBOL_MAX_REPLICATES);
+		partial_set_replicates(&state, (int)count, in.name ? in.name : "stdin");
+	}
 	if (strcmp(in.header_text, PARTIAL_HEADER) == 0)
 		read_partial(&in, r);
 	else
@@ -347,8 +392,8 @@ static void print_row(const char *name, double estimate, double stderr_)
 	printf("%s\t", name);
 	put_number(estimate, '\t');
 	put_number(stderr_, '\t');
-	put_number(estimate - Z95 * stderr_, '\t');
-	put_number(estimate + Z95 * stderr_, '\t');
+	put_number(estimate - ci_quantile * stderr_, '\t');
+	put_number(estimate + ci_quantile * stderr_, '\t');
 	printf("%llu\n", (unsigned long long)state.nrows);
 }
 
@@ -377,6 +422,110 @@ static void print_controlled(int y, int c, double mu)
 	long double variance = residual / (n * (n - 2));
 	print_row(state.names[y], (double)(mean_y - beta * (mean_c - mu)),
 	          (double)sqrtl(variance / n));
+}
+
+/* P(|T| <= t) for Student's t on df degrees of freedom, by the finite
+ * series of Abramowitz and Stegun 26.7.3 (df odd) and 26.7.4 (df even),
+ * theta = atan(t / sqrt(df)). */
+static long double t_central(long double t, int df)
+{
+	long double theta = atanl(t / sqrtl((long double)df)), c = cosl(theta), s = sinl(theta);
+	long double term, sum;
+
+	if (df % 2 == 0) {
+		term = sum = 1;
+		for (int k = 2; k <= df - 2; k += 2) {
+			term *= c * c * (long double)(k - 1) / (long double)k;
+			sum += term;
+		}
+		return s * sum;
+	}
+	if (df == 1)
+		return 2 * theta / acosl(-1);
+	term = sum = c;
+	for (int k = 3; k <= df - 2; k += 2) {
+		term *= c * c * (long double)(k - 1) / (long double)k;
+		sum += term;
+	}
+	return 2 / acosl(-1) * (theta + s * sum);
+}
+
+/* t_{df}(0.975): the t with P(|T| <= t) = 0.95, by bisection to the last
+ * bit (A&S's series is exact but for rounding; tests/qmc.bats checks
+ * scipy's values). */
+static double t975(int df)
+{
+	long double lo = 0, hi = 1e6;
+	for (int k = 0; k < 200 && hi - lo > 0; k++) {
+		long double mid = (lo + hi) / 2;
+		if (mid == lo || mid == hi)
+			break;
+		if (t_central(mid, df) < 0.95L)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (double)((lo + hi) / 2);
+}
+
+/* Randomized QMC (replicates=R): each column's estimate is the mean of its
+ * R replicate means, its standard error their standard deviation over
+ * sqrt(R), the interval Student's t on R - 1 degrees of freedom (the
+ * replicates are independent and each mean is unbiased; the points within
+ * one are not independent, so their spread says nothing). With a control,
+ * beta comes from all rows pooled (as print_controlled's) and each
+ * replicate's mean is controlled with it: y_r - beta (c_r - mu). */
+static void print_qmc_estimates(int price, int control, double control_mean)
+{
+	const int R = state.replicates;
+	uint64_t rows = state.nrows;
+	long double beta = 0, per = (long double)(rows / (uint64_t)R);
+
+	for (size_t k = 0; k < state.nranges; k++)
+		if (state.ranges[k].first % (uint64_t)R || state.ranges[k].count % (uint64_t)R)
+			data_error(state.ranges[k].where, "paths %llu..%llu: with replicates=%d a range "
+			           "starts and ends on a multiple of %d",
+			           (unsigned long long)state.ranges[k].first,
+			           (unsigned long long)(state.ranges[k].first + state.ranges[k].count - 1),
+			           R, R);
+	if (state.nranges == 0 || rows < 2 * (uint64_t)R)
+		fatal("replicates=%d: %llu rows in path ranges: at least %d needed", R,
+		      (unsigned long long)rows, 2 * R);
+	if (control >= 0) {
+		long double scc = spread(&state.sums[control], &state.products[control][control], rows);
+		long double syc = control > price ? cross_spread(price, control, rows)
+		                                  : cross_spread(control, price, rows);
+		if (isnan(scc) || isnan(syc))
+			fatal("column %.120s: sums beyond the double range, no control estimate",
+			      state.names[price]);
+		beta = scc > 0 ? syc / scc : 0;
+	}
+	ci_quantile = t975(R - 1);
+	printf("# tool=aggregate interval=student-t df=%d", R - 1);
+	for (int j = 0; j < state.nidentity; j++)
+		printf(" %s=%s", state.identity[j].key, state.identity[j].value);
+	printf("\nname\testimate\tstderr\tci95_low\tci95_high\tpaths\n");
+	for (int i = 0; i < state.ncolumns; i++) {
+		if (i == control)
+			continue;
+		for (int pass = i == price && control >= 0 ? 0 : 1; pass < 2; pass++) {
+			long double m[SOBOL_MAX_REPLICATES], mean = 0, ss = 0;
+			for (int r = 0; r < R; r++) {
+				m[r] = xsum_round_ld(&state.rsums[r * PARTIAL_MAX_COLUMNS + i]) / per;
+				if (pass == 0)   /* controlled */
+					m[r] -= beta * (xsum_round_ld(&state.rsums[r * PARTIAL_MAX_COLUMNS +
+					                                           control]) / per - control_mean);
+				mean += m[r];
+			}
+			mean /= R;
+			for (int r = 0; r < R; r++)
+				ss += (m[r] - mean) * (m[r] - mean);
+			char name[128];
+			snprintf(name, sizeof name, "%s%s", state.names[i],
+			         pass == 1 && i == price && control >= 0 ? "-plain" : "");
+			print_row(name, (double)mean, (double)sqrtl(ss / (R - 1) / R));
+		}
+	}
 }
 
 /* Mean and standard error from the exact sums, each rounded once: the
@@ -411,6 +560,10 @@ static void print_estimates(void)
 		if (rows < 3)
 			fatal("%llu rows: a control-variate estimate needs at least 3",
 			      (unsigned long long)rows);
+	}
+	if (state.replicates) {
+		print_qmc_estimates(price, control, control_mean);
+		return;
 	}
 	partial_write_identity(&state, "tool=aggregate");
 	printf("name\testimate\tstderr\tci95_low\tci95_high\tpaths\n");

@@ -1,5 +1,9 @@
 /* genseeds: split the path indices [0, paths) into shards.
  *
+ * --first F splits [F, paths) instead: a later batch of a run grown to a
+ * tolerance (pipeline/price's TOL=), whose earlier batches counted [0, F).
+ * The metadata still says paths=paths, the run as it stands after the batch.
+ *
  * Each row names a shard, its first path, its path count and the seed.
  * With a counter-based RNG every shard shares the one seed: the path index
  * alone makes the streams independent, so any split yields the same paths. */
@@ -16,7 +20,7 @@
 #define MAX_PATHS (UINT64_C(1) << 63)
 
 static const char synopsis[] =
-	"genseeds -n paths [-s shards] [--seed seed]";
+	"genseeds -n paths [-s shards] [-m multiple] [--first first] [--seed seed]";
 
 static _Noreturn void help(void)
 {
@@ -24,6 +28,9 @@ static _Noreturn void help(void)
 	       "Split path indices [0, paths) into shards for simpaths.\n\n"
 	       "  -n, --paths N    number of paths, 1 to 2^63\n"
 	       "  -s, --shards S   number of shards, 1 to paths (default 1)\n"
+	       "  -m, --multiple M every shard starts and ends on a multiple of M (a run\n"
+	       "                   of M quasi-Monte Carlo replicates; default 1)\n"
+	       "      --first F    split only [F, paths), 0 to paths-1 (default 0)\n"
 	       "      --seed X     64-bit seed, decimal or 0x hex (default 1)\n"
 	       "  -h, --help       show this help\n"
 	       "  -V, --version    show the version\n\n"
@@ -55,20 +62,24 @@ int main(int argc, char **argv)
 		{ "paths", required_argument, NULL, 'n' },
 		{ "shards", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "multiple", required_argument, NULL, 'm' },
+		{ "first", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *paths_text = NULL, *shards_text = "1";
+	const char *paths_text = NULL, *shards_text = "1", *multiple_text = "1", *first_text = NULL;
 	uint64_t seed = 1;
 	int c;
 
 	tool_init("genseeds", argv);
-	while ((c = getopt_long(argc, argv, "n:s:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:s:m:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': paths_text = optarg; break;
 		case 's': shards_text = optarg; break;
+		case 'm': multiple_text = optarg; break;
 		case 'S': seed = opt_seed("--seed", optarg); break;
+		case 'F': first_text = optarg; break;
 		case 'h': help();
 		case 'V': print_version();
 		default: usage_short(synopsis);
@@ -80,16 +91,36 @@ int main(int argc, char **argv)
 		usage_error("--paths is required");
 	uint64_t paths = parse_count("--paths", paths_text, MAX_PATHS);
 	uint64_t shards = parse_count("--shards", shards_text, MAX_PATHS);
-	if (shards > paths)
+	uint64_t multiple = parse_count("--multiple", multiple_text, MAX_PATHS);
+	if (paths % multiple)
+		usage_error("--multiple: %llu paths are not a multiple of %llu",
+		            (unsigned long long)paths, (unsigned long long)multiple);
+	uint64_t first = 0;
+	if (first_text) {
+		if (first_text[0] == '-' || !num_parse_u64(first_text, strlen(first_text), &first))
+			usage_error("--first: invalid path index '%s'", first_text);
+		if (first >= paths)
+			usage_error("--first: %llu: want a first path below paths=%llu",
+			            (unsigned long long)first, (unsigned long long)paths);
+		if (first % multiple)
+			usage_error("--first: %llu is not a multiple of %llu",
+			            (unsigned long long)first, (unsigned long long)multiple);
+	}
+	if (shards > paths - first)
 		usage_error("--shards: %llu shards for %llu paths: at most one shard per path",
-		            (unsigned long long)shards, (unsigned long long)paths);
+		            (unsigned long long)shards, (unsigned long long)(paths - first));
+	if (shards > (paths - first) / multiple)
+		usage_error("--shards: %llu shards for %llu paths in multiples of %llu: at most %llu",
+		            (unsigned long long)shards, (unsigned long long)(paths - first),
+		            (unsigned long long)multiple, (unsigned long long)((paths - first) / multiple));
 
 	printf("# tool=genseeds paths=%llu seed=%llu\n", (unsigned long long)paths,
 	       (unsigned long long)seed);
 	printf("shard\tfirst\tcount\tseed\n");
-	uint64_t base = paths / shards, extra = paths % shards, first = 0;
+	/* the split of (paths - first) / multiple units, each `multiple` paths */
+	uint64_t units = (paths - first) / multiple, base = units / shards, extra = units % shards;
 	for (uint64_t shard = 0; shard < shards; shard++) {
-		uint64_t count = base + (shard < extra);
+		uint64_t count = (base + (shard < extra)) * multiple;
 		printf("%llu\t%llu\t%llu\t%llu\n", (unsigned long long)shard,
 		       (unsigned long long)first, (unsigned long long)count,
 		       (unsigned long long)seed);

@@ -32,6 +32,7 @@
 #include "outbuf.h"
 #include "partial.h"
 #include "payoffs.h"
+#include "qmc.h"
 #include "rng.h"
 #include "rule.h"
 #include "simd.h"
@@ -50,6 +51,12 @@ static long steps;
 static enum emit emit = EMIT_TERMINAL;
 static bool hex_output, antithetic;
 static uint32_t path_stream = RNG_PRICING;   /* --training: RNG_TRAINING (lsmfit's paths) */
+/* --qmc sobol: scrambled Sobol points and a Brownian bridge (qmc.h) in
+ * place of Philox's normals, `replicates` independent scramblings. */
+static bool qmc_on;
+static int replicates;
+static struct qmc qmc;
+static double *qmc_inc;   /* a block's increments, [date][lane] */
 
 /* Derived once per run: the same for every path. */
 static double drift_per_step, vol_per_step;
@@ -81,6 +88,7 @@ static const char synopsis[] =
 	"simpaths [--model gbm|heston|merton [model options]] [--s0 x] [-r rate]\n"
 	"                [-q yield] [--sigma x] [-T maturity] [--steps n]\n"
 	"                [-e terminal|summary|path] [-x] [--antithetic]\n"
+	"                [--qmc sobol [--replicates R]]\n"
 	"                [-p name [payoff options] [-c file] [--partial]]\n"
 	"                [--first i --count n [--paths n] [--seed x] | [file ...]]";
 
@@ -111,6 +119,11 @@ static _Noreturn void help(void)
 	       "  -x, --hex         write C99 hex floats (exact, fast) instead of decimal\n"
 	       "  --antithetic      two rows per path: the path and its mirror (-z; 1-u\n"
 	       "                    for heston's variance; merton's jump count kept)\n"
+	       "  --qmc sobol       randomized quasi-Monte Carlo (gbm, merton): scrambled Sobol,\n"
+	       "                    Brownian-bridge paths; path p is point p/R of replicate\n"
+	       "                    p%%R (metadata qmc=sobol replicates=R)\n"
+	       "  --replicates R    independent scramblings, 2 to %d (default %d); paths/R\n"
+	       "                    must be a power of two\n"
 	       "  --training        draw from the seed's training stream, not its pricing\n"
 	       "                    stream (lsmfit's paths; metadata stream=training)\n"
 	       "  --first I         first path index of a single range (default 0)\n"
@@ -129,7 +142,7 @@ static _Noreturn void help(void)
 	       "                    `simpaths | payoff | aggregate --partial` would\n"
 	       "  -h, --help        show this help\n"
 	       "  -V, --version     show the version\n",
-	       synopsis);
+	       synopsis, SOBOL_MAX_REPLICATES, QMC_DEFAULT_REPLICATES);
 	finish_output();
 	exit(0);
 }
@@ -305,6 +318,8 @@ static void put_payoff_row(const double *row)
 		fatal("path %llu: value too large to square: %s", (unsigned long long)current_path,
 		      text);
 	}
+	if (qmc_on)
+		partial_add_replicate_row(&partial, current_path, row);
 }
 
 /* The row payoff would write for path l of the block (the mean of the pair
@@ -418,6 +433,8 @@ SIMD_CLONES static void price_block(const double *st, int stride, uint64_t first
 			put_payoff_row(row);
 			abort();   /* it refused the row */
 		}
+		if (qmc_on)
+			partial_add_replicate_columns(&partial, columns, (size_t)valid, first);
 		return;
 	}
 	for (int l = 0; l < valid; l++) {
@@ -437,11 +454,16 @@ ALWAYS_INLINE static bool gbm_walk(uint64_t seed, uint64_t first, int w, long i0
 {
 	const int nv = antithetic ? 2 * w : w;
 
-	draw_bits(seed, first, w, (uint32_t)(i0 / 2), (n + 1) / 2);
-	normals_from_words(bits_lo, bits_hi, (int)n * w, normal, &normal_scratch);
+	const double *normals = normal;
+	if (qmc_on) {   /* the block's increments, made by simulate_width */
+		normals = qmc_inc + i0 * w;
+	} else {
+		draw_bits(seed, first, w, (uint32_t)(i0 / 2), (n + 1) / 2);
+		normals_from_words(bits_lo, bits_hi, (int)n * w, normal, &normal_scratch);
+	}
 	if (lean) {
 		for (long i = 0; i < n; i++) {
-			const double *z = normal + i * w;
+			const double *z = normals + i * w;
 			for (int l = 0; l < w; l++) {
 				double x = x_now[l] + (drift_per_step + vol_per_step * z[l]);
 				x_now[l] = x;
@@ -461,7 +483,7 @@ ALWAYS_INLINE static bool gbm_walk(uint64_t seed, uint64_t first, int w, long i0
 	}
 	/* the log-price walk: sequential in the steps, parallel in the lanes */
 	for (long i = 0; i < n; i++) {
-		const double *z = normal + i * w;
+		const double *z = normals + i * w;
 		double *xi = logprice + i * nv;
 		for (int l = 0; l < w; l++)
 			xi[l] = x_now[l] = x_now[l] + (drift_per_step + vol_per_step * z[l]);
@@ -496,9 +518,15 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 	}
 	if (model.kind != MODEL_GBM)
 		model_start(&model, nv, x_now, variance);
+	if (qmc_on)
+		qmc_increments(&qmc, first, w, qmc_inc);
 	for (long i0 = 0; i0 < steps; i0 += chunk_steps) {
 		long n = steps - i0 < chunk_steps ? steps - i0 : chunk_steps;
-		if (model.kind != MODEL_GBM)   /* never lean */
+		if (model.kind != MODEL_GBM && qmc_on)   /* merton: dimensions steps.., 2 steps.. */
+			model_walk_merton_draws(&model, w, n, qmc_inc + i0 * w,
+			                        qmc.u + (steps + i0) * w, qmc.z + (2 * steps + i0) * w,
+			                        x_now, logprice);
+		else if (model.kind != MODEL_GBM)   /* never lean */
 			model_walk(&model, seed, path_stream, first, w, antithetic, i0, n, x_now,
 			           variance, logprice);
 		else if (!gbm_walk(seed, first, w, i0, n, x_now, sum_s, sum_x, lean))
@@ -590,6 +618,11 @@ static void simulate_range(uint64_t shard, uint64_t first, uint64_t count, uint6
 	         (unsigned long long)shard, (unsigned long long)first,
 	         (unsigned long long)count, (unsigned long long)seed);
 	put_meta(line);
+	if (qmc_on && (first % (uint64_t)replicates || count % (uint64_t)replicates))
+		data_error(where, "--qmc sobol: paths %llu..%llu: a range of a run of %d replicates "
+		           "starts and ends on a multiple of %d (genseeds --multiple %d)",
+		           (unsigned long long)first, (unsigned long long)(first + count - 1),
+		           replicates, replicates, replicates);
 	if (fused_partial)
 		partial_add_range(&partial, first, count, where);
 	for (uint64_t done = 0; done < count; done += (uint64_t)width)
@@ -614,6 +647,8 @@ static void put_payoff_header(void)
 	put_meta(line);
 	if (fused_partial) {
 		partial_set_columns(&partial, "simpaths", (char **)names, payoff_ncolumns);
+		if (qmc_on)
+			partial_set_replicates(&partial, replicates, "simpaths");
 		return;
 	}
 	for (int i = 0; i < payoff_ncolumns; i++) {
@@ -629,16 +664,32 @@ static size_t model_line(char *line)
 	return model_meta_line(&model, line, 512);
 }
 
+/* --qmc: a run's paths are whole points of every replicate. */
+static void check_qmc_paths(uint64_t paths, const char *what)
+{
+	char why[200];
+	if (qmc_bad_paths(paths, replicates, why, sizeof why))
+		usage_error("--qmc sobol: %s=%llu with %d replicates: %s", what,
+		            (unsigned long long)paths, replicates, why);
+}
+
 static void put_header(uint64_t paths, uint64_t seed)
 {
 	char line[512];
 	size_t len = model_line(line);
 
-	snprintf(line + len, sizeof line - len,
+	len += (size_t)snprintf(line + len, sizeof line - len,
 	         " seed=%llu paths=%llu emit=%s antithetic=%d%s",
 	         (unsigned long long)seed, (unsigned long long)paths,
 	         emit_names[emit], antithetic,
 	         path_stream == RNG_TRAINING ? " stream=training" : "");
+	if (qmc_on) {
+		check_qmc_paths(paths, "paths");
+		if (len < sizeof line)
+			snprintf(line + len, sizeof line - len, " qmc=sobol replicates=%d", replicates);
+		qmc_init(&qmc, steps, model.kind == MODEL_MERTON ? 3 : 1, replicates, seed, width);
+		qmc_inc = alloc_array((size_t)steps * (size_t)width, sizeof *qmc_inc);
+	}
 	put_meta(line);
 	if (fused) {
 		put_payoff_header();
@@ -806,10 +857,35 @@ static void finish_partial(void)
 	partial_write(&partial);
 }
 
+/* --qmc's combinations, refused with the reason. */
+static void check_qmc_options(void)
+{
+	if (replicates && !qmc_on)
+		usage_error("--replicates goes with --qmc sobol");
+	if (!qmc_on)
+		return;
+	if (!replicates)
+		replicates = QMC_DEFAULT_REPLICATES;
+	if (model.kind == MODEL_HESTON)
+		usage_error("--qmc sobol: model heston's QE scheme draws its variance path step "
+		            "by step, with no Brownian bridge; quasi-Monte Carlo is gbm's and merton's");
+	if (antithetic)
+		usage_error("--qmc sobol and --antithetic: the scrambled points are balanced "
+		            "already; choose one");
+	if (path_stream == RNG_TRAINING)
+		usage_error("--qmc sobol and --training: lsmfit's training paths are plain Monte "
+		            "Carlo (the rule needs independent paths, not a replicate's points)");
+	int per_date = model.kind == MODEL_MERTON ? 3 : 1;
+	if (model.steps * per_date > SOBOL_MAX_DIMS)
+		usage_error("--qmc sobol: --steps %ld needs %ld dimensions%s; at most %d (Joe and Kuo's "
+		            "directions as Boost ships them)", model.steps, model.steps * per_date,
+		            per_date > 1 ? " (3 a date under merton)" : "", SOBOL_MAX_DIMS);
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_FIRST = 256, OPT_COUNT, OPT_PATHS,
-	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL };
+	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL, OPT_QMC, OPT_REPLICATES };
 	static const struct option longopts[] = {
 		MODEL_LONGOPTS,
 		{ "emit", required_argument, NULL, 'e' },
@@ -823,6 +899,8 @@ int main(int argc, char **argv)
 		PAYOFF_LONGOPTS,
 		{ "coefficients", required_argument, NULL, 'c' },
 		{ "partial", no_argument, NULL, OPT_PARTIAL },
+		{ "qmc", required_argument, NULL, OPT_QMC },
+		{ "replicates", required_argument, NULL, OPT_REPLICATES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -858,6 +936,14 @@ int main(int argc, char **argv)
 		case OPT_ANTITHETIC: antithetic = true; break;
 		case OPT_TRAINING: path_stream = RNG_TRAINING; break;
 		case OPT_PARTIAL: fused_partial = true; break;
+		case OPT_QMC:
+			if (strcmp(optarg, "sobol") != 0)
+				usage_error("--qmc: unknown point set '%s' (sobol)", optarg);
+			qmc_on = true;
+			break;
+		case OPT_REPLICATES:
+			replicates = (int)opt_int("--replicates", optarg, 2, SOBOL_MAX_REPLICATES);
+			break;
 		case 'c': coef_file = optarg; break;
 		case OPT_FIRST:
 			first = (uint64_t)opt_int("--first", optarg, 0, INT64_MAX);
@@ -897,6 +983,7 @@ int main(int argc, char **argv)
 		            (unsigned long long)paths);
 
 	model_done(&model);
+	check_qmc_options();
 	s0 = model.s0;
 	steps = model.steps;
 	drift_per_step = model.drift_dt;
@@ -925,6 +1012,10 @@ int main(int argc, char **argv)
 		finish_partial();
 	if (american)
 		rule_free(&rule);
+	if (qmc_on && qmc_inc) {
+		qmc_free(&qmc);
+		free(qmc_inc);
+	}
 	finish_output();
 	return 0;
 }

@@ -303,6 +303,28 @@ static double poisson(const struct model *m, double u)
 	return count;
 }
 
+/* One date of merton's walk for the w lanes (and their mirrors): the
+ * Poisson counts (a loop of its own per lane), then the log-prices x and
+ * their copy into logprice[virtual lane]. */
+ALWAYS_INLINE static void merton_step(const struct model *m, int w, bool antithetic,
+                                      const double *z1, const double *u, const double *z2,
+                                      double *count, double *x, double *logprice)
+{
+	int nv = antithetic ? 2 * w : w;
+
+	for (int l = 0; l < w; l++)
+		count[l] = poisson(m, u[l]);
+	for (int l = 0; l < w; l++) {
+		double spread = m->delta_j * sqrt(count[l]), mean_j = count[l] * m->mu_j;
+		x[l] = x[l] + (m->drift_dt + m->vol_dt * z1[l] + (mean_j + spread * z2[l]));
+		if (antithetic)
+			x[w + l] = x[w + l] + (m->drift_dt + m->vol_dt * -z1[l] +
+			                       (mean_j + spread * -z2[l]));
+	}
+	for (int v = 0; v < nv; v++)
+		logprice[v] = x[v];
+}
+
 /* Date by date, each a loop over the block's lanes as in heston_walk: the
  * draws (vectorisable), the Poisson counts (a loop of its own per lane),
  * then the log-prices. */
@@ -328,18 +350,24 @@ SIMD_CLONES static void merton_walk(const struct model *m, const philox4x32_key_
 			u[l] = det_u01((uint64_t)r.v[3] << 32 | r.v[2]);
 			z2[l] = det_normal_quantile(det_u01((uint64_t)r2.v[1] << 32 | r2.v[0]));
 		}
-		for (int l = 0; l < w; l++)
-			count[l] = poisson(m, u[l]);
-		for (int l = 0; l < w; l++) {
-			double spread = m->delta_j * sqrt(count[l]), mean_j = count[l] * m->mu_j;
-			x[l] = x[l] + (m->drift_dt + m->vol_dt * z1[l] + (mean_j + spread * z2[l]));
-			if (antithetic)
-				x[w + l] = x[w + l] + (m->drift_dt + m->vol_dt * -z1[l] +
-				                       (mean_j + spread * -z2[l]));
-		}
-		for (int v = 0; v < nv; v++)
-			logprice[i * nv + v] = x[v];
+		merton_step(m, w, antithetic, z1, u, z2, count, x, logprice + i * nv);
 	}
+}
+
+/* Randomized QMC (qmc.h): merton's walk from the draws given, [date][lane]
+ * from date i0: the diffusion's normals (a Brownian bridge's increments),
+ * the Poisson counts' uniforms and the jumps' normals, each date's step
+ * the same arithmetic as merton_walk's. */
+void model_walk_merton_draws(const struct model *m, int w, long n, const double *z1,
+                             const double *u, const double *z2, double *x, double *logprice)
+{
+	static double count[HESTON_LANES];
+
+	if (w > HESTON_LANES)
+		fatal("internal error: a block of %d paths", w);
+	for (long i = 0; i < n; i++)
+		merton_step(m, w, false, z1 + i * w, u + i * w, z2 + i * w, count, x,
+		            logprice + i * w);
 }
 
 void model_walk(const struct model *m, uint64_t seed, uint32_t stream, uint64_t first, int w,

@@ -108,4 +108,11 @@ void model_walk(const struct model *m, uint64_t seed, uint32_t stream, uint64_t 
                 int w, bool antithetic, long i0, long n, double *x, double *var,
                 double *logprice);
 
+/* merton under randomized QMC (qmc.h): dates i0 .. i0+n-1 of a block of w
+ * paths (no mirrors) from the draws given as [date][lane] arrays from date
+ * i0: z1 the diffusion's normals, u the Poisson counts' uniforms, z2 the
+ * jumps' normals. logprice[i*w + l] = x after date i0+i. */
+void model_walk_merton_draws(const struct model *m, int w, long n, const double *z1,
+                             const double *u, const double *z2, double *x, double *logprice);
+
 #endif

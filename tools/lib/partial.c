@@ -35,6 +35,7 @@ void partial_free(struct partial *p)
 	for (size_t i = 0; i < p->nranges; i++)
 		free(p->ranges[i].where);
 	free(p->ranges);
+	free(p->rsums);
 }
 
 void partial_set_columns(struct partial *p, const char *where, char **names, int count)
@@ -429,5 +430,56 @@ void partial_write(const struct partial *p)
 	for (int i = 0; i < p->ncolumns; i++)
 		for (int j = i; j < p->ncolumns; j++)
 			put_xsum("prod", p->names[i], p->names[j], &p->products[i][j]);
+	for (int r = 0; r < p->replicates; r++)
+		for (int i = 0; i < p->ncolumns; i++) {
+			char replicate[24];
+			snprintf(replicate, sizeof replicate, "%d", r);
+			put_xsum("rep", p->names[i], replicate, &p->rsums[r * PARTIAL_MAX_COLUMNS + i]);
+		}
 	printf("end\t-\t-\t%llu\n", (unsigned long long)p->nrows);
+}
+
+/* Replicate sums of randomized QMC (partial.h). A column's total is the
+ * sum of its replicates', but both are kept: the products need every row,
+ * the replicates' means need their own sums, and all stay exact. */
+void partial_set_replicates(struct partial *p, int replicates, const char *where)
+{
+	if (p->replicates == 0) {
+		p->replicates = replicates;
+		p->rsums = zeroed((size_t)replicates * PARTIAL_MAX_COLUMNS, sizeof *p->rsums);
+	} else if (p->replicates != replicates) {
+		data_error(where, "replicates=%d, but the first input has replicates=%d", replicates,
+		           p->replicates);
+	}
+}
+
+void partial_add_replicate_row(struct partial *p, uint64_t path, const double *values)
+{
+	xsum *to = p->rsums + (size_t)(path % (uint64_t)p->replicates) * PARTIAL_MAX_COLUMNS;
+	for (int i = 0; i < p->ncolumns; i++)
+		xsum_add(&to[i], values[i]);
+}
+
+void partial_add_replicate_columns(struct partial *p, const double *const *columns,
+                                   size_t nrows, uint64_t first)
+{
+	for (size_t k = 0; k < nrows; k++) {
+		xsum *to = p->rsums + (size_t)((first + k) % (uint64_t)p->replicates) *
+		                      PARTIAL_MAX_COLUMNS;
+		for (int i = 0; i < p->ncolumns; i++)
+			xsum_add(&to[i], columns[i][k]);
+	}
+}
+
+bool partial_merge_replicate(struct partial *p, int column, const char *replicate,
+                             const char *text)
+{
+	uint64_t r;
+	xsum value;
+
+	if (!num_parse_u64(replicate, strlen(replicate), &r) || r >= (uint64_t)p->replicates ||
+	    xsum_parse(&value, text, strlen(text)) != 0)
+		return false;
+	xsum_merge(&p->rsums[r * PARTIAL_MAX_COLUMNS + (uint64_t)column], &value);
+	return true;
 }

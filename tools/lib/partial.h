@@ -52,6 +52,12 @@ struct partial {
 	struct partial_range *ranges;
 	size_t nranges, ranges_cap;
 	uint64_t unranged_rows;
+
+	/* Randomized quasi-Monte Carlo (qmc.h): path p belongs to replicate
+	 * p % replicates, and rsums[r * PARTIAL_MAX_COLUMNS + i] is the exact
+	 * sum of column i over replicate r's rows. 0 and NULL when not QMC. */
+	int replicates;
+	xsum *rsums;
 };
 
 /* Frees what p holds on the heap: names, identity, ranges. p must be
@@ -98,12 +104,28 @@ const char *partial_identity_where(const struct partial *p, const char *key);
  * against the ranges; returns the paths covered (0 without ranges). */
 uint64_t partial_check_coverage(struct partial *p, bool complete);
 
+/* Replicate sums (QMC): sets the count (first call) or checks it is the
+ * same (a data error at `where` otherwise). 2 <= replicates <= 1024. */
+void partial_set_replicates(struct partial *p, int replicates, const char *where);
+/* The row of path `path` (already added by partial_add_row) into its
+ * replicate's sums; nrows rows of paths first.. given as columns (already
+ * added by partial_add_columns). */
+void partial_add_replicate_row(struct partial *p, uint64_t path, const double *values);
+void partial_add_replicate_columns(struct partial *p, const double *const *columns,
+                                   size_t nrows, uint64_t first);
+/* A partial's rows `rep COLUMN R value`: replicate R's exact sum of
+ * COLUMN, merged into p (text is the value's field); false if R or the
+ * value is not valid. */
+bool partial_merge_replicate(struct partial *p, int column, const char *replicate,
+                             const char *text);
+
 /* "# <tool_words> key=value ..." with the identity, on stdout. */
 void partial_write_identity(const struct partial *p, const char *tool_words);
 
 /* The partial's text on stdout: identity, header, ranges (adjacent ones
  * merged), n, sums, products, and an end row repeating n. Call
- * partial_check_coverage(p, false) first: it sorts the ranges. */
+ * partial_check_coverage(p, false) first: it sorts the ranges. With
+ * replicates, rows `rep COLUMN R value` follow the products. */
 void partial_write(const struct partial *p);
 
 #endif

@@ -16,6 +16,9 @@
 /* RNG_INNER | k: the inner paths from date k of the dual bound (dual.h). */
 enum rng_stream { RNG_PRICING = 0, RNG_TRAINING = 1 };
 #define RNG_INNER UINT32_C(0x80000000)
+/* The random scrambles of quasi-Monte Carlo's Sobol points (sobol.h):
+ * counter { block, RNG_QMC_SCRAMBLE, dimension, replicate }. */
+#define RNG_QMC_SCRAMBLE UINT32_C(0x08000000)
 /* stream | RNG_MODEL_*: the draws of a model other than gbm (model.h), a
  * slice of the counters of their own. */
 #define RNG_MODEL_HESTON UINT32_C(0x01000000)
