@@ -201,10 +201,12 @@ price_of() {
 	usage_fails "--rho: 1.5 is not a correlation in [-1, 1]" --model heston --rho 1.5 --count 1
 	usage_fails "--xi: '0' must be positive" --model heston --xi 0 --count 1
 	usage_fails "--substeps: '0' must be between 1 and 10000" --model heston --substeps 0 --count 1
-	usage_fails "--greeks: the Greeks' estimators are gbm's, not heston's" \
-		--model heston -p call --greeks --count 1
+	usage_fails "--greeks: vega is d/dV0 by a central difference, which needs --v0 > 0" \
+		--model heston --v0 0 -p call --greeks --count 1
+	usage_fails "--greeks: vega is d/dsigma by a central difference, which needs --sigma > 0" \
+		--model merton --sigma 0 -p call --greeks --count 1
 	run -1 --separate-stderr bash -c "simpaths --model heston --count 1 | payoff -p call --greeks"
-	[ "$stderr" = "payoff: stdin:3: --greeks: the Greeks' estimators are gbm's; the stream has model=heston" ]
+	[ "$stderr" = "payoff: stdin:3: --greeks: the Greeks' estimators are gbm's; the stream has model=heston (bump and reprice: simpaths --payoff --greeks)" ]
 }
 
 # --- expensive: Andersen's Feller-violating cases at 1/32 year -----------------
@@ -252,7 +254,7 @@ price_of() {
 	done
 }
 
-@test "price refuses the variables of another model, SIGMA under heston, GREEKS and UPPER" {
+@test "price refuses the variables of another model, SIGMA under heston, GREEKS without FUSED and UPPER" {
 	export HOME="$BATS_TEST_TMPDIR" OUT="$BATS_TEST_TMPDIR/out"
 	MODEL=heston SIGMA=0.3 run -2 --separate-stderr price
 	[ "$stderr" = "price: SIGMA=0.3: MODEL=heston has no SIGMA (its variance starts at V0)" ]
@@ -262,8 +264,8 @@ price_of() {
 	[ "$stderr" = "price: LAMBDA=2: only MODEL=merton takes it" ]
 	MODEL=bates run -2 --separate-stderr price
 	[ "$stderr" = "price: MODEL=bates: want one of gbm|heston|merton" ]
-	MODEL=merton GREEKS=1 run -2 --separate-stderr price
-	[ "$stderr" = "price: GREEKS=1: the Greeks' estimators are gbm's, not MODEL=merton's" ]
+	MODEL=merton GREEKS=1 FUSED=0 run -2 --separate-stderr price
+	[ "$stderr" = "price: GREEKS=1 under MODEL=merton: bump and reprice runs inside simpaths (FUSED=1), not through payoff" ]
 	MODEL=heston PAYOFF=asian-call-arith STEPS=12 CONTROL=1 run -2 --separate-stderr price
 	[ "$stderr" = "price: CONTROL=1: asian-call-arith's control, asian-call-geo, has no closed form under MODEL=heston" ]
 	[ ! -e "$OUT/price.tsv" ]

@@ -139,7 +139,8 @@ static void learn_model(struct stream *in)
 	bool gbm = !name || strcmp(name, "gbm") == 0;
 	if (payoff.greeks_asked && !gbm)
 		data_error(stream_where(in), "--greeks: the Greeks' estimators are gbm's; the "
-		           "stream has model=%.40s", name);
+		           "stream has model=%.40s (bump and reprice: simpaths --payoff --greeks)",
+		           name);
 	/* a --control-mean is checked where the stream says q and sigma */
 	bool check_mean = (payoff.control == CONTROL_GEO_ASIAN || payoff.control == CONTROL_VANILLA)
 	                  && gbm && stream_meta(in, "q") && stream_meta(in, "sigma");

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bumpgreeks.h"
 #include "detmath.h"
 #include "err.h"
 #include "model.h"
@@ -76,6 +77,9 @@ static struct partial partial;
 static const char *coef_file;
 static bool american;
 static struct rule rule;
+/* --greeks under heston and merton: bump and reprice (bumpgreeks.h), which
+ * walks the paths itself. */
+static bool bump_greeks;
 
 static const char synopsis[] =
 	"simpaths [--model gbm|heston|merton [model options]] [--s0 x] [-r rate]\n"
@@ -580,6 +584,14 @@ SIMD_CLONES static void simulate_block(uint64_t seed, uint64_t first, int valid)
 	}
 }
 
+/* A row of bump_greeks_rows's. */
+static void bump_row(uint64_t path, const double *values, void *ctx)
+{
+	(void)ctx;
+	current_path = path;
+	put_payoff_row(values);
+}
+
 /* where: the shard row or option that asked for the range, for messages. */
 static void simulate_range(uint64_t shard, uint64_t first, uint64_t count, uint64_t seed,
                            const char *where)
@@ -592,6 +604,11 @@ static void simulate_range(uint64_t shard, uint64_t first, uint64_t count, uint6
 	put_meta(line);
 	if (fused_partial)
 		partial_add_range(&partial, first, count, where);
+	if (bump_greeks) {
+		bump_greeks_rows(&payoff, &model, seed, path_stream, first, count, antithetic,
+		                 bump_row, NULL);
+		return;
+	}
 	for (uint64_t done = 0; done < count; done += (uint64_t)width)
 		simulate_block(seed, first + done,
 		               count - done < (uint64_t)width ? (int)(count - done) : width);
@@ -748,14 +765,18 @@ static void start_payoff(const char *name)
 	if (missing)
 		usage_error("--payoff: %s needs %s, which --emit %s lacks (--emit summary)",
 		            payoff.kind->name, payoff_need_column(missing), emit_names[emit]);
-	if (payoff.greeks_asked && model.kind != MODEL_GBM)
-		usage_error("--greeks: the Greeks' estimators are gbm's, not %s's",
-		            model_name(model.kind));
+	/* heston and merton: bump and reprice, not gbm's estimators (whose
+	 * checks payoff_set_model would make) */
+	bump_greeks = payoff.greeks_asked && model.kind != MODEL_GBM;
+	if (bump_greeks)
+		payoff.greeks_asked = false;
 	/* sigma is only gbm's: merton's would check --control-mean against gbm's
 	 * closed form */
 	struct payoff_model pm = { s0, model.r, model.q,
 	                           model.kind == MODEL_GBM ? model.sigma : NAN, model.T, steps };
 	payoff_set_model(&payoff, &pm);
+	if (bump_greeks)
+		bump_greeks_choose(&payoff, &model);
 	if (payoff.greeks_asked && !payoff_choose_greeks(&payoff, emit == EMIT_PATH))
 		usage_error("--greeks: %s's Greeks need the whole path (--emit path)",
 		            payoff.kind->name);
