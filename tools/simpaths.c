@@ -773,7 +773,8 @@ static void start_payoff(const char *name)
 	/* sigma is only gbm's: merton's would check --control-mean against gbm's
 	 * closed form */
 	struct payoff_model pm = { s0, model.r, model.q,
-	                           model.kind == MODEL_GBM ? model.sigma : NAN, model.T, steps };
+	                           model.kind == MODEL_GBM ? model.sigma : NAN, model.T, steps,
+	                           model.kind != MODEL_GBM };
 	payoff_set_model(&payoff, &pm);
 	if (bump_greeks)
 		bump_greeks_choose(&payoff, &model);
