@@ -80,11 +80,15 @@ static struct rule rule;
 /* --greeks under heston and merton: bump and reprice (bumpgreeks.h), which
  * walks the paths itself. */
 static bool bump_greeks;
+/* --variance: heston's variance after each date too, columns V1..Vn after
+ * S1..Sn (lsmfit's and exercise's second state), in vpath [steps][lane]. */
+static bool emit_variance;
+static double *vpath, *vpath_buf;
 
 static const char synopsis[] =
 	"simpaths [--model gbm|heston|merton [model options]] [--s0 x] [-r rate]\n"
 	"                [-q yield] [--sigma x] [-T maturity] [--steps n]\n"
-	"                [-e terminal|summary|path] [-x] [--antithetic]\n"
+	"                [-e terminal|summary|path [--variance]] [-x] [--antithetic]\n"
 	"                [-p name [payoff options] [-c file] [--partial]]\n"
 	"                [--first i --count n [--paths n] [--seed x] | [file ...]]";
 
@@ -112,6 +116,8 @@ static _Noreturn void help(void)
 	       "                    jump size (defaults 1 -0.1 0.15)\n"
 	       "  -e, --emit MODE   terminal: S_T only; summary: S_T, arithmetic and\n"
 	       "                    geometric mean, max, min over the dates; path: S_1..S_N\n"
+	       "  --variance        heston, --emit path: columns V1..VN of the variance after\n"
+	       "                    each date too (lsmfit's second regression state)\n"
 	       "  -x, --hex         write C99 hex floats (exact, fast) instead of decimal\n"
 	       "  --antithetic      two rows per path: the path and its mirror (-z; 1-u\n"
 	       "                    for heston's variance; merton's jump count kept)\n"
@@ -220,6 +226,8 @@ static void alloc_block(void)
 	int vlanes = antithetic ? 2 * width : width;
 	price = alloc_array((size_t)(emit == EMIT_PATH ? steps : chunk_steps) * (size_t)vlanes,
 	                    sizeof *price);
+	if (emit_variance)
+		vpath = alloc_array((size_t)steps * (size_t)vlanes, sizeof *vpath);
 }
 
 /* Philox output blocks block0 .. block0+nblocks-1 of the paths first ..
@@ -347,7 +355,9 @@ static void exercise_path(int l, int w, int nv)
 	for (int k = 0; k < (antithetic ? 2 : 1); k++) {
 		for (long i = 0; i < steps; i++)
 			path_buf[i] = positive(checked(price[i * nv + l + k * w]));
-		value[k] = rule_cash_flow(&rule, path_buf);
+		for (long i = 0; emit_variance && i < steps; i++)
+			vpath_buf[i] = vpath[i * nv + l + k * w];
+		value[k] = rule_cash_flow_variance(&rule, path_buf, vpath_buf);
 	}
 	double row = value[0];
 	if (antithetic)
@@ -502,7 +512,10 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 		model_start(&model, nv, x_now, variance);
 	for (long i0 = 0; i0 < steps; i0 += chunk_steps) {
 		long n = steps - i0 < chunk_steps ? steps - i0 : chunk_steps;
-		if (model.kind != MODEL_GBM)   /* never lean */
+		if (emit_variance)
+			model_walk_variance(&model, seed, path_stream, first, w, antithetic, i0, n,
+			                    x_now, variance, logprice, vpath + i0 * nv);
+		else if (model.kind != MODEL_GBM)   /* never lean */
 			model_walk(&model, seed, path_stream, first, w, antithetic, i0, n, x_now,
 			           variance, logprice);
 		else if (!gbm_walk(seed, first, w, i0, n, x_now, sum_s, sum_x, lean))
@@ -561,7 +574,11 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 				put_number(min_s[v], '\n');
 			} else {
 				for (long i = 0; i < steps; i++)
-					put_number(price[i * nv + v], i + 1 == steps ? '\n' : '\t');
+					put_number(price[i * nv + v],
+					           i + 1 == steps && !emit_variance ? '\n' : '\t');
+				for (long i = 0; emit_variance && i < steps; i++)
+					outbuf_put_number(&out, checked(vpath[i * nv + v]), hex_output,
+					                  i + 1 == steps ? '\n' : '\t');
 			}
 		}
 	}
@@ -652,9 +669,9 @@ static void put_header(uint64_t paths, uint64_t seed)
 	size_t len = model_line(line);
 
 	snprintf(line + len, sizeof line - len,
-	         " seed=%llu paths=%llu emit=%s antithetic=%d%s",
+	         " seed=%llu paths=%llu emit=%s antithetic=%d%s%s",
 	         (unsigned long long)seed, (unsigned long long)paths,
-	         emit_names[emit], antithetic,
+	         emit_names[emit], antithetic, emit_variance ? " variance=1" : "",
 	         path_stream == RNG_TRAINING ? " stream=training" : "");
 	put_meta(line);
 	if (fused) {
@@ -665,7 +682,11 @@ static void put_header(uint64_t paths, uint64_t seed)
 		put_text("ST\tavg\tgeo\tmax\tmin\n");
 	} else {
 		for (long i = 1; i <= steps; i++) {
-			snprintf(line, sizeof line, "S%ld%c", i, i == steps ? '\n' : '\t');
+			snprintf(line, sizeof line, "S%ld%c", i, i == steps && !emit_variance ? '\n' : '\t');
+			put_text(line);
+		}
+		for (long i = 1; emit_variance && i <= steps; i++) {
+			snprintf(line, sizeof line, "V%ld%c", i, i == steps ? '\n' : '\t');
 			put_text(line);
 		}
 	}
@@ -815,6 +836,8 @@ static void start_exercise(const char *name, const char *strike_text, const char
 	stream_take_meta(&ours, line);
 	rule_check_model(&rule, &ours, NULL);
 	stream_close(&ours);
+	rule_check_variance(&rule, emit_variance ? 0 : -1, "simpaths");
+	vpath_buf = alloc_array((size_t)steps, sizeof *vpath_buf);
 	rule_set_discount(&rule, model.r, model.T);
 	path_buf = alloc_array((size_t)steps, sizeof *path_buf);
 	downstream.name = "simpaths --payoff";
@@ -831,13 +854,14 @@ static void finish_partial(void)
 int main(int argc, char **argv)
 {
 	enum { OPT_FIRST = 256, OPT_COUNT, OPT_PATHS,
-	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL };
+	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL, OPT_VARIANCE };
 	static const struct option longopts[] = {
 		MODEL_LONGOPTS,
 		{ "emit", required_argument, NULL, 'e' },
 		{ "hex", no_argument, NULL, 'x' },
 		{ "antithetic", no_argument, NULL, OPT_ANTITHETIC },
 		{ "training", no_argument, NULL, OPT_TRAINING },
+		{ "variance", no_argument, NULL, OPT_VARIANCE },
 		{ "first", required_argument, NULL, OPT_FIRST },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "paths", required_argument, NULL, OPT_PATHS },
@@ -879,6 +903,7 @@ int main(int argc, char **argv)
 		case 'x': hex_output = true; break;
 		case OPT_ANTITHETIC: antithetic = true; break;
 		case OPT_TRAINING: path_stream = RNG_TRAINING; break;
+		case OPT_VARIANCE: emit_variance = true; break;
 		case OPT_PARTIAL: fused_partial = true; break;
 		case 'c': coef_file = optarg; break;
 		case OPT_FIRST:
@@ -919,6 +944,13 @@ int main(int argc, char **argv)
 		            (unsigned long long)paths);
 
 	model_done(&model);
+	if (emit_variance && model.kind != MODEL_HESTON)
+		usage_error("--variance: only heston has a variance (--model heston)");
+	if (emit_variance && emit != EMIT_PATH)
+		usage_error("--variance goes with --emit path, not --emit %s", emit_names[emit]);
+	if (emit_variance && payoff_name && strncmp(payoff_name, "american-", 9) != 0)
+		usage_error("--variance: the variance is the exercise rule's state; %s reads "
+		            "the prices alone", payoff_name);
 	s0 = model.s0;
 	steps = model.steps;
 	drift_per_step = model.drift_dt;

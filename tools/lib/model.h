@@ -108,4 +108,11 @@ void model_walk(const struct model *m, uint64_t seed, uint32_t stream, uint64_t 
                 int w, bool antithetic, long i0, long n, double *x, double *var,
                 double *logprice);
 
+/* heston: model_walk, also keeping the variance after each date,
+ * variance[i*nv + v] (simpaths --variance, for lsmfit's second state);
+ * the same draws and operations, so the same log-prices. */
+void model_walk_variance(const struct model *m, uint64_t seed, uint32_t stream, uint64_t first,
+                         int w, bool antithetic, long i0, long n, double *x, double *var,
+                         double *logprice, double *variance);
+
 #endif
