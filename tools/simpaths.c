@@ -836,7 +836,9 @@ static void start_exercise(const char *name, const char *strike_text, const char
 	stream_take_meta(&ours, line);
 	rule_check_model(&rule, &ours, NULL);
 	stream_close(&ours);
-	rule_check_variance(&rule, emit_variance ? 0 : -1, "simpaths");
+	if (rule.variance && !emit_variance)
+		usage_error("--coefficients: %s regresses on the variance too (state=variance): "
+		            "add --variance", coef_file);
 	vpath_buf = alloc_array((size_t)steps, sizeof *vpath_buf);
 	rule_set_discount(&rule, model.r, model.T);
 	path_buf = alloc_array((size_t)steps, sizeof *path_buf);
