@@ -88,7 +88,7 @@ static double *vpath, *vpath_buf;
 static const char synopsis[] =
 	"simpaths [--model gbm|heston|merton [model options]] [--s0 x] [-r rate]\n"
 	"                [-q yield] [--sigma x] [-T maturity] [--steps n]\n"
-	"                [-e terminal|summary|path [--variance]] [-x] [--antithetic]\n"
+	"                [-e terminal|summary|path] [-x] [--antithetic]\n"
 	"                [-p name [payoff options] [-c file] [--partial]]\n"
 	"                [--first i --count n [--paths n] [--seed x] | [file ...]]";
 
