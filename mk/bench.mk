@@ -61,6 +61,10 @@ SIMD_CASES   = "-e terminal --count 100003" "-e terminal --steps 3 --antithetic 
                "-e summary --steps 12 --count 3001 -p up-and-out-call --barrier 120 --control --control-mean 10.450583572185565" \
                "--model heston -e path --steps 5 --count 1001 --antithetic --xi 1 --rho -0.9" \
                "--model merton -e summary --steps 12 --count 2001 -p asian-call-arith --partial"
+# issue 15: heston's variance columns, bump-and-reprice Greeks under both models
+SIMD_CASES  += "--model heston -e path --steps 5 --count 1001 --antithetic --variance" \
+               "--model heston -e summary --steps 4 --count 1001 -p asian-call-arith --greeks --partial" \
+               "--model merton --count 2001 -p put --greeks --antithetic"
 
 build/simd/simpaths-%: tools/simpaths.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)
