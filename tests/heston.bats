@@ -266,6 +266,9 @@ price_of() {
 	[ "$stderr" = "price: MODEL=bates: want one of gbm|heston|merton" ]
 	MODEL=merton GREEKS=1 FUSED=0 run -2 --separate-stderr price
 	[ "$stderr" = "price: GREEKS=1 under MODEL=merton: bump and reprice runs inside simpaths (FUSED=1), not through payoff" ]
+	# no Greeks for American payoffs under any model (the exercise rule is fitted, not bumped)
+	MODEL=heston PAYOFF=american-put GREEKS=1 run -2 --separate-stderr price
+	[ "$stderr" = "price: GREEKS=1: no Greeks for american-put" ]
 	[ ! -e "$OUT/price.tsv" ]
 }
 
