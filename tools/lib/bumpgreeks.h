@@ -30,7 +30,8 @@
 #include "model.h"
 #include "payoffs.h"
 
-/* The relative bumps (of S0, of V0 or SIGMA; of the forward for r). */
+/* The relative bumps (of S0, of V0 or SIGMA; of the forward for r);
+ * -DBUMP_RELATIVE=x builds the variants README.md's measurement compares. */
 #ifndef BUMP_RELATIVE
 #define BUMP_RELATIVE 0.01
 #endif
