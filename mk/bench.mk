@@ -66,6 +66,10 @@ SIMD_CASES   = "-e terminal --count 100003" "-e terminal --steps 3 --antithetic 
 SIMD_CASES  += "--qmc sobol -e path --steps 33 --count 4096 --first 512 --paths 8192" \
                "--qmc sobol --replicates 4 -e summary --steps 252 --count 2048 -p asian-call-arith --control --control-mean 5.565508831349348 --partial" \
                "--qmc sobol --model merton -e path --steps 7 --count 4096"
+# issue 15: heston's variance columns, bump-and-reprice Greeks under both models
+SIMD_CASES  += "--model heston -e path --steps 5 --count 1001 --antithetic --variance" \
+               "--model heston -e summary --steps 4 --count 1001 -p asian-call-arith --greeks --partial" \
+               "--model merton --count 2001 -p put --greeks --antithetic"
 
 build/simd/simpaths-%: tools/simpaths.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)

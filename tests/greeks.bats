@@ -451,3 +451,152 @@ price_env() {
 	run -0 payoff --help
 	[[ "$output" == *"--greeks"* ]]
 }
+
+# --- heston and merton: bump and reprice with common random numbers ----------
+
+# sv_exact NOISE MODEL-ARGS... -- PAYOFF-ARGS...: simpaths --greeks on 10^5
+# paths (seed 515) against closedform's price and its central differences
+# (kind "difference", accurate to about 1e-6 of each Greek): each of price,
+# delta, gamma, vega, rho within 4 standard errors, and 4 standard errors
+# below NOISE of its size. The bumps' own bias (1% of S0, V0 or sigma, and
+# 0.01/T in r: bumpgreeks.h) is below 0.2 standard errors here, and the QE
+# scheme's at 1/32 year below 0.5 (tests/heston.bats).
+sv_exact() {
+	local noise=$1 model=() pay=()
+	shift
+	while [ "$1" != -- ]; do model+=("$1"); shift; done
+	shift
+	pay=("$@")
+	simpaths "${model[@]}" "${pay[@]}" --greeks --count 100000 --seed 515 --partial |
+		aggregate >"$(TMP mc.tsv)" || return 1
+	closedform "${model[@]}" "${pay[@]}" >"$(TMP cf.tsv)" || return 1
+	awk -F '\t' -v noise="$noise" '
+		FNR == 1 { file++ }
+		/^#/ || $1 == "name" { next }
+		file == 1 { exact[$1] = $2; next }
+		$1 in exact { est[$1] = $2; se[$1] = $3 }
+		END {
+			for (g in est) {
+				z = (est[g] - exact[g]) / se[g]
+				size = exact[g] < 0 ? -exact[g] : exact[g]
+				printf "%-6s %.6g +/- %.3g  closed form %.6g  z %+.2f\n", g, est[g], se[g], exact[g], z
+				if (z * z > 16) bad = 1
+				if (4 * se[g] > noise * size) { print "  too noisy to tell"; bad = 1 }
+				checked++
+			}
+			if (checked != 5) { print checked " rows checked, not 5"; bad = 1 }
+			exit bad
+		}' "$(TMP cf.tsv)" "$(TMP mc.tsv)"
+}
+
+@test "heston: call and put Greeks by bump and reprice within 4 stderr of the closed form's differences" {
+	not_sanitized
+	for p in call put; do
+		run sv_exact 0.15 --model heston -- -p "$p" -K 100
+		echo "== heston $p"$'\n'"$output"
+		[ "$status" -eq 0 ]
+	done
+	# another point: in the money, a yield, high V0, weak correlation
+	run sv_exact 0.15 --model heston --s0 100 --maturity 0.5 -q 0.02 --v0 0.09 --kappa 2 \
+		--theta 0.05 --xi 0.5 --rho -0.3 -- -p put -K 110
+	echo "== heston put K=110"$'\n'"$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "merton: call and put Greeks by bump and reprice within 4 stderr of the series' differences" {
+	not_sanitized
+	for p in call put; do
+		run sv_exact 0.15 --model merton -- -p "$p" -K 100
+		echo "== merton $p"$'\n'"$output"
+		[ "$status" -eq 0 ]
+	done
+	run sv_exact 0.15 --model merton --maturity 2 --sigma 0.3 --lambda 0.5 --mu-j 0.05 \
+		--delta-j 0.3 -q 0.01 -- -p call -K 90
+	echo "== merton call K=90"$'\n'"$output"
+	[ "$status" -eq 0 ]
+}
+
+# crn_rows COLUMN FILE...: the column COLUMN of each file's rows, side by side.
+crn_rows() {
+	local column=$1
+	shift
+	paste "$@" | awk -F '\t' -v c="$column" '
+		/^#/ { next }
+		!n { n = 0; for (i = 1; i <= NF; i++) if ($i == c) idx[++n] = i; next }
+		{ line = ""; for (k = 1; k <= n; k++) line = line (k > 1 ? "\t" : "") $(idx[k]); print line }'
+}
+
+# same_draws MODEL-ARGS -- BUMPS: each row's delta, gamma, vega and rho are
+# the central differences of the path's own price under the bumped
+# parameters, repriced by separate runs: the same draws (common random
+# numbers), so they agree to rounding, 1e-9; different draws would differ
+# by the payoff's spread over h.
+same_draws() {
+	local model=() vol=$1 up=$2 down=$3 p
+	shift 3
+	model=("$@")
+	p=(-p asian-call-arith -K 100 --steps 4 --emit summary --count 2000 --seed 9 --antithetic)
+	simpaths "${model[@]}" "${p[@]}" --greeks >"$(TMP g.tsv)"
+	simpaths "${model[@]}" "${p[@]}" >"$(TMP base.tsv)"
+	simpaths "${model[@]}" "${p[@]}" --s0 101 >"$(TMP s+.tsv)"
+	simpaths "${model[@]}" "${p[@]}" --s0 99 >"$(TMP s-.tsv)"
+	simpaths "${model[@]}" "${p[@]}" "--$vol" "$up" >"$(TMP v+.tsv)"
+	simpaths "${model[@]}" "${p[@]}" "--$vol" "$down" >"$(TMP v-.tsv)"
+	simpaths "${model[@]}" "${p[@]}" --rate 0.06 >"$(TMP r+.tsv)"
+	simpaths "${model[@]}" "${p[@]}" --rate 0.04 >"$(TMP r-.tsv)"
+	# the price column is the same bits with and without --greeks
+	[ "$(crn_rows price "$(TMP g.tsv)")" = "$(crn_rows price "$(TMP base.tsv)")" ] || return 1
+	paste <(crn_rows delta "$(TMP g.tsv)") <(crn_rows gamma "$(TMP g.tsv)") \
+	      <(crn_rows vega "$(TMP g.tsv)") <(crn_rows rho "$(TMP g.tsv)") \
+	      <(crn_rows price "$(TMP base.tsv)" "$(TMP s+.tsv)" "$(TMP s-.tsv)" "$(TMP v+.tsv)" \
+	                       "$(TMP v-.tsv)" "$(TMP r+.tsv)" "$(TMP r-.tsv)") |
+	awk -F '\t' -v hv="$(awk -v u="$up" -v d="$down" 'BEGIN { print (u - d) / 2 }')" '
+		function check(name, got, want) {
+			if ((got - want) ^ 2 > 1e-18) { printf "row %d: %s %.17g, bumped %.17g\n", NR, name, got, want; bad = 1 }
+		}
+		{
+			check("delta", $1, ($6 - $7) / 2)
+			check("gamma", $2, ($6 + $7 - 2 * $5) / 1)
+			check("vega", $3, ($8 - $9) / (2 * hv))
+			check("rho", $4, ($10 - $11) / 0.02)
+			nonzero += ($1 != 0)
+		}
+		END { if (NR != 2000 || nonzero < 500) { print NR " rows, " nonzero " deltas not 0"; bad = 1 }; exit bad }'
+}
+
+@test "heston and merton: each row's Greeks are its own path's central differences (common random numbers)" {
+	run same_draws v0 0.0404 0.0396 --model heston
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run same_draws sigma 0.202 0.198 --model merton
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "heston and merton Greeks: the same bits for any split into shards" {
+	for model in heston merton; do
+		for anti in "" --antithetic; do
+			a=(--model "$model" -p up-and-out-call -K 100 --barrier 125 --steps 3 --emit summary
+			   --greeks --partial --seed 77 $anti)
+			simpaths "${a[@]}" --count 3000 | aggregate >"$(TMP one.tsv)"
+			simpaths "${a[@]}" --first 0 --count 1234 --paths 3000 >"$(TMP p1.part)"
+			simpaths "${a[@]}" --first 1234 --count 1766 --paths 3000 >"$(TMP p2.part)"
+			aggregate "$(TMP p2.part)" "$(TMP p1.part)" >"$(TMP two.tsv)"
+			cmp "$(TMP one.tsv)" "$(TMP two.tsv)"
+			[ "$(cut -f1 "$(TMP one.tsv)" | grep -v '^#' | tr '\n' ' ')" = "name price delta gamma vega rho " ]
+		done
+	done
+}
+
+@test "price GREEKS=1 under merton: rows for each Greek, z against the closed form's differences, any SHARDS" {
+	not_sanitized
+	export HOME="$BATS_TEST_TMPDIR"
+	MODEL=merton GREEKS=1 PATHS=40000 SHARDS=1 JOBS=1 OUT="$(TMP a)" run -0 price
+	echo "$output"
+	[[ "$output" == *"delta "*"closed form, central difference"*"gamma "*"vega "*"rho "* ]]
+	MODEL=merton GREEKS=1 PATHS=40000 SHARDS=5 JOBS=2 OUT="$(TMP b)" run -0 price
+	cmp "$(TMP a)/price.tsv" "$(TMP b)/price.tsv"
+	# z of each row, from the report
+	run awk '/ z = / { z = $NF; if (z < 0) z = -z; if (z > 4) bad = 1; n++ } END { exit bad || n != 5 }' <<<"$output"
+}
+

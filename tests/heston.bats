@@ -201,10 +201,12 @@ price_of() {
 	usage_fails "--rho: 1.5 is not a correlation in [-1, 1]" --model heston --rho 1.5 --count 1
 	usage_fails "--xi: '0' must be positive" --model heston --xi 0 --count 1
 	usage_fails "--substeps: '0' must be between 1 and 10000" --model heston --substeps 0 --count 1
-	usage_fails "--greeks: the Greeks' estimators are gbm's, not heston's" \
-		--model heston -p call --greeks --count 1
+	usage_fails "--greeks: vega is d/dV0 by a central difference, which needs --v0 > 0" \
+		--model heston --v0 0 -p call --greeks --count 1
+	usage_fails "--greeks: vega is d/dsigma by a central difference, which needs --sigma > 0" \
+		--model merton --sigma 0 -p call --greeks --count 1
 	run -1 --separate-stderr bash -c "simpaths --model heston --count 1 | payoff -p call --greeks"
-	[ "$stderr" = "payoff: stdin:3: --greeks: the Greeks' estimators are gbm's; the stream has model=heston" ]
+	[ "$stderr" = "payoff: stdin:3: --greeks: the Greeks' estimators are gbm's; the stream has model=heston (bump and reprice: simpaths --payoff --greeks)" ]
 }
 
 # --- expensive: Andersen's Feller-violating cases at 1/32 year -----------------
@@ -252,7 +254,7 @@ price_of() {
 	done
 }
 
-@test "price refuses the variables of another model, SIGMA under heston, GREEKS and UPPER" {
+@test "price refuses the variables of another model, SIGMA under heston, GREEKS without FUSED and UPPER" {
 	export HOME="$BATS_TEST_TMPDIR" OUT="$BATS_TEST_TMPDIR/out"
 	MODEL=heston SIGMA=0.3 run -2 --separate-stderr price
 	[ "$stderr" = "price: SIGMA=0.3: MODEL=heston has no SIGMA (its variance starts at V0)" ]
@@ -262,9 +264,135 @@ price_of() {
 	[ "$stderr" = "price: LAMBDA=2: only MODEL=merton takes it" ]
 	MODEL=bates run -2 --separate-stderr price
 	[ "$stderr" = "price: MODEL=bates: want one of gbm|heston|merton" ]
-	MODEL=merton GREEKS=1 run -2 --separate-stderr price
-	[ "$stderr" = "price: GREEKS=1: the Greeks' estimators are gbm's, not MODEL=merton's" ]
-	MODEL=heston PAYOFF=asian-call-arith STEPS=12 CONTROL=1 run -2 --separate-stderr price
-	[ "$stderr" = "price: CONTROL=1: asian-call-arith's control, asian-call-geo, has no closed form under MODEL=heston" ]
+	MODEL=merton GREEKS=1 FUSED=0 run -2 --separate-stderr price
+	[ "$stderr" = "price: GREEKS=1 under MODEL=merton: bump and reprice runs inside simpaths (FUSED=1), not through payoff" ]
+	# no Greeks for American payoffs under any model (the exercise rule is fitted, not bumped)
+	MODEL=heston PAYOFF=american-put GREEKS=1 run -2 --separate-stderr price
+	[ "$stderr" = "price: GREEKS=1: no Greeks for american-put" ]
 	[ ! -e "$OUT/price.tsv" ]
+}
+
+# --- the arithmetic Asian's control under heston: the vanilla -------------------
+
+# The geometric Asian has no closed form under heston, so an arithmetic
+# Asian's control is the vanilla of its side, its mean heston's closed-form
+# European (pipeline/reference). Measured here: the standard error halves
+# (variance / 3.9). Unbiased: the control's own mean (the call priced on the
+# same paths) is within 4 stderr of its closed form, and the controlled
+# price within 4 stderr of the plain one (the difference beta (mean(c) -
+# mu) has stderr sqrt(se_plain^2 - se_controlled^2) at the optimal beta).
+@test "heston arithmetic Asian: the vanilla control is unbiased and removes most of the variance" {
+	not_sanitized
+	local a=(--model heston --steps 12 --emit summary --count 100000 --seed 3 --partial)
+	mu=$(closedform --model heston -p call -K 100 | awk -F '\t' '$1 == "price" { print $2 }')
+	simpaths "${a[@]}" -p asian-call-arith -K 100 --control --control-mean "$mu" |
+		aggregate >"$BATS_TEST_TMPDIR/asian.tsv"
+	grep -q "control=vanilla control_mean=$mu" "$BATS_TEST_TMPDIR/asian.tsv"
+	simpaths "${a[@]}" -p call -K 100 | aggregate >"$BATS_TEST_TMPDIR/call.tsv"
+	read -r est se < <(awk -F '\t' '$1 == "price" { print $2, $3 }' "$BATS_TEST_TMPDIR/call.tsv")
+	read -r ctl se_ctl < <(awk -F '\t' '$1 == "price" { print $2, $3 }' "$BATS_TEST_TMPDIR/asian.tsv")
+	read -r plain se_plain < <(awk -F '\t' '$1 == "price-plain" { print $2, $3 }' "$BATS_TEST_TMPDIR/asian.tsv")
+	run awk -v e="$est" -v s="$se" -v mu="$mu" -v c="$ctl" -v sc="$se_ctl" -v p="$plain" -v sp="$se_plain" 'BEGIN {
+		z1 = (e - mu) / s; z2 = (p - c) / sqrt(sp * sp - sc * sc)
+		printf "control mean %.5f +/- %.5f closed form %.5f z %+.2f\n", e, s, mu, z1
+		printf "controlled %.5f +/- %.5f plain %.5f +/- %.5f z %+.2f, stderr ratio %.3f\n", c, sc, p, sp, z2, sc / sp
+		exit !(z1 * z1 < 16 && z2 * z2 < 16 && sc < 0.6 * sp) }'
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "heston and merton arithmetic Asians: CONTROL=1 takes the vanilla's closed form; fused = payoff" {
+	export HOME="$BATS_TEST_TMPDIR"
+	MODEL=heston PAYOFF=asian-put-arith STEPS=4 CONTROL=1 PATHS=2000 SHARDS=2 \
+		OUT="$BATS_TEST_TMPDIR/h" run -0 price
+	grep -q '^# .* payoff=asian-put-arith strike=100 control=vanilla control_mean=5.48481147' \
+		"$BATS_TEST_TMPDIR/h/price.tsv"
+	MODEL=merton PAYOFF=asian-call-arith STEPS=4 CONTROL=1 PATHS=2000 SHARDS=2 \
+		OUT="$BATS_TEST_TMPDIR/m" run -0 price
+	grep -q '^# .* payoff=asian-call-arith strike=100 control=vanilla control_mean=12.76128859' \
+		"$BATS_TEST_TMPDIR/m/price.tsv"
+	# the text pipeline's payoff chooses the same control from the stream's model=
+	local a=(--model heston --steps 4 --emit summary --count 500 --seed 2)
+	local c=(-p asian-call-arith -K 95 --control --control-mean 13.5)
+	simpaths "${a[@]}" "${c[@]}" >"$BATS_TEST_TMPDIR/fused.tsv"
+	simpaths "${a[@]}" | payoff "${c[@]}" >"$BATS_TEST_TMPDIR/text.tsv"
+	cmp "$BATS_TEST_TMPDIR/fused.tsv" "$BATS_TEST_TMPDIR/text.tsv"
+	grep -q 'control=vanilla control_mean=13.5$' "$BATS_TEST_TMPDIR/text.tsv"
+}
+
+# --- American under heston: the variance as the rule's second state --------------
+
+# The reference: QuantLib 1.29's FdHestonVanillaEngine (Debian's
+# quantlib-python; tests/peers/quantlib-heston-american 0.04 1.5 0.04 0.3
+# -0.7 100 100 0.05 0 365 50): Hundsdorfer ADI on a 200 x 200 x 100 grid,
+# the put exercisable on 50 dates (day round(365 i/50), Actual/365) 5.97511
+# (American 5.98245; the 100 x 100 x 50 grid gives 5.97029: a grid error
+# of about 0.005). Longstaff-Schwartz is low-biased: its price must lie
+# within 4 stderr + 0.03 below the reference (grid error and the rule's own
+# suboptimality) and 4 stderr + 0.005 above it. The gain of the variance as
+# a second state, on the same pricing paths, must exceed 4 stderr of the
+# paired difference (measured: 0.074 +/- 0.008).
+@test "heston American put: the variance as a second LSM state gains over the price alone, near QuantLib's FD price" {
+	not_sanitized
+	local a=(--model heston --steps 50 -e path) t="$BATS_TEST_TMPDIR"
+	simpaths "${a[@]}" --training --count 100000 --seed 11 -x |
+		lsmfit -p american-put -K 100 >"$t/price.tsv"
+	simpaths "${a[@]}" --variance --training --count 100000 --seed 11 -x |
+		lsmfit -p american-put -K 100 >"$t/variance.tsv"
+	grep -q '^# tool=lsmfit .* basis=3 state=variance ' "$t/variance.tsv"
+	run -1 grep -q 'state=' "$t/price.tsv"
+	local p=("${a[@]}" --variance --count 200000 --seed 12 -p american-put)
+	paste <(simpaths "${p[@]}" -c "$t/price.tsv" | rows) <(simpaths "${p[@]}" -c "$t/variance.tsv" | rows) |
+		awk '{ d = $2 - $1; s += d; ss += d * d; a += $1; b += $2; bb += $2 * $2; n++ }
+		END { printf "%d %.6f %.6f %.6f %.6f\n", n, a / n, b / n, sqrt((bb / n - (b / n) ^ 2) / (n - 1)),
+		      s / n; printf "%.6f\n", sqrt((ss / n - (s / n) ^ 2) / (n - 1)) }' | paste - - >"$t/sums"
+	read -r n plain est se gain gain_se <"$t/sums"
+	run awk -v n="$n" -v p="$plain" -v e="$est" -v s="$se" -v g="$gain" -v gs="$gain_se" -v ref=5.97511 'BEGIN {
+		printf "price alone %.4f, with the variance %.4f +/- %.4f (QuantLib FD %.4f), gain %.4f +/- %.4f\n", p, e, s, ref, g, gs
+		exit !(n == 200000 && g > 4 * gs && e > ref - 0.03 - 4 * s && e < ref + 0.005 + 4 * s) }'
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "simpaths --variance: V1..Vn beside the same S1..Sn; state=variance rules, fused = text; refusals" {
+	local a=(--model heston --steps 4 -e path) t="$BATS_TEST_TMPDIR"
+	simpaths "${a[@]}" --count 7 --seed 3 >"$t/plain.tsv"
+	simpaths "${a[@]}" --count 7 --seed 3 --variance >"$t/v.tsv"
+	[ "$(rows "$t/v.tsv" | cut -f 1-4)" = "$(rows "$t/plain.tsv")" ]
+	[ "$(grep -v '^#' "$t/v.tsv" | head -n 1)" = "$(printf 'S1\tS2\tS3\tS4\tV1\tV2\tV3\tV4')" ]
+	grep -q '^# tool=simpaths model=heston .* antithetic=0 variance=1$' "$t/v.tsv"
+	rows "$t/v.tsv" | awk -F '\t' '{ for (i = 5; i <= 8; i++) if (!($i >= 0 && $i < 1)) exit 1 }'
+	simpaths "${a[@]}" --variance --training --count 2000 -x | lsmfit -p american-put -K 105 >"$t/rule.tsv"
+	[ "$(grep -v '^#' "$t/rule.tsv" | head -n 1)" = "$(printf 'date\tt\titm\tc0\tc1\tc2\tc3\tv1\tv2\tv3')" ]
+	for anti in "" --antithetic; do
+		cmp <(simpaths "${a[@]}" --variance $anti --count 500 -x | exercise -c "$t/rule.tsv") \
+			<(simpaths "${a[@]}" --variance $anti --count 500 -p american-put -c "$t/rule.tsv")
+	done
+	grep -q '^# tool=exercise payoff=american-put strike=105 basis=3 state=variance ' \
+		<(simpaths "${a[@]}" --variance --count 1 -p american-put -c "$t/rule.tsv")
+	# a state=variance rule needs the variance
+	run -1 --separate-stderr exercise -c "$t/rule.tsv" "$t/plain.tsv"
+	[ "$stderr" = "exercise: $t/plain.tsv:3: $t/rule.tsv regresses on the variance too (state=variance): the paths need columns V1..V4 (simpaths --variance)" ]
+	TOOL=simpaths usage_fails "--coefficients: $t/rule.tsv regresses on the variance too (state=variance): add --variance" \
+		"${a[@]}" --count 1 -p american-put -c "$t/rule.tsv"
+	TOOL=simpaths usage_fails "--variance: only heston has a variance (--model heston)" \
+		--model merton -e path --variance --count 1
+	TOOL=simpaths usage_fails "--variance goes with --emit path, not --emit summary" \
+		--model heston --steps 2 -e summary --variance --count 1
+	TOOL=simpaths usage_fails "--variance: the variance is the exercise rule's state; call reads the prices alone" \
+		"${a[@]}" --variance -p call --count 1
+	# make price: American under heston fits on the variance too; FUSED=0 the same bytes
+	export HOME="$t"
+	MODEL=heston PAYOFF=american-put STEPS=4 PATHS=2000 TRAIN_PATHS=2000 SHARDS=2 OUT="$t/a" run -0 price
+	MODEL=heston PAYOFF=american-put STEPS=4 PATHS=2000 TRAIN_PATHS=2000 SHARDS=3 FUSED=0 OUT="$t/b" run -0 price
+	cmp "$t/a/price.tsv" "$t/b/price.tsv"
+	grep -q ' state=variance ' "$t/a/price.tsv"
+}
+
+@test "expensive: QuantLib's finite-difference American and Bermudan puts under heston, the references above" {
+	expensive
+	run -0 "$ROOT/tests/peers/quantlib-heston-american" 0.04 1.5 0.04 0.3 -0.7 100 100 0.05 0 365 50
+	echo "$output"
+	[ "${lines[0]:0:15}" = "$(printf 'american\t5.9824')" ]
+	[ "${lines[1]:0:15}" = "$(printf 'bermudan\t5.9751')" ]
 }

@@ -19,7 +19,7 @@ setup() {
 		PATHS:10000000 SEED:20261127 ANTITHETIC:0 CONTROL:0 GREEKS:0 FUSED:1 SHARDS:16 QMC: JOBS:3 \
 		HOSTS: SCHEDULER: RETRIES:0 "OUT:$OUT" TOL: TOL_BATCH:16384 payoff.emit:terminal payoff.strike:yes \
 		payoff.barrier:none payoff.rebate:no payoff.control:terminal payoff.american:no \
-		payoff.min_steps:1 payoff.greeks:delta,gamma,vega,rho,theta payoff.greeks_emit:terminal | sed 's/:/\t/')
+		payoff.min_steps:1 payoff.greeks:delta,gamma,vega,rho,theta payoff.greeks_emit:terminal payoff.control_sv:terminal | sed 's/:/\t/')
 	[ "$(printf '%s\n' "${lines[@]:2}")" = "$expected" ]
 }
 

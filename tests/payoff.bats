@@ -540,13 +540,13 @@ $TRY" ]
 
 @test "--describe: the catalog as a table, a header then one row per payoff" {
 	run -0 payoff --describe
-	[ "${lines[0]}" = "$(printf 'name\temit\tstrike\tbarrier\trebate\tcontrol\tamerican\tmin_steps\tgreeks\tgreeks_emit')" ]
+	[ "${lines[0]}" = "$(printf 'name\temit\tstrike\tbarrier\trebate\tcontrol\tamerican\tmin_steps\tgreeks\tgreeks_emit\tcontrol_sv')" ]
 	[ "${#lines[@]}" -eq 17 ]
-	[ "${lines[1]}" = "$(printf 'call\tterminal\tyes\tnone\tno\tterminal\tno\t1\tdelta,gamma,vega,rho,theta\tterminal')" ]
-	[ "${lines[5]}" = "$(printf 'asian-call-arith\tsummary\tyes\tnone\tno\tasian-call-geo\tno\t2\tdelta,gamma,vega,rho\tpath')" ]
-	[ "${lines[11]}" = "$(printf 'down-and-out-put\tsummary\tyes\tdown\tyes\tput\tno\t2\tdelta,gamma,vega,rho\tpath')" ]
-	[ "${lines[13]}" = "$(printf 'lookback-call-float\tsummary\tno\tnone\tno\tterminal\tno\t2\tdelta,gamma,vega,rho\tpath')" ]
-	[ "${lines[15]}" = "$(printf 'american-put\tpath\tyes\tnone\tno\tnone\tyes\t1\tnone\tnone')" ]
+	[ "${lines[1]}" = "$(printf 'call\tterminal\tyes\tnone\tno\tterminal\tno\t1\tdelta,gamma,vega,rho,theta\tterminal\tterminal')" ]
+	[ "${lines[5]}" = "$(printf 'asian-call-arith\tsummary\tyes\tnone\tno\tasian-call-geo\tno\t2\tdelta,gamma,vega,rho\tpath\tcall')" ]
+	[ "${lines[11]}" = "$(printf 'down-and-out-put\tsummary\tyes\tdown\tyes\tput\tno\t2\tdelta,gamma,vega,rho\tpath\tput')" ]
+	[ "${lines[13]}" = "$(printf 'lookback-call-float\tsummary\tno\tnone\tno\tterminal\tno\t2\tdelta,gamma,vega,rho\tpath\tterminal')" ]
+	[ "${lines[15]}" = "$(printf 'american-put\tpath\tyes\tnone\tno\tnone\tyes\t1\tnone\tnone\tnone')" ]
 }
 
 @test "--describe: every payoff it lists (but the American) prices with the facts it gives" {
@@ -554,7 +554,7 @@ $TRY" ]
 	set -o pipefail
 	payoff --describe | tail -n +2 >catalog
 	n=0
-	while IFS=$'\t' read -r name emit strike barrier rebate control american min_steps greeks greeks_emit; do
+	while IFS=$'\t' read -r name emit strike barrier rebate control american min_steps greeks greeks_emit control_sv; do
 		[ "$american" = no ] || continue
 		args=(-p "$name")
 		[ "$strike" = no ] || args+=(-K 100)

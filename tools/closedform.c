@@ -124,7 +124,9 @@ static _Noreturn void help(void)
 	       "Output: a metadata line, a header 'name value kind', then rows price,\n"
 	       "delta, gamma, vega, rho, theta (theta = -dV/dT, per year) where known;\n"
 	       "barriers and lookbacks give price (discrete monitoring) and\n"
-	       "price-continuous. Kinds: exact, continuous, approx-bgk.\n",
+	       "price-continuous; under heston and merton the Greeks are central\n"
+	       "differences of the closed form (vega: d/dV0 under heston). Kinds: exact,\n"
+	       "continuous, approx-bgk, difference.\n",
 	       synopsis);
 	finish_output();
 	exit(0);
@@ -652,13 +654,10 @@ static enum model_kind read_model_kind(const struct texts *t, struct sv *sv)
 	return k;
 }
 
-/* Only calls and puts have closed forms here; every other payoff is refused
- * (exit 3) rather than priced by a formula of another model. */
-static void price_sv(const struct model *m, const struct payoff *p, const struct sv *sv)
+/* The call or put under heston or merton at m (its s0, r; sv's v0 or m's
+ * sigma as the caller moved them). */
+static double sv_value(const struct model *m, const struct payoff *p, const struct sv *sv)
 {
-	if (p->family != VANILLA)
-		no_closed_form("no closed form for %s under --model %s", p->name,
-		               sv->kind == HESTON ? "heston" : "merton");
 	double v;
 	if (sv->kind == HESTON) {
 		enum heston_status st = heston_prices(&sv->h, p->phi, m->s0, m->r, m->q, m->T,
@@ -671,9 +670,61 @@ static void price_sv(const struct model *m, const struct payoff *p, const struct
 		v = merton_price(p->phi, m->s0, m->strike, m->r, m->q, m->sigma, m->T,
 		                 sv->lambda, sv->mu_j, sv->delta_j);
 	}
-	add_row("price", v, "exact");
 	if (!isfinite(v))
 		fatal("price: not a finite number for these parameters");
+	return v;
+}
+
+/* The price moved by h in one parameter (0: s0, 1: v0 or sigma, 2: r). */
+static double sv_moved(const struct model *m, const struct payoff *p, const struct sv *sv,
+                       int which, double h)
+{
+	struct model mm = *m;
+	struct sv ss = *sv;
+	if (which == 0)
+		mm.s0 += h;
+	else if (which == 1 && sv->kind == HESTON)
+		ss.h.v0 += h;
+	else if (which == 1)
+		mm.sigma += h;
+	else
+		mm.r += h;
+	return sv_value(&mm, p, &ss);
+}
+
+/* Only calls and puts have closed forms here; every other payoff is refused
+ * (exit 3) rather than priced by a formula of another model. The Greeks
+ * (vega: d/dV0 under heston, d/dsigma under merton) are central
+ * differences of the closed form, kind "difference": steps of 1e-3 of s0,
+ * of V0 or sigma and 1e-4 in r, whose truncation errors (h^2/6 of the
+ * third derivative) are about 1e-6 of the Greek and whose rounding errors
+ * (the integral's 1e-12 s0 over h) about 1e-8; forward differences where
+ * V0 or sigma is too small to step down. simpaths --greeks estimates the
+ * same derivatives by bumps of 1% (bumpgreeks.h). */
+static void price_sv(const struct model *m, const struct payoff *p, const struct sv *sv)
+{
+	if (p->family != VANILLA)
+		no_closed_form("no closed form for %s under --model %s", p->name,
+		               sv->kind == HESTON ? "heston" : "merton");
+	double v = sv_value(m, p, sv);
+	add_row("price", v, "exact");
+
+	double hs = 1e-3 * m->s0, up = sv_moved(m, p, sv, 0, hs), down = sv_moved(m, p, sv, 0, -hs);
+	add_row("delta", (up - down) / (2 * hs), "difference");
+	add_row("gamma", ((up + down) - 2 * v) / (hs * hs), "difference");
+	double vol = sv->kind == HESTON ? sv->h.v0 : m->sigma;
+	double hv = vol > 1e-4 ? 1e-3 * vol : 1e-7;
+	if (vol > 1e-4)
+		add_row("vega", (sv_moved(m, p, sv, 1, hv) - sv_moved(m, p, sv, 1, -hv)) / (2 * hv),
+		        "difference");
+	else
+		add_row("vega", (sv_moved(m, p, sv, 1, hv) - v) / hv, "difference");
+	double hr = 1e-4;
+	add_row("rho", (sv_moved(m, p, sv, 2, hr) - sv_moved(m, p, sv, 2, -hr)) / (2 * hr),
+	        "difference");
+	for (int i = 0; i < nrows; i++)
+		if (!isfinite(rows[i].value))
+			fatal("%s: not a finite number for these parameters", rows[i].name);
 }
 
 static void print_meta(const char *key, double value)

@@ -39,6 +39,8 @@
 static const char *coef_file;
 static struct rule rule;      /* the rule, from the coefficient file (rule.h) */
 static double *prices;        /* the current row's S1..Sn */
+static double *variances;     /* and V1..Vn, for a rule with state=variance */
+static int first_v = -1;      /* their first column */
 static bool hex_output;
 static struct outbuf out;
 static long inner;            /* --upper: inner paths per date; 0: the prices */
@@ -107,6 +109,10 @@ static int start(struct stream *in, bool *antithetic)
 	if (first < 0)
 		data_error(stream_where(in), "exercise needs whole paths: no column S1 "
 		           "(simpaths --emit path)");
+	if (rule.variance) {
+		first_v = rule_variance_columns(in, rule.steps);
+		rule_check_variance(&rule, first_v, stream_where(in));
+	}
 
 	char line[512];
 	rule_meta_line(&rule, inner, line, sizeof line);
@@ -124,6 +130,11 @@ static const double *read_path(struct stream *in, int first)
 {
 	for (long i = 0; i < rule.steps; i++)
 		prices[i] = stream_field_price(in, first + (int)i);
+	for (long i = 0; first_v >= 0 && i < rule.steps; i++) {
+		variances[i] = stream_field_double(in, first_v + (int)i);
+		if (!(variances[i] >= 0))
+			data_error(stream_where(in), "V%ld: a variance must not be negative", i + 1);
+	}
 	return prices;
 }
 
@@ -173,7 +184,7 @@ static void price_paths(int ninputs, char **inputs)
 			outbuf_put_number(&out, upper_term(&in, first, path++), hex_output, '\n');
 			continue;
 		}
-		double value = rule_cash_flow(&rule, read_path(&in, first));
+		double value = rule_cash_flow_variance(&rule, read_path(&in, first), variances);
 		if (!antithetic) {
 			outbuf_put_number(&out, value, hex_output, '\n');
 		} else if (!half_pair) {
@@ -237,12 +248,14 @@ int main(int argc, char **argv)
 	rule_load(&rule, coef_file);
 	rule_check_wanted(&rule, payoff_name, strike_text, strike_wanted);
 	prices = xreallocarray(NULL, (size_t)rule.steps, sizeof *prices);
+	variances = xreallocarray(NULL, (size_t)rule.steps, sizeof *variances);
 	price_paths(argc - optind, argv + optind);
 	outbuf_flush(&out);
 	if (inner > 0)
 		dual_free(&dual);
 	rule_free(&rule);
 	free(prices);
+	free(variances);
 	finish_output();
 	return 0;
 }

@@ -132,14 +132,15 @@ static void learn_model(struct stream *in)
 
 	if (!(maturity > 0) || !(s0 > 0) || !(steps >= 1) || steps > 1e6 || steps != floor(steps))
 		data_error(stream_where(in), "metadata has an invalid model (s0, T or steps)");
-	struct payoff_model model = { s0, rate, NAN, NAN, maturity, (long)steps };
+	struct payoff_model model = { s0, rate, NAN, NAN, maturity, (long)steps, false };
 	/* The Greeks' estimators and the controls' closed forms are gbm's
 	 * (a stream without model= is taken for gbm). */
 	const char *name = stream_meta(in, "model");
 	bool gbm = !name || strcmp(name, "gbm") == 0;
 	if (payoff.greeks_asked && !gbm)
 		data_error(stream_where(in), "--greeks: the Greeks' estimators are gbm's; the "
-		           "stream has model=%.40s", name);
+		           "stream has model=%.40s (bump and reprice: simpaths --payoff --greeks)",
+		           name);
 	/* a --control-mean is checked where the stream says q and sigma */
 	bool check_mean = (payoff.control == CONTROL_GEO_ASIAN || payoff.control == CONTROL_VANILLA)
 	                  && gbm && stream_meta(in, "q") && stream_meta(in, "sigma");
@@ -147,6 +148,7 @@ static void learn_model(struct stream *in)
 		model.q = stream_meta_double(in, "q");
 	if (payoff.greeks_asked || check_mean)
 		model.sigma = stream_meta_double(in, "sigma");
+	model.not_lognormal = !gbm;   /* an arithmetic Asian's control: the vanilla */
 	payoff_set_model(&payoff, &model);
 }
 

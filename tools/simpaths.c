@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bumpgreeks.h"
 #include "detmath.h"
 #include "err.h"
 #include "model.h"
@@ -83,6 +84,13 @@ static struct partial partial;
 static const char *coef_file;
 static bool american;
 static struct rule rule;
+/* --greeks under heston and merton: bump and reprice (bumpgreeks.h), which
+ * walks the paths itself. */
+static bool bump_greeks;
+/* --variance: heston's variance after each date too, columns V1..Vn after
+ * S1..Sn (lsmfit's and exercise's second state), in vpath [steps][lane]. */
+static bool emit_variance;
+static double *vpath, *vpath_buf;
 
 static const char synopsis[] =
 	"simpaths [--model gbm|heston|merton [model options]] [--s0 x] [-r rate]\n"
@@ -116,6 +124,8 @@ static _Noreturn void help(void)
 	       "                    jump size (defaults 1 -0.1 0.15)\n"
 	       "  -e, --emit MODE   terminal: S_T only; summary: S_T, arithmetic and\n"
 	       "                    geometric mean, max, min over the dates; path: S_1..S_N\n"
+	       "  --variance        heston, --emit path: columns V1..VN of the variance after\n"
+	       "                    each date too (lsmfit's second regression state)\n"
 	       "  -x, --hex         write C99 hex floats (exact, fast) instead of decimal\n"
 	       "  --antithetic      two rows per path: the path and its mirror (-z; 1-u\n"
 	       "                    for heston's variance; merton's jump count kept)\n"
@@ -229,6 +239,8 @@ static void alloc_block(void)
 	int vlanes = antithetic ? 2 * width : width;
 	price = alloc_array((size_t)(emit == EMIT_PATH ? steps : chunk_steps) * (size_t)vlanes,
 	                    sizeof *price);
+	if (emit_variance)
+		vpath = alloc_array((size_t)steps * (size_t)vlanes, sizeof *vpath);
 }
 
 /* Philox output blocks block0 .. block0+nblocks-1 of the paths first ..
@@ -358,7 +370,9 @@ static void exercise_path(int l, int w, int nv)
 	for (int k = 0; k < (antithetic ? 2 : 1); k++) {
 		for (long i = 0; i < steps; i++)
 			path_buf[i] = positive(checked(price[i * nv + l + k * w]));
-		value[k] = rule_cash_flow(&rule, path_buf);
+		for (long i = 0; emit_variance && i < steps; i++)
+			vpath_buf[i] = vpath[i * nv + l + k * w];
+		value[k] = rule_cash_flow_variance(&rule, path_buf, vpath_buf);
 	}
 	double row = value[0];
 	if (antithetic)
@@ -526,6 +540,9 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 			model_walk_merton_draws(&model, w, n, qmc_inc + i0 * w,
 			                        qmc.u + (steps + i0) * w, qmc.z + (2 * steps + i0) * w,
 			                        x_now, logprice);
+		else if (emit_variance)
+			model_walk_variance(&model, seed, path_stream, first, w, antithetic, i0, n,
+			                    x_now, variance, logprice, vpath + i0 * nv);
 		else if (model.kind != MODEL_GBM)   /* never lean */
 			model_walk(&model, seed, path_stream, first, w, antithetic, i0, n, x_now,
 			           variance, logprice);
@@ -585,7 +602,11 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 				put_number(min_s[v], '\n');
 			} else {
 				for (long i = 0; i < steps; i++)
-					put_number(price[i * nv + v], i + 1 == steps ? '\n' : '\t');
+					put_number(price[i * nv + v],
+					           i + 1 == steps && !emit_variance ? '\n' : '\t');
+				for (long i = 0; emit_variance && i < steps; i++)
+					outbuf_put_number(&out, checked(vpath[i * nv + v]), hex_output,
+					                  i + 1 == steps ? '\n' : '\t');
 			}
 		}
 	}
@@ -608,6 +629,14 @@ SIMD_CLONES static void simulate_block(uint64_t seed, uint64_t first, int valid)
 	}
 }
 
+/* A row of bump_greeks_rows's. */
+static void bump_row(uint64_t path, const double *values, void *ctx)
+{
+	(void)ctx;
+	current_path = path;
+	put_payoff_row(values);
+}
+
 /* where: the shard row or option that asked for the range, for messages. */
 static void simulate_range(uint64_t shard, uint64_t first, uint64_t count, uint64_t seed,
                            const char *where)
@@ -625,6 +654,11 @@ static void simulate_range(uint64_t shard, uint64_t first, uint64_t count, uint6
 		           replicates, replicates, replicates);
 	if (fused_partial)
 		partial_add_range(&partial, first, count, where);
+	if (bump_greeks) {
+		bump_greeks_rows(&payoff, &model, seed, path_stream, first, count, antithetic,
+		                 bump_row, NULL);
+		return;
+	}
 	for (uint64_t done = 0; done < count; done += (uint64_t)width)
 		simulate_block(seed, first + done,
 		               count - done < (uint64_t)width ? (int)(count - done) : width);
@@ -679,9 +713,9 @@ static void put_header(uint64_t paths, uint64_t seed)
 	size_t len = model_line(line);
 
 	len += (size_t)snprintf(line + len, sizeof line - len,
-	         " seed=%llu paths=%llu emit=%s antithetic=%d%s",
+	         " seed=%llu paths=%llu emit=%s antithetic=%d%s%s",
 	         (unsigned long long)seed, (unsigned long long)paths,
-	         emit_names[emit], antithetic,
+	         emit_names[emit], antithetic, emit_variance ? " variance=1" : "",
 	         path_stream == RNG_TRAINING ? " stream=training" : "");
 	if (qmc_on) {
 		check_qmc_paths(paths, "paths");
@@ -699,7 +733,11 @@ static void put_header(uint64_t paths, uint64_t seed)
 		put_text("ST\tavg\tgeo\tmax\tmin\n");
 	} else {
 		for (long i = 1; i <= steps; i++) {
-			snprintf(line, sizeof line, "S%ld%c", i, i == steps ? '\n' : '\t');
+			snprintf(line, sizeof line, "S%ld%c", i, i == steps && !emit_variance ? '\n' : '\t');
+			put_text(line);
+		}
+		for (long i = 1; emit_variance && i <= steps; i++) {
+			snprintf(line, sizeof line, "V%ld%c", i, i == steps ? '\n' : '\t');
 			put_text(line);
 		}
 	}
@@ -799,14 +837,23 @@ static void start_payoff(const char *name)
 	if (missing)
 		usage_error("--payoff: %s needs %s, which --emit %s lacks (--emit summary)",
 		            payoff.kind->name, payoff_need_column(missing), emit_names[emit]);
-	if (payoff.greeks_asked && model.kind != MODEL_GBM)
-		usage_error("--greeks: the Greeks' estimators are gbm's, not %s's",
+	/* heston and merton: bump and reprice, not gbm's estimators (whose
+	 * checks payoff_set_model would make) */
+	bump_greeks = payoff.greeks_asked && model.kind != MODEL_GBM;
+	if (bump_greeks && qmc_on)
+		usage_error("--greeks under model %s: bump and reprice walks the paths again from "
+		            "Philox draws, not from the replicates' Sobol points; not with --qmc",
 		            model_name(model.kind));
+	if (bump_greeks)
+		payoff.greeks_asked = false;
 	/* sigma is only gbm's: merton's would check --control-mean against gbm's
 	 * closed form */
 	struct payoff_model pm = { s0, model.r, model.q,
-	                           model.kind == MODEL_GBM ? model.sigma : NAN, model.T, steps };
+	                           model.kind == MODEL_GBM ? model.sigma : NAN, model.T, steps,
+	                           model.kind != MODEL_GBM };
 	payoff_set_model(&payoff, &pm);
+	if (bump_greeks)
+		bump_greeks_choose(&payoff, &model);
 	if (payoff.greeks_asked && !payoff_choose_greeks(&payoff, emit == EMIT_PATH))
 		usage_error("--greeks: %s's Greeks need the whole path (--emit path)",
 		            payoff.kind->name);
@@ -844,6 +891,10 @@ static void start_exercise(const char *name, const char *strike_text, const char
 	stream_take_meta(&ours, line);
 	rule_check_model(&rule, &ours, NULL);
 	stream_close(&ours);
+	if (rule.variance && !emit_variance)
+		usage_error("--coefficients: %s regresses on the variance too (state=variance): "
+		            "add --variance", coef_file);
+	vpath_buf = alloc_array((size_t)steps, sizeof *vpath_buf);
 	rule_set_discount(&rule, model.r, model.T);
 	path_buf = alloc_array((size_t)steps, sizeof *path_buf);
 	downstream.name = "simpaths --payoff";
@@ -885,13 +936,15 @@ static void check_qmc_options(void)
 int main(int argc, char **argv)
 {
 	enum { OPT_FIRST = 256, OPT_COUNT, OPT_PATHS,
-	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL, OPT_QMC, OPT_REPLICATES };
+	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL, OPT_QMC, OPT_REPLICATES,
+	       OPT_VARIANCE };
 	static const struct option longopts[] = {
 		MODEL_LONGOPTS,
 		{ "emit", required_argument, NULL, 'e' },
 		{ "hex", no_argument, NULL, 'x' },
 		{ "antithetic", no_argument, NULL, OPT_ANTITHETIC },
 		{ "training", no_argument, NULL, OPT_TRAINING },
+		{ "variance", no_argument, NULL, OPT_VARIANCE },
 		{ "first", required_argument, NULL, OPT_FIRST },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "paths", required_argument, NULL, OPT_PATHS },
@@ -935,6 +988,7 @@ int main(int argc, char **argv)
 		case 'x': hex_output = true; break;
 		case OPT_ANTITHETIC: antithetic = true; break;
 		case OPT_TRAINING: path_stream = RNG_TRAINING; break;
+		case OPT_VARIANCE: emit_variance = true; break;
 		case OPT_PARTIAL: fused_partial = true; break;
 		case OPT_QMC:
 			if (strcmp(optarg, "sobol") != 0)
@@ -984,6 +1038,13 @@ int main(int argc, char **argv)
 
 	model_done(&model);
 	check_qmc_options();
+	if (emit_variance && model.kind != MODEL_HESTON)
+		usage_error("--variance: only heston has a variance (--model heston)");
+	if (emit_variance && emit != EMIT_PATH)
+		usage_error("--variance goes with --emit path, not --emit %s", emit_names[emit]);
+	if (emit_variance && payoff_name && strncmp(payoff_name, "american-", 9) != 0)
+		usage_error("--variance: the variance is the exercise rule's state; %s reads "
+		            "the prices alone", payoff_name);
 	s0 = model.s0;
 	steps = model.steps;
 	drift_per_step = model.drift_dt;

@@ -252,7 +252,7 @@ ALWAYS_INLINE static double qe_step(const struct model *m, double v, double u, d
 #define HESTON_LANES 512   /* simpaths' widest block */
 SIMD_CLONES static void heston_walk(const struct model *m, const philox4x32_key_t key, uint32_t stream,
                         uint64_t first, int w, bool antithetic, long i0, long n, double *x,
-                        double *var, double *logprice)
+                        double *var, double *logprice, double *variance)
 {
 	static double u[HESTON_LANES], z[HESTON_LANES];
 	int nv = antithetic ? 2 * w : w;
@@ -284,6 +284,9 @@ SIMD_CLONES static void heston_walk(const struct model *m, const philox4x32_key_
 		}
 		for (int v = 0; v < nv; v++)
 			logprice[i * nv + v] = x[v];
+		if (variance)
+			for (int v = 0; v < nv; v++)
+				variance[i * nv + v] = var[v];
 	}
 }
 
@@ -376,7 +379,18 @@ void model_walk(const struct model *m, uint64_t seed, uint32_t stream, uint64_t 
 	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
 
 	if (m->kind == MODEL_HESTON)
-		heston_walk(m, key, stream, first, w, antithetic, i0, n, x, var, logprice);
+		heston_walk(m, key, stream, first, w, antithetic, i0, n, x, var, logprice, NULL);
 	else
 		merton_walk(m, key, stream, first, w, antithetic, i0, n, x, logprice);
+}
+
+void model_walk_variance(const struct model *m, uint64_t seed, uint32_t stream, uint64_t first,
+                         int w, bool antithetic, long i0, long n, double *x, double *var,
+                         double *logprice, double *variance)
+{
+	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
+
+	if (m->kind != MODEL_HESTON)
+		fatal("internal error: model_walk_variance under %s", model_name(m->kind));
+	heston_walk(m, key, stream, first, w, antithetic, i0, n, x, var, logprice, variance);
 }

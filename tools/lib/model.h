@@ -114,5 +114,11 @@ void model_walk(const struct model *m, uint64_t seed, uint32_t stream, uint64_t 
  * jumps' normals. logprice[i*w + l] = x after date i0+i. */
 void model_walk_merton_draws(const struct model *m, int w, long n, const double *z1,
                              const double *u, const double *z2, double *x, double *logprice);
+/* heston: model_walk, also keeping the variance after each date,
+ * variance[i*nv + v] (simpaths --variance, for lsmfit's second state);
+ * the same draws and operations, so the same log-prices. */
+void model_walk_variance(const struct model *m, uint64_t seed, uint32_t stream, uint64_t first,
+                         int w, bool antithetic, long i0, long n, double *x, double *var,
+                         double *logprice, double *variance);
 
 #endif

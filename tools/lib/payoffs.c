@@ -109,11 +109,16 @@ static const char *control_closedform_name(const struct payoff *p)
 	return p->control_is_call ? "call" : "put";
 }
 
-/* The control variate that suits a payoff (payoff_describe's too). */
-static enum control_kind control_for(const struct payoff_kind *kind)
+/* The control variate that suits a payoff (payoff_describe's too); under
+ * heston and merton (not_lognormal) the geometric Asian, which has no
+ * closed form there, gives way to the vanilla: S_T's payoff, whose mean is
+ * the model's closed-form European and which an arithmetic average over
+ * the dates up to T follows closely enough to remove most of its variance
+ * (README.md measures it). */
+static enum control_kind control_for(const struct payoff_kind *kind, bool not_lognormal)
 {
 	if (strncmp(kind->name, "asian-", 6) == 0 && strstr(kind->name, "-arith"))
-		return CONTROL_GEO_ASIAN;
+		return not_lognormal ? CONTROL_VANILLA : CONTROL_GEO_ASIAN;
 	if (kind->barrier != NO_BARRIER)
 		return CONTROL_VANILLA;
 	return CONTROL_TERMINAL;
@@ -125,7 +130,7 @@ static void choose_control(struct payoff *p)
 	const char *name = p->kind->name;
 
 	p->control_is_call = strstr(name, "call") != NULL;
-	p->control = control_for(p->kind);
+	p->control = control_for(p->kind, false);
 	if (p->control == CONTROL_GEO_ASIAN)
 		p->needs |= NEED_GEO;
 	if (p->control == CONTROL_TERMINAL)
@@ -210,9 +215,13 @@ void payoff_set_model(struct payoff *p, const struct payoff_model *m)
 		usage_error("--barrier: an up barrier must lie above s0=%g", m->s0);
 	if (kind->barrier == DOWN && !(p->barrier < m->s0))
 		usage_error("--barrier: a down barrier must lie below s0=%g", m->s0);
+	if (p->control && m->not_lognormal && control_for(kind, true) != p->control) {
+		p->control = control_for(kind, true);   /* the vanilla */
+		p->needs |= NEED_ST;
+	}
 	if (p->control == CONTROL_TERMINAL)
 		p->control_mean = m->s0 * det_exp(-m->q * m->T);
-	if (p->control == CONTROL_GEO_ASIAN || p->control == CONTROL_VANILLA)
+	if ((p->control == CONTROL_GEO_ASIAN || p->control == CONTROL_VANILLA) && !m->not_lognormal)
 		check_control_mean(p, m);
 	if (!p->greeks_asked)
 		return;
@@ -578,15 +587,19 @@ static const char *emission(bool whole_path, const struct payoff_kind *kind)
 void payoff_describe(FILE *f)
 {
 	fputs("name\temit\tstrike\tbarrier\trebate\tcontrol\tamerican\tmin_steps"
-	      "\tgreeks\tgreeks_emit\n", f);
+	      "\tgreeks\tgreeks_emit\tcontrol_sv\n", f);
 	for (const struct payoff_kind *kind = payoff_kinds; kind->name; kind++) {
 		struct payoff p;
 		payoff_init(&p);
 		p.kind = kind;
 		p.control_is_call = strstr(kind->name, "call") != NULL;
-		p.control = control_for(kind);
+		p.control = control_for(kind, false);
 		const char *control = p.control == CONTROL_TERMINAL ? "terminal"
 		                      : control_closedform_name(&p);
+		struct payoff sv = p;
+		sv.control = control_for(kind, true);
+		const char *control_sv = sv.control == CONTROL_TERMINAL ? "terminal"
+		                         : control_closedform_name(&sv);
 		/* the Greeks from the whole path, and whether the cheap emission gives them all */
 		payoff_choose_greeks(&p, true);
 		unsigned all = p.greek_set;
@@ -597,13 +610,14 @@ void payoff_describe(FILE *f)
 				strcat(list, *list ? "," : "");
 				strcat(list, greek_names[g]);
 			}
-		fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\tno\t%d\t%s\t%s\n", kind->name,
+		fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\tno\t%d\t%s\t%s\t%s\n", kind->name,
 		        emission(false, kind), strncmp(kind->name, "lookback-", 9) ? "yes" : "no",
 		        kind->barrier == UP ? "up" : kind->barrier == DOWN ? "down" : "none",
 		        kind->barrier != NO_BARRIER ? "yes" : "no", control,
-		        kind->path_dependent ? 2 : 1, list, emission(!cheap, kind));
+		        kind->path_dependent ? 2 : 1, list, emission(!cheap, kind), control_sv);
 	}
 	/* priced by Longstaff-Schwartz (lsmfit, exercise): exercise decides date by date */
 	for (size_t i = 0; i < sizeof american_names / sizeof *american_names; i++)
-		fprintf(f, "%s\tpath\tyes\tnone\tno\tnone\tyes\t1\tnone\tnone\n", american_names[i]);
+		fprintf(f, "%s\tpath\tyes\tnone\tno\tnone\tyes\t1\tnone\tnone\tnone\n",
+		        american_names[i]);
 }

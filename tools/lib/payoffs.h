@@ -65,6 +65,10 @@ struct payoff {
 struct payoff_model {
 	double s0, r, q, sigma, T;
 	long steps;
+	/* heston or merton (not lognormal): the geometric Asian has no closed
+	 * form there, so an arithmetic Asian's control is the vanilla of its
+	 * side instead, its mean the model's closed-form European */
+	bool not_lognormal;
 };
 
 /* The options payoff_option takes, for a tool's getopt_long table, and
@@ -149,7 +153,8 @@ const char *payoff_american_name(bool is_call);
  * summary or path), strike, barrier (none, up, down), rebate, control (none,
  * terminal, or the closedform payoff giving the control's mean), american,
  * min_steps, greeks (comma-separated, or none), greeks_emit (the --emit that
- * gives them all). yes/no for the flags. payoff --describe prints it. */
+ * gives them all), control_sv (the control under heston and merton, as
+ * control: the vanilla for arithmetic Asians). yes/no for the flags. payoff --describe prints it. */
 void payoff_describe(FILE *f);
 
 /* An antithetic pair's row: each value the mean of the path's and its

@@ -44,7 +44,13 @@ static void learn_rule(struct rule *r)
 	if (!(steps_value >= 1 && steps_value <= 1e6 && steps_value == floor(steps_value)))
 		data_error(stream_where(s), "steps=%s: not a positive integer", stream_meta(s, "steps"));
 	r->steps = (long)steps_value;
-	r->coef = xreallocarray(NULL, (size_t)r->steps * (size_t)(r->degree + 1), sizeof *r->coef);
+	const char *state = stream_meta(s, "state");
+	if (state && strcmp(state, "variance") != 0)
+		data_error(stream_where(s), "state=%.40s: not variance (the price alone has no "
+		           "state=)", state);
+	r->variance = state != NULL;
+	r->ncoef = r->degree + 1 + (r->variance ? LSM_VARIANCE_TERMS : 0);
+	r->coef = xreallocarray(NULL, (size_t)r->steps * (size_t)r->ncoef, sizeof *r->coef);
 	r->itm = xreallocarray(NULL, (size_t)r->steps, sizeof *r->itm);
 }
 
@@ -52,7 +58,8 @@ void rule_load(struct rule *r, const char *file)
 {
 	static char *inputs[1];
 	struct stream *s = &r->meta;
-	int col_date = -1, col_t = -1, col_itm = -1, col_c[RULE_MAX_DEGREE + 1];
+	int col_date = -1, col_t = -1, col_itm = -1;
+	int col_c[RULE_MAX_DEGREE + 1 + LSM_VARIANCE_TERMS];
 	long dates = 0;
 
 	*r = (struct rule){ .file = file };
@@ -66,14 +73,19 @@ void rule_load(struct rule *r, const char *file)
 			col_date = rule_column(s, "date");
 			col_t = rule_column(s, "t");
 			col_itm = rule_column(s, "itm");
-			for (int j = 0; j <= r->degree; j++) {
+			for (int j = 0; j < r->ncoef; j++) {
 				char name[16];
-				snprintf(name, sizeof name, "c%d", j);
+				if (j <= r->degree)
+					snprintf(name, sizeof name, "c%d", j);
+				else
+					snprintf(name, sizeof name, "v%d", j - r->degree);
 				col_c[j] = rule_column(s, name);
 			}
-			if (s->ncolumns != r->degree + 4)
-				data_error(stream_where(s), "%d columns, but basis=%d wants "
-				           "date, t, itm, c0..c%d", s->ncolumns, r->degree, r->degree);
+			if (s->ncolumns != r->ncoef + 3)
+				data_error(stream_where(s), "%d columns, but basis=%d%s wants "
+				           "date, t, itm, c0..c%d%s", s->ncolumns, r->degree,
+				           r->variance ? " state=variance" : "", r->degree,
+				           r->variance ? ", v1..v3" : "");
 		}
 		const char *text = s->fields[col_date];
 		uint64_t date;
@@ -86,8 +98,8 @@ void rule_load(struct rule *r, const char *file)
 		text = s->fields[col_itm];
 		if (!num_parse_u64(text, strlen(text), &r->itm[dates]))
 			data_error(stream_where(s), "itm '%.40s': not a path count", text);
-		for (int j = 0; j <= r->degree; j++)
-			r->coef[(size_t)dates * (size_t)(r->degree + 1) + (size_t)j] =
+		for (int j = 0; j < r->ncoef; j++)
+			r->coef[(size_t)dates * (size_t)r->ncoef + (size_t)j] =
 				stream_field_double(s, col_c[j]);
 		dates++;
 	}
@@ -170,8 +182,9 @@ void rule_meta_line(const struct rule *r, long inner, char *line, size_t size)
 	num_format(text, r->strike);
 	if (inner > 0)
 		snprintf(bound, sizeof bound, " bound=upper inner=%ld bias=high", inner);
-	snprintf(line, size, "# tool=exercise payoff=%s strike=%s basis=%d%s%.40s%s%.40s%s",
+	snprintf(line, size, "# tool=exercise payoff=%s strike=%s basis=%d%s%s%.40s%s%.40s%s",
 	         payoff_american_name(r->is_call), text, r->degree,
+	         r->variance ? " state=variance" : "",
 	         seed ? " training_seed=" : "", seed ? seed : "",
 	         paths ? " training_paths=" : "", paths ? paths : "", bound);
 }
@@ -184,6 +197,42 @@ double rule_cash_flow(const struct rule *r, const double *prices)
 			return h * r->discount[i];
 	}
 	return 0;
+}
+
+double rule_cash_flow_variance(const struct rule *r, const double *prices,
+                               const double *variances)
+{
+	if (!r->variance)
+		return rule_cash_flow(r, prices);
+	if (!variances)
+		fatal("internal error: a state=variance rule without variances");
+	for (long i = 1; i <= r->steps; i++) {
+		double h;
+		if (rule_exercises_variance(r, i, prices[i - 1], variances[i - 1], &h))
+			return h * r->discount[i];
+	}
+	return 0;
+}
+
+int rule_variance_columns(struct stream *s, long steps)
+{
+	int first = stream_column(s, "V1");
+	char name[32];
+
+	for (long i = 2; first >= 0 && i <= steps; i++) {
+		snprintf(name, sizeof name, "V%ld", i);
+		if (stream_column(s, name) != first + i - 1)
+			data_error(stream_where(s), "variance columns V1..V%ld are incomplete: no %s",
+			           steps, name);
+	}
+	return first;
+}
+
+void rule_check_variance(const struct rule *r, int first_v, const char *where)
+{
+	if (r->variance && first_v < 0)
+		data_error(where, "%s regresses on the variance too (state=variance): the paths "
+		           "need columns V1..V%ld (simpaths --variance)", r->file, r->steps);
 }
 
 void rule_free(struct rule *r)

@@ -25,8 +25,10 @@ struct rule {
 	bool is_call;
 	double strike;
 	int degree;
+	bool variance;         /* state=variance: heston's variance a second state */
+	int ncoef;             /* per date: degree+1, and LSM_VARIANCE_TERMS more */
 	long steps;
-	double *coef;          /* degree+1 per date, dates 1..steps */
+	double *coef;          /* ncoef per date, dates 1..steps */
 	uint64_t *itm;         /* 0: no training path was in the money, no exercise */
 	double *discount;      /* e^{-r t_i}, i = 0..steps (rule_set_discount) */
 };
@@ -72,8 +74,24 @@ static inline bool rule_exercises(const struct rule *r, long i, double s, double
 		return false;
 	if (i == r->steps)
 		return true;
-	const double *c = r->coef + (size_t)(i - 1) * (size_t)(r->degree + 1);
+	const double *c = r->coef + (size_t)(i - 1) * (size_t)r->ncoef;
 	return r->itm[i - 1] != 0 && !(h < lsm_continuation(c, r->degree, s / r->strike));
+}
+
+/* rule_exercises for a rule with state=variance, v the path's variance at
+ * date i. */
+static inline bool rule_exercises_variance(const struct rule *r, long i, double s, double v,
+                                           double *value)
+{
+	double h = lsm_intrinsic(r->is_call, r->strike, s);
+	*value = h;
+	if (!(h > 0))
+		return false;
+	if (i == r->steps)
+		return true;
+	const double *c = r->coef + (size_t)(i - 1) * (size_t)r->ncoef;
+	return r->itm[i - 1] != 0 &&
+	       !(h < lsm_continuation_variance(c, r->degree, s / r->strike, v));
 }
 
 /* The discounted cash flow of the path S1..Sn (prices[0..steps-1]): the
@@ -81,6 +99,20 @@ static inline bool rule_exercises(const struct rule *r, long i, double s, double
  * fitted continuation value (at the last date, whenever it is positive),
  * discounted to time 0; 0 if never exercised. */
 double rule_cash_flow(const struct rule *r, const double *prices);
+
+/* rule_cash_flow with the path's variances V1..Vn too, which a rule with
+ * state=variance needs (variances NULL: one without). */
+double rule_cash_flow_variance(const struct rule *r, const double *prices,
+                               const double *variances);
+
+/* The column of V1 in a whole-path stream with variances (simpaths
+ * --variance), or -1 if there is none; a data error unless V1..V<steps>
+ * follow each other. */
+int rule_variance_columns(struct stream *s, long steps);
+
+/* A rule with state=variance on paths without V1..Vn (first_v < 0): a data
+ * error at where. */
+void rule_check_variance(const struct rule *r, int first_v, const char *where);
 
 void rule_free(struct rule *r);
 
