@@ -391,6 +391,45 @@ void tail_contributions(const struct tail *t, const struct tail_estimate *e,
 	}
 }
 
+void tail_put_identity(FILE *fp, const struct tail *t, const char *tool)
+{
+	char text[NUM_TEXT_MAX];
+
+	num_format(text, t->level);
+	fprintf(fp, "# tool=%s level=%s scenarios=%llu weighted=%d", tool, text,
+	        (unsigned long long)t->scenarios, t->weighted);
+	for (int i = 0; i < t->nidentity; i++)
+		fprintf(fp, " %s=%s", t->identity[i].key, t->identity[i].value);
+	fprintf(fp, "\n");
+}
+
+void tail_put_result(FILE *fp, const struct tail *t, const char *name, double estimate, double se,
+                     double low, double high)
+{
+	char e[NUM_TEXT_MAX], s[NUM_TEXT_MAX], l[NUM_TEXT_MAX], h[NUM_TEXT_MAX];
+
+	num_format(e, estimate);
+	num_format(s, se);
+	num_format(l, low);
+	num_format(h, high);
+	fprintf(fp, "%s\t%s\t%s\t%s\t%s\t%llu\n", name, e, s, l, h, (unsigned long long)t->scenarios);
+}
+
+void tail_write_contributions(FILE *fp, const struct tail *t, const struct tail_estimate *e,
+                              const char *tool)
+{
+	size_t n = (size_t)t->nextra + 1;
+	double *c = xreallocarray(NULL, n, sizeof *c), *se = xreallocarray(NULL, n, sizeof *se);
+
+	tail_contributions(t, e, c, se);
+	tail_put_identity(fp, t, tool);
+	fputs(TAIL_RESULT_HEADER, fp);
+	for (int k = 0; k < t->nextra; k++)
+		tail_put_result(fp, t, t->extra_names[k], c[k], se[k], c[k] - Z95 * se[k], c[k] + Z95 * se[k]);
+	free(c);
+	free(se);
+}
+
 /* Numbers in hex: exact, and far cheaper to write and read than the
  * shortest decimal (a hundred positions make a tail of 10^4 rows a
  * million numbers; the decimal took a seventh of a shard's time). */
