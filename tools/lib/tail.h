@@ -95,6 +95,7 @@ struct tail {
 	size_t n, cap;
 	double *extra;          /* cap * nextra */
 	size_t trim_at;         /* tail_add trims when n reaches it */
+	size_t nsorted;         /* rows[0, nsorted) are worst first (the last trim's) */
 	bool cut;               /* a trim dropped rows: threshold is valid */
 	double threshold;       /* the last kept loss: rows below it cannot enter */
 	double *scratch;        /* tail_read's row of extras */
