@@ -176,6 +176,7 @@ struct position {
 	char *name;            /* the extra column's name: L<line>-<asset>-<instrument> */
 	/* at the horizon: d1 = lnS a + b, d2 = d1 - v; value phi (S dq N(phi d1) - dk N(phi d2)) */
 	double a, b, v, dq, dk, phi;
+	double sk, ks;         /* dq / dk and dk / dq: phi(d2) = phi(d1) S sk */
 	double today;          /* quantity times today's value */
 };
 
@@ -405,31 +406,36 @@ static void set_pricing(struct position *p, double tau)
 	p->dq = exp(-divq[p->asset] * tau);
 	p->dk = p->strike * exp(-rate * tau);
 	p->phi = p->kind == CALL ? 1 : -1;
+	p->sk = p->dq / p->dk;
+	p->ks = p->dk / p->dq;
 }
 
-/* det_normal_cdf_parts(x) when |x| < DET_CDF_NEAR, bit for bit: the
- * selects then pick e * num and den, so the far branch's continued
- * fraction, the test against 37 and the selects can go. */
-#define DET_CDF_NEAR 7.07106781186547   /* detmath.h's near/far boundary */
-static ALWAYS_INLINE void near_normal_cdf_parts(double x, double *numerator, double *denominator)
+/* e^(-y1^2/2) and e^(-y2^2/2), the normal densities (times sqrt(2 pi))
+ * at d1 and d2, from one det_exp: v d1 - v^2/2 = ln(S dq / dk), so
+ * e^(-d2^2/2) = e^(-d1^2/2) S dq / dk. The exp is taken at the smaller of
+ * |y1|, |y2| and the other density derived from it by a factor below 1,
+ * so that where one density underflows the other is still right. Its
+ * rounding differs from det_exp's of the rounded y2 by a few ulps
+ * (relative; |y|^2 2^-53 from y2's own rounding): far below the
+ * approximation error of N itself. */
+static ALWAYS_INLINE void densities(const struct position *p, double y1, double y2, double s, double inv_s,
+                                    double *e1, double *e2)
 {
-	double ax = fabs(x);
-	double e = det_exp(-0.5 * (ax * ax));
-	double num = ((((((3.52624965998911e-2 * ax + 0.700383064443688) * ax + 6.37396220353165) * ax +
-	                 33.912866078383) * ax + 112.079291497871) * ax + 221.213596169931) * ax +
-	              220.206867912376);
-	double den = (((((((8.83883476483184e-2 * ax + 1.75566716318264) * ax + 16.064177579207) * ax +
-	                  86.7807322029461) * ax + 296.564248779674) * ax + 637.333633378831) * ax +
-	               793.826512519948) * ax + 440.413735824752);
-	*numerator = e * num;
-	*denominator = den;
+	double a1 = fabs(y1), a2 = fabs(y2);
+	int first = a1 <= a2;
+	double least = first ? a1 : a2;
+	double e = det_exp(-0.5 * (least * least));
+	double other = e * (first ? s * p->sk : inv_s * p->ks);
+	*e1 = first ? e : other;
+	*e2 = first ? other : e;
 }
 
-/* value[j] = quantity times p's value at log price ln_s[j] (price s[j]).
- * y[] holds the arguments of N for a block (n <= BLOCK). */
+/* value[j] = quantity times p's value at log price ln_s[j] (price s[j],
+ * inv_s[j] = 1 / s[j]). y1s and y2s hold the arguments of N for a block
+ * (n <= BLOCK). */
 static double y1s[BLOCK], y2s[BLOCK];
 static ALWAYS_INLINE void position_values(const struct position *p, const double *ln_s, const double *s,
-                                          int n, double *value)
+                                          const double *inv_s, int n, double *value)
 {
 	if (p->kind == STOCK) {
 		for (int j = 0; j < n; j++)
@@ -437,23 +443,25 @@ static ALWAYS_INLINE void position_values(const struct position *p, const double
 		return;
 	}
 	double a = p->a, b = p->b, v = p->v, dq = p->dq, dk = p->dk, phi = p->phi, qty = p->quantity;
-	/* Most blocks have every argument of N within DET_CDF_NEAR: those take
-	 * the near branch alone (the same bits, a sixth fewer operations). */
+	/* Most blocks have every argument of N within DET_NORMAL_CDF_NEAR:
+	 * those take the near branch alone (the same bits, a sixth fewer
+	 * operations). */
 	int far = 0;
 	for (int j = 0; j < n; j++) {
 		double y1 = phi * (ln_s[j] * a + b), y2 = y1 - phi * v;
 		y1s[j] = y1;
 		y2s[j] = y2;
-		far |= !(fabs(y1) < DET_CDF_NEAR) | !(fabs(y2) < DET_CDF_NEAR);
+		far |= !(fabs(y1) < DET_NORMAL_CDF_NEAR) | !(fabs(y2) < DET_NORMAL_CDF_NEAR);
 	}
 	/* N(y1) and N(y2) over one division: c1 = n1 d2 / (d1 d2), c2 = n2 d1 / (d1 d2)
 	 * (divisions are what a vector loop waits on) */
 	if (!far) {
 		for (int j = 0; j < n; j++) {
 			double y1 = y1s[j], y2 = y2s[j];
-			double n1, d1, n2, d2;
-			near_normal_cdf_parts(y1, &n1, &d1);
-			near_normal_cdf_parts(y2, &n2, &d2);
+			double e1, e2, n1, d1, n2, d2;
+			densities(p, y1, y2, s[j], inv_s[j], &e1, &e2);
+			det_normal_cdf_parts_near(fabs(y1), e1, &n1, &d1);
+			det_normal_cdf_parts_near(fabs(y2), e2, &n2, &d2);
 			double inv = 1 / (d1 * d2);
 			double c1 = n1 * d2 * inv, c2 = n2 * d1 * inv;
 			double cdf1 = y1 > 0 ? 1 - c1 : c1, cdf2 = y2 > 0 ? 1 - c2 : c2;
@@ -463,9 +471,10 @@ static ALWAYS_INLINE void position_values(const struct position *p, const double
 	}
 	for (int j = 0; j < n; j++) {
 		double y1 = y1s[j], y2 = y2s[j];
-		double n1, d1, n2, d2;
-		det_normal_cdf_parts(y1, &n1, &d1);
-		det_normal_cdf_parts(y2, &n2, &d2);
+		double e1, e2, n1, d1, n2, d2;
+		densities(p, y1, y2, s[j], inv_s[j], &e1, &e2);
+		det_normal_cdf_parts_exp(fabs(y1), e1, &n1, &d1);
+		det_normal_cdf_parts_exp(fabs(y2), e2, &n2, &d2);
 		double inv = 1 / (d1 * d2);
 		double c1 = n1 * d2 * inv, c2 = n2 * d1 * inv;
 		double cdf1 = y1 > 0 ? 1 - c1 : c1, cdf2 = y2 > 0 ? 1 - c2 : c2;
@@ -482,7 +491,7 @@ static double drift[MAX_ASSETS], vol_h[MAX_ASSETS], ln_spot[MAX_ASSETS];
 /* Working memory for one block. */
 static double z_words[BLOCK * (MAX_ASSETS + MAX_DF) + 2];
 static double zt[MAX_ASSETS][BLOCK], x[MAX_ASSETS][BLOCK];
-static double ln_s[MAX_ASSETS][BLOCK], s_h[MAX_ASSETS][BLOCK], scale[BLOCK];
+static double ln_s[MAX_ASSETS][BLOCK], s_h[MAX_ASSETS][BLOCK], inv_s_h[MAX_ASSETS][BLOCK], scale[BLOCK];
 static double values[BLOCK], loss[BLOCK];
 static struct normal_scratch scratch;
 
@@ -565,6 +574,8 @@ SIMD_CLONES static bool simulate(const uint64_t *ids, int n, uint64_t *bad)
 				s_h[i][j] = det_exp(ln_s[i][j]);
 			}
 		}
+		for (int j = 0; j < n; j++)
+			inv_s_h[i][j] = 1 / s_h[i][j];
 	}
 	return true;
 }
@@ -578,7 +589,7 @@ SIMD_CLONES static void revalue(int n, double *const *per_position)
 	for (int p = 0; p < npositions; p++) {
 		const struct position *pos = &book[p];
 		double today = pos->today;
-		position_values(pos, ln_s[pos->asset], s_h[pos->asset], n, values);
+		position_values(pos, ln_s[pos->asset], s_h[pos->asset], inv_s_h[pos->asset], n, values);
 		for (int j = 0; j < n; j++)
 			loss[j] += today - values[j];
 		if (per_position)
@@ -618,7 +629,8 @@ static void prepare(void)
 		double value;
 		if (pos->kind != STOCK) {
 			set_pricing(pos, pos->maturity);
-			position_values(pos, &ln_spot[pos->asset], &spot[pos->asset], 1, &value);
+			double inv_spot = 1 / spot[pos->asset];
+			position_values(pos, &ln_spot[pos->asset], &spot[pos->asset], &inv_spot, 1, &value);
 			set_pricing(pos, pos->maturity - horizon);
 		} else {
 			value = pos->quantity * spot[pos->asset];

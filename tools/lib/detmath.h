@@ -383,11 +383,15 @@ DET__INLINE double det_u01(uint64_t bits)
  * The far branch's continued fraction ax + 1/(ax + 2/(ax + 3/(ax + 4/(ax
  * + 0.65)))) is carried as a numerator and a denominator, so that N(x)
  * costs one division, not six (divisions dominate a vector loop). */
-DET__INLINE void det_normal_cdf_parts(double x, double *numerator, double *denominator)
+#define DET_NORMAL_CDF_NEAR 7.07106781186547   /* the near branch: |x| below it */
+
+/* det_normal_cdf_parts for ax = |x|, given e = e^(-ax^2/2) (for a caller
+ * that has it cheaper than det_exp: Black-Scholes's phi(d2) is phi(d1)
+ * S e^(-q tau) / (K e^(-r tau))); with e = det_exp(-0.5 * (ax * ax)) it
+ * is det_normal_cdf_parts(x), bit for bit. */
+DET__INLINE void det_normal_cdf_parts_exp(double ax, double e, double *numerator, double *denominator)
 {
 	DET__NOCONTRACT
-	double ax = fabs(x);
-	double e = det_exp(-0.5 * (ax * ax));
 	double num = ((((((3.52624965998911e-2 * ax + 0.700383064443688) * ax + 6.37396220353165) * ax +
 	                 33.912866078383) * ax + 112.079291497871) * ax + 221.213596169931) * ax +
 	              220.206867912376);
@@ -400,9 +404,32 @@ DET__INLINE void det_normal_cdf_parts(double x, double *numerator, double *denom
 	double n2 = ax * n3 + 3 * d3, d2 = n3;
 	double n1 = ax * n2 + 2 * d2, d1 = n2;
 	double n0 = ax * n1 + 1 * d1, d0 = n1;
-	int near = ax < 7.07106781186547;
+	int near = ax < DET_NORMAL_CDF_NEAR;
 	*numerator = ax > 37 ? 0 : e * (near ? num : d0);
 	*denominator = near ? den : n0 * 2.506628274631;
+}
+
+/* det_normal_cdf_parts_exp when ax < DET_NORMAL_CDF_NEAR, bit for bit:
+ * the selects then pick e * num and den, so a vector loop that knows all
+ * its arguments are near leaves out the far branch and the selects. */
+DET__INLINE void det_normal_cdf_parts_near(double ax, double e, double *numerator, double *denominator)
+{
+	DET__NOCONTRACT
+	double num = ((((((3.52624965998911e-2 * ax + 0.700383064443688) * ax + 6.37396220353165) * ax +
+	                 33.912866078383) * ax + 112.079291497871) * ax + 221.213596169931) * ax +
+	              220.206867912376);
+	double den = (((((((8.83883476483184e-2 * ax + 1.75566716318264) * ax + 16.064177579207) * ax +
+	                  86.7807322029461) * ax + 296.564248779674) * ax + 637.333633378831) * ax +
+	               793.826512519948) * ax + 440.413735824752);
+	*numerator = e * num;
+	*denominator = den;
+}
+
+DET__INLINE void det_normal_cdf_parts(double x, double *numerator, double *denominator)
+{
+	DET__NOCONTRACT
+	double ax = fabs(x);
+	det_normal_cdf_parts_exp(ax, det_exp(-0.5 * (ax * ax)), numerator, denominator);
 }
 
 /* N(x) = c for x <= 0, 1 - c above, c = numerator / denominator. */
