@@ -165,6 +165,47 @@ DET__INLINE double det_exp(double x)
 	return (p * sc1) * sc2;
 }
 
+/* e^x within 1 ulp (0.992 measured; det_exp: 0.54) at two thirds of
+ * det_exp's operations, for -708 <= x <= 709, for callers that need many and not the last
+ * half ulp: the normal densities e^(-d^2/2) of scenarios' Black-Scholes
+ * revaluation, where N's own approximation error is 2e-16 absolutely.
+ * Cody-Waite as det_exp: k = nearest integer to x/ln2, r = (x - k LN2HI)
+ * - k LN2LO, |r| <= ln2/2 (the first subtraction exact, the second
+ * rounded once); e^r by its Taylor polynomial of degree 13 (coefficients
+ * 1/n! rounded to nearest; truncation r^14/14! < 2^-57 of e^r), by
+ * Estrin's scheme, without det_exp's exact products (tests/unit/
+ * test_detmath.c, part exp_lean, measures it); times 2^k, built
+ * from k's bits (a normal number for k in [-1021, 1023]). x < -708 gives
+ * +0, x = 0 gives 1 exactly, NaN gives NaN; x > 709 is outside its
+ * range (det_exp there). */
+DET__INLINE double det_exp_lean(double x)
+{
+	DET__NOCONTRACT
+	const double shift = 0x1.8p52; /* adding it rounds to an integer */
+	double xc = x < -708.0 ? -708.0 : x;
+	xc = xc > 709.0 ? 709.0 : xc;
+	double t = xc * DET__INVLN2 + shift;
+	double kd = t - shift;                        /* k, exactly */
+	uint64_t kb = det__bits(t) - det__bits(shift) + 1023; /* k + 1023, in [2, 2046] */
+	double r = (xc - kd * DET__LN2HI) - kd * DET__LN2LO;
+	double r2 = r * r;
+	double r4 = r2 * r2;
+	double r8 = r4 * r4;
+	/* e^r = 1 + (r + r^2 Q(r)), Q(r) = sum_{n=2}^{13} r^(n-2)/n!: the one
+	 * large rounding is the last addition (det_exp sums 1 + r + r^2/2
+	 * exactly instead) */
+	double q23 = 0.5 + r * 0x1.5555555555555p-3;                    /* 1/2!, 1/3! */
+	double q45 = 0x1.5555555555555p-5 + r * 0x1.1111111111111p-7;  /* 1/4!, 1/5! */
+	double q67 = 0x1.6c16c16c16c17p-10 + r * 0x1.a01a01a01a01ap-13; /* 1/6!, 1/7! */
+	double q89 = 0x1.a01a01a01a01ap-16 + r * 0x1.71de3a556c734p-19; /* 1/8!, 1/9! */
+	double qab = 0x1.27e4fb7789f5cp-22 + r * 0x1.ae64567f544e4p-26; /* 1/10!, 1/11! */
+	double qcd = 0x1.1eed8eff8d898p-29 + r * 0x1.6124613a86d09p-33; /* 1/12!, 1/13! */
+	double q = (q23 + r2 * q45) + r4 * (q67 + r2 * q89) + r8 * (qab + r2 * qcd);
+	double p = 1.0 + (r + r2 * q);
+	double y = p * det__dbl(kb << 52);
+	return x < -708.0 ? 0.0 : y;
+}
+
 /* Natural log, error < 0.57 ulp for finite x > 0, subnormals included;
  * log(1) = +0 exactly. Also log(+-0) = -inf, log(+inf) = +inf,
  * log(x < 0) and log(NaN) = NaN.
