@@ -83,3 +83,10 @@ load test_helper
 	[ "$stderr" = "" ]
 	[[ "$output" == "normals: "*" values ("*" in the tails), 0 mismatches" ]]
 }
+
+@test "det_exp_lean is within 1 ulp of e^x on [-708, 709], the same bits in a loop and a call, 1 at 0, 0 below -708" {
+	run -0 --separate-stderr "$UNIT/test_detmath" exp_lean
+	echo "$output"
+	[ "$stderr" = "" ]
+	[[ "$output" == "exp_lean: 12000000 points in [-708, 709]: max error 0."* ]]
+}

@@ -117,6 +117,27 @@ sys.exit(not ok)"
 	done
 }
 
+@test "options near N's branch point (|d| = 7.07): the same bytes in every block" {
+	# A block of scenarios whose arguments of N all lie below 7.07 takes
+	# the near branch alone, a block with one beyond takes both. Here d1
+	# of the two options at 75.8 is about 6.5 +- 0.3 at the horizon: of the
+	# 47 blocks of the whole run, 29 hold a scenario beyond 7.07 and 18 do
+	# not (counted once in a build that printed them), and a split
+	# moves scenarios between blocks of both kinds. Every loss must be the
+	# same bits either way.
+	printf 'asset\tspot\tvol\tq\tmu\nA\t100\t0.2\t0\t0\n' >m
+	printf 'A\nA\t1\n' >c
+	printf 'quantity\tasset\tinstrument\tstrike\tmaturity\n1\tA\tcall\t75.8\t0.05\n' >p
+	printf -- '-2\tA\tput\t75.8\t0.05\n3\tA\tput\t100\t0.05\n' >>p
+	local n=3000 book=(-m m -c c -p p -l 0.5)
+	scenarios "${book[@]}" -n $n >whole
+	scenarios "${book[@]}" -n $n -k 1 >part-0
+	scenarios "${book[@]}" -n $n -f 1 -k 36 >part-1
+	scenarios "${book[@]}" -n $n -f 37 >part-2
+	risk -p part-* | cmp - <(risk -p whole)
+	[ "$(rows whole | wc -l)" -gt 1500 ]
+}
+
 # data_fails MESSAGE ARGS...: exit 1, nothing on stdout, exactly "scenarios: MESSAGE".
 data_fails() {
 	local message=$1
@@ -125,6 +146,61 @@ data_fails() {
 	echo "stderr: $stderr"
 	[ "$output" = "" ]
 	[ "$stderr" = "scenarios: $message" ]
+}
+
+@test "full revaluation: every option's loss is Black-Scholes's, by scipy, to 1e-9" {
+	not_sanitized
+	# Each asset's stock (quantity 1) gives the scenario's price: S_h =
+	# S_0 - its loss. Every option's loss must then be its Black-Scholes
+	# value today minus at the horizon (scipy's ndtr, an independent N),
+	# near and far from the money: a deep out-of-the-money put and a deep
+	# in-the-money call (|d| beyond 7.07, N's far branch), long maturities
+	# at high volatility (v = sigma sqrt(tau) up to 4.7, where |d2| is the
+	# smaller of |d1|, |d2| in some scenarios and not in others), and a
+	# strike of 1e-47 (d1 near 39, where e^(-d1^2/2) underflows but
+	# e^(-d2^2/2) does not).
+	printf 'asset\tspot\tvol\tq\tmu\nA\t100\t0.2\t0\t0\nB\t50\t1.5\t0.02\t0\nC\t20\t0.3\t0.01\t0\n' >m
+	printf 'A\tB\tC\nA\t1\t0.3\t0.1\nB\t0.3\t1\t0.2\nC\t0.1\t0.2\t1\n' >c
+	{
+		printf 'quantity\tasset\tinstrument\tstrike\tmaturity\n'
+		printf '1\tA\tstock\t\t\n1\tB\tstock\t\t\n1\tC\tstock\t\t\n'
+		printf '2\tA\tcall\t100\t0.5\n-3\tA\tput\t60\t0.05\n1\tA\tcall\t10\t0.06\n'
+		printf '1\tB\tcall\t1e-47\t4\n-1\tB\tput\t200\t10\n5\tB\tcall\t30\t10\n'
+		printf '4\tC\tput\t20\t1\n-2\tC\tcall\t25\t0.3\n'
+	} >p
+	scenarios -m m -c c -p p -n 2000 -l 0.5 -H 10 -r 0.03 >tail
+	run -0 /usr/bin/python3 - tail p m <<-'EOF'
+		import math, sys
+		from scipy.special import ndtr
+		tail, book, market = sys.argv[1:]
+		spot, vol, q = {}, {}, {}
+		for line in open(market).read().splitlines()[1:]:
+		    a, s, v, d, m = line.split("\t")
+		    spot[a], vol[a], q[a] = float(s), float(v), float(d)
+		positions = [l.split("\t") for l in open(book).read().splitlines()[1:]]
+		r, h = 0.03, 10 / 252
+		def bs(kind, s, k, tau, a):
+		    v = vol[a] * math.sqrt(tau)
+		    d1 = (math.log(s / k) + (r - q[a] + 0.5 * vol[a] ** 2) * tau) / v
+		    phi = 1 if kind == "call" else -1
+		    return phi * (s * math.exp(-q[a] * tau) * ndtr(phi * d1) - k * math.exp(-r * tau) * ndtr(phi * (d1 - v)))
+		rows = [l.split("\t") for l in open(tail) if not l.startswith("#")]
+		checked, worst = 0, 0.0
+		for row in rows[1:]:
+		    if row[0] == "end":
+		        break
+		    losses = [float.fromhex(x) for x in row[3:]]
+		    s_h = {p[1]: spot[p[1]] - x for p, x in zip(positions, losses) if p[2] == "stock"}
+		    for p, x in zip(positions, losses):
+		        if p[2] == "stock":
+		            continue
+		        qty, a, kind, k, t = float(p[0]), p[1], p[2], float(p[3]), float(p[4])
+		        ref = qty * (bs(kind, spot[a], k, t, a) - bs(kind, s_h[a], k, t - h, a))
+		        worst = max(worst, abs(x - ref) / (1 + abs(ref)))
+		        checked += 1
+		print(checked, "options", "ok" if worst < 1e-9 else "worst %g" % worst)
+	EOF
+	[ "$output" = "$(( $(rows tail | grep -vc '^end') * 8 )) options ok" ]
 }
 
 @test "refuses correlation matrices that are not: symmetric, unit-diagonal, in range, positive semi-definite" {
@@ -186,6 +262,30 @@ data_fails() {
 	cmp c1 c2
 	run -1 --separate-stderr scenarios "${ABC[@]}" -n $n -s 9 --positions merged
 	[ "$stderr" = "scenarios: merged: the tail's seed=20261206 differs from this run's 9" ]
+}
+
+@test "--contributions: the shards merged give risk -c's contributions, bit for bit" {
+	local n=5000
+	scenarios "${ABC[@]}" -n $n -k 1800 --no-positions >a
+	scenarios "${ABC[@]}" -n $n -f 1800 -k 2000 --no-positions >b
+	scenarios "${ABC[@]}" -n $n -f 3800 --no-positions >c
+	scenarios "${ABC[@]}" -n $n | risk -c expected >/dev/null
+	run -0 scenarios "${ABC[@]}" -n $n --contributions c a b
+	# the same table; only the metadata line's writer differs
+	[ "${lines[0]}" = "$(head -1 expected | sed 's/^# tool=risk /# tool=scenarios /')" ]
+	[ "$(tail -n +2 <(echo "$output"))" = "$(tail -n +2 expected)" ]
+	[ "$(rows expected | wc -l)" = "$(rows "$FIX/abc-portfolio.tsv" | wc -l)" ]
+	# from standard input too
+	cat a b c | scenarios "${ABC[@]}" -n $n --contributions | cmp - <(echo "$output")
+	# every scenario of the run, once
+	run -1 --separate-stderr scenarios "${ABC[@]}" -n $n --contributions a c
+	[ "$stderr" = "scenarios: scenarios 1800..3799 are missing" ]
+	run -1 --separate-stderr scenarios "${ABC[@]}" -n $n -s 9 --contributions a b c
+	[ "$stderr" = "scenarios: the tails: the tail's seed=20261206 differs from this run's 9" ]
+	usage_fails "--contributions reads the run's tails: no --first or --count" \
+		"${ABC[@]}" -n $n -f 10 --contributions a
+	usage_fails "--closed-form, --histogram, --no-positions, --positions and --contributions: choose one" \
+		"${ABC[@]}" --closed-form --contributions
 }
 
 @test "--histogram: BINS rows whose counts add up to the scenarios" {

@@ -19,13 +19,10 @@
 #include "stream.h"
 #include "tail.h"
 
-#define Z95 1.959963984540054   /* Phi^{-1}(0.975) */
-#define RESULT_HEADER "name\testimate\tstderr\tci95_low\tci95_high\tscenarios\n"
 
 static struct tail tail;
 static bool write_partial;
 static const char *contributions_path;
-static double *contribution, *contribution_se;   /* static: reachable at a data error's exit */
 
 static const char synopsis[] = "risk [-p] [-c file] [file ...]";
 
@@ -44,45 +41,14 @@ static _Noreturn void help(void)
 	exit(0);
 }
 
-static void put_row(FILE *fp, const char *name, double estimate, double se, double low, double high)
-{
-	char e[NUM_TEXT_MAX], s[NUM_TEXT_MAX], l[NUM_TEXT_MAX], h[NUM_TEXT_MAX];
-
-	num_format(e, estimate);
-	num_format(s, se);
-	num_format(l, low);
-	num_format(h, high);
-	fprintf(fp, "%s\t%s\t%s\t%s\t%s\t%llu\n", name, e, s, l, h, (unsigned long long)tail.scenarios);
-}
-
-static void put_identity(FILE *fp)
-{
-	char text[NUM_TEXT_MAX];
-
-	num_format(text, tail.level);
-	fprintf(fp, "# tool=risk level=%s scenarios=%llu weighted=%d", text,
-	        (unsigned long long)tail.scenarios, tail.weighted);
-	for (int i = 0; i < tail.nidentity; i++)
-		fprintf(fp, " %s=%s", tail.identity[i].key, tail.identity[i].value);
-	fprintf(fp, "\n");
-}
-
 /* Euler contributions, written to their own file: stdout is the table. */
 static void write_contributions(const struct tail_estimate *e)
 {
-	double *c = contribution = calloc((size_t)tail.nextra + 1, sizeof *c);
-	double *se = contribution_se = calloc((size_t)tail.nextra + 1, sizeof *se);
 	FILE *fp = fopen(contributions_path, "w");
 
-	if (!c || !se)
-		fatal("out of memory");
 	if (!fp)
 		data_error(contributions_path, "cannot open:");
-	tail_contributions(&tail, e, c, se);
-	put_identity(fp);
-	fputs(RESULT_HEADER, fp);
-	for (int k = 0; k < tail.nextra; k++)
-		put_row(fp, tail.extra_names[k], c[k], se[k], c[k] - Z95 * se[k], c[k] + Z95 * se[k]);
+	tail_write_contributions(fp, &tail, e, "risk");
 	if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
 		data_error(contributions_path, "write error:");
 }
@@ -96,10 +62,10 @@ static void write_estimates(void)
 		fatal("%s", why);
 	if (contributions_path)
 		write_contributions(&e);
-	put_identity(stdout);
-	fputs(RESULT_HEADER, stdout);
-	put_row(stdout, "VaR", e.var, e.var_se, e.var_low, e.var_high);
-	put_row(stdout, "ES", e.es, e.es_se, e.es_low, e.es_high);
+	tail_put_identity(stdout, &tail, "risk");
+	fputs(TAIL_RESULT_HEADER, stdout);
+	tail_put_result(stdout, &tail, "VaR", e.var, e.var_se, e.var_low, e.var_high);
+	tail_put_result(stdout, &tail, "ES", e.es, e.es_se, e.es_low, e.es_high);
 }
 
 int main(int argc, char **argv)
@@ -135,8 +101,6 @@ int main(int argc, char **argv)
 		write_estimates();
 	stream_close(&in);
 	tail_free(&tail);
-	free(contribution);
-	free(contribution_se);
 	finish_output();
 	return 0;
 }

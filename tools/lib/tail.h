@@ -68,6 +68,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "stream.h"
 
@@ -94,6 +95,7 @@ struct tail {
 	size_t n, cap;
 	double *extra;          /* cap * nextra */
 	size_t trim_at;         /* tail_add trims when n reaches it */
+	size_t nsorted;         /* rows[0, nsorted) are worst first (the last trim's) */
 	bool cut;               /* a trim dropped rows: threshold is valid */
 	double threshold;       /* the last kept loss: rows below it cannot enter */
 	double *scratch;        /* tail_read's row of extras */
@@ -157,6 +159,20 @@ bool tail_estimates(const struct tail *t, struct tail_estimate *e, char *why, si
  * errors (nextra each). */
 void tail_contributions(const struct tail *t, const struct tail_estimate *e,
                         double *contribution, double *stderr_);
+
+/* The result tables (risk's estimates; the Euler contributions that risk
+ * -c and scenarios --contributions write): the metadata line `# tool=<tool>
+ * level= scenarios= weighted= <identity>`, then TAIL_RESULT_HEADER, then
+ * rows name estimate stderr ci95_low ci95_high N, numbers in shortest
+ * decimal. The caller checks fp for write errors. */
+#define TAIL_RESULT_HEADER "name\testimate\tstderr\tci95_low\tci95_high\tscenarios\n"
+void tail_put_identity(FILE *fp, const struct tail *t, const char *tool);
+void tail_put_result(FILE *fp, const struct tail *t, const char *name, double estimate, double se,
+                     double low, double high);
+/* The whole contributions table: identity, header, a row per extra column
+ * (its contribution, stderr and a +-1.96 stderr interval). */
+void tail_write_contributions(FILE *fp, const struct tail *t, const struct tail_estimate *e,
+                              const char *tool);
 
 /* The partial on stdout; tool names the writer. */
 void tail_write(const struct tail *t, const char *tool);
