@@ -4,9 +4,9 @@
  * and the run's seed.
  *
  * Input: one byte of options (bits 0-1: --emit terminal, summary, path,
- * path; bit 2: --antithetic; bit 3: --hex; bit 4: --training, or with bit
- * 5 --payoff call, which refuses --training; bits 6-7: --model gbm,
- * heston, merton, gbm), then the shard rows. --steps is 3.
+ * path; bit 2: --antithetic; bit 3: --hex; bit 4: --training, unless bit
+ * 5, --payoff call, which refuses it; bits 6-7: --model gbm, heston,
+ * merton, gbm), then the shard rows. --steps is 3.
  *
  * A row may ask for up to 2^63 paths: the harness simulates at most
  * SIMULATED_PATHS paths of each of the first SIMULATED_ROWS rows (so an
