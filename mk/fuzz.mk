@@ -17,7 +17,7 @@
 # Hand-written seeds (seed-*) and the inputs of fixed bugs (crash-*) are
 # always kept.
 
-FUZZ_HARNESSES = numtext xsum stream aggregate gridgen opts closedform payoff exercise
+FUZZ_HARNESSES = numtext xsum stream aggregate gridgen opts closedform payoff exercise simpaths
 FUZZ_SECONDS   = 60
 FUZZ_MAX_LEN   = 4096
 FUZZ_MAX_FILES = 200

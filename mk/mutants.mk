@@ -9,6 +9,8 @@
 # when a mutant's snippet no longer occurs exactly once in its file. Not part
 # of `make test`: each mutant costs a compile and a few suites (minutes in
 # all). Every new numerical feature adds its mutants to the list.
+# A mutant whose suites include tests/fuzz.bats gets the fuzz harnesses'
+# replay programs built in the copy too (FUZZ_HARNESSES, mk/fuzz.mk).
 # The compiler, the flags and MUTANTS reach the script through the
 # environment.
 
@@ -24,5 +26,6 @@ mutants: export LDLIBS := $(LDLIBS) -lgsl -lgslcblas
 mutants: export TOOLS := $(TOOLS)
 mutants: export UNITS := $(UNITS)
 mutants: export MUTANTS := $(MUTANTS)
+mutants: export FUZZ_HARNESSES := $(FUZZ_HARNESSES)
 mutants: | deps-build deps-run
 	tests/mutants/run

@@ -275,7 +275,8 @@ check_tests() {
 	[ ! -e "$out" ]
 	# a value is never code: a level with shell in it is only refused
 	run -2 --separate-stderr env OUT="$out" CLOSES="$CLOSES" LEVEL='0.9;touch pwned' "$ROOT/pipeline/backtest"
-	[ ! -e pwned ] && [ ! -e "$BATS_TEST_TMPDIR/pwned" ]
+	[ ! -e pwned ]
+	[ ! -e "$BATS_TEST_TMPDIR/pwned" ]
 	[ "$stderr" = "backtest: LEVEL=0.9;touch pwned: want a decimal strictly between 0 and 1" ]
 }
 
@@ -341,7 +342,8 @@ check_tests() {
 	# a value that is not one is refused by the job, before any work
 	run -2 --separate-stderr make -s -C "$ROOT" backtest OUT="$BATS_TEST_TMPDIR/p" "LEVEL=0.9';touch x;'"
 	[[ $stderr == *"backtest: LEVEL=0.9';touch x;': want a decimal strictly between 0 and 1"* ]]
-	[ ! -e "$BATS_TEST_TMPDIR/p" ] && [ ! -e "$ROOT/x" ]
+	[ ! -e "$BATS_TEST_TMPDIR/p" ]
+	[ ! -e "$ROOT/x" ]
 	# nor does make expand it: $(shell ...) stays text
 	run -2 --separate-stderr make -s -C "$ROOT" backtest OUT="$BATS_TEST_TMPDIR/p" \
 		"LEVEL=\$(shell touch $BATS_TEST_TMPDIR/pwned)0.99"

@@ -48,6 +48,7 @@ simpaths --count 1 --sigma -0.1 ¦ - ¦ 2 ¦ simpaths: --sigma: '-0.1' must not 
 simpaths --count 1 --steps 100001 ¦ - ¦ 2 ¦ simpaths: --steps: '100001' must be between 1 and 100000{try}
 simpaths --count 0 ¦ - ¦ 2 ¦ simpaths: --count: '0' must be between 1 and 9223372036854775807{try}
 simpaths --count 18446744073709551616 ¦ - ¦ 2 ¦ simpaths: --count: '18446744073709551616' is out of range{try}
+simpaths --count 99999999999999999999x ¦ - ¦ 2 ¦ simpaths: --count: invalid integer '99999999999999999999x'{try}
 simpaths --count 1 --sigma 1e200 ¦ - ¦ 2 ¦ simpaths: the model parameters overflow (drift or volatility per step is not finite){try}
 simpaths --count 1 --rate 1e300 ¦ - ¦ 1 ¦ simpaths: path 0: a simulated price overflows a double (--s0, --rate or --sigma too large?)
 simpaths --count 1 --emit bogus ¦ - ¦ 2 ¦ simpaths: --emit: unknown mode 'bogus' (terminal, summary or path){try}

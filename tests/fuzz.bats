@@ -10,7 +10,7 @@ load test_helper
 
 REPLAY="$ROOT/build/fuzz/replay"
 CORPUS="$ROOT/tests/fuzz/corpus"
-HARNESSES="numtext xsum stream aggregate gridgen opts closedform payoff exercise"
+HARNESSES="numtext xsum stream aggregate gridgen opts closedform payoff exercise simpaths"
 
 # replay HARNESS: every kept input of HARNESS, once.
 replay() {
@@ -81,4 +81,8 @@ replay() {
 
 @test "fuzz corpus: exercise's reading of whole paths under a rule, and the dual bound's" {
 	replay exercise
+}
+
+@test "fuzz corpus: simpaths' reading of genseeds' shard rows (a few paths of each simulated)" {
+	replay simpaths
 }

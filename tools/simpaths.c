@@ -753,8 +753,20 @@ static uint64_t shard_field(struct stream *in, int column, const char *name)
 	return value;
 }
 
-/* Shard rows from genseeds: their metadata passes through, then one range each. */
-static void simulate_shards(int ninputs, char **inputs)
+/* A shard row of genseeds' (shard first count seed), checked: 1 <= count,
+ * first + count <= paths (the run's paths=), the run's one seed. */
+struct shard_row {
+	uint64_t shard, first, count, seed;
+	uint64_t paths;       /* the metadata's paths= */
+	bool first_row;       /* the input's first row: the header goes before it */
+	const char *where;    /* the row's file:line, for messages */
+};
+
+/* Reads shard rows from genseeds: their metadata passes through (put_meta),
+ * and each row, once checked, goes to range(). A function of its own so
+ * that a fuzz harness (tests/fuzz/fuzz_simpaths.c) reads rows as simpaths
+ * does without simulating the paths they ask for. */
+static void read_shards(int ninputs, char **inputs, void (*range)(const struct shard_row *))
 {
 	struct stream in;
 	bool header_written = false;
@@ -808,15 +820,21 @@ static void simulate_shards(int ninputs, char **inputs)
 			           (unsigned long long)shard, (unsigned long long)seed,
 			           (unsigned long long)run_seed);
 		}
-		if (!header_written) {
-			put_header(paths, seed);
-			header_written = true;
-		}
-		simulate_range(shard, first, count, seed, stream_where(&in));
+		range(&(struct shard_row){ shard, first, count, seed, paths, !header_written,
+		                           stream_where(&in) });
+		header_written = true;
 	}
 	if (!header_written)
 		data_error(in.name ? in.name : "stdin", "no shard rows in input");
 	stream_close(&in);
+}
+
+/* A shard row's range, simulated (after the header, before the first). */
+static void simulate_shard(const struct shard_row *row)
+{
+	if (row->first_row)
+		put_header(row->paths, row->seed);
+	simulate_range(row->shard, row->first, row->count, row->seed, row->where);
 }
 
 /* --payoff: the payoff of the model simulated here, as payoff would set it
@@ -1066,7 +1084,7 @@ int main(int argc, char **argv)
 		put_header(paths, seed);
 		simulate_range(0, first, count, seed, "--first");
 	} else {
-		simulate_shards(argc - optind, argv + optind);
+		read_shards(argc - optind, argv + optind, simulate_shard);
 	}
 	outbuf_flush(&out);
 	if (fused_partial)

@@ -293,7 +293,7 @@ void partial_add_range(struct partial *p, uint64_t first, uint64_t count, const 
 		p->ranges_cap = p->ranges_cap ? 2 * p->ranges_cap : 64;
 		p->ranges = xreallocarray(p->ranges, p->ranges_cap, sizeof *p->ranges);
 	}
-	p->ranges[p->nranges] = (struct partial_range){ first, count, xstrdup(where), p->nranges };
+	p->ranges[p->nranges] = (struct range){ first, count, xstrdup(where), p->nranges };
 	p->nranges++;
 }
 
@@ -345,51 +345,22 @@ const char *partial_identity_where(const struct partial *p, const char *key)
 	return e ? e->where : NULL;
 }
 
-/* By first path, then in input order (qsort is not stable): the same
- * inputs always give the same message. */
-static int by_first(const void *a, const void *b)
-{
-	const struct partial_range *x = a, *y = b;
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
 uint64_t partial_check_coverage(struct partial *p, bool complete)
 {
 	const char *paths_text;
-	uint64_t paths = 0, next = 0, covered = 0;
+	uint64_t paths = 0, next, covered;
 
 	if (p->nranges == 0)
 		return 0;
 	if (p->unranged_rows)
 		fatal("%llu rows lie outside any path range (first=/count= metadata)",
 		      (unsigned long long)p->unranged_rows);
-	qsort(p->ranges, p->nranges, sizeof *p->ranges, by_first);
-	for (size_t i = 0; i < p->nranges; i++) {
-		const struct partial_range *r = &p->ranges[i];
-		if (i > 0 && r->first < next)
-			data_error(r->where, "paths %llu..%llu overlap paths %llu..%llu (%s)",
-			           (unsigned long long)r->first,
-			           (unsigned long long)(r->first + r->count - 1),
-			           (unsigned long long)p->ranges[i - 1].first,
-			           (unsigned long long)(next - 1), p->ranges[i - 1].where);
-		if (complete && r->first > next)
-			fatal("paths %llu..%llu are missing", (unsigned long long)next,
-			      (unsigned long long)(r->first - 1));
-		next = r->first + r->count;
-		covered += r->count;
-	}
+	next = ranges_sweep(p->ranges, p->nranges, RANGE_TIES_BY_ORDER, "paths", complete, &covered);
 	paths_text = partial_identity_value(p, "paths");
 	if (complete) {
 		if (!paths_text || !num_parse_u64(paths_text, strlen(paths_text), &paths))
 			fatal("path ranges without a valid paths= in the metadata");
-		if (next < paths)
-			fatal("paths %llu..%llu are missing", (unsigned long long)next,
-			      (unsigned long long)(paths - 1));
-		if (next > paths)
-			fatal("paths up to %llu counted, but the run has paths=%llu",
-			      (unsigned long long)(next - 1), (unsigned long long)paths);
+		ranges_check_end(next, paths, "paths", true);
 	}
 	if (covered != p->nrows)
 		fatal("%llu rows for %llu paths in the ranges", (unsigned long long)p->nrows,

@@ -26,14 +26,13 @@
 #include <stdio.h>
 
 #include "exactsum.h"
+#include "ranges.h"
 #include "stream.h"
 
 #define PARTIAL_MAX_COLUMNS 64
 
 /* The header of a partial's table: its rows are `stat column column2 value`. */
 #define PARTIAL_HEADER "stat\tcolumn\tcolumn2\tvalue"
-
-struct partial_range { uint64_t first, count; char *where; size_t order; };
 
 struct partial {
 	int ncolumns;
@@ -49,7 +48,7 @@ struct partial {
 	bool have_identity;
 
 	/* Path ranges counted so far, and rows counted outside any. */
-	struct partial_range *ranges;
+	struct range *ranges;
 	size_t nranges, ranges_cap;
 	uint64_t unranged_rows;
 

@@ -191,15 +191,8 @@ void tail_add_range(struct tail *t, uint64_t first, uint64_t count, const char *
 		t->ranges_cap = t->ranges_cap ? 2 * t->ranges_cap : 16;
 		t->ranges = xreallocarray(t->ranges, t->ranges_cap, sizeof *t->ranges);
 	}
-	t->ranges[t->nranges++] = (struct tail_range){ first, count, xstrdup(where) };
-}
-
-static int by_first(const void *a, const void *b)
-{
-	const struct tail_range *x = a, *y = b;
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return strcmp(x->where, y->where);
+	t->ranges[t->nranges] = (struct range){ first, count, xstrdup(where), t->nranges };
+	t->nranges++;
 }
 
 static bool in_ranges(const struct tail *t, uint64_t scenario)
@@ -217,30 +210,11 @@ static bool in_ranges(const struct tail *t, uint64_t scenario)
 
 void tail_check_coverage(struct tail *t, bool complete)
 {
-	uint64_t next = 0;
-
 	if (t->nranges == 0)
 		fatal("no scenario ranges (first=/count= metadata)");
-	qsort(t->ranges, t->nranges, sizeof *t->ranges, by_first);
-	for (size_t i = 0; i < t->nranges; i++) {
-		const struct tail_range *r = &t->ranges[i];
-		if (i > 0 && r->first < next)
-			data_error(r->where, "scenarios %llu..%llu overlap scenarios %llu..%llu (%s)",
-			           (unsigned long long)r->first,
-			           (unsigned long long)(r->first + r->count - 1),
-			           (unsigned long long)t->ranges[i - 1].first,
-			           (unsigned long long)(next - 1), t->ranges[i - 1].where);
-		if (complete && r->first > next)
-			fatal("scenarios %llu..%llu are missing", (unsigned long long)next,
-			      (unsigned long long)(r->first - 1));
-		next = r->first + r->count;
-	}
-	if (next > t->scenarios)
-		fatal("scenarios up to %llu counted, but the run has scenarios=%llu",
-		      (unsigned long long)(next - 1), (unsigned long long)t->scenarios);
-	if (complete && next < t->scenarios)
-		fatal("scenarios %llu..%llu are missing", (unsigned long long)next,
-		      (unsigned long long)(t->scenarios - 1));
+	uint64_t next = ranges_sweep(t->ranges, t->nranges, RANGE_TIES_BY_WHERE, "scenarios",
+	                             complete, NULL);
+	ranges_check_end(next, t->scenarios, "scenarios", complete);
 	for (size_t i = 0; i < t->n; i++)
 		if (!in_ranges(t, t->rows[i].scenario))
 			fatal("scenario %llu lies outside the ranges counted",
@@ -588,7 +562,7 @@ void tail_read(struct tail *t, struct stream *in)
 		}
 		if (!ready) {
 			/* tail_init clears the ranges seen so far: keep them */
-			struct tail_range *ranges = t->ranges;
+			struct range *ranges = t->ranges;
 			size_t nranges = t->nranges, cap = t->ranges_cap;
 			setup(t, in);
 			t->ranges = ranges;

@@ -70,6 +70,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ranges.h"
 #include "stream.h"
 
 #define TAIL_HEADER "scenario\tloss\tweight"
@@ -80,8 +81,6 @@ struct tail_row {
 	double loss, weight;
 	size_t slot;            /* its extras: extra[slot * nextra ...] */
 };
-
-struct tail_range { uint64_t first, count; char *where; };
 
 struct tail {
 	double level;           /* alpha, in [0.5, 1) */
@@ -100,7 +99,7 @@ struct tail {
 	double threshold;       /* the last kept loss: rows below it cannot enter */
 	double *scratch;        /* tail_read's row of extras */
 
-	struct tail_range *ranges;
+	struct range *ranges;
 	size_t nranges, ranges_cap;
 
 	struct meta_entry *identity;   /* the producer's identity keys */
