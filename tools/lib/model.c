@@ -8,6 +8,7 @@
 
 #include "detmath.h"
 #include "err.h"
+#include "normals.h"
 #include "numtext.h"
 #include "opts.h"
 #include "rng.h"
@@ -214,71 +215,96 @@ void model_start(const struct model *m, int nv, double *x, double *var)
 }
 
 /* One QE step of the variance v to *vn and of the log-price x, from the
- * variance's uniform u and the log-price's normal zx (Andersen 2008,
- * eq. 23-27 and 33-34, psi_c = 1.5). The martingale correction's K0* makes
- * E[S(t+dt)/S(t)] = e^{(r-q)dt} exactly; where it does not exist (A at or
- * beyond its bound, which Andersen's test cases with rho < 0 never reach)
- * the plain K0 is used. */
-ALWAYS_INLINE static double qe_step(const struct model *m, double v, double u, double zx,
-                                    double *vn)
+ * variance's uniform u, its normal zv = Phi^-1(u) and the log-price's
+ * normal zx (Andersen 2008, eq. 23-27 and 33-34, psi_c = 1.5). The
+ * martingale correction's K0* makes E[S(t+dt)/S(t)] = e^{(r-q)dt} exactly;
+ * where it does not exist (A at or beyond its bound, which Andersen's test
+ * cases with rho < 0 never reach) the plain K0 is used.
+ * Branch-free, so that heston_walk's lane loop vectorises: both branches
+ * (quadratic for psi <= 1.5, exponential beyond) are computed for every
+ * lane and psi selects one, as payoffs.c does; each branch's expressions
+ * are the same operations in the same order as when it alone was taken,
+ * so the selected values have the same bits, and the other branch's NaN
+ * or inf (sqrt or log of a negative, a division by 0) is discarded. */
+ALWAYS_INLINE static double qe_step(const struct model *m, double v, double u, double zv,
+                                    double zx, double *vn)
 {
 	double mean = m->theta + (v - m->theta) * m->h_E;
 	double s2 = v * m->h_c1 + m->h_c2;
-	double psi = s2 / (mean * mean), next, k0;
+	double psi = s2 / (mean * mean);
+	int quadratic = psi <= 1.5;
 
-	if (psi <= 1.5) {
-		double two_psi = 2 / psi;
-		double b2 = two_psi - 1 + sqrt(two_psi) * sqrt(two_psi - 1);
-		double a = mean / (1 + b2), b = sqrt(b2), zv = det_normal_quantile(u);
-		next = a * ((b + zv) * (b + zv));
-		double one_2aa = 1 - 2 * m->h_A * a;
-		k0 = one_2aa > 0 ? -(m->h_A * b2 * a) / one_2aa + 0.5 * det_log(one_2aa) - m->h_K13 * v
-		                 : m->h_K0;
-	} else {
-		double p = (psi - 1) / (psi + 1), beta = (1 - p) / mean;
-		next = u <= p ? 0 : det_log((1 - p) / (1 - u)) / beta;
-		k0 = m->h_A < beta ? -det_log(p + beta * (1 - p) / (beta - m->h_A)) - m->h_K13 * v
-		                   : m->h_K0;
-	}
+	double two_psi = 2 / psi;
+	double b2 = two_psi - 1 + sqrt(two_psi) * sqrt(two_psi - 1);
+	double a = mean / (1 + b2), b = sqrt(b2);
+	double next_q = a * ((b + zv) * (b + zv));
+	double one_2aa = 1 - 2 * m->h_A * a;
+	double k0_q = -(m->h_A * b2 * a) / one_2aa + 0.5 * det_log(one_2aa) - m->h_K13 * v;
+	k0_q = one_2aa > 0 ? k0_q : m->h_K0;
+
+	double p = (psi - 1) / (psi + 1), beta = (1 - p) / mean;
+	double next_e = det_log((1 - p) / (1 - u)) / beta;
+	next_e = u <= p ? 0 : next_e;
+	double k0_e = -det_log(p + beta * (1 - p) / (beta - m->h_A)) - m->h_K13 * v;
+	k0_e = m->h_A < beta ? k0_e : m->h_K0;
+
+	double next = quadratic ? next_q : next_e, k0 = quadratic ? k0_q : k0_e;
 	*vn = next;
 	return m->h_drift + k0 + m->h_K1 * v + m->h_K2 * next +
 	       sqrt(m->h_K3 * v + m->h_K4 * next) * zx;
 }
 
-/* Scheme step by scheme step, each a loop over the block's lanes (which a
- * vectorising compiler can take several at a time, one clone per vector
- * target, simd.h): the same operations on each lane as one path at a time
- * would take, so the same bits at every width (make check-simd). */
+/* Scheme step by scheme step, each a few loops over the block's lanes
+ * (which a vectorising compiler takes several at a time, one clone per
+ * vector target, simd.h): the Philox words, their normals by normals.h
+ * (both of a step's words in one call: Phi^-1(U_v), the quadratic branch's
+ * Z_v, and the log-price's normal), then the QE steps. The same operations
+ * on each lane as one path at a time would take, so the same bits at every
+ * width (make check-simd). The mirror's Z_v = Phi^-1(1 - U_v) is -Z_v
+ * exactly (detmath.h, for u from det_u01). */
 #define HESTON_LANES 512   /* simpaths' widest block */
 SIMD_CLONES static void heston_walk(const struct model *m, const philox4x32_key_t key, uint32_t stream,
-                        uint64_t first, int w, bool antithetic, long i0, long n, double *x,
-                        double *var, double *logprice)
+                        uint64_t first, int w, bool antithetic, long i0, long n,
+                        double *restrict x, double *restrict var, double *restrict logprice)
 {
-	static double u[HESTON_LANES], z[HESTON_LANES];
+	/* [0, w): the variance's word and normal Z_v; [w, 2w): the log-price's */
+	static uint32_t lo[2 * HESTON_LANES], hi[2 * HESTON_LANES];
+	static double u[HESTON_LANES], z[2 * HESTON_LANES];
+	static struct normal_scratch scratch;
+	_Static_assert(2 * HESTON_LANES <= NORMALS_MAX, "a step's words fit normals.h's scratch");
+	/* a local copy: stores to x and var could alias *m's fields, which
+	 * would keep the QE loops from vectorising */
+	const struct model p = *m;
 	int nv = antithetic ? 2 * w : w;
 
 	if (w > HESTON_LANES)
 		fatal("internal error: a block of %d paths", w);
 	for (long i = 0; i < n; i++) {
-		for (long s = 0; s < m->substeps; s++) {
-			uint32_t block = (uint32_t)((i0 + i) * m->substeps + s);
+		for (long s = 0; s < p.substeps; s++) {
+			uint32_t block = (uint32_t)((i0 + i) * p.substeps + s);
 			for (int l = 0; l < w; l++) {
 				uint64_t path = first + (uint64_t)l;
 				philox4x32_ctr_t ctr = { { block, stream | RNG_MODEL_HESTON, (uint32_t)path,
 				                           (uint32_t)(path >> 32) } };
 				philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
-				u[l] = det_u01((uint64_t)r.v[1] << 32 | r.v[0]);
-				z[l] = det_normal_quantile(det_u01((uint64_t)r.v[3] << 32 | r.v[2]));
+				lo[l] = r.v[0];
+				hi[l] = r.v[1];
+				lo[w + l] = r.v[2];
+				hi[w + l] = r.v[3];
 			}
+			for (int l = 0; l < w; l++)
+				u[l] = det_u01((uint64_t)hi[l] << 32 | lo[l]);
+			normals_from_words(lo, hi, 2 * w, z, &scratch);
 			for (int l = 0; l < w; l++) {
 				double next;
-				x[l] = x[l] + qe_step(m, var[l], u[l], z[l], &next);
+				x[l] = x[l] + qe_step(&p, var[l], u[l], z[l], z[w + l], &next);
 				var[l] = next;
 			}
 			if (antithetic)
 				for (int l = 0; l < w; l++) {
 					double next;
-					x[w + l] = x[w + l] + qe_step(m, var[w + l], 1 - u[l], -z[l], &next);
+					x[w + l] = x[w + l] + qe_step(&p, var[w + l], 1 - u[l], -z[l],
+					                              -z[w + l], &next);
 					var[w + l] = next;
 				}
 		}
