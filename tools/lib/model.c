@@ -8,6 +8,7 @@
 
 #include "detmath.h"
 #include "err.h"
+#include "normals.h"
 #include "numtext.h"
 #include "opts.h"
 #include "rng.h"
@@ -213,73 +214,142 @@ void model_start(const struct model *m, int nv, double *x, double *var)
 	}
 }
 
-/* One QE step of the variance v to *vn and of the log-price x, from the
- * variance's uniform u and the log-price's normal zx (Andersen 2008,
- * eq. 23-27 and 33-34, psi_c = 1.5). The martingale correction's K0* makes
- * E[S(t+dt)/S(t)] = e^{(r-q)dt} exactly; where it does not exist (A at or
- * beyond its bound, which Andersen's test cases with rho < 0 never reach)
- * the plain K0 is used. */
-ALWAYS_INLINE static double qe_step(const struct model *m, double v, double u, double zx,
-                                    double *vn)
+/* One QE step of the variance v (Andersen 2008, eq. 23-27 and 33-34,
+ * psi_c = 1.5) in three parts: qe_quadratic, qe_exponential and qe_price.
+ * The martingale correction's K0* makes E[S(t+dt)/S(t)] = e^{(r-q)dt}
+ * exactly; where it does not exist (A at or beyond its bound, which
+ * Andersen's test cases with rho < 0 never reach) the plain K0 is used.
+ * Every part is branch-free (selects, as payoffs.c has them), so that
+ * heston_walk's lane loops vectorise; each value is the same operations in
+ * the same order as a step of one path alone would take, so the same bits
+ * at every width. */
+
+/* The quadratic branch's next variance from the variance's normal zv, its
+ * K0* in *k0, and in *exponential whether psi > 1.5 (or is NaN), where the
+ * exponential branch's values must replace both. */
+ALWAYS_INLINE static double qe_quadratic(const struct model *m, double v, double zv, double *k0,
+                                         int *exponential)
 {
 	double mean = m->theta + (v - m->theta) * m->h_E;
 	double s2 = v * m->h_c1 + m->h_c2;
-	double psi = s2 / (mean * mean), next, k0;
+	double psi = s2 / (mean * mean);
+	double two_psi = 2 / psi;
+	double b2 = two_psi - 1 + sqrt(two_psi) * sqrt(two_psi - 1);
+	double a = mean / (1 + b2), b = sqrt(b2);
+	double one_2aa = 1 - 2 * m->h_A * a;
+	double k = -(m->h_A * b2 * a) / one_2aa + 0.5 * det_log(one_2aa) - m->h_K13 * v;
 
-	if (psi <= 1.5) {
-		double two_psi = 2 / psi;
-		double b2 = two_psi - 1 + sqrt(two_psi) * sqrt(two_psi - 1);
-		double a = mean / (1 + b2), b = sqrt(b2), zv = det_normal_quantile(u);
-		next = a * ((b + zv) * (b + zv));
-		double one_2aa = 1 - 2 * m->h_A * a;
-		k0 = one_2aa > 0 ? -(m->h_A * b2 * a) / one_2aa + 0.5 * det_log(one_2aa) - m->h_K13 * v
-		                 : m->h_K0;
-	} else {
-		double p = (psi - 1) / (psi + 1), beta = (1 - p) / mean;
-		next = u <= p ? 0 : det_log((1 - p) / (1 - u)) / beta;
-		k0 = m->h_A < beta ? -det_log(p + beta * (1 - p) / (beta - m->h_A)) - m->h_K13 * v
-		                   : m->h_K0;
-	}
-	*vn = next;
+	*k0 = one_2aa > 0 ? k : m->h_K0;
+	*exponential = !(psi <= 1.5);
+	return a * ((b + zv) * (b + zv));
+}
+
+/* The exponential branch's next variance from the variance's uniform u,
+ * its K0* in *k0. */
+ALWAYS_INLINE static double qe_exponential(const struct model *m, double v, double u, double *k0)
+{
+	double mean = m->theta + (v - m->theta) * m->h_E;
+	double s2 = v * m->h_c1 + m->h_c2;
+	double psi = s2 / (mean * mean);
+	double p = (psi - 1) / (psi + 1), beta = (1 - p) / mean;
+	double next = det_log((1 - p) / (1 - u)) / beta;
+	double k = -det_log(p + beta * (1 - p) / (beta - m->h_A)) - m->h_K13 * v;
+
+	*k0 = m->h_A < beta ? k : m->h_K0;
+	return u <= p ? 0 : next;
+}
+
+/* The log-price's increment over the step from v to next, with the
+ * log-price's normal zx. */
+ALWAYS_INLINE static double qe_price(const struct model *m, double v, double next, double k0,
+                                     double zx)
+{
 	return m->h_drift + k0 + m->h_K1 * v + m->h_K2 * next +
 	       sqrt(m->h_K3 * v + m->h_K4 * next) * zx;
 }
 
-/* Scheme step by scheme step, each a loop over the block's lanes (which a
- * vectorising compiler can take several at a time, one clone per vector
- * target, simd.h): the same operations on each lane as one path at a time
- * would take, so the same bits at every width (make check-simd). */
+/* Scheme step by scheme step, each a few loops over the block's virtual
+ * lanes (paths, then their mirrors), which a vectorising compiler takes
+ * several at a time (one clone per vector target, simd.h): the Philox
+ * words; their normals by normals.h (both words of a step in one call:
+ * Z_v = Phi^-1(U_v), which only the quadratic branch uses, and the
+ * log-price's normal); the quadratic branch on every lane; the lanes with
+ * psi > 1.5 gathered (as normals.h gathers its tails: few or none at
+ * moderate vol of vol) for the exponential branch, and scattered back;
+ * the log-prices. The mirror takes 1 - U_v, and Phi^-1(1 - U_v) = -Z_v
+ * exactly (detmath.h, for u from det_u01). */
 #define HESTON_LANES 512   /* simpaths' widest block */
 SIMD_CLONES static void heston_walk(const struct model *m, const philox4x32_key_t key, uint32_t stream,
-                        uint64_t first, int w, bool antithetic, long i0, long n, double *x,
-                        double *var, double *logprice, double *variance)
+                        uint64_t first, int w, bool antithetic, long i0, long n,
+                        double *restrict x, double *restrict var, double *restrict logprice,
+                        double *variance)
 {
-	static double u[HESTON_LANES], z[HESTON_LANES];
+	/* Philox words and normals: [0, w) the variance's, [w, 2w) the log-price's */
+	static uint32_t lo[2 * HESTON_LANES], hi[2 * HESTON_LANES];
+	static double z[2 * HESTON_LANES];
+	static struct normal_scratch scratch;
+	/* per virtual lane */
+	static double u[2 * HESTON_LANES], next[2 * HESTON_LANES], k0[2 * HESTON_LANES];
+	static int exponential[2 * HESTON_LANES], at[2 * HESTON_LANES];
+	/* the gathered lanes of the exponential branch */
+	static double gv[2 * HESTON_LANES], gu[2 * HESTON_LANES], gnext[2 * HESTON_LANES],
+	              gk0[2 * HESTON_LANES];
+	_Static_assert(2 * HESTON_LANES <= NORMALS_MAX, "a step's words fit normals.h's scratch");
+	/* a local copy: stores to the arrays could alias *m's fields, which
+	 * would keep the loops from vectorising */
+	const struct model p = *m;
 	int nv = antithetic ? 2 * w : w;
 
 	if (w > HESTON_LANES)
 		fatal("internal error: a block of %d paths", w);
 	for (long i = 0; i < n; i++) {
-		for (long s = 0; s < m->substeps; s++) {
-			uint32_t block = (uint32_t)((i0 + i) * m->substeps + s);
+		for (long s = 0; s < p.substeps; s++) {
+			uint32_t block = (uint32_t)((i0 + i) * p.substeps + s);
 			for (int l = 0; l < w; l++) {
 				uint64_t path = first + (uint64_t)l;
 				philox4x32_ctr_t ctr = { { block, stream | RNG_MODEL_HESTON, (uint32_t)path,
 				                           (uint32_t)(path >> 32) } };
 				philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
-				u[l] = det_u01((uint64_t)r.v[1] << 32 | r.v[0]);
-				z[l] = det_normal_quantile(det_u01((uint64_t)r.v[3] << 32 | r.v[2]));
+				lo[l] = r.v[0];
+				hi[l] = r.v[1];
+				lo[w + l] = r.v[2];
+				hi[w + l] = r.v[3];
+			}
+			for (int l = 0; l < w; l++)
+				u[l] = det_u01((uint64_t)hi[l] << 32 | lo[l]);
+			normals_from_words(lo, hi, 2 * w, z, &scratch);
+			for (int l = 0; l < w; l++)
+				next[l] = qe_quadratic(&p, var[l], z[l], &k0[l], &exponential[l]);
+			if (antithetic)
+				for (int l = 0; l < w; l++) {
+					u[w + l] = 1 - u[l];
+					next[w + l] = qe_quadratic(&p, var[w + l], -z[l], &k0[w + l],
+					                           &exponential[w + l]);
+				}
+			int ne = 0;
+			for (int l = 0; l < nv; l++) {
+				at[ne] = l;
+				ne += exponential[l];
+			}
+			for (int j = 0; j < ne; j++) {
+				gv[j] = var[at[j]];
+				gu[j] = u[at[j]];
+			}
+			for (int j = 0; j < ne; j++)
+				gnext[j] = qe_exponential(&p, gv[j], gu[j], &gk0[j]);
+			for (int j = 0; j < ne; j++) {
+				next[at[j]] = gnext[j];
+				k0[at[j]] = gk0[j];
 			}
 			for (int l = 0; l < w; l++) {
-				double next;
-				x[l] = x[l] + qe_step(m, var[l], u[l], z[l], &next);
-				var[l] = next;
+				x[l] = x[l] + qe_price(&p, var[l], next[l], k0[l], z[w + l]);
+				var[l] = next[l];
 			}
 			if (antithetic)
 				for (int l = 0; l < w; l++) {
-					double next;
-					x[w + l] = x[w + l] + qe_step(m, var[w + l], 1 - u[l], -z[l], &next);
-					var[w + l] = next;
+					x[w + l] = x[w + l] + qe_price(&p, var[w + l], next[w + l], k0[w + l],
+					                               -z[w + l]);
+					var[w + l] = next[w + l];
 				}
 		}
 		for (int v = 0; v < nv; v++)
