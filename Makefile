@@ -32,6 +32,7 @@ TOOLS    += credit creditref
 UNITS     = test_exactsum test_detmath test_numtext test_rng test_partial
 UNITS    += test_tail
 UNITS    += test_black
+UNITS    += test_ziggurat
 LIB_SRC   = $(wildcard tools/lib/*.c)
 LIB_HDR   = $(wildcard tools/lib/*.h)
 

@@ -61,6 +61,11 @@ SIMD_CASES   = "-e terminal --count 100003" "-e terminal --steps 3 --antithetic 
                "-e summary --steps 12 --count 3001 -p up-and-out-call --barrier 120 --control --control-mean 10.450583572185565" \
                "--model heston -e path --steps 5 --count 1001 --antithetic --xi 1 --rho -0.9" \
                "--model merton -e summary --steps 12 --count 2001 -p asian-call-arith --partial"
+# the ziggurat's normals (issue 20): its rare draws finished in every lane
+SIMD_CASES  += "--normals ziggurat -e terminal --count 100003" \
+               "--normals ziggurat -e summary --steps 252 --count 2001 --first 7 --antithetic" \
+               "--normals ziggurat -e path --steps 33 --count 999 --sigma 0.9 --seed 0xffffffffffffffff" \
+               "--normals ziggurat -p call --count 100003 --first 5 --partial"
 
 build/simd/simpaths-%: tools/simpaths.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)

@@ -33,7 +33,7 @@ rows() {
 
 # synopsis_of MANPAGE: the SYNOPSIS section as rendered, on one line.
 synopsis_of() {
-	MANWIDTH=300 man -l "$1" 2>/dev/null | col -b | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' |
+	MANWIDTH=300 man -l "$1" 2>/dev/null | col -bx | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' |
 		sed '1d;$d' | tr -s ' \n' ' ' | sed 's/^ //;s/ $//'
 }
 

@@ -36,6 +36,7 @@
 #include "rule.h"
 #include "simd.h"
 #include "stream.h"
+#include "ziggurat.h"
 
 #define MAX_INDEX (UINT64_C(1) << 63)
 
@@ -50,6 +51,12 @@ static long steps;
 static enum emit emit = EMIT_TERMINAL;
 static bool hex_output, antithetic;
 static uint32_t path_stream = RNG_PRICING;   /* --training: RNG_TRAINING (lsmfit's paths) */
+/* --normals: gbm's normals by inversion (normals.h) or the ziggurat
+ * (ziggurat.h); other than inversion, recorded as metadata normals=, so
+ * that partials of the two are never summed together. */
+enum normals { NORMALS_INVERSION, NORMALS_ZIGGURAT };
+static const char *const normals_names[] = { "inversion", "ziggurat" };
+static enum normals normals = NORMALS_INVERSION;
 
 /* Derived once per run: the same for every path. */
 static double drift_per_step, vol_per_step;
@@ -81,6 +88,7 @@ static const char synopsis[] =
 	"simpaths [--model gbm|heston|merton [model options]] [--s0 x] [-r rate]\n"
 	"                [-q yield] [--sigma x] [-T maturity] [--steps n]\n"
 	"                [-e terminal|summary|path] [-x] [--antithetic]\n"
+	"                [--normals inversion|ziggurat]\n"
 	"                [-p name [payoff options] [-c file] [--partial]]\n"
 	"                [--first i --count n [--paths n] [--seed x] | [file ...]]";
 
@@ -111,6 +119,8 @@ static _Noreturn void help(void)
 	       "  -x, --hex         write C99 hex floats (exact, fast) instead of decimal\n"
 	       "  --antithetic      two rows per path: the path and its mirror (-z; 1-u\n"
 	       "                    for heston's variance; merton's jump count kept)\n"
+	       "  --normals NAME    gbm's normals: inversion (AS241, the default) or\n"
+	       "                    ziggurat (faster; other paths, metadata normals=)\n"
 	       "  --training        draw from the seed's training stream, not its pricing\n"
 	       "                    stream (lsmfit's paths; metadata stream=training)\n"
 	       "  --first I         first path index of a single range (default 0)\n"
@@ -194,6 +204,7 @@ static int width;         /* paths per block: LANES * max(1, CHUNK / steps) */
 static uint32_t bits_lo[BLOCK_MAX], bits_hi[BLOCK_MAX];
 static double normal[BLOCK_MAX];               /* z */
 static struct normal_scratch normal_scratch;   /* normals.h's working memory */
+static struct zig_scratch zig_scratch;         /* ziggurat.h's */
 _Static_assert(BLOCK_MAX <= NORMALS_MAX, "a block's normals fit normals.h's scratch");
 static double logprice[BLOCK_MAX];             /* x: [step][virtual lane] */
 static double variance[BLOCK_MAX];             /* heston's v, per virtual lane */
@@ -438,7 +449,12 @@ ALWAYS_INLINE static bool gbm_walk(uint64_t seed, uint64_t first, int w, long i0
 	const int nv = antithetic ? 2 * w : w;
 
 	draw_bits(seed, first, w, (uint32_t)(i0 / 2), (n + 1) / 2);
-	normals_from_words(bits_lo, bits_hi, (int)n * w, normal, &normal_scratch);
+	if (normals == NORMALS_ZIGGURAT) {
+		const struct zig_where where = { seed, first, path_stream, w, i0 };
+		ziggurat_from_words(bits_lo, bits_hi, (int)n * w, normal, &zig_scratch, &where);
+	} else {
+		normals_from_words(bits_lo, bits_hi, (int)n * w, normal, &normal_scratch);
+	}
 	if (lean) {
 		for (long i = 0; i < n; i++) {
 			const double *z = normal + i * w;
@@ -635,10 +651,12 @@ static void put_header(uint64_t paths, uint64_t seed)
 	size_t len = model_line(line);
 
 	snprintf(line + len, sizeof line - len,
-	         " seed=%llu paths=%llu emit=%s antithetic=%d%s",
+	         " seed=%llu paths=%llu emit=%s antithetic=%d%s%s%s",
 	         (unsigned long long)seed, (unsigned long long)paths,
 	         emit_names[emit], antithetic,
-	         path_stream == RNG_TRAINING ? " stream=training" : "");
+	         path_stream == RNG_TRAINING ? " stream=training" : "",
+	         normals == NORMALS_INVERSION ? "" : " normals=",
+	         normals == NORMALS_INVERSION ? "" : normals_names[normals]);
 	put_meta(line);
 	if (fused) {
 		put_payoff_header();
@@ -809,13 +827,14 @@ static void finish_partial(void)
 int main(int argc, char **argv)
 {
 	enum { OPT_FIRST = 256, OPT_COUNT, OPT_PATHS,
-	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL };
+	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL, OPT_NORMALS };
 	static const struct option longopts[] = {
 		MODEL_LONGOPTS,
 		{ "emit", required_argument, NULL, 'e' },
 		{ "hex", no_argument, NULL, 'x' },
 		{ "antithetic", no_argument, NULL, OPT_ANTITHETIC },
 		{ "training", no_argument, NULL, OPT_TRAINING },
+		{ "normals", required_argument, NULL, OPT_NORMALS },
 		{ "first", required_argument, NULL, OPT_FIRST },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "paths", required_argument, NULL, OPT_PATHS },
@@ -857,6 +876,14 @@ int main(int argc, char **argv)
 		case 'x': hex_output = true; break;
 		case OPT_ANTITHETIC: antithetic = true; break;
 		case OPT_TRAINING: path_stream = RNG_TRAINING; break;
+		case OPT_NORMALS:
+			for (normals = 0; normals < 2 && strcmp(optarg, normals_names[normals]) != 0;
+			     normals++)
+				;
+			if (normals == 2)
+				usage_error("--normals: unknown transform '%s' (inversion or ziggurat)",
+				            optarg);
+			break;
 		case OPT_PARTIAL: fused_partial = true; break;
 		case 'c': coef_file = optarg; break;
 		case OPT_FIRST:
@@ -897,6 +924,9 @@ int main(int argc, char **argv)
 		            (unsigned long long)paths);
 
 	model_done(&model);
+	if (normals != NORMALS_INVERSION && model.kind != MODEL_GBM)
+		usage_error("--normals %s: %s draws its normals by inversion only",
+		            normals_names[normals], model_name(model.kind));
 	s0 = model.s0;
 	steps = model.steps;
 	drift_per_step = model.drift_dt;
