@@ -17,7 +17,7 @@ setup() {
 	[ "${lines[1]}" = "$(printf 'name\tvalue')" ]
 	expected=$(printf '%s\n' MODEL:gbm PAYOFF:call S0:100 K:100 R:0.05 Q:0 SIGMA:0.2 T:1 STEPS:1 \
 		PATHS:10000000 SEED:20261127 ANTITHETIC:0 CONTROL:0 GREEKS:0 FUSED:1 SHARDS:16 JOBS:3 \
-		HOSTS: SCHEDULER: RETRIES:0 "OUT:$OUT" payoff.emit:terminal payoff.strike:yes \
+		HOSTS: SCHEDULER: RETRIES:0 "OUT:$OUT" NORMALS:inversion payoff.emit:terminal payoff.strike:yes \
 		payoff.barrier:none payoff.rebate:no payoff.control:terminal payoff.american:no \
 		payoff.min_steps:1 payoff.greeks:delta,gamma,vega,rho,theta payoff.greeks_emit:terminal | sed 's/:/\t/')
 	[ "$(printf '%s\n' "${lines[@]:2}")" = "$expected" ]
