@@ -1,16 +1,18 @@
 /* fused: the limit. One C loop, one core, no text: the same random numbers
  * and model as simpaths (Philox4x32-10 from Random123 keyed by the seed,
- * counter {block, 0, path}; det_u01, det_normal_quantile, det_exp; exact
+ * counter {block, 0, path}; the ziggurat's normals or det_u01 and
+ * det_normal_quantile; det_exp; exact
  * log-normal steps on t_i = i*T/steps), the payoff and its sums in the loop.
  *
- *   fused european|asian [paths] [seed] [first] [inversion|ziggurat]
+ *   fused european|asian [paths] [seed] [first] [ziggurat|inversion]
  *
  * european: call on S_T (steps 1); asian: arithmetic-average call on 252
  * dates. S0 = K = 100, r = 0.05, q = 0, sigma = 0.2, T = 1. The paths are
  * [first, first + paths) (first 0 by default): `make bench` runs one fused
  * loop per core on its own range, for the loop's rate on all cores. The
- * last argument picks the normals as simpaths --normals does: AS241
- * inversion (normals.h, the default) or the ziggurat (ziggurat.h).
+ * last argument picks the normals as simpaths --normals does: the
+ * ziggurat (ziggurat.h, make price's default, so the default here) or AS241
+ * inversion (normals.h).
  * Prints one TAB-separated line:
  *   fused  workload  paths  seconds  paths_per_s  price  stderr
  * Built with the tools' CFLAGS by `make bench` (mk/bench.mk). Paths go a
@@ -128,10 +130,10 @@ int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 6 || (strcmp(argv[1], "european") != 0 && strcmp(argv[1], "asian") != 0) ||
 	    (argc > 5 && strcmp(argv[5], "inversion") != 0 && strcmp(argv[5], "ziggurat") != 0)) {
-		fprintf(stderr, "usage: fused european|asian [paths] [seed] [first] [inversion|ziggurat]\n");
+		fprintf(stderr, "usage: fused european|asian [paths] [seed] [first] [ziggurat|inversion]\n");
 		return 2;
 	}
-	ziggurat = argc > 5 && strcmp(argv[5], "ziggurat") == 0;
+	ziggurat = !(argc > 5 && strcmp(argv[5], "inversion") == 0);
 	long steps = strcmp(argv[1], "asian") == 0 ? 252 : 1;
 	uint64_t paths = argc > 2 ? strtoull(argv[2], NULL, 0) : (steps > 1 ? 1000000 : 100000000);
 	uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 20261127;
