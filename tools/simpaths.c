@@ -56,7 +56,7 @@ static uint32_t path_stream = RNG_PRICING;   /* --training: RNG_TRAINING (lsmfit
  * that partials of the two are never summed together. */
 enum normals { NORMALS_INVERSION, NORMALS_ZIGGURAT };
 static const char *const normals_names[] = { "inversion", "ziggurat" };
-static enum normals normals = NORMALS_INVERSION;
+static enum normals normal_kind = NORMALS_INVERSION;
 
 /* Derived once per run: the same for every path. */
 static double drift_per_step, vol_per_step;
@@ -449,7 +449,7 @@ ALWAYS_INLINE static bool gbm_walk(uint64_t seed, uint64_t first, int w, long i0
 	const int nv = antithetic ? 2 * w : w;
 
 	draw_bits(seed, first, w, (uint32_t)(i0 / 2), (n + 1) / 2);
-	if (normals == NORMALS_ZIGGURAT) {
+	if (normal_kind == NORMALS_ZIGGURAT) {
 		const struct zig_where where = { seed, first, path_stream, w, i0 };
 		ziggurat_from_words(bits_lo, bits_hi, (int)n * w, normal, &zig_scratch, &where);
 	} else {
@@ -655,8 +655,8 @@ static void put_header(uint64_t paths, uint64_t seed)
 	         (unsigned long long)seed, (unsigned long long)paths,
 	         emit_names[emit], antithetic,
 	         path_stream == RNG_TRAINING ? " stream=training" : "",
-	         normals == NORMALS_INVERSION ? "" : " normals=",
-	         normals == NORMALS_INVERSION ? "" : normals_names[normals]);
+	         normal_kind == NORMALS_INVERSION ? "" : " normals=",
+	         normal_kind == NORMALS_INVERSION ? "" : normals_names[normal_kind]);
 	put_meta(line);
 	if (fused) {
 		put_payoff_header();
@@ -877,10 +877,11 @@ int main(int argc, char **argv)
 		case OPT_ANTITHETIC: antithetic = true; break;
 		case OPT_TRAINING: path_stream = RNG_TRAINING; break;
 		case OPT_NORMALS:
-			for (normals = 0; normals < 2 && strcmp(optarg, normals_names[normals]) != 0;
-			     normals++)
+			for (normal_kind = 0;
+			     normal_kind < 2 && strcmp(optarg, normals_names[normal_kind]) != 0;
+			     normal_kind++)
 				;
-			if (normals == 2)
+			if (normal_kind == 2)
 				usage_error("--normals: unknown transform '%s' (inversion or ziggurat)",
 				            optarg);
 			break;
@@ -924,9 +925,9 @@ int main(int argc, char **argv)
 		            (unsigned long long)paths);
 
 	model_done(&model);
-	if (normals != NORMALS_INVERSION && model.kind != MODEL_GBM)
+	if (normal_kind != NORMALS_INVERSION && model.kind != MODEL_GBM)
 		usage_error("--normals %s: %s draws its normals by inversion only",
-		            normals_names[normals], model_name(model.kind));
+		            normals_names[normal_kind], model_name(model.kind));
 	s0 = model.s0;
 	steps = model.steps;
 	drift_per_step = model.drift_dt;
