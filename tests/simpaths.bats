@@ -386,8 +386,9 @@ pieces_match() {
 	[ "${lines[0]}" = "usage: simpaths [--model gbm|heston|merton [model options]] [--s0 x] [-r rate]" ]
 	[ "${lines[1]}" = "                [-q yield] [--sigma x] [-T maturity] [--steps n]" ]
 	[ "${lines[2]}" = "                [-e terminal|summary|path] [-x] [--antithetic]" ]
-	[ "${lines[3]}" = "                [-p name [payoff options] [-c file] [--partial]]" ]
-	[ "${lines[4]}" = "                [--first i --count n [--paths n] [--seed x] | [file ...]]" ]
+	[ "${lines[3]}" = "                [--normals inversion|ziggurat]" ]
+	[ "${lines[4]}" = "                [-p name [payoff options] [-c file] [--partial]]" ]
+	[ "${lines[5]}" = "                [--first i --count n [--paths n] [--seed x] | [file ...]]" ]
 	[ "$stderr" = "" ]
 }
 
