@@ -33,6 +33,7 @@ UNITS     = test_exactsum test_detmath test_numtext test_rng test_partial
 UNITS    += test_tail
 UNITS    += test_black
 UNITS    += test_sobol
+UNITS    += test_ziggurat
 LIB_SRC   = $(wildcard tools/lib/*.c)
 LIB_HDR   = $(wildcard tools/lib/*.h)
 # Sobol direction numbers (tools/lib/sobol.c): Joe and Kuo's, generated at

@@ -1,14 +1,18 @@
 /* fused: the limit. One C loop, one core, no text: the same random numbers
  * and model as simpaths (Philox4x32-10 from Random123 keyed by the seed,
- * counter {block, 0, path}; det_u01, det_normal_quantile, det_exp; exact
+ * counter {block, 0, path}; the ziggurat's normals or det_u01 and
+ * det_normal_quantile; det_exp; exact
  * log-normal steps on t_i = i*T/steps), the payoff and its sums in the loop.
  *
- *   fused european|asian [paths] [seed] [first]
+ *   fused european|asian [paths] [seed] [first] [ziggurat|inversion]
  *
  * european: call on S_T (steps 1); asian: arithmetic-average call on 252
  * dates. S0 = K = 100, r = 0.05, q = 0, sigma = 0.2, T = 1. The paths are
  * [first, first + paths) (first 0 by default): `make bench` runs one fused
- * loop per core on its own range, for the loop's rate on all cores.
+ * loop per core on its own range, for the loop's rate on all cores. The
+ * last argument picks the normals as simpaths --normals does: the
+ * ziggurat (ziggurat.h, make price's default, so the default here) or AS241
+ * inversion (normals.h).
  * Prints one TAB-separated line:
  *   fused  workload  paths  seconds  paths_per_s  price  stderr
  * Built with the tools' CFLAGS by `make bench` (mk/bench.mk). Paths go a
@@ -18,6 +22,7 @@
  * as `make price` with the same seed, so the two agree to rounding. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +33,12 @@
 #include "normals.h"
 #include "rng.h"
 #include "simd.h"
+#include "ziggurat.h"
 
 #define LANES 16
 #define CHUNK 32   /* steps per chunk: even, so Philox blocks align */
 
+static bool ziggurat;   /* the normals: ziggurat.h's, not normals.h's */
 static const double s0 = 100, strike = 100, rate = 0.05, sigma = 0.2, maturity = 1;
 
 /* Sums of the discounted payoff and its square over paths
@@ -51,6 +58,7 @@ price_width(uint64_t seed, uint64_t start, uint64_t paths, long steps, int width
 	static uint32_t lo[MAX], hi[MAX];
 	static double z[MAX];
 	static struct normal_scratch scratch;
+	static struct zig_scratch zscratch;
 	static double x[MAX], sum_s[MAX], acc[MAX], acc2[MAX];
 
 	for (int l = 0; l < width; l++)
@@ -75,7 +83,12 @@ price_width(uint64_t seed, uint64_t start, uint64_t paths, long steps, int width
 					hi1[l] = r.v[3];
 				}
 			}
-			normals_from_words(lo, hi, (int)n * width, z, &scratch);
+			if (ziggurat) {
+				const struct zig_where where = { seed, start + first, RNG_PRICING, width, i0 };
+				ziggurat_from_words(lo, hi, (int)n * width, z, &zscratch, &where);
+			} else {
+				normals_from_words(lo, hi, (int)n * width, z, &scratch);
+			}
 			/* the walk, and the average's S on every date */
 			for (long i = 0; i < n; i++) {
 				const double *zi = z + i * width;
@@ -115,10 +128,12 @@ SIMD_CLONES static void price(uint64_t seed, uint64_t start, uint64_t paths, lon
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || argc > 5 || (strcmp(argv[1], "european") != 0 && strcmp(argv[1], "asian") != 0)) {
-		fprintf(stderr, "usage: fused european|asian [paths] [seed] [first]\n");
+	if (argc < 2 || argc > 6 || (strcmp(argv[1], "european") != 0 && strcmp(argv[1], "asian") != 0) ||
+	    (argc > 5 && strcmp(argv[5], "inversion") != 0 && strcmp(argv[5], "ziggurat") != 0)) {
+		fprintf(stderr, "usage: fused european|asian [paths] [seed] [first] [ziggurat|inversion]\n");
 		return 2;
 	}
+	ziggurat = !(argc > 5 && strcmp(argv[5], "inversion") == 0);
 	long steps = strcmp(argv[1], "asian") == 0 ? 252 : 1;
 	uint64_t paths = argc > 2 ? strtoull(argv[2], NULL, 0) : (steps > 1 ? 1000000 : 100000000);
 	uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 20261127;

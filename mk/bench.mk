@@ -70,6 +70,11 @@ SIMD_CASES  += "--qmc sobol -e path --steps 33 --count 4096 --first 512 --paths 
 SIMD_CASES  += "--model heston -e path --steps 5 --count 1001 --antithetic --variance" \
                "--model heston -e summary --steps 4 --count 1001 -p asian-call-arith --greeks --partial" \
                "--model merton --count 2001 -p put --greeks --antithetic"
+# the ziggurat's normals (issue 20): its rare draws finished in every lane
+SIMD_CASES  += "--normals ziggurat -e terminal --count 100003" \
+               "--normals ziggurat -e summary --steps 252 --count 2001 --first 7 --antithetic" \
+               "--normals ziggurat -e path --steps 33 --count 999 --sigma 0.9 --seed 0xffffffffffffffff" \
+               "--normals ziggurat -p call --count 100003 --first 5 --partial"
 
 build/simd/simpaths-%: tools/simpaths.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)

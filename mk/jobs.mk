@@ -13,6 +13,8 @@ JOB_VARS = MODEL S0 K R Q SIGMA T STEPS PAYOFF BARRIER REBATE PATHS SEED \
            SIGMA_GRID S0_GRID K_GRID T_GRID R_GRID Q_GRID TRAIN_PATHS UPPER INNER
 JOB_VARS += TOL TOL_BATCH
 JOB_VARS += QMC REPLICATES
+# simpaths --normals (issue 20): gbm's normals by inversion or the ziggurat
+JOB_VARS += NORMALS
 
 # Make's own variables, which a user may set on the command line of a job
 # (make price CC=clang): not typos. Append yours.

@@ -428,10 +428,10 @@ table_point() {
 	rule=$(ls "$BATS_TEST_TMPDIR"/out/runs/*/coefficients.tsv)
 	[ "$(grep -c '^[0-9]' "$rule")" -eq 10 ]
 	# the same as the pipeline typed by hand
-	simpaths --steps 10 --emit path --training --count 5000 --seed 20261127 |
+	simpaths --normals ziggurat --steps 10 --emit path --training --count 5000 --seed 20261127 |
 		lsmfit -K 110 >"$BATS_TEST_TMPDIR/rule.tsv"
 	cmp "$rule" "$BATS_TEST_TMPDIR/rule.tsv"
-	genseeds -n 20000 -s 2 --seed 20261127 | simpaths --steps 10 --emit path |
+	genseeds -n 20000 -s 2 --seed 20261127 | simpaths --normals ziggurat --steps 10 --emit path |
 		exercise -c "$BATS_TEST_TMPDIR/rule.tsv" | aggregate >"$BATS_TEST_TMPDIR/hand.tsv"
 	diff <(grep -v '^#' "$BATS_TEST_TMPDIR/out/price.tsv") <(grep -v '^#' "$BATS_TEST_TMPDIR/hand.tsv")
 }

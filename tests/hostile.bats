@@ -79,7 +79,7 @@ shown() {
 	local name v n=0 names
 	# every variable of the table but OUT and HOSTS (tested above and below)
 	names=$(awk -F '\t' '!/^#/ && $1 == "price" && $2 != "OUT" && $2 != "HOSTS" { print $2 }' "$ROOT/pipeline/variables.tsv")
-	[ "$(echo "$names" | wc -l)" -eq 37 ]
+	[ "$(echo "$names" | wc -l)" -eq 38 ]
 	for name in $names; do
 		for v in "${HOSTILE[@]}"; do
 			env PAYOFF=american-put "$name=$v" bash -c 'exec price' >/dev/null 2>"$BATS_TEST_TMPDIR/err" &&
@@ -92,7 +92,7 @@ shown() {
 			n=$((n + 1))
 		done
 	done
-	[ "$n" -eq $((37 * ${#HOSTILE[@]})) ]
+	[ "$n" -eq $((38 * ${#HOSTILE[@]})) ]
 }
 
 @test "make's command line: hostile values and names are data, never make or shell code" {

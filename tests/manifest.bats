@@ -17,7 +17,7 @@ setup() {
 	[ "${lines[1]}" = "$(printf 'name\tvalue')" ]
 	expected=$(printf '%s\n' MODEL:gbm PAYOFF:call S0:100 K:100 R:0.05 Q:0 SIGMA:0.2 T:1 STEPS:1 \
 		PATHS:10000000 SEED:20261127 ANTITHETIC:0 CONTROL:0 GREEKS:0 FUSED:1 SHARDS:16 QMC: JOBS:3 \
-		HOSTS: SCHEDULER: RETRIES:0 "OUT:$OUT" TOL: TOL_BATCH:16384 payoff.emit:terminal payoff.strike:yes \
+		HOSTS: SCHEDULER: RETRIES:0 "OUT:$OUT" TOL: TOL_BATCH:16384 NORMALS:ziggurat payoff.emit:terminal payoff.strike:yes \
 		payoff.barrier:none payoff.rebate:no payoff.control:terminal payoff.american:no \
 		payoff.min_steps:1 payoff.greeks:delta,gamma,vega,rho,theta payoff.greeks_emit:terminal payoff.control_sv:terminal | sed 's/:/\t/')
 	[ "$(printf '%s\n' "${lines[@]:2}")" = "$expected" ]
@@ -119,11 +119,12 @@ setup() {
 	grep -q $'^run.shards\t3$' "$rundir/manifest.tsv"
 	grep -q $'^PATHS\t1000$' "$OUT/manifest.tsv"
 	# the arguments are one a line: a value is never split or evaluated
-	[ "$(grep -c $'^sim\t' "$rundir/args.tsv")" -eq 16 ]
+	[ "$(grep -c $'^sim\t' "$rundir/args.tsv")" -eq 18 ]
 }
 
 @test "a result with no spread says so instead of a z-score" {
-	PATHS=2 SHARDS=1 run -0 price
+	# two paths that both end out of the money (inversion's draws)
+	NORMALS=inversion PATHS=2 SHARDS=1 run -0 price
 	[ "${lines[1]}" = "       closed form 10.450584   no z-score: the paths show no spread (standard error 0)" ]
 	SIGMA=10 PATHS=1000 SHARDS=2 run -0 price
 	[[ "${lines[1]}" == *"no z-score: the paths show no spread (standard error 0)" ]]

@@ -46,7 +46,7 @@ setup() {
 
 @test "price equals the pipeline a user types by hand" {
 	SHARDS=3 run -0 price
-	genseeds -n 200000 -s 5 --seed 7 | simpaths | payoff | aggregate >"$BATS_TEST_TMPDIR/hand.tsv"
+	genseeds -n 200000 -s 5 --seed 7 | simpaths --normals ziggurat | payoff | aggregate >"$BATS_TEST_TMPDIR/hand.tsv"
 	diff <(grep -v '^#' "$OUT/price.tsv") <(grep -v '^#' "$BATS_TEST_TMPDIR/hand.tsv")
 }
 
@@ -199,4 +199,27 @@ setup() {
 	[ "$output" = "simpaths (mcpipe) 0.1.0" ]
 	run -0 make -s -C "$ROOT" uninstall DESTDIR="$dest" PREFIX=/opt/mc
 	[ -z "$(find "$dest" -type f)" ]
+}
+
+# NORMALS (simpaths --normals, issue 20): the ziggurat's run is its own
+# run, split any way, fused or not, and the hand pipeline's; it is the
+# default; inversion's is another run; other models refuse it.
+@test "NORMALS=ziggurat: price.tsv the same for SHARDS=1 and 7 and FUSED=0, equal to the hand pipeline" {
+	NORMALS=ziggurat OUT="$BATS_TEST_TMPDIR/a" SHARDS=1 run -0 price
+	NORMALS=ziggurat OUT="$BATS_TEST_TMPDIR/b" SHARDS=7 FUSED=0 run -0 price
+	cmp "$BATS_TEST_TMPDIR/a/price.tsv" "$BATS_TEST_TMPDIR/b/price.tsv"
+	grep -q '^# .* normals=ziggurat ' "$BATS_TEST_TMPDIR/a/price.tsv"
+	genseeds -n 200000 -s 5 --seed 7 | simpaths --normals ziggurat | payoff | aggregate >"$BATS_TEST_TMPDIR/hand.tsv"
+	diff <(grep -v '^#' "$BATS_TEST_TMPDIR/a/price.tsv") <(grep -v '^#' "$BATS_TEST_TMPDIR/hand.tsv")
+	OUT="$BATS_TEST_TMPDIR/c" SHARDS=1 run -0 price
+	cmp "$BATS_TEST_TMPDIR/a/price.tsv" "$BATS_TEST_TMPDIR/c/price.tsv"
+	NORMALS=inversion OUT="$BATS_TEST_TMPDIR/d" SHARDS=1 run -0 price
+	genseeds -n 200000 -s 5 --seed 7 | simpaths | payoff | aggregate >"$BATS_TEST_TMPDIR/hand.tsv"
+	diff <(grep -v '^#' "$BATS_TEST_TMPDIR/d/price.tsv") <(grep -v '^#' "$BATS_TEST_TMPDIR/hand.tsv")
+	run grep -c normals= "$BATS_TEST_TMPDIR/d/price.tsv"
+	[ "$output" = 0 ]
+	MODEL=heston NORMALS=ziggurat run -2 --separate-stderr price
+	[ "$stderr" = "price: NORMALS=ziggurat: only MODEL=gbm takes it (heston and merton draw by inversion)" ]
+	NORMALS=boxmuller run -2 --separate-stderr price
+	[ "$stderr" = "price: NORMALS=boxmuller: want one of inversion|ziggurat" ]
 }

@@ -386,9 +386,10 @@ pieces_match() {
 	[ "${lines[0]}" = "usage: simpaths [--model gbm|heston|merton [model options]] [--s0 x] [-r rate]" ]
 	[ "${lines[1]}" = "                [-q yield] [--sigma x] [-T maturity] [--steps n]" ]
 	[ "${lines[2]}" = "                [-e terminal|summary|path] [-x] [--antithetic]" ]
-	[ "${lines[3]}" = "                [--qmc sobol [--replicates R]]" ]
-	[ "${lines[4]}" = "                [-p name [payoff options] [-c file] [--partial]]" ]
-	[ "${lines[5]}" = "                [--first i --count n [--paths n] [--seed x] | [file ...]]" ]
+	[ "${lines[3]}" = "                [--normals inversion|ziggurat]" ]
+	[ "${lines[4]}" = "                [--qmc sobol [--replicates R]]" ]
+	[ "${lines[5]}" = "                [-p name [payoff options] [-c file] [--partial]]" ]
+	[ "${lines[6]}" = "                [--first i --count n [--paths n] [--seed x] | [file ...]]" ]
 	[ "$stderr" = "" ]
 }
 
@@ -549,4 +550,49 @@ pieces_match() {
 		'timeout 30 simpaths --count 100000000 | head -1; echo "${PIPESTATUS[0]}" >&2'
 	[ "$output" = "# tool=simpaths model=gbm s0=100 r=0.05 q=0 sigma=0.2 T=1 steps=1 seed=1 paths=100000000 emit=terminal antithetic=0" ]
 	[ "$stderr" = 141 ]
+}
+
+# --- the ziggurat's normals (--normals, tools/lib/ziggurat.h; issue 20) -----
+
+@test "--normals ziggurat is recorded as normals=ziggurat; --normals inversion is the default, bytes and all" {
+	run -0 simpaths --count 3 --normals ziggurat
+	[ "${lines[0]}" = "# tool=simpaths model=gbm s0=100 r=0.05 q=0 sigma=0.2 T=1 steps=1 seed=1 paths=3 emit=terminal antithetic=0 normals=ziggurat" ]
+	cmp <(simpaths --count 100 --steps 3 -e path --normals inversion) \
+		<(simpaths --count 100 --steps 3 -e path)
+	# other numbers: the same words, another transform
+	[ "$(simpaths --count 100 --normals ziggurat | rows | sort | comm -12 - <(simpaths --count 100 | rows | sort) | wc -l)" -eq 0 ]
+	run -0 simpaths --training --count 1 --normals ziggurat
+	[[ "${lines[0]}" == *" antithetic=0 stream=training normals=ziggurat" ]]
+}
+
+@test "--normals ziggurat: pieces split at every offset 0..15 give one run's rows" {
+	pieces_match -e path --steps 1 --normals ziggurat --sigma 0.9
+	pieces_match -e path --steps 3 --normals ziggurat -x
+	pieces_match -e path --steps 40 --normals ziggurat --antithetic
+}
+
+@test "--normals ziggurat: antithetic one-step log-returns sum to twice the drift (z_b = -z_a exactly)" {
+	simpaths --normals ziggurat --antithetic --count 2000 --s0 80 -r 0.04 -q 0.01 --sigma 0.35 -T 2 |
+		rows >"$BATS_TEST_TMPDIR/anti"
+	run -0 awk 'BEGIN { d = 2 * (0.04 - 0.01 - 0.35 * 0.35 / 2) * 2 }
+		NR % 2 == 1 { a = $1; next }
+		{ e = log(a / 80) + log($1 / 80) - d; if (e < 0) e = -e
+		  if (e > 1e-12) { print "pair " NR / 2 ": " a " " $1 " off by " e; bad++ } }
+		END { if (NR != 4000) { print NR " rows"; bad++ } exit bad > 0 }' "$BATS_TEST_TMPDIR/anti"
+}
+
+@test "--normals ziggurat: --payoff --partial writes what simpaths | payoff | aggregate --partial would" {
+	local args=(--normals ziggurat --steps 12 -e summary --count 3001 --first 5 --paths 4000 --seed 9)
+	cmp <(simpaths "${args[@]}" -p asian-call-arith --partial) \
+		<(simpaths "${args[@]}" | payoff -p asian-call-arith | aggregate --partial)
+	simpaths "${args[@]}" -p call --partial | grep -q '^# .* normals=ziggurat payoff=call'
+}
+
+@test "--normals: rejects an unknown transform, and a model other than gbm" {
+	usage_fails "--normals: unknown transform 'boxmuller' (inversion or ziggurat)" --normals boxmuller --count 1
+	usage_fails "--normals ziggurat: heston draws its normals by inversion only" \
+		--model heston --normals ziggurat --count 1
+	usage_fails "--normals ziggurat: merton draws its normals by inversion only" \
+		--model merton --normals ziggurat --count 1
+	run -0 simpaths --model heston --normals inversion --count 1
 }

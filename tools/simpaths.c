@@ -38,6 +38,7 @@
 #include "rule.h"
 #include "simd.h"
 #include "stream.h"
+#include "ziggurat.h"
 
 #define MAX_INDEX (UINT64_C(1) << 63)
 
@@ -58,6 +59,12 @@ static bool qmc_on;
 static int replicates;
 static struct qmc qmc;
 static double *qmc_inc;   /* a block's increments, [date][lane] */
+/* --normals: gbm's normals by inversion (normals.h) or the ziggurat
+ * (ziggurat.h); other than inversion, recorded as metadata normals=, so
+ * that partials of the two are never summed together. */
+enum normals { NORMALS_INVERSION, NORMALS_ZIGGURAT };
+static const char *const normals_names[] = { "inversion", "ziggurat" };
+static enum normals normal_kind = NORMALS_INVERSION;
 
 /* Derived once per run: the same for every path. */
 static double drift_per_step, vol_per_step;
@@ -96,6 +103,7 @@ static const char synopsis[] =
 	"simpaths [--model gbm|heston|merton [model options]] [--s0 x] [-r rate]\n"
 	"                [-q yield] [--sigma x] [-T maturity] [--steps n]\n"
 	"                [-e terminal|summary|path] [-x] [--antithetic]\n"
+	"                [--normals inversion|ziggurat]\n"
 	"                [--qmc sobol [--replicates R]]\n"
 	"                [-p name [payoff options] [-c file] [--partial]]\n"
 	"                [--first i --count n [--paths n] [--seed x] | [file ...]]";
@@ -129,6 +137,8 @@ static _Noreturn void help(void)
 	       "  -x, --hex         write C99 hex floats (exact, fast) instead of decimal\n"
 	       "  --antithetic      two rows per path: the path and its mirror (-z; 1-u\n"
 	       "                    for heston's variance; merton's jump count kept)\n"
+	       "  --normals NAME    gbm's normals: inversion (AS241, the default) or\n"
+	       "                    ziggurat (faster; other paths, metadata normals=)\n"
 	       "  --qmc sobol       randomized quasi-Monte Carlo (gbm, merton): scrambled Sobol,\n"
 	       "                    Brownian-bridge paths; path p is point p/R of replicate\n"
 	       "                    p%%R (metadata qmc=sobol replicates=R)\n"
@@ -217,6 +227,7 @@ static int width;         /* paths per block: LANES * max(1, CHUNK / steps) */
 static uint32_t bits_lo[BLOCK_MAX], bits_hi[BLOCK_MAX];
 static double normal[BLOCK_MAX];               /* z */
 static struct normal_scratch normal_scratch;   /* normals.h's working memory */
+static struct zig_scratch zig_scratch;         /* ziggurat.h's */
 _Static_assert(BLOCK_MAX <= NORMALS_MAX, "a block's normals fit normals.h's scratch");
 static double logprice[BLOCK_MAX];             /* x: [step][virtual lane] */
 static double variance[BLOCK_MAX];             /* heston's v, per virtual lane */
@@ -473,7 +484,12 @@ ALWAYS_INLINE static bool gbm_walk(uint64_t seed, uint64_t first, int w, long i0
 		normals = qmc_inc + i0 * w;
 	} else {
 		draw_bits(seed, first, w, (uint32_t)(i0 / 2), (n + 1) / 2);
-		normals_from_words(bits_lo, bits_hi, (int)n * w, normal, &normal_scratch);
+		if (normal_kind == NORMALS_ZIGGURAT) {
+			const struct zig_where where = { seed, first, path_stream, w, i0 };
+			ziggurat_from_words(bits_lo, bits_hi, (int)n * w, normal, &zig_scratch, &where);
+		} else {
+			normals_from_words(bits_lo, bits_hi, (int)n * w, normal, &normal_scratch);
+		}
 	}
 	if (lean) {
 		for (long i = 0; i < n; i++) {
@@ -713,10 +729,12 @@ static void put_header(uint64_t paths, uint64_t seed)
 	size_t len = model_line(line);
 
 	len += (size_t)snprintf(line + len, sizeof line - len,
-	         " seed=%llu paths=%llu emit=%s antithetic=%d%s%s",
+	         " seed=%llu paths=%llu emit=%s antithetic=%d%s%s%s%s",
 	         (unsigned long long)seed, (unsigned long long)paths,
 	         emit_names[emit], antithetic, emit_variance ? " variance=1" : "",
-	         path_stream == RNG_TRAINING ? " stream=training" : "");
+	         path_stream == RNG_TRAINING ? " stream=training" : "",
+	         normal_kind == NORMALS_INVERSION ? "" : " normals=",
+	         normal_kind == NORMALS_INVERSION ? "" : normals_names[normal_kind]);
 	if (qmc_on) {
 		check_qmc_paths(paths, "paths");
 		if (len < sizeof line)
@@ -938,6 +956,9 @@ static void check_qmc_options(void)
 	if (model.kind == MODEL_HESTON)
 		usage_error("--qmc sobol: model heston's QE scheme draws its variance path step "
 		            "by step, with no Brownian bridge; quasi-Monte Carlo is gbm's and merton's");
+	if (normal_kind != NORMALS_INVERSION)
+		usage_error("--qmc sobol and --normals %s: quasi-Monte Carlo draws its normals by "
+		            "inversion, one Sobol coordinate a normal", normals_names[normal_kind]);
 	if (antithetic)
 		usage_error("--qmc sobol and --antithetic: the scrambled points are balanced "
 		            "already; choose one");
@@ -955,7 +976,7 @@ int main(int argc, char **argv)
 {
 	enum { OPT_FIRST = 256, OPT_COUNT, OPT_PATHS,
 	       OPT_SEED, OPT_ANTITHETIC, OPT_TRAINING, OPT_PARTIAL, OPT_QMC, OPT_REPLICATES,
-	       OPT_VARIANCE };
+	       OPT_VARIANCE, OPT_NORMALS };
 	static const struct option longopts[] = {
 		MODEL_LONGOPTS,
 		{ "emit", required_argument, NULL, 'e' },
@@ -963,6 +984,7 @@ int main(int argc, char **argv)
 		{ "antithetic", no_argument, NULL, OPT_ANTITHETIC },
 		{ "training", no_argument, NULL, OPT_TRAINING },
 		{ "variance", no_argument, NULL, OPT_VARIANCE },
+		{ "normals", required_argument, NULL, OPT_NORMALS },
 		{ "first", required_argument, NULL, OPT_FIRST },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "paths", required_argument, NULL, OPT_PATHS },
@@ -1007,6 +1029,15 @@ int main(int argc, char **argv)
 		case OPT_ANTITHETIC: antithetic = true; break;
 		case OPT_TRAINING: path_stream = RNG_TRAINING; break;
 		case OPT_VARIANCE: emit_variance = true; break;
+		case OPT_NORMALS:
+			for (normal_kind = 0;
+			     normal_kind < 2 && strcmp(optarg, normals_names[normal_kind]) != 0;
+			     normal_kind++)
+				;
+			if (normal_kind == 2)
+				usage_error("--normals: unknown transform '%s' (inversion or ziggurat)",
+				            optarg);
+			break;
 		case OPT_PARTIAL: fused_partial = true; break;
 		case OPT_QMC:
 			if (strcmp(optarg, "sobol") != 0)
@@ -1063,6 +1094,9 @@ int main(int argc, char **argv)
 	if (emit_variance && payoff_name && strncmp(payoff_name, "american-", 9) != 0)
 		usage_error("--variance: the variance is the exercise rule's state; %s reads "
 		            "the prices alone", payoff_name);
+	if (normal_kind != NORMALS_INVERSION && model.kind != MODEL_GBM)
+		usage_error("--normals %s: %s draws its normals by inversion only",
+		            normals_names[normal_kind], model_name(model.kind));
 	s0 = model.s0;
 	steps = model.steps;
 	drift_per_step = model.drift_dt;

@@ -23,6 +23,9 @@ enum rng_stream { RNG_PRICING = 0, RNG_TRAINING = 1 };
  * slice of the counters of their own. */
 #define RNG_MODEL_HESTON UINT32_C(0x01000000)
 #define RNG_MODEL_MERTON UINT32_C(0x02000000)
+/* stream | RNG_ZIGGURAT: the words that finish the ziggurat's rare draws
+ * (ziggurat.h), block = the step. */
+#define RNG_ZIGGURAT UINT32_C(0x04000000)
 
 /* Two 64-bit words: output block `block` of path `path`. */
 static inline void rng_block(uint64_t seed, uint32_t stream, uint64_t path,
