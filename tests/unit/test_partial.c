@@ -71,7 +71,8 @@ static double values[4][3000];
 static bool same_pending(const struct partial *a, const struct partial *b, int n)
 {
 	return a->npending == b->npending &&
-	       memcmp(a->pending, b->pending, a->npending * (1 + (size_t)n) * sizeof *a->pending) == 0;
+	       (a->npending == 0 ||
+	        memcmp(a->pending, b->pending, a->npending * (1 + (size_t)n) * sizeof *a->pending) == 0);
 }
 
 static struct partial whole, pieces;
