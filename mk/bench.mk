@@ -61,6 +61,9 @@ SIMD_CASES   = "-e terminal --count 100003" "-e terminal --steps 3 --antithetic 
                "-e summary --steps 12 --count 3001 -p up-and-out-call --barrier 120 --control --control-mean 10.450583572185565" \
                "--model heston -e path --steps 5 --count 1001 --antithetic --xi 1 --rho -0.9" \
                "--model merton -e summary --steps 12 --count 2001 -p asian-call-arith --partial"
+# the block rule's sums (tools/lib/partial_paths.c) from a first path
+# inside a block: path rows, whole blocks, and a last block held in part
+SIMD_CASES  += "-p put --count 4099 --paths 9000 --first 5 --antithetic --partial"
 
 build/simd/simpaths-%: tools/simpaths.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)
