@@ -3,7 +3,9 @@
  * A partial is what aggregate knows about a set of rows: their count, and
  * per column the exact sum (exactsum.h) and the exact sums of products
  * with every later column, so that means, variances and covariances come
- * out the same bits whatever the split of the rows into shards. With them
+ * out the same bits whatever the split of the rows into shards (rows with
+ * a path index go in by the block rule below: exact sums of block sums
+ * that depend only on the paths' values). With them
  * go the run's identity (the metadata every input must agree on) and the
  * path ranges counted, so that a result is only given when every path of
  * the run was counted exactly once.
