@@ -75,6 +75,9 @@ SIMD_CASES  += "--normals ziggurat -e terminal --count 100003" \
                "--normals ziggurat -e summary --steps 252 --count 2001 --first 7 --antithetic" \
                "--normals ziggurat -e path --steps 33 --count 999 --sigma 0.9 --seed 0xffffffffffffffff" \
                "--normals ziggurat -p call --count 100003 --first 5 --partial"
+# the block rule's sums (tools/lib/partial_paths.c) from a first path
+# inside a block: path rows, whole blocks, and a last block held in part
+SIMD_CASES  += "-p put --count 4099 --paths 9000 --first 5 --antithetic --partial"
 
 build/simd/simpaths-%: tools/simpaths.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)

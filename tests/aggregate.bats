@@ -139,7 +139,7 @@ data_fails() {
 	    return '%s0x%xp%+d' % (sign, n, e)
 	rows = [l.split('\t') for l in open(sys.argv[1]).read().splitlines()]
 	names, data = rows[0], [[Fraction(float(x)) for x in r] for r in rows[1:]]
-	want = ['# tool=aggregate partial=1', 'stat\tcolumn\tcolumn2\tvalue',
+	want = ['# tool=aggregate partial=1 sum_block=128', 'stat\tcolumn\tcolumn2\tvalue',
 	        'n\t-\t-\t%d' % len(data)]
 	want += ['sum\t%s\t-\t%s' % (a, exact(sum(r[i] for r in data))) for i, a in enumerate(names)]
 	want += ['prod\t%s\t%s\t%s' % (a, b, exact(sum(r[i] * r[j] for r in data)))
@@ -152,7 +152,7 @@ data_fails() {
 
 @test "the exact sum's text: an odd hex integer times a power of 2" {
 	run -0 aggregate -p < <(printf 'x\n0.25\n0.5\n')
-	[ "$output" = $'# tool=aggregate partial=1\nstat\tcolumn\tcolumn2\tvalue\nn\t-\t-\t2\nsum\tx\t-\t0x3p-2\nprod\tx\tx\t0x5p-4\nend\t-\t-\t2' ]
+	[ "$output" = $'# tool=aggregate partial=1 sum_block=128\nstat\tcolumn\tcolumn2\tvalue\nn\t-\t-\t2\nsum\tx\t-\t0x3p-2\nprod\tx\tx\t0x5p-4\nend\t-\t-\t2' ]
 	run -0 aggregate -p < <(printf 'x\n-4\n-6\n')
 	[ "${lines[3]}" = $'sum\tx\t-\t-0x5p+1' ]
 	[ "${lines[4]}" = $'prod\tx\tx\t0xdp+2' ]
@@ -266,6 +266,135 @@ data_fails() {
 	grep -qx '# first=0 count=14286' <<<"$output"
 	grep -qx '# first=28572 count=28572' <<<"$output"
 	grep -qx $'n\t-\t-\t42858' <<<"$output"
+}
+
+# --- the block rule ------------------------------------------------------------------------
+# Rows of a path range are summed in blocks of 128 paths aligned at
+# multiples of 128 (DESIGN.md, "Partials"); a block split between partials
+# waits as `path` rows for the merge that completes it.
+
+@test "block rule: the same bytes for any SHARDS, dividing PATHS or not, fused or not" {
+	cd "$BATS_TEST_TMPDIR"
+	args=(--steps 1 -p call --control)
+	genseeds -n 5003 -s 1 --seed 5 | simpaths "${args[@]}" --partial >whole.part
+	aggregate whole.part >one
+	for shards in 2 3 7 13 50; do   # 50: shards of 100 paths, within blocks
+		genseeds -n 5003 -s "$shards" --seed 5 >seeds
+		for ((k = 0; k < shards; k++)); do
+			echo "$((k + 3))"
+		done | xargs -P 2 -I{} sh -c 'sed -n "1,2p;{}p" seeds | simpaths "$@" --partial >"s{}.part"' \
+			sh "${args[@]}"
+		aggregate s*.part | cmp - one || { echo "SHARDS=$shards differs"; false; }
+		aggregate -p s*.part | cmp - whole.part || { echo "SHARDS=$shards: merged partial differs"; false; }
+		rm -f s*.part
+	done
+	# the text pipeline (FUSED=0's), and partials of partials in any grouping
+	genseeds -n 5003 -s 5 --seed 5 >seeds
+	for k in 0 1 2 3 4; do
+		sed -n "1,2p;$((k + 3))p" seeds | simpaths --hex --steps 1 |
+			payoff --hex -p call --control | aggregate -p >"t$k.part"
+	done
+	aggregate t{4,1,3,0,2}.part | cmp - one
+	aggregate -p t1.part t3.part >a
+	aggregate -p t4.part t0.part >b
+	aggregate b t2.part a | cmp - one
+	# a shard's blocks held in part wait as path rows; merged whole they are summed
+	grep -q '^path' t1.part
+	run ! grep -q '^path' whole.part
+	! aggregate -p t{0,1,2,3,4}.part | grep -q '^path' || false
+}
+
+@test "block rule: a partial's sums are the block sums of its paths, in the stated order (python)" {
+	cd "$BATS_TEST_TMPDIR"
+	# 300 paths from 100: block 0 in part (paths 100..127), blocks 1 and 2
+	# whole (128..383), block 3 in part (384..399)
+	simpaths --hex --paths 1000 --first 100 --count 300 --steps 1 | payoff --hex -p put >rows
+	aggregate -p rows >part
+	python3 - rows part <<-'EOF'
+	import sys
+	from fractions import Fraction
+	rows = [l for l in open(sys.argv[1]).read().splitlines() if not l.startswith('#')][1:]
+	x = [float.fromhex(r) if r.startswith(('0x', '-0x')) else float(r) for r in rows]
+	paths = range(100, 400)
+	def lanes(v):   # 8 running sums, lane l taking l, l + 8, ...; then a fixed tree
+	    acc = [0.0] * 8
+	    for k, t in enumerate(v):
+	        acc[k % 8] = acc[k % 8] + t
+	    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+	whole = [b for b in range(8) if b * 128 >= 100 and b * 128 + 128 <= 400]
+	assert whole == [1, 2]
+	s = q = 0
+	for b in whole:   # shifted by the block's first value c: x = c + d
+	    v = [x[p - 100] for p in range(b * 128, b * 128 + 128)]
+	    c = v[0]
+	    d = [t - c for t in v]
+	    D, Q = lanes(d), lanes([t * t for t in d])
+	    s += 128 * Fraction(c) + Fraction(D)
+	    q += 128 * Fraction(c) ** 2 + 2 * Fraction(c) * Fraction(D) + Fraction(Q)
+	assert s != sum(Fraction(t) for t in x[28:284])   # not the exact sum
+	def exact(f):
+	    n, d = f.numerator, f.denominator
+	    e = -(d.bit_length() - 1)
+	    while n % 2 == 0 and n:
+	        n //= 2
+	        e += 1
+	    return '0x%xp%+d' % (n, e)
+	lines = open(sys.argv[2]).read().splitlines()
+	assert lines[0].startswith('# tool=aggregate partial=1 sum_block=128 '), lines[0]
+	assert 'sum\tprice\t-\t' + exact(s) in lines, (exact(s), lines)
+	assert 'prod\tprice\tprice\t' + exact(q) in lines, (exact(q), lines)
+	pending = [l.split('\t') for l in lines if l.startswith('path\t')]
+	want = [p for p in paths if not 128 <= p < 384]
+	assert [int(r[2]) for r in pending] == want, pending
+	for r in pending:
+	    assert float(r[3]) == x[int(r[2]) - 100], r
+	assert 'n\t-\t-\t300' in lines and lines[-1] == 'end\t-\t-\t300'
+	EOF
+}
+
+@test "block rule: a block whose double sums overflow is summed exactly, path by path" {
+	cd "$BATS_TEST_TMPDIR"
+	# 1e154 squared is 1e308: 128 of them overflow a double, not the exact sum
+	{ echo 'x'; echo '# first=0 count=256'; for ((k = 0; k < 256; k++)); do echo 1e154; done; } >big
+	run -0 aggregate -p big
+	python3 - "$output" <<-'EOF'
+	import sys
+	from fractions import Fraction
+	lines = sys.argv[1].splitlines()
+	q = 256 * Fraction(1e154) ** 2
+	n, d = q.numerator, 1
+	e = 0
+	while n % 2 == 0:
+	    n //= 2
+	    e += 1
+	assert 'prod\tx\tx\t0x%xp%+d' % (n, e) in lines, lines
+	EOF
+}
+
+@test "block rule: refuses partials of another rule, and malformed path rows" {
+	cd "$BATS_TEST_TMPDIR"
+	sed 's/ sum_block=128//' "$BATS_FILE_TMPDIR/part0" >old
+	data_fails "old: partial has no sum_block= (from a version before block sums?): want sum_block=128" old
+	sed 's/ sum_block=128/ sum_block=64/' "$BATS_FILE_TMPDIR/part0" >other
+	data_fails "other: partial summed in blocks of sum_block=64 paths: want sum_block=128" other
+	first=$(awk -F '\t' '$1 == "path" { print NR; exit }' "$BATS_FILE_TMPDIR/part0")
+	[ -n "$first" ]
+	sed "${first}s/^path\t-\t[0-9]*/path\t-\t99999999/" "$BATS_FILE_TMPDIR/part0" >outside
+	data_fails "outside:$first: path 99999999 is outside the partial's ranges" outside
+	sed "${first}s/^\(path\t-\t[0-9]*\)\t.*/\1\tx/" "$BATS_FILE_TMPDIR/part0" >bad
+	path=$(awk -F '\t' -v n="$first" 'NR == n { print $3 }' bad)
+	data_fails "bad:$first: path $path: want 1 value(s), comma-separated" bad
+	sed "${first}s/^\(path\t-\t[0-9]*\)\t.*/\1\t1e300/" "$BATS_FILE_TMPDIR/part0" >huge
+	data_fails "huge:$first: path $path: value too large to square" huge
+	# a path row before the products
+	held=$(sed -n "${first}p" "$BATS_FILE_TMPDIR/part0")
+	awk -v n="$first" -v held="$held" 'NR == n { next } /^sum/ { print; print held; next } { print }' \
+		"$BATS_FILE_TMPDIR/part0" >early
+	line=$(grep -n '^path' early | head -1 | cut -d: -f1)
+	data_fails "early:$line: path row before the products" early
+	# a path counted in two partials: refused as overlapping ranges
+	data_fails "$BATS_FILE_TMPDIR/part0:3: paths 0..14285 overlap paths 0..14285 ($BATS_FILE_TMPDIR/part0:3)" \
+		"$BATS_FILE_TMPDIR/part0" "$BATS_FILE_TMPDIR/part0"
 }
 
 # --- refusals: a different run -----------------------------------------------------------
@@ -400,9 +529,10 @@ priced_shard() {
 # --- refusals: malformed partials ----------------------------------------------------------
 
 @test "refuses a truncated partial: no product row" {
-	head -n -2 "$BATS_FILE_TMPDIR/part0" >"$BATS_TEST_TMPDIR/cut"
+	# (the path rows, of blocks the shard holds in part, come before the end row)
+	grep -v '^path' "$BATS_FILE_TMPDIR/part0" | head -n -2 >"$BATS_TEST_TMPDIR/cut"
 	data_fails "$BATS_TEST_TMPDIR/cut: truncated partial: no product price*price" "$BATS_TEST_TMPDIR/cut"
-	head -n -2 "$BATS_FILE_TMPDIR/part0-2" >"$BATS_TEST_TMPDIR/cut2"
+	grep -v '^path' "$BATS_FILE_TMPDIR/part0-2" | head -n -2 >"$BATS_TEST_TMPDIR/cut2"
 	data_fails "$BATS_TEST_TMPDIR/cut2: truncated partial: no product sq*sq" "$BATS_TEST_TMPDIR/cut2"
 }
 
@@ -410,7 +540,7 @@ priced_shard() {
 	head -n -1 "$BATS_FILE_TMPDIR/part0" >"$BATS_TEST_TMPDIR/cut"
 	data_fails "$BATS_TEST_TMPDIR/cut: truncated partial: no end row" "$BATS_TEST_TMPDIR/cut"
 	# Cut in the last product's exponent: it still parses, as another value.
-	sed '$d' "$BATS_FILE_TMPDIR/part0" | sed '$s/.$//' >"$BATS_TEST_TMPDIR/cut"
+	grep -v '^path' "$BATS_FILE_TMPDIR/part0" | sed '$d' | sed '$s/.$//' >"$BATS_TEST_TMPDIR/cut"
 	data_fails "$BATS_TEST_TMPDIR/cut: truncated partial: no end row" "$BATS_TEST_TMPDIR/cut"
 	n=$(awk -F '\t' '$1 == "n" { print $4 }' "$BATS_FILE_TMPDIR/part0")
 	lines=$(wc -l <"$BATS_FILE_TMPDIR/part0")
@@ -446,24 +576,24 @@ priced_shard() {
 @test "refuses a malformed exact sum" {
 	cd "$BATS_TEST_TMPDIR"
 	for bad in 0x06p+1 0x6p+1 0x3p-2x 0.75 0X3P-2 0x3p+01 -0 0x3p; do
-		printf 'stat\tcolumn\tcolumn2\tvalue\nn\t-\t-\t2\nsum\tx\t-\t%s\nprod\tx\tx\t0x1p+0\n' "$bad" >bad
-		data_fails "bad:3: invalid exact sum '$bad'" bad
+		printf '# sum_block=128\nstat\tcolumn\tcolumn2\tvalue\nn\t-\t-\t2\nsum\tx\t-\t%s\nprod\tx\tx\t0x1p+0\n' "$bad" >bad
+		data_fails "bad:4: invalid exact sum '$bad'" bad
 	done
 }
 
 @test "refuses a malformed row count and unknown partial rows" {
 	cd "$BATS_TEST_TMPDIR"
-	header=$'stat\tcolumn\tcolumn2\tvalue'
+	header=$'# sum_block=128\nstat\tcolumn\tcolumn2\tvalue'
 	printf '%s\nn\t-\t-\t-2\nsum\tx\t-\t0\nprod\tx\tx\t0\n' "$header" >bad
-	data_fails "bad:2: invalid or repeated row count in partial" bad
-	printf '%s\nn\t-\t-\t2\nn\t-\t-\t2\nsum\tx\t-\t0\nprod\tx\tx\t0\n' "$header" >bad
 	data_fails "bad:3: invalid or repeated row count in partial" bad
+	printf '%s\nn\t-\t-\t2\nn\t-\t-\t2\nsum\tx\t-\t0\nprod\tx\tx\t0\n' "$header" >bad
+	data_fails "bad:4: invalid or repeated row count in partial" bad
 	printf '%s\nn\t-\t-\t2\nmean\tx\t-\t0\n' "$header" >bad
-	data_fails "bad:3: unknown partial row 'mean'" bad
+	data_fails "bad:4: unknown partial row 'mean'" bad
 	printf '%s\nn\t-\t-\t2\nsum\tx\t-\t0\nprod\tx\ty\t0\n' "$header" >bad
-	data_fails "bad:4: partial names an unknown column 'y'" bad
+	data_fails "bad:5: partial names an unknown column 'y'" bad
 	printf '%s\nn\t-\t-\t2\nsum\tx\t-\t0\nprod\tx\tx\t0\nsum\ty\t-\t0\n' "$header" >bad
-	data_fails "bad:5: sum row after the products" bad
+	data_fails "bad:6: sum row after the products" bad
 }
 
 # --- refusals: data --------------------------------------------------------------------------

@@ -153,8 +153,8 @@ setup_file() {
 	sed -n '1,2p;4p' seeds | simpaths -x --sigma 0.3 | payoff -x | aggregate -p >othersigma
 	genseeds -n 1000 -s 4 --seed 8 | sed -n '1,2p;4p' | simpaths -x | payoff -x |
 		aggregate -p >otherseed
-	head -c 200 part1 >truncated
-	grep -v '^prod' part1 >noproducts
+	head -c 214 part1 >truncated   # cut in the n row (the first line holds sum_block=128)
+	grep -v '^prod\|^path' part1 >noproducts
 	sed 's/^n\t-\t-\t.*/n\t-\t-\t18446744073709551616/' part1 >hugecount
 	sed 's/^\(sum\tprice\t-\t\).*/\10x2p+0/' part1 >badsum
 

@@ -245,3 +245,10 @@ rule() {
 	run -0 "$UNIT/test_partial" 3000
 	[ "$output" = "test_partial: 3000 batches, the same sums both ways" ]
 }
+
+@test "the block rule: the same sums and waiting paths for every split of the paths, on 1000 random batches" {
+	# tests/unit/test_partial.c blocks: up to 12 pieces at random cuts, in
+	# a random order, against one call; refused pieces change nothing
+	run -0 "$UNIT/test_partial" blocks 1000
+	[ "$output" = "test_partial: 1000 batches, the same block sums for every split" ]
+}

@@ -49,15 +49,18 @@ static _Noreturn void help(void)
 	exit(0);
 }
 
-/* One row of numbers; a product that overflows is an error here, where
- * the line is known. */
-static void add_row(struct stream *in)
+/* One row of numbers, of path `path` in a range (summed by the block
+ * rule, partial.h) or outside any (ranged false: summed exactly as it
+ * is); a product that overflows is an error here, where the line is
+ * known. */
+static void add_row(struct stream *in, bool ranged, uint64_t path)
 {
 	double values[PARTIAL_MAX_COLUMNS];
 
 	for (int i = 0; i < state.ncolumns; i++)
 		values[i] = stream_field_double(in, i);
-	int too_large = partial_add_row(&state, values);
+	int too_large = ranged ? partial_add_path_row(&state, path, values)
+	                       : partial_add_row(&state, values);
 	if (too_large >= 0) {
 		char text[NUM_TEXT_MAX];
 		num_format(text, values[too_large]);
@@ -94,7 +97,7 @@ static void read_rows(struct stream *in, enum record r)
 			partial_add_range(&state, in->range_first, in->range_count, range_where);
 			continue;
 		}
-		add_row(in);
+		add_row(in, in_range, in->range_first + range_rows);
 		if (state.replicates) {   /* QMC: the row's replicate from its path */
 			if (!in_range)
 				data_error(stream_where(in), "replicates= needs path ranges (first= count=) "
@@ -150,6 +153,50 @@ static void partial_counts_its_paths(struct stream *in, size_t first, size_t end
 	if (paths != n)
 		data_error(in->name, "partial of n=%llu rows, but its ranges hold %llu paths",
 		           (unsigned long long)n, (unsigned long long)paths);
+}
+
+/* A partial summed by another rule (another block size, or from before
+ * block sums) would merge into sums that no split of this version gives. */
+static void check_block_rule(struct stream *in)
+{
+	const char *block = stream_meta(in, PARTIAL_BLOCK_KEY);
+
+	if (!block)
+		data_error(in->name, "partial has no %s= (from a version before block sums?): "
+		           "want %s=%d", PARTIAL_BLOCK_KEY, PARTIAL_BLOCK_KEY, PARTIAL_BLOCK);
+	if (strcmp(block, PARTIAL_BLOCK_TEXT) != 0)
+		data_error(in->name, "partial summed in blocks of %s=%.40s paths: want %s=%d",
+		           PARTIAL_BLOCK_KEY, block, PARTIAL_BLOCK_KEY, PARTIAL_BLOCK);
+}
+
+/* A `path - PATH VALUES` row: a path of a block the partial holds only in
+ * part, inside one of its ranges (state.ranges[first_range..]). */
+static void read_pending(struct stream *in, size_t first_range)
+{
+	double values[PARTIAL_MAX_COLUMNS];
+	uint64_t path;
+	const char *text = in->fields[3];
+	bool inside = false;
+
+	if (!num_parse_u64(in->fields[2], strlen(in->fields[2]), &path))
+		data_error(stream_where(in), "invalid path '%.40s'", in->fields[2]);
+	for (size_t k = first_range; k < state.nranges && !inside; k++)
+		inside = path >= state.ranges[k].first &&
+		         path - state.ranges[k].first < state.ranges[k].count;
+	if (!inside)
+		data_error(stream_where(in), "path %llu is outside the partial's ranges",
+		           (unsigned long long)path);
+	for (int i = 0; i < state.ncolumns; i++) {
+		const char *end = i + 1 < state.ncolumns ? strchr(text, ',') : text + strlen(text);
+		if (!end || !num_parse(text, (size_t)(end - text), &values[i]))
+			data_error(stream_where(in), "path %llu: want %d value(s), comma-separated", (unsigned long long)path,
+			           state.ncolumns);
+		text = end + (i + 1 < state.ncolumns);
+	}
+	if (partial_row_refused(values, state.ncolumns) >= 0)
+		data_error(stream_where(in), "path %llu: value too large to square",
+		           (unsigned long long)path);
+	partial_add_pending(&state, path, values);
 }
 
 static void read_partial(struct stream *in, enum record r)
@@ -230,6 +277,10 @@ static void read_partial(struct stream *in, enum record r)
 					data_error(stream_where(in), "invalid exact sum '%.40s'", in->fields[3]);
 				seen_replicate[k][i] = true;
 				nreplicate_rows++;
+			} else if (strcmp(stat, "path") == 0) {
+				if (!columns_fixed)
+					data_error(stream_where(in), "path row before the products");
+				read_pending(in, first_range);
 			} else if (strcmp(stat, "end") == 0) {
 				uint64_t end_n;
 				if (seen_n && (!num_parse_u64(in->fields[3], strlen(in->fields[3]), &end_n) ||
@@ -290,8 +341,10 @@ static void read_input(char *name)
 			           replicates, SOBOL_MAX_REPLICATES);
 		partial_set_replicates(&state, (int)count, in.name ? in.name : "stdin");
 	}
-	if (strcmp(in.header_text, PARTIAL_HEADER) == 0)
+	if (strcmp(in.header_text, PARTIAL_HEADER) == 0) {
+		check_block_rule(&in);
 		read_partial(&in, r);
+	}
 	else
 		read_rows(&in, r);
 	partial_take_identity(&state, &in);
@@ -593,6 +646,7 @@ static void print_estimates(void)
 static void write_result(void)
 {
 	partial_check_coverage(&state, !write_partial);
+	partial_settle(&state, !write_partial && state.nranges > 0);
 	if (write_partial)
 		partial_write(&state);
 	else

@@ -335,7 +335,7 @@ static void put_payoff_row(const double *row)
 			outbuf_put_number(&out, row[i], hex_output, i + 1 < payoff_ncolumns ? '\t' : '\n');
 		return;
 	}
-	int bad = partial_add_row(&partial, row);
+	int bad = partial_add_path_row(&partial, current_path, row);
 	if (bad >= 0) {
 		num_format(text, row[bad]);
 		fatal("path %llu: value too large to square: %s", (unsigned long long)current_path,
@@ -451,7 +451,7 @@ SIMD_CLONES static void price_block(const double *st, int stride, uint64_t first
 	}
 	if (fused_partial) {
 		const double *const columns[2] = { rows[0], rows[1] };
-		int bad = partial_add_columns(&partial, columns, (size_t)valid);
+		int bad = partial_add_paths(&partial, first, columns, (size_t)valid);
 		if (bad >= 0) {   /* partial_add_row says which value */
 			double row[2] = { rows[0][bad], rows[1][bad] };
 			current_path = first + (uint64_t)bad;
@@ -941,6 +941,7 @@ static void finish_partial(void)
 {
 	partial_take_identity(&partial, &downstream);
 	partial_check_coverage(&partial, false);
+	partial_settle(&partial, false);
 	partial_write(&partial);
 }
 

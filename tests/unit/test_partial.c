@@ -13,6 +13,9 @@
  * partial_add_row refuses (NaN, too large to square) must make
  * partial_add_columns return the first such row and add nothing.
  *
+ * test_partial blocks [batches]: the block rule (partial_add_paths), see
+ * test_blocks.
+ *
  * Failures go to stderr, one line each; the exit status is 1 if any. */
 #include "partial.h"
 
@@ -64,8 +67,94 @@ static bool same_state(const struct partial *a, const struct partial *b, int n)
 static struct partial by_rows, by_columns, before;
 static double values[4][3000];
 
+/* The same pending paths, in the same (path) order, in both. */
+static bool same_pending(const struct partial *a, const struct partial *b, int n)
+{
+	return a->npending == b->npending &&
+	       (a->npending == 0 ||
+	        memcmp(a->pending, b->pending, a->npending * (1 + (size_t)n) * sizeof *a->pending) == 0);
+}
+
+static struct partial whole, pieces;
+
+/* test_partial blocks N: the block rule (partial_add_paths) gives the
+ * same state, sums and waiting paths, however the paths are split into
+ * calls and in whatever order the pieces come; a refused row leaves the
+ * state as it was. */
+static int test_blocks(long batches)
+{
+	char *names[4] = { "a", "b", "c", "d" };
+
+	for (long t = 0; t < batches; t++) {
+		partial_free(&whole);
+		partial_free(&pieces);
+		memset(&whole, 0, sizeof whole);
+		memset(&pieces, 0, sizeof pieces);
+		int n = 1 + (int)below(4), kind = (int)below(6);
+		size_t rows = 1 + below(3000);
+		uint64_t first = below(2) ? 128 * below(4) : below(1000);
+		partial_set_columns(&whole, "test", names, n);
+		partial_set_columns(&pieces, "test", names, n);
+		for (int i = 0; i < n; i++)
+			for (size_t r = 0; r < rows; r++)
+				values[i][r] = draw(kind);
+		const double *columns[4] = { values[0], values[1], values[2], values[3] };
+		CHECK(partial_add_paths(&whole, first, columns, rows) == -1, "batch %ld: refused", t);
+
+		/* up to 12 pieces at random cuts, fed in a random order */
+		size_t cut[14];
+		int ncut = 0;
+		cut[ncut++] = 0;
+		for (int k = (int)below(12); k > 0; k--)
+			cut[ncut++] = below(rows);
+		cut[ncut++] = rows;
+		for (int a = 1; a < ncut; a++)   /* sort */
+			for (int b = a; b > 0 && cut[b] < cut[b - 1]; b--) {
+				size_t x = cut[b]; cut[b] = cut[b - 1]; cut[b - 1] = x;
+			}
+		int order[13];
+		for (int k = 0; k < ncut - 1; k++)
+			order[k] = k;
+		for (int k = ncut - 2; k > 0; k--) {
+			int j = (int)below((uint64_t)k + 1), x = order[k];
+			order[k] = order[j];
+			order[j] = x;
+		}
+		for (int k = 0; k < ncut - 1; k++) {
+			size_t a = cut[order[k]], b = cut[order[k] + 1];
+			const double *part[4] = { values[0] + a, values[1] + a, values[2] + a, values[3] + a };
+			if (b > a && below(8) == 0) {   /* a value to refuse: nothing added */
+				size_t r = a + below(b - a);
+				int i = (int)below((uint64_t)n);
+				double kept = values[i][r];
+				values[i][r] = below(2) ? NAN : 1e200;
+				before = pieces;
+				int got = partial_add_paths(&pieces, first + a, part, b - a);
+				CHECK(got == (int)(r - a), "batch %ld: refused row %d, expected %zu", t, got, r - a);
+				CHECK(same_state(&pieces, &before, n) && pieces.stage_count == before.stage_count &&
+				      pieces.npending == before.npending,
+				      "batch %ld: a refused piece changed the state", t);
+				values[i][r] = kept;
+			}
+			CHECK(partial_add_paths(&pieces, first + a, part, b - a) == -1, "batch %ld: refused", t);
+		}
+		partial_settle(&whole, false);
+		partial_settle(&pieces, false);
+		CHECK(same_state(&whole, &pieces, n) && same_pending(&whole, &pieces, n),
+		      "batch %ld (kind %d, %d columns, paths %llu..+%zu, %d pieces): states differ", t, kind,
+		      n, (unsigned long long)first, rows, ncut - 1);
+	}
+	if (failures)
+		fprintf(stderr, "test_partial: %ld failures\n", failures);
+	else
+		printf("test_partial: %ld batches, the same block sums for every split\n", batches);
+	return failures != 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "blocks") == 0)
+		return test_blocks(argc > 2 ? atol(argv[2]) : 1000);
 	long batches = argc > 1 ? atol(argv[1]) : 3000;
 	char *names[4] = { "a", "b", "c", "d" };
 

@@ -36,6 +36,9 @@ void partial_free(struct partial *p)
 		free(p->ranges[i].where);
 	free(p->ranges);
 	free(p->rsums);
+	for (int i = 0; i < PARTIAL_MAX_COLUMNS; i++)
+		free(p->stage[i]);
+	free(p->pending);
 }
 
 void partial_set_columns(struct partial *p, const char *where, char **names, int count)
@@ -81,7 +84,7 @@ static int too_large_to_square(const double *values, int n)
 /* The value of a row partial_add_row refuses, or -1. Rounding is
  * monotonic, so no product |x*y| rounds above the largest square: one check
  * per row, and the pairs only when it fails. */
-static int partial_row_refused(const double *values, int n)
+int partial_row_refused(const double *values, int n)
 {
 	double largest = 0;
 
@@ -249,31 +252,52 @@ SIMD_CLONES static void count_outsized(const double *x, size_t n, double limit, 
 	*large = l;
 }
 
-int partial_add_columns(struct partial *p, const double *const *columns, size_t nrows)
+/* As partial_add_row checks each row, but a column at a time: the rows
+ * are only looked at one by one when a column fails. Returns the first row
+ * refused or -1; *bucketable (when not NULL): whether every value is below
+ * 2^400. */
+static int first_refused(const struct partial *p, const double *const *columns, size_t nrows,
+                         bool *bucketable)
 {
 	int n = p->ncolumns;
-
-	/* As partial_add_row checks each row, but a column at a time: the
-	 * rows are only looked at one by one when a column fails. */
 	const double limit = largest_squarable();
-	bool bucketable = true;
+
+	if (bucketable)
+		*bucketable = true;
 	for (int i = 0; i < n; i++) {
 		size_t beyond, large;
 		count_outsized(columns[i], nrows, limit, &beyond, &large);
-		bucketable &= large == 0;
+		if (bucketable)
+			*bucketable &= large == 0;
 		if (beyond == 0)
 			continue;
 		for (size_t r = 0; r < nrows; r++) {
-			double row[PARTIAL_MAX_COLUMNS];
+			double row[PARTIAL_MAX_COLUMNS] = { 0 };   /* (gcc 12 warns) */
 			for (int k = 0; k < n; k++)
 				row[k] = columns[k][r];
 			if (partial_row_refused(row, n) >= 0)
 				return (int)r;
 		}
 	}
+	return -1;
+}
+
+int partial_first_refused(const struct partial *p, const double *const *columns, size_t nrows)
+{
+	return first_refused(p, columns, nrows, NULL);
+}
+
+int partial_add_columns(struct partial *p, const double *const *columns, size_t nrows)
+{
+	int n = p->ncolumns;
+	bool bucketable;
+	int refused = first_refused(p, columns, nrows, &bucketable);
+
+	if (refused >= 0)
+		return refused;
 	if (!bucketable) {   /* values past 2^400, rare: a row at a time */
 		for (size_t r = 0; r < nrows; r++) {
-			double row[PARTIAL_MAX_COLUMNS];
+			double row[PARTIAL_MAX_COLUMNS] = { 0 };   /* (gcc 12 warns) */
 			for (int k = 0; k < n; k++)
 				row[k] = columns[k][r];
 			partial_add_row(p, row);
@@ -305,7 +329,8 @@ void partial_take_identity(struct partial *p, struct stream *in)
 
 	for (int i = 0; i < in->nmeta; i++) {
 		const struct meta_entry *m = &in->meta[i];
-		if (!meta_key_is_identity(m->key) || strcmp(m->key, "partial") == 0)
+		if (!meta_key_is_identity(m->key) || strcmp(m->key, "partial") == 0 ||
+		    strcmp(m->key, PARTIAL_BLOCK_KEY) == 0)   /* aggregate checks it */
 			continue;
 		count++;
 		if (!p->have_identity) {
@@ -385,7 +410,7 @@ static void put_xsum(const char *stat, const char *a, const char *b, const xsum 
 
 void partial_write(const struct partial *p)
 {
-	partial_write_identity(p, "tool=aggregate partial=1");
+	partial_write_identity(p, "tool=aggregate partial=1 " PARTIAL_BLOCK_KEY "=" PARTIAL_BLOCK_TEXT);
 	printf("%s\n", PARTIAL_HEADER);
 	/* Adjacent ranges merge, so a complete partial says first=0 count=paths. */
 	for (size_t i = 0; i < p->nranges;) {
@@ -407,6 +432,7 @@ void partial_write(const struct partial *p)
 			snprintf(replicate, sizeof replicate, "%d", r);
 			put_xsum("rep", p->names[i], replicate, &p->rsums[r * PARTIAL_MAX_COLUMNS + i]);
 		}
+	partial_write_pending(p);
 	printf("end\t-\t-\t%llu\n", (unsigned long long)p->nrows);
 }
 

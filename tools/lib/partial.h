@@ -3,7 +3,9 @@
  * A partial is what aggregate knows about a set of rows: their count, and
  * per column the exact sum (exactsum.h) and the exact sums of products
  * with every later column, so that means, variances and covariances come
- * out the same bits whatever the split of the rows into shards. With them
+ * out the same bits whatever the split of the rows into shards (rows with
+ * a path index go in by the block rule below: exact sums of block sums
+ * that depend only on the paths' values). With them
  * go the run's identity (the metadata every input must agree on) and the
  * path ranges counted, so that a result is only given when every path of
  * the run was counted exactly once.
@@ -31,6 +33,16 @@
 
 #define PARTIAL_MAX_COLUMNS 64
 
+/* The block rule (DESIGN.md, "Partials"): paths with an index are summed
+ * in blocks of PARTIAL_BLOCK paths aligned at multiples of it (the run's
+ * last block: the paths left), each block's sums in plain double
+ * arithmetic in a fixed order, and only the block sums go into the exact
+ * sums. A partial says so in its metadata (sum_block=), and carries the
+ * values of the paths of blocks it holds only in part (its `path` rows),
+ * for the merge that completes the block. */
+#define PARTIAL_BLOCK 128
+#define PARTIAL_BLOCK_TEXT "128"
+
 /* The header of a partial's table: its rows are `stat column column2 value`. */
 #define PARTIAL_HEADER "stat\tcolumn\tcolumn2\tvalue"
 
@@ -57,6 +69,15 @@ struct partial {
 	 * sum of column i over replicate r's rows. 0 and NULL when not QMC. */
 	int replicates;
 	xsum *rsums;
+	/* The block rule (partial_paths.c): the block being filled (stage_count
+	 * rows from path stage_first, columns in stage[i][0..]), and the paths
+	 * of blocks not complete here, each as its path then its ncolumns
+	 * values' bits (1 + ncolumns words), npending of them. */
+	uint64_t stage_first;
+	size_t stage_count;
+	double *stage[PARTIAL_MAX_COLUMNS];
+	uint64_t *pending;
+	size_t npending, pending_cap;
 };
 
 /* Frees what p holds on the heap: names, identity, ranges. p must be
@@ -84,6 +105,13 @@ int partial_add_row(struct partial *p, const double *values);
  * Returns -1; or, leaving the state as it was, the first row
  * partial_add_row would refuse (for the caller to find out why with it). */
 int partial_add_columns(struct partial *p, const double *const *columns, size_t nrows);
+
+/* The value of a row partial_add_row would refuse (NaN, or too large to
+ * square), or -1. */
+int partial_row_refused(const double *values, int n);
+
+/* The first row of the columns partial_add_row would refuse, or -1. */
+int partial_first_refused(const struct partial *p, const double *const *columns, size_t nrows);
 
 /* A path range: first, count, and where it was declared (copied). */
 void partial_add_range(struct partial *p, uint64_t first, uint64_t count, const char *where);
@@ -126,5 +154,37 @@ void partial_write_identity(const struct partial *p, const char *tool_words);
  * partial_check_coverage(p, false) first: it sorts the ranges. With
  * replicates, rows `rep COLUMN R value` follow the products. */
 void partial_write(const struct partial *p);
+
+/* The block rule (partial_paths.c). */
+
+/* Adds nrows rows of paths first .. first+nrows-1 given as columns (as
+ * partial_add_columns) by the block rule: the result depends only on each
+ * path's values, not on how the paths are split into calls, ranges or
+ * partials. Returns -1; or, leaving the state as it was, the first row
+ * partial_add_row would refuse. */
+int partial_add_paths(struct partial *p, uint64_t first, const double *const *columns, size_t nrows);
+
+/* One path's row (values[0..ncolumns-1]) by the block rule; as
+ * partial_add_row, returns -1 or the index of a value it refuses. */
+int partial_add_path_row(struct partial *p, uint64_t path, const double *values);
+
+/* A path read from a partial's `path` row: its values wait for the rest
+ * of their block (nrows is not changed: the partial's n counts it). */
+void partial_add_pending(struct partial *p, uint64_t path, const double *values);
+
+/* Sums every block whose paths are all here: called before writing a
+ * partial or a result (before partial_write). The run's paths= (its
+ * identity) says how long its last block is; without it that block
+ * waits. With `complete`, a block still incomplete is a fatal error. */
+void partial_settle(struct partial *p, bool complete);
+
+/* The paths waiting for their block, as `path - PATH VALUES` rows (the
+ * values comma-separated in column order): partial_write's, before its
+ * end row. */
+void partial_write_pending(const struct partial *p);
+
+/* sum_block=PARTIAL_BLOCK: the metadata partial_write adds to the
+ * identity, and that aggregate wants of every partial it merges. */
+#define PARTIAL_BLOCK_KEY "sum_block"
 
 #endif

@@ -1,0 +1,273 @@
+/* partial_paths.c: the block rule of partials (partial.h, DESIGN.md's
+ * "Partials"): paths summed in blocks fixed in path-index space, only the
+ * block sums exact.
+ *
+ * Summing every path's value and products exactly costs a few ns a path,
+ * a quarter of a European shard's time. A block's sums in plain double
+ * arithmetic cost a fraction of a ns, and are the same bits wherever the
+ * block is summed, as long as it is summed whole and in one order: its
+ * paths in index order, spread over BLOCK_LANES running sums (lane l takes
+ * the paths l, l + 8, ...; the compiler vectorises the lanes at any
+ * vector width with the same bits, -ffp-contract=off keeping x*y a
+ * rounded product), the lanes then added pairwise in a fixed tree. So a
+ * block lying inside one call is summed at once; the paths of a block
+ * split between calls, ranges or partials wait (the stage, then the
+ * pending list, written as a partial's `path` rows) until every path of
+ * the block is at hand, in one partial_settle or another. Which split
+ * there was never shows in the sums. */
+#define _POSIX_C_SOURCE 200809L
+#include "partial.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "numtext.h"
+#include "simd.h"
+#include "xalloc.h"
+
+#define BLOCK_LANES 8
+
+/* sum over r of x[r] * y[r] (y NULL: of x[r]), r < len, the block order. */
+ALWAYS_INLINE static double lane_sum(const double *x, const double *y, size_t len)
+{
+	double acc[BLOCK_LANES] = { 0 };
+	size_t r = 0;
+
+	if (y) {
+		for (; r + BLOCK_LANES <= len; r += BLOCK_LANES)
+			for (int l = 0; l < BLOCK_LANES; l++)
+				acc[l] = acc[l] + x[r + l] * y[r + l];
+		for (int l = 0; r + (size_t)l < len; l++)
+			acc[l] = acc[l] + x[r + l] * y[r + l];
+	} else {
+		for (; r + BLOCK_LANES <= len; r += BLOCK_LANES)
+			for (int l = 0; l < BLOCK_LANES; l++)
+				acc[l] = acc[l] + x[r + l];
+		for (int l = 0; r + (size_t)l < len; l++)
+			acc[l] = acc[l] + x[r + l];
+	}
+	return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/* The block's sums of deviations from its first path's values c[i]:
+ * d[i][r] = x[i][r] - c[i], D[i] = sum of d[i][r], Q[i][j] = sum of
+ * d[i][r] d[j][r] (j >= i). False when one is not finite. */
+SIMD_CLONES static bool block_deviation_sums(int n, const double *const *x, size_t len,
+                                             double (*d)[PARTIAL_BLOCK], double *D,
+                                             double (*Q)[PARTIAL_MAX_COLUMNS])
+{
+	bool finite = true;
+
+	for (int i = 0; i < n; i++) {
+		double c = x[i][0];
+		for (size_t r = 0; r < len; r++)
+			d[i][r] = x[i][r] - c;
+		D[i] = lane_sum(d[i], NULL, len);
+		finite &= isfinite(D[i]);
+	}
+	for (int i = 0; i < n; i++)
+		for (int j = i; j < n; j++) {
+			Q[i][j] = lane_sum(d[i], d[j], len);
+			finite &= isfinite(Q[i][j]);
+		}
+	return finite;
+}
+
+/* x * y, exactly, into to: the product and its error (partial_add_product). */
+static void add_exact_product(xsum *to, double x, double y)
+{
+	double xy = x * y;
+	xsum_add(to, xy);
+	xsum_add(to, fma(x, y, -xy));
+}
+
+/* One whole block, x[i][0..len-1] its paths' values in path order.
+ * Shifted by the block's first values c: x = c + d, so
+ *     sum x = len c + D,  sum x_i x_j = len c_i c_j + c_i D_j + c_j D_i + Q_ij,
+ * the products of c exact, D and Q in double arithmetic in the block
+ * order. Rounding is then relative to the spread of the values, not to
+ * their size: a mean large against the spread keeps its variance (and a
+ * constant column has variance exactly 0), as with exact sums. A block
+ * where something overflows is summed exactly path by path instead: also
+ * a function of its values only. */
+static void add_block(struct partial *p, const double *const *x, size_t len)
+{
+	static double d[PARTIAL_MAX_COLUMNS][PARTIAL_BLOCK], D[PARTIAL_MAX_COLUMNS];
+	static double Q[PARTIAL_MAX_COLUMNS][PARTIAL_MAX_COLUMNS];
+	int n = p->ncolumns;
+	double count = (double)len;
+	bool finite = block_deviation_sums(n, x, len, d, D, Q);
+
+	/* every term below finite (the exact products' errors are then too) */
+	for (int i = 0; finite && i < n; i++)
+		for (int j = i; finite && j < n; j++) {
+			double ci = x[i][0], cj = x[j][0], cc = ci * cj;
+			finite = isfinite(count * ci) && isfinite(count * cc) && isfinite(ci * D[j]) &&
+			         isfinite(cj * D[i]);
+		}
+	if (finite) {
+		for (int i = 0; i < n; i++) {
+			double ci = x[i][0];
+			add_exact_product(&p->sums[i], count, ci);
+			xsum_add(&p->sums[i], D[i]);
+			for (int j = i; j < n; j++) {
+				double cj = x[j][0], cc = ci * cj;
+				xsum *to = &p->products[i][j];
+				add_exact_product(to, count, cc);
+				add_exact_product(to, count, fma(ci, cj, -cc));
+				add_exact_product(to, ci, D[j]);
+				add_exact_product(to, cj, D[i]);
+				xsum_add(to, Q[i][j]);
+			}
+		}
+		return;
+	}
+	for (size_t r = 0; r < len; r++)
+		for (int i = 0; i < n; i++) {
+			xsum_add(&p->sums[i], x[i][r]);
+			for (int j = i; j < n; j++)
+				partial_add_product(&p->products[i][j], x[i][r], x[j][r]);
+		}
+}
+
+/* A path of a block not complete here joins the pending list. */
+void partial_add_pending(struct partial *p, uint64_t path, const double *values)
+{
+	size_t words = 1 + (size_t)p->ncolumns;
+
+	if (p->npending == p->pending_cap) {
+		p->pending_cap = p->pending_cap ? 2 * p->pending_cap : 2 * PARTIAL_BLOCK;
+		p->pending = xreallocarray(p->pending, p->pending_cap, words * sizeof *p->pending);
+	}
+	uint64_t *at = p->pending + p->npending * words;
+	at[0] = path;
+	memcpy(at + 1, values, (size_t)p->ncolumns * sizeof *values);
+	p->npending++;
+}
+
+/* The stage's paths, a block's only in part, join the pending list. */
+static void flush_stage(struct partial *p)
+{
+	for (size_t r = 0; r < p->stage_count; r++) {
+		double row[PARTIAL_MAX_COLUMNS];
+		for (int i = 0; i < p->ncolumns; i++)
+			row[i] = p->stage[i][r];
+		partial_add_pending(p, p->stage_first + r, row);
+	}
+	p->stage_count = 0;
+}
+
+int partial_add_paths(struct partial *p, uint64_t first, const double *const *columns, size_t nrows)
+{
+	int n = p->ncolumns, refused = partial_first_refused(p, columns, nrows);
+
+	if (refused >= 0)
+		return refused;
+	for (size_t r = 0; r < nrows;) {
+		uint64_t path = first + r, offset = path % PARTIAL_BLOCK;
+		size_t left = nrows - r;
+		if (p->stage_count && (path != p->stage_first + p->stage_count || offset == 0))
+			flush_stage(p);
+		if (p->stage_count == 0 && offset == 0 && left >= PARTIAL_BLOCK) {
+			const double *x[PARTIAL_MAX_COLUMNS];
+			for (int i = 0; i < n; i++)
+				x[i] = columns[i] + r;
+			add_block(p, x, PARTIAL_BLOCK);
+			r += PARTIAL_BLOCK;
+			continue;
+		}
+		size_t take = PARTIAL_BLOCK - offset < left ? PARTIAL_BLOCK - offset : left;
+		if (p->stage_count == 0)
+			p->stage_first = path;
+		for (int i = 0; i < n; i++) {
+			if (!p->stage[i])
+				p->stage[i] = xreallocarray(NULL, PARTIAL_BLOCK, sizeof *p->stage[i]);
+			memcpy(p->stage[i] + p->stage_count, columns[i] + r, take * sizeof *columns[i]);
+		}
+		p->stage_count += take;
+		r += take;
+		if (p->stage_first % PARTIAL_BLOCK == 0 && p->stage_count == PARTIAL_BLOCK) {
+			add_block(p, (const double *const *)p->stage, PARTIAL_BLOCK);
+			p->stage_count = 0;
+		}
+	}
+	p->nrows += nrows;
+	return -1;
+}
+
+int partial_add_path_row(struct partial *p, uint64_t path, const double *values)
+{
+	const double *columns[PARTIAL_MAX_COLUMNS];
+
+	for (int i = 0; i < p->ncolumns; i++)
+		columns[i] = &values[i];
+	if (partial_add_paths(p, path, columns, 1) < 0)
+		return -1;
+	return partial_row_refused(values, p->ncolumns);   /* which value */
+}
+
+static int by_path(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+void partial_settle(struct partial *p, bool complete)
+{
+	static double *block[PARTIAL_MAX_COLUMNS];
+	size_t words = 1 + (size_t)p->ncolumns, kept = 0;
+	const char *paths_text = partial_identity_value(p, "paths");
+	uint64_t paths = UINT64_MAX;
+
+	flush_stage(p);
+	if (p->npending == 0)
+		return;
+	if (paths_text && !num_parse_u64(paths_text, strlen(paths_text), &paths))
+		paths = UINT64_MAX;
+	qsort(p->pending, p->npending, words * sizeof *p->pending, by_path);
+	for (size_t g = 0, end; g < p->npending; g = end) {
+		uint64_t *at = p->pending + g * words, start = at[0] - at[0] % PARTIAL_BLOCK;
+		uint64_t len = paths > start && paths - start < PARTIAL_BLOCK ? paths - start : PARTIAL_BLOCK;
+		for (end = g + 1; end < p->npending && p->pending[end * words] - start < PARTIAL_BLOCK; end++)
+			if (p->pending[end * words] == p->pending[(end - 1) * words])
+				fatal("path %llu is counted twice", (unsigned long long)p->pending[end * words]);
+		if (end - g == len && p->pending[(end - 1) * words] < start + len) {
+			/* every path of the block, in path order */
+			for (int i = 0; i < p->ncolumns; i++) {
+				if (!block[i])
+					block[i] = xreallocarray(NULL, PARTIAL_BLOCK, sizeof *block[i]);
+				for (size_t r = 0; r < len; r++)
+					memcpy(&block[i][r], &p->pending[(g + r) * words + 1 + (size_t)i],
+					       sizeof block[i][r]);
+			}
+			add_block(p, (const double *const *)block, len);
+			continue;
+		}
+		if (complete)
+			fatal("paths %llu..%llu: %llu of the block's %llu paths counted",
+			      (unsigned long long)start, (unsigned long long)(start + len - 1),
+			      (unsigned long long)(end - g), (unsigned long long)len);
+		memmove(p->pending + kept * words, at, (end - g) * words * sizeof *p->pending);
+		kept += end - g;
+	}
+	p->npending = kept;
+}
+
+void partial_write_pending(const struct partial *p)
+{
+	size_t words = 1 + (size_t)p->ncolumns;
+	char text[NUM_TEXT_MAX];
+
+	for (size_t k = 0; k < p->npending; k++) {
+		const uint64_t *at = p->pending + k * words;
+		printf("path\t-\t%llu\t", (unsigned long long)at[0]);
+		for (int i = 0; i < p->ncolumns; i++) {
+			double x;
+			memcpy(&x, &at[1 + i], sizeof x);
+			num_format(text, x);
+			printf("%s%c", text, i + 1 < p->ncolumns ? ',' : '\n');
+		}
+	}
+}
