@@ -23,42 +23,42 @@ numbers() {
 @test "TOL=: stops once the stderr is at most TOL, after 3 batches at the least, and says so" {
 	not_sanitized   # the glue's tests; the tools' sanitized runs are in their own suites
 	# European call, Black-Scholes 10.450583572185565 (Hull, 10.4506); the
-	# payoff's sd is about 14.7, so stderr 14.7/sqrt(n): 0.33 at 2000
-	# paths, 0.23 at 4000, 0.16 at 8000. TOL=0.2 stops at 8000 (batch 4).
-	TOL=0.2 TOL_BATCH=1000 run -0 --separate-stderr price
+	# payoff's sd is about 14.7, so stderr 14.7/sqrt(n): 0.33 at 2048
+	# paths, 0.23 at 4096, 0.16 at 8192. TOL=0.2 stops at 8192 (batch 4).
+	TOL=0.2 TOL_BATCH=1024 run -0 --separate-stderr price
 	printf '%s\n' "${lines[@]}"
 	[ "$stderr" = "" ]
-	[[ "${lines[3]}" =~ ^tol\ \ \ \ TOL=0\.2\ reached:\ stderr\ 0\.1[0-9]+\ after\ 4\ batches\ \(at\ least\ 3\),\ 8000\ paths$ ]]
-	[[ "${lines[4]}" =~ ^\ +batch\ 1:\ 1000\ paths,\ stderr\ 0\.[0-9]+\ \(too\ few\ batches\ to\ stop\)$ ]]
-	[[ "${lines[5]}" =~ ^\ +batch\ 2:\ 2000\ paths,.*\(too\ few\ batches\ to\ stop\)$ ]]
-	[[ "${lines[6]}" =~ ^\ +batch\ 3:\ 4000\ paths,.*\ \>\ tolerance$ ]]
-	[[ "${lines[7]}" =~ ^\ +batch\ 4:\ 8000\ paths,.*\ \<=\ tolerance$ ]]
+	[[ "${lines[3]}" =~ ^tol\ \ \ \ TOL=0\.2\ reached:\ stderr\ 0\.1[0-9]+\ after\ 4\ batches\ \(at\ least\ 3\),\ 8192\ paths$ ]]
+	[[ "${lines[4]}" =~ ^\ +batch\ 1:\ 1024\ paths,\ stderr\ 0\.[0-9]+\ \(too\ few\ batches\ to\ stop\)$ ]]
+	[[ "${lines[5]}" =~ ^\ +batch\ 2:\ 2048\ paths,.*\(too\ few\ batches\ to\ stop\)$ ]]
+	[[ "${lines[6]}" =~ ^\ +batch\ 3:\ 4096\ paths,.*\ \>\ tolerance$ ]]
+	[[ "${lines[7]}" =~ ^\ +batch\ 4:\ 8192\ paths,.*\ \<=\ tolerance$ ]]
 	[ "${#lines[@]}" -eq 8 ]
-	[ "$(sed -n 2p "$OUT/price.tsv")" = "# tool=price tol=0.2 tol_batch=1000 batches=4 tol_reached=yes" ]
-	[ "$(awk -F '\t' '$1 == "price" { print $6 }' "$OUT/price.tsv")" = 8000 ]
+	[ "$(sed -n 2p "$OUT/price.tsv")" = "# tool=price tol=0.2 tol_batch=1024 batches=4 tol_reached=yes" ]
+	[ "$(awk -F '\t' '$1 == "price" { print $6 }' "$OUT/price.tsv")" = 8192 ]
 	# the batches: one run directory each, 3 shards each
 	[ "$(find "$OUT/runs" -name 'shard-*.part' | wc -l)" -eq 12 ]
 	# relative: 2% of about 10.4 is about 0.21: the same stop
-	OUT="$BATS_TEST_TMPDIR/rel" TOL=2% TOL_BATCH=1000 run -0 price
-	[[ "${lines[3]}" =~ ^tol\ \ \ \ TOL=2%\ \(0\.2[0-9]+\ at\ this\ price\)\ reached:.*\ after\ 4\ batches\ .*8000\ paths$ ]]
+	OUT="$BATS_TEST_TMPDIR/rel" TOL=2% TOL_BATCH=1024 run -0 price
+	[[ "${lines[3]}" =~ ^tol\ \ \ \ TOL=2%\ \(0\.2[0-9]+\ at\ this\ price\)\ reached:.*\ after\ 4\ batches\ .*8192\ paths$ ]]
 	cmp <(numbers "$OUT/price.tsv") <(numbers "$BATS_TEST_TMPDIR/rel/price.tsv")
 }
 
 @test "TOL=: the result is byte for byte the fixed-PATHS run of the size it stopped at, for any SHARDS and JOBS" {
 	not_sanitized   # the glue's tests; the tools' sanitized runs are in their own suites
-	TOL=0.2 TOL_BATCH=1000 run -0 price
+	TOL=0.2 TOL_BATCH=1024 run -0 price
 	numbers "$OUT/price.tsv" >tol.tsv
 	local shards jobs
 	for shards in 1:1 7:2; do
 		jobs=${shards#*:} shards=${shards%:*}
-		OUT="$BATS_TEST_TMPDIR/fixed-$shards-$jobs" PATHS=8000 SHARDS=$shards JOBS=$jobs run -0 price
+		OUT="$BATS_TEST_TMPDIR/fixed-$shards-$jobs" PATHS=8192 SHARDS=$shards JOBS=$jobs run -0 price
 		cmp tol.tsv "$BATS_TEST_TMPDIR/fixed-$shards-$jobs/price.tsv"
 	done
 	# and so for a TOL run with other shards and jobs
-	OUT="$BATS_TEST_TMPDIR/other" SHARDS=5 JOBS=1 TOL=0.2 TOL_BATCH=1000 run -0 price
+	OUT="$BATS_TEST_TMPDIR/other" SHARDS=5 JOBS=1 TOL=0.2 TOL_BATCH=1024 run -0 price
 	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/other/price.tsv"
 	# a path-dependent payoff with a control variate, relative TOL
-	OUT="$BATS_TEST_TMPDIR/asian" PAYOFF=asian-call-arith STEPS=12 CONTROL=1 TOL=0.05% TOL_BATCH=500 run -0 price
+	OUT="$BATS_TEST_TMPDIR/asian" PAYOFF=asian-call-arith STEPS=12 CONTROL=1 TOL=0.05% TOL_BATCH=512 run -0 price
 	local n
 	n=$(awk -F '\t' '$1 == "price" { print $6 }' "$BATS_TEST_TMPDIR/asian/price.tsv")
 	echo "asian stopped at $n paths"
@@ -73,7 +73,7 @@ numbers() {
 	export SHARD_LOG="$BATS_TEST_TMPDIR/computed.log" FAIL_ONCE="$BATS_TEST_TMPDIR/failed"
 	cat >bin/price-shard <<-'EOF'
 	#!/bin/bash
-	if grep -q $'^run.first\t2000$' "$1/manifest.tsv" && [ "$2" = 0 ] && [ ! -e "$FAIL_ONCE" ]; then
+	if grep -q $'^run.first\t2048$' "$1/manifest.tsv" && [ "$2" = 0 ] && [ ! -e "$FAIL_ONCE" ]; then
 		touch "$FAIL_ONCE"; exit 1
 	fi
 	[ -s "$1/shard-$2.part" ] || echo "$1 $2" >>"$SHARD_LOG"
@@ -81,7 +81,7 @@ numbers() {
 	EOF
 	chmod +x bin/price-shard
 	PATH="$BATS_TEST_TMPDIR/bin:$PATH"
-	export TOL=0.2 TOL_BATCH=1000
+	export TOL=0.2 TOL_BATCH=1024
 	run -1 --separate-stderr price
 	[[ "$stderr" == *"price: a shard failed; rerun to resume (finished shards are kept in "* ]]
 	[ ! -e "$OUT/price.tsv" ]
@@ -106,12 +106,12 @@ numbers() {
 
 @test "TOL=: PATHS caps the run; one that stops there says it did not reach TOL" {
 	not_sanitized   # the glue's tests; the tools' sanitized runs are in their own suites
-	TOL=0.01 TOL_BATCH=1000 PATHS=9000 run -0 --separate-stderr price
+	TOL=0.01 TOL_BATCH=1024 PATHS=9000 run -0 --separate-stderr price
 	printf '%s\n' "${lines[@]}"
 	[ "$stderr" = "" ]
-	# batches of 1000, 1000, 2000, 4000: the next (8000) would pass 9000
-	[[ "${lines[3]}" =~ ^tol\ \ \ \ TOL=0\.01\ NOT\ reached:\ stderr\ 0\.[0-9]+\ at\ 8000\ paths,\ the\ cap\ \(PATHS\)\;\ about\ [0-9.e+]+\ paths\ would\ reach\ it$ ]]
-	[ "$(sed -n 2p "$OUT/price.tsv")" = "# tool=price tol=0.01 tol_batch=1000 batches=4 tol_reached=no" ]
+	# batches of 1024, 1024, 2048, 4096: the next (8192) would pass 9000
+	[[ "${lines[3]}" =~ ^tol\ \ \ \ TOL=0\.01\ NOT\ reached:\ stderr\ 0\.[0-9]+\ at\ 8192\ paths,\ the\ cap\ \(PATHS\)\;\ about\ [0-9.e+]+\ paths\ would\ reach\ it$ ]]
+	[ "$(sed -n 2p "$OUT/price.tsv")" = "# tool=price tol=0.01 tol_batch=1024 batches=4 tol_reached=no" ]
 	# without PATHS, the cap is 2^30 paths
 	TOL=1 run -0 manifest price
 	[[ "$output" == *$'\nPATHS\t1073741824\n'* ]]
@@ -138,10 +138,15 @@ numbers() {
 	[ "$stderr" = "price: TOL=1e999: want a finite number" ]
 	TOL=1 TOL_BATCH=1 run -2 --separate-stderr price
 	[ "$stderr" = "price: TOL_BATCH=1: want a whole number from 2 to 1000000000000000" ]
-	TOL=1 TOL_BATCH=1000 PATHS=3999 run -2 --separate-stderr price
-	[ "$stderr" = "price: PATHS=3999: a run to a tolerance stops after 3 batches at the least: want PATHS at least 4 x TOL_BATCH = 4000" ]
-	MCPIPE_GIVEN=TOL_BATCH TOL_BATCH=1000 run -2 --separate-stderr price
-	[ "$stderr" = "price: TOL_BATCH=1000: only a run to a tolerance (TOL=) takes it" ]
+	# a batch ends on a block of the partials' sums (DESIGN.md, "Partials")
+	TOL=1 TOL_BATCH=1000 run -2 --separate-stderr price
+	[ "$stderr" = "price: TOL_BATCH=1000: want a multiple of 128, the partials' sum block: nearest 896 or 1024" ]
+	TOL=1 TOL_BATCH=100 run -2 --separate-stderr price
+	[ "$stderr" = "price: TOL_BATCH=100: want a multiple of 128, the partials' sum block: 128 at the least" ]
+	TOL=1 TOL_BATCH=1024 PATHS=4095 run -2 --separate-stderr price
+	[ "$stderr" = "price: PATHS=4095: a run to a tolerance stops after 3 batches at the least: want PATHS at least 4 x TOL_BATCH = 4096" ]
+	MCPIPE_GIVEN=TOL_BATCH TOL_BATCH=1024 run -2 --separate-stderr price
+	[ "$stderr" = "price: TOL_BATCH=1024: only a run to a tolerance (TOL=) takes it" ]
 	PAYOFF=american-put TOL=1 run -2 --separate-stderr price
 	[ "$stderr" = "price: TOL=1: no runs to a tolerance for american-put (its exercise rule is fitted once per run)" ]
 	TOL=1 run -2 --separate-stderr grid
@@ -182,20 +187,20 @@ numbers() {
 
 @test "tol-merge: batches' partials merge as one run's; a missing or repeated batch is still refused" {
 	local b
-	simpaths -p call -K 100 --first 0 --count 100 --paths 100 --seed 3 --partial >b1
-	simpaths -p call -K 100 --first 100 --count 100 --paths 200 --seed 3 --partial >b2
-	simpaths -p call -K 100 --first 200 --count 200 --paths 400 --seed 3 --partial >b3
-	run -0 --separate-stderr bash -c 'tol-merge 400 b1 b2 b3 | aggregate'
-	[ "$output" = "$(simpaths -p call -K 100 --count 400 --seed 3 --partial | aggregate)" ]
-	run -1 --separate-stderr bash -c 'tol-merge 400 b1 b3 | aggregate'
-	[ "$stderr" = "aggregate: paths 100..199 are missing" ]
-	run -1 --separate-stderr bash -c 'tol-merge 400 b1 b2 b2 b3 | aggregate'
-	[ "$stderr" = "aggregate: stdin:17: paths 100..199 overlap paths 100..199 (stdin:10)" ]
+	simpaths -p call -K 100 --first 0 --count 128 --paths 128 --seed 3 --partial >b1
+	simpaths -p call -K 100 --first 128 --count 128 --paths 256 --seed 3 --partial >b2
+	simpaths -p call -K 100 --first 256 --count 256 --paths 512 --seed 3 --partial >b3
+	run -0 --separate-stderr bash -c 'tol-merge 512 b1 b2 b3 | aggregate'
+	[ "$output" = "$(simpaths -p call -K 100 --count 512 --seed 3 --partial | aggregate)" ]
+	run -1 --separate-stderr bash -c 'tol-merge 512 b1 b3 | aggregate'
+	[ "$stderr" = "aggregate: paths 128..255 are missing" ]
+	run -1 --separate-stderr bash -c 'tol-merge 512 b1 b2 b2 b3 | aggregate'
+	[ "$stderr" = "aggregate: stdin:17: paths 128..255 overlap paths 128..255 (stdin:10)" ]
 	# only the paths= word of the metadata changes
-	run -1 diff <(tol-merge 400 b2) b2
+	run -1 diff <(tol-merge 512 b2) b2
 	[ "${lines[0]}" = "1c1" ]
 	[ "${#lines[@]}" -eq 4 ]
-	[[ "${lines[1]}" == *" paths=400 "* ]]
+	[[ "${lines[1]}" == *" paths=512 "* ]]
 }
 
 # coverage TRUE N0 TOL SEED_FROM SEED_TO SIMPATHS-ARGS...: for each seed,
