@@ -138,7 +138,7 @@ numbers() {
 	[ "$stderr" = "price: TOL=1e999: want a finite number" ]
 	TOL=1 TOL_BATCH=1 run -2 --separate-stderr price
 	[ "$stderr" = "price: TOL_BATCH=1: want a whole number from 2 to 1000000000000000" ]
-	# a batch ends on a block of the partials' sums (DESIGN.md, "Partials")
+	# a batch ends on a block of the partials' sums (DESIGN.md, "Partials: exact sums that merge")
 	TOL=1 TOL_BATCH=1000 run -2 --separate-stderr price
 	[ "$stderr" = "price: TOL_BATCH=1000: want a multiple of 128, the partials' sum block: nearest 896 or 1024" ]
 	TOL=1 TOL_BATCH=100 run -2 --separate-stderr price

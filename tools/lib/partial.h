@@ -33,8 +33,8 @@
 
 #define PARTIAL_MAX_COLUMNS 64
 
-/* The block rule (DESIGN.md, "Partials"): paths with an index are summed
- * in blocks of PARTIAL_BLOCK paths aligned at multiples of it (the run's
+/* The block rule (DESIGN.md, "Partials: exact sums that merge"): paths
+ * with an index are summed in blocks of PARTIAL_BLOCK paths aligned at multiples of it (the run's
  * last block: the paths left), each block's sums in plain double
  * arithmetic in a fixed order, and only the block sums go into the exact
  * sums. A partial says so in its metadata (sum_block=), and carries the

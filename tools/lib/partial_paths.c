@@ -1,5 +1,5 @@
 /* partial_paths.c: the block rule of partials (partial.h, DESIGN.md's
- * "Partials"): paths summed in blocks fixed in path-index space, only the
+ * "Partials: exact sums that merge"): paths summed in blocks fixed in path-index space, only the
  * block sums exact.
  *
  * Summing every path's value and products exactly costs a few ns a path,
