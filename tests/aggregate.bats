@@ -271,8 +271,8 @@ data_fails() {
 # --- the block rule ------------------------------------------------------------------------
 # Rows of a path range are summed in blocks of 128 paths aligned at
 # multiples of 128 (DESIGN.md, "Partials: exact sums that merge"); a
-# block split between partials
-# waits as `path` rows for the merge that completes it.
+# block split between partials waits as `path` rows for the merge that
+# completes it.
 
 @test "block rule: the same bytes for any SHARDS, dividing PATHS or not, fused or not" {
 	cd "$BATS_TEST_TMPDIR"
