@@ -27,5 +27,5 @@ mutants: export TOOLS := $(TOOLS)
 mutants: export UNITS := $(UNITS)
 mutants: export MUTANTS := $(MUTANTS)
 mutants: export FUZZ_HARNESSES := $(FUZZ_HARNESSES)
-mutants: | deps-build deps-run
+mutants: build/gen/sobol_table.h | deps-build deps-run
 	tests/mutants/run
