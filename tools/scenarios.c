@@ -431,10 +431,39 @@ static ALWAYS_INLINE void densities(const struct position *p, double y1, double 
 	*e2 = first ? other : e;
 }
 
-/* value[j] = quantity times p's value at log price ln_s[j] (price s[j],
- * inv_s[j] = 1 / s[j]). y1s and y2s hold the arguments of N for a block
- * (n <= BLOCK). */
+/* The arguments of N for a block of one option (n <= BLOCK). */
 static double y1s[BLOCK], y2s[BLOCK];
+
+/* value[j] for an option from y1s and y2s: N(y1) and N(y2) over one
+ * division, c1 = n1 d2 / (d1 d2), c2 = n2 d1 / (d1 d2) (divisions are
+ * what a vector loop waits on). `near` is a literal at each call: every
+ * argument within DET_NORMAL_CDF_NEAR, so the loop leaves out the far
+ * branch and its selects (the same bits). */
+static ALWAYS_INLINE void option_values(const struct position *p, const double *s,
+                                        const double *inv_s, int n, bool near, double *value)
+{
+	double dq = p->dq, dk = p->dk, phi = p->phi, qty = p->quantity;
+
+	for (int j = 0; j < n; j++) {
+		double y1 = y1s[j], y2 = y2s[j];
+		double e1, e2, n1, d1, n2, d2;
+		densities(p, y1, y2, s[j], inv_s[j], &e1, &e2);
+		if (near) {
+			det_normal_cdf_parts_near(fabs(y1), e1, &n1, &d1);
+			det_normal_cdf_parts_near(fabs(y2), e2, &n2, &d2);
+		} else {
+			det_normal_cdf_parts_exp(fabs(y1), e1, &n1, &d1);
+			det_normal_cdf_parts_exp(fabs(y2), e2, &n2, &d2);
+		}
+		double inv = 1 / (d1 * d2);
+		double c1 = n1 * d2 * inv, c2 = n2 * d1 * inv;
+		double cdf1 = y1 > 0 ? 1 - c1 : c1, cdf2 = y2 > 0 ? 1 - c2 : c2;
+		value[j] = qty * (phi * (s[j] * dq * cdf1 - dk * cdf2));
+	}
+}
+
+/* value[j] = quantity times p's value at log price ln_s[j] (price s[j],
+ * inv_s[j] = 1 / s[j]). */
 static ALWAYS_INLINE void position_values(const struct position *p, const double *ln_s, const double *s,
                                           const double *inv_s, int n, double *value)
 {
@@ -443,7 +472,7 @@ static ALWAYS_INLINE void position_values(const struct position *p, const double
 			value[j] = p->quantity * s[j];
 		return;
 	}
-	double a = p->a, b = p->b, v = p->v, dq = p->dq, dk = p->dk, phi = p->phi, qty = p->quantity;
+	double a = p->a, b = p->b, v = p->v, phi = p->phi;
 	/* Most blocks have every argument of N within DET_NORMAL_CDF_NEAR:
 	 * those take the near branch alone (the same bits, a sixth fewer
 	 * operations). */
@@ -454,33 +483,10 @@ static ALWAYS_INLINE void position_values(const struct position *p, const double
 		y2s[j] = y2;
 		far |= !(fabs(y1) < DET_NORMAL_CDF_NEAR) | !(fabs(y2) < DET_NORMAL_CDF_NEAR);
 	}
-	/* N(y1) and N(y2) over one division: c1 = n1 d2 / (d1 d2), c2 = n2 d1 / (d1 d2)
-	 * (divisions are what a vector loop waits on) */
-	if (!far) {
-		for (int j = 0; j < n; j++) {
-			double y1 = y1s[j], y2 = y2s[j];
-			double e1, e2, n1, d1, n2, d2;
-			densities(p, y1, y2, s[j], inv_s[j], &e1, &e2);
-			det_normal_cdf_parts_near(fabs(y1), e1, &n1, &d1);
-			det_normal_cdf_parts_near(fabs(y2), e2, &n2, &d2);
-			double inv = 1 / (d1 * d2);
-			double c1 = n1 * d2 * inv, c2 = n2 * d1 * inv;
-			double cdf1 = y1 > 0 ? 1 - c1 : c1, cdf2 = y2 > 0 ? 1 - c2 : c2;
-			value[j] = qty * (phi * (s[j] * dq * cdf1 - dk * cdf2));
-		}
-		return;
-	}
-	for (int j = 0; j < n; j++) {
-		double y1 = y1s[j], y2 = y2s[j];
-		double e1, e2, n1, d1, n2, d2;
-		densities(p, y1, y2, s[j], inv_s[j], &e1, &e2);
-		det_normal_cdf_parts_exp(fabs(y1), e1, &n1, &d1);
-		det_normal_cdf_parts_exp(fabs(y2), e2, &n2, &d2);
-		double inv = 1 / (d1 * d2);
-		double c1 = n1 * d2 * inv, c2 = n2 * d1 * inv;
-		double cdf1 = y1 > 0 ? 1 - c1 : c1, cdf2 = y2 > 0 ? 1 - c2 : c2;
-		value[j] = qty * (phi * (s[j] * dq * cdf1 - dk * cdf2));
-	}
+	if (far)
+		option_values(p, s, inv_s, n, false, value);
+	else
+		option_values(p, s, inv_s, n, true, value);
 }
 
 enum returns { GBM, NORMAL, STUDENT };

@@ -426,6 +426,20 @@ DET__INLINE double det_u01(uint64_t bits)
  * costs one division, not six (divisions dominate a vector loop). */
 #define DET_NORMAL_CDF_NEAR 7.07106781186547   /* the near branch: |x| below it */
 
+/* The near branch's rational function of ax = |x|, numerator and
+ * denominator (N(-ax) = e^(-ax^2/2) num / den): written once for both
+ * det_normal_cdf_parts_exp and _near. */
+DET__INLINE void det__normal_cdf_near(double ax, double *num, double *den)
+{
+	DET__NOCONTRACT
+	*num = ((((((3.52624965998911e-2 * ax + 0.700383064443688) * ax + 6.37396220353165) * ax +
+	           33.912866078383) * ax + 112.079291497871) * ax + 221.213596169931) * ax +
+	        220.206867912376);
+	*den = (((((((8.83883476483184e-2 * ax + 1.75566716318264) * ax + 16.064177579207) * ax +
+	            86.7807322029461) * ax + 296.564248779674) * ax + 637.333633378831) * ax +
+	         793.826512519948) * ax + 440.413735824752);
+}
+
 /* det_normal_cdf_parts for ax = |x|, given e = e^(-ax^2/2) (for a caller
  * that has it cheaper than det_exp: Black-Scholes's phi(d2) is phi(d1)
  * S e^(-q tau) / (K e^(-r tau))); with e = det_exp(-0.5 * (ax * ax)) it
@@ -433,12 +447,8 @@ DET__INLINE double det_u01(uint64_t bits)
 DET__INLINE void det_normal_cdf_parts_exp(double ax, double e, double *numerator, double *denominator)
 {
 	DET__NOCONTRACT
-	double num = ((((((3.52624965998911e-2 * ax + 0.700383064443688) * ax + 6.37396220353165) * ax +
-	                 33.912866078383) * ax + 112.079291497871) * ax + 221.213596169931) * ax +
-	              220.206867912376);
-	double den = (((((((8.83883476483184e-2 * ax + 1.75566716318264) * ax + 16.064177579207) * ax +
-	                  86.7807322029461) * ax + 296.564248779674) * ax + 637.333633378831) * ax +
-	               793.826512519948) * ax + 440.413735824752);
+	double num, den;
+	det__normal_cdf_near(ax, &num, &den);
 	/* t_k = ax + k / t_{k+1} as n_k / d_k: n_k = ax n_{k+1} + k d_{k+1}, d_k = n_{k+1} */
 	double n4 = ax + 0.65, d4 = 1;
 	double n3 = ax * n4 + 4 * d4, d3 = n4;
@@ -456,12 +466,8 @@ DET__INLINE void det_normal_cdf_parts_exp(double ax, double e, double *numerator
 DET__INLINE void det_normal_cdf_parts_near(double ax, double e, double *numerator, double *denominator)
 {
 	DET__NOCONTRACT
-	double num = ((((((3.52624965998911e-2 * ax + 0.700383064443688) * ax + 6.37396220353165) * ax +
-	                 33.912866078383) * ax + 112.079291497871) * ax + 221.213596169931) * ax +
-	              220.206867912376);
-	double den = (((((((8.83883476483184e-2 * ax + 1.75566716318264) * ax + 16.064177579207) * ax +
-	                  86.7807322029461) * ax + 296.564248779674) * ax + 637.333633378831) * ax +
-	               793.826512519948) * ax + 440.413735824752);
+	double num, den;
+	det__normal_cdf_near(ax, &num, &den);
 	*numerator = e * num;
 	*denominator = den;
 }
