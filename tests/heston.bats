@@ -370,6 +370,10 @@ price_of() {
 	done
 	grep -q '^# tool=exercise payoff=american-put strike=105 basis=3 state=variance ' \
 		<(simpaths "${a[@]}" --variance --count 1 -p american-put -c "$t/rule.tsv")
+	# the variance columns must follow each other, as the prices' do
+	simpaths "${a[@]}" --variance --training --count 3 | cut -f 1-5,7-8 >"$t/gap.tsv"
+	run -1 --separate-stderr lsmfit -p american-put -K 105 "$t/gap.tsv"
+	[ "$stderr" = "lsmfit: $t/gap.tsv:4: variance columns V1..V4 are incomplete: no V2" ]
 	# a state=variance rule needs the variance
 	run -1 --separate-stderr exercise -c "$t/rule.tsv" "$t/plain.tsv"
 	[ "$stderr" = "exercise: $t/plain.tsv:3: $t/rule.tsv regresses on the variance too (state=variance): the paths need columns V1..V4 (simpaths --variance)" ]

@@ -216,16 +216,7 @@ double rule_cash_flow_variance(const struct rule *r, const double *prices,
 
 int rule_variance_columns(struct stream *s, long steps)
 {
-	int first = stream_column(s, "V1");
-	char name[32];
-
-	for (long i = 2; first >= 0 && i <= steps; i++) {
-		snprintf(name, sizeof name, "V%ld", i);
-		if (stream_column(s, name) != first + i - 1)
-			data_error(stream_where(s), "variance columns V1..V%ld are incomplete: no %s",
-			           steps, name);
-	}
-	return first;
+	return stream_numbered_columns(s, "V", "variance", steps);
 }
 
 void rule_check_variance(const struct rule *r, int first_v, const char *where)

@@ -399,18 +399,24 @@ double stream_field_price(struct stream *s, int field)
 	return value;
 }
 
-int stream_path_columns(struct stream *s, long steps)
+int stream_numbered_columns(struct stream *s, const char *letter, const char *what, long steps)
 {
-	int first = stream_column(s, "S1");
 	char name[32];
 
+	snprintf(name, sizeof name, "%s1", letter);
+	int first = stream_column(s, name);
 	for (long i = 2; first >= 0 && i <= steps; i++) {
-		snprintf(name, sizeof name, "S%ld", i);
+		snprintf(name, sizeof name, "%s%ld", letter, i);
 		if (stream_column(s, name) != first + i - 1)
-			data_error(stream_where(s), "path columns S1..S%ld are incomplete: no %s",
-			           steps, name);
+			data_error(stream_where(s), "%s columns %s1..%s%ld are incomplete: no %s", what,
+			           letter, letter, steps, name);
 	}
 	return first;
+}
+
+int stream_path_columns(struct stream *s, long steps)
+{
+	return stream_numbered_columns(s, "S", "path", steps);
 }
 
 void meta_entries_free(struct meta_entry *entries, int n)

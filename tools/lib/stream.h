@@ -102,6 +102,10 @@ double stream_field_price(struct stream *s, int field);
  * there is none; a data error unless S1..S<steps> follow each other. */
 int stream_path_columns(struct stream *s, long steps);
 
+/* The same for the columns <letter>1..<letter><steps> (V for simpaths
+ * --variance), `what` naming them in the message. */
+int stream_numbered_columns(struct stream *s, const char *letter, const char *what, long steps);
+
 void stream_close(struct stream *s);
 
 #endif
