@@ -61,6 +61,18 @@ void rule_set_discount(struct rule *r, double rate, double maturity);
  * dual bound's values (dual.h) from that many inner paths. */
 void rule_meta_line(const struct rule *r, long inner, char *line, size_t size);
 
+/* What both rules decide before the regression: out of the money, never;
+ * at the last date, whenever in the money. Returns whether that settles
+ * it (the answer in *exercise); *value is the intrinsic value. */
+static inline bool rule__settled(const struct rule *r, long i, double s, double *value,
+                                 bool *exercise)
+{
+	double h = lsm_intrinsic(r->is_call, r->strike, s);
+	*value = h;
+	*exercise = h > 0;
+	return !(h > 0) || i == r->steps;
+}
+
 /* Does the rule exercise at date i (1..steps) at price s? Where the
  * intrinsic value (set in *value, undiscounted) is positive and not below
  * the fitted continuation value; at the last date, whenever it is
@@ -68,14 +80,11 @@ void rule_meta_line(const struct rule *r, long inner, char *line, size_t size);
  * (dual.h). */
 static inline bool rule_exercises(const struct rule *r, long i, double s, double *value)
 {
-	double h = lsm_intrinsic(r->is_call, r->strike, s);
-	*value = h;
-	if (!(h > 0))
-		return false;
-	if (i == r->steps)
-		return true;
+	bool exercise;
+	if (rule__settled(r, i, s, value, &exercise))
+		return exercise;
 	const double *c = r->coef + (size_t)(i - 1) * (size_t)r->ncoef;
-	return r->itm[i - 1] != 0 && !(h < lsm_continuation(c, r->degree, s / r->strike));
+	return r->itm[i - 1] != 0 && !(*value < lsm_continuation(c, r->degree, s / r->strike));
 }
 
 /* rule_exercises for a rule with state=variance, v the path's variance at
@@ -83,15 +92,12 @@ static inline bool rule_exercises(const struct rule *r, long i, double s, double
 static inline bool rule_exercises_variance(const struct rule *r, long i, double s, double v,
                                            double *value)
 {
-	double h = lsm_intrinsic(r->is_call, r->strike, s);
-	*value = h;
-	if (!(h > 0))
-		return false;
-	if (i == r->steps)
-		return true;
+	bool exercise;
+	if (rule__settled(r, i, s, value, &exercise))
+		return exercise;
 	const double *c = r->coef + (size_t)(i - 1) * (size_t)r->ncoef;
 	return r->itm[i - 1] != 0 &&
-	       !(h < lsm_continuation_variance(c, r->degree, s / r->strike, v));
+	       !(*value < lsm_continuation_variance(c, r->degree, s / r->strike, v));
 }
 
 /* The discounted cash flow of the path S1..Sn (prices[0..steps-1]): the
