@@ -8,14 +8,14 @@
  * takes the same operations in the same order, with our own exp/log
  * (detmath.h), so its bits do not depend on the CPU or the vector lane.
  *
- * --payoff fuses the next stages into this process, as grep -c does
- * grep | wc -l: `simpaths --payoff P` writes what `simpaths | payoff -p P`
- * would, and with --partial what `... | aggregate --partial` would, byte
- * for byte, without formatting and parsing every path as text. With
- * --payoff american-put|american-call --coefficients F the stage fused is
- * exercise's instead: `simpaths --emit path | exercise -c F`. */
+ * The paths, a block at a time, go to one sink (tools/lib/sink.h): the
+ * text rows (sink_text.h), or fused into this process as grep -c does
+ * grep | wc -l, the payoff and its partial (sink_payoff.h: `simpaths
+ * --payoff P` writes what `simpaths | payoff -p P` would, and with
+ * --partial what `... | aggregate --partial` would, byte for byte) or
+ * exercise's rule (sink_exercise.h: --payoff american-put|american-call
+ * --coefficients F, what `simpaths --emit path | exercise -c F` would). */
 #define _POSIX_C_SOURCE 200809L
-#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdbool.h>
@@ -30,28 +30,26 @@
 #include "normals.h"
 #include "numtext.h"
 #include "opts.h"
-#include "outbuf.h"
-#include "partial.h"
-#include "payoffs.h"
 #include "qmc.h"
 #include "rng.h"
-#include "rule.h"
 #include "simd.h"
+#include "sink.h"
+#include "sink_exercise.h"
+#include "sink_payoff.h"
+#include "sink_text.h"
 #include "stream.h"
 #include "ziggurat.h"
 
 #define MAX_INDEX (UINT64_C(1) << 63)
-
-enum emit { EMIT_TERMINAL, EMIT_SUMMARY, EMIT_PATH };
-static const char *const emit_names[] = { "terminal", "summary", "path" };
 
 /* The model, as given on the command line (model.h); s0 and steps copied
  * out of it for the loops. */
 static struct model model;
 static double s0;
 static long steps;
-static enum emit emit = EMIT_TERMINAL;
-static bool hex_output, antithetic;
+/* The output: text rows, the fused payoff or the fused exercise (sink.h),
+ * and the stream's shape (emit, hex, antithetic, variance) with it. */
+static struct sink sink;
 static uint32_t path_stream = RNG_PRICING;   /* --training: RNG_TRAINING (lsmfit's paths) */
 /* --qmc sobol: scrambled Sobol points and a Brownian bridge (qmc.h) in
  * place of Philox's normals, `replicates` independent scramblings. */
@@ -69,35 +67,9 @@ static enum normals normal_kind = NORMALS_INVERSION;
 /* Derived once per run: the same for every path. */
 static double drift_per_step, vol_per_step;
 
-static struct outbuf out;
-static uint64_t current_path;   /* for the overflow message */
-
-/* --payoff: the payoff of each path, priced here (tools/lib/payoffs.h);
- * --partial: summed here too (tools/lib/partial.h). `downstream` gets the
- * metadata lines payoff and aggregate would have read, so that the
- * partial's identity comes from the same text by the same rules. */
-static bool fused, fused_partial;
-/* Fused summaries the payoff reads without max and min (Asians, their
- * controls): the walk keeps only the sums, as it goes, and no array of the
- * block's prices (simulate_width). */
-static bool lean_summary;
-static struct payoff payoff;
-static int payoff_ncolumns;
-static double *path_buf;        /* one path S1..Sn, for payoff_summarize_path */
-static struct stream downstream;
-static struct partial partial;
-/* --coefficients: exercise's rule (tools/lib/rule.h) prices the paths in
- * payoff's place, from whole paths. */
-static const char *coef_file;
-static bool american;
-static struct rule rule;
-/* --greeks under heston and merton: bump and reprice (bumpgreeks.h), which
- * walks the paths itself. */
-static bool bump_greeks;
 /* --variance: heston's variance after each date too, columns V1..Vn after
  * S1..Sn (lsmfit's and exercise's second state), in vpath [steps][lane]. */
-static bool emit_variance;
-static double *vpath, *vpath_buf;
+static double *vpath;
 
 static const char synopsis[] =
 	"simpaths [--model gbm|heston|merton [model options]] [--s0 x] [-r rate]\n"
@@ -167,42 +139,6 @@ static _Noreturn void help(void)
 	exit(0);
 }
 
-/* NaN and infinities are errors in a stream: an overflowed price (huge
- * --s0, --rate or --sigma) must not pass as a number. */
-static double checked(double price)
-{
-	if (!isfinite(price))
-		fatal("path %llu: a simulated price overflows a double "
-		      "(--s0, --rate or --sigma too large?)", (unsigned long long)current_path);
-	return price;
-}
-
-static double positive(double price);
-
-/* A price written is finite and positive: the same refusal as the fused
- * path's, not a row of 0 that payoff would refuse in other words. */
-static void put_number(double value, char separator)
-{
-	outbuf_put_number(&out, positive(checked(value)), hex_output, separator);
-}
-
-static void put_text(const char *text)
-{
-	outbuf_put(&out, text, strlen(text));
-}
-
-/* A metadata line (no newline): written, or with --partial read into
- * `downstream` as aggregate would read it. */
-static void put_meta(const char *line)
-{
-	if (fused_partial) {
-		stream_take_meta(&downstream, line);
-		return;
-	}
-	put_text(line);
-	put_text("\n");
-}
-
 /* Paths are simulated a block at a time, each quantity of the block held in
  * a flat array indexed [step][lane], so that each stage below is a plain
  * loop over independent elements that the compiler vectorises (Philox, the
@@ -229,6 +165,7 @@ static double normal[BLOCK_MAX];               /* z */
 static struct normal_scratch normal_scratch;   /* normals.h's working memory */
 static struct zig_scratch zig_scratch;         /* ziggurat.h's */
 _Static_assert(BLOCK_MAX <= NORMALS_MAX, "a block's normals fit normals.h's scratch");
+_Static_assert(BLOCK_MAX <= SINK_LANES_MAX, "a block fits the sinks' arrays");
 static double logprice[BLOCK_MAX];             /* x: [step][virtual lane] */
 static double variance[BLOCK_MAX];             /* heston's v, per virtual lane */
 static double *price;     /* S: [chunk_steps][virtual lane]; path mode [steps][...] */
@@ -247,10 +184,10 @@ static void alloc_block(void)
 {
 	chunk_steps = steps < CHUNK ? steps : CHUNK;
 	width = LANES * (steps < CHUNK ? (int)(CHUNK / steps) : 1);
-	int vlanes = antithetic ? 2 * width : width;
-	price = alloc_array((size_t)(emit == EMIT_PATH ? steps : chunk_steps) * (size_t)vlanes,
+	int vlanes = sink.antithetic ? 2 * width : width;
+	price = alloc_array((size_t)(sink.emit == EMIT_PATH ? steps : chunk_steps) * (size_t)vlanes,
 	                    sizeof *price);
-	if (emit_variance)
+	if (sink.variance)
 		vpath = alloc_array((size_t)steps * (size_t)vlanes, sizeof *vpath);
 }
 
@@ -278,206 +215,13 @@ ALWAYS_INLINE static void draw_bits(uint64_t seed, uint64_t first, int w, uint32
 	}
 }
 
-/* A price payoff reads: it refuses one that is not positive (an underflow
- * to 0). */
-static double positive(double price)
-{
-	if (!(price > 0))
-		fatal("path %llu: a simulated price underflows to 0 "
-		      "(--sigma or --maturity too large?)", (unsigned long long)current_path);
-	return price;
-}
-
-/* What payoff would read of the row of virtual lane v. The 7 arrays of st
- * are those of simulate_width, stride apart. */
-static void summarize_lane(const double *st, int stride, int v, int nv,
-                           struct path_summary *s)
-{
-	const double *sum_s = st + stride, *max_s = st + 3 * stride, *min_s = st + 4 * stride;
-	const double *last_s = st + 5 * stride, *geo_s = st + 6 * stride;
-	unsigned needs = payoff.needs;
-
-	*s = (struct path_summary){ 0, 0, 0, 0, 0 };
-	if (emit == EMIT_PATH) {
-		for (long i = 0; i < steps; i++)
-			path_buf[i] = positive(checked(price[i * nv + v]));
-		payoff_summarize_path(&payoff, path_buf, s);
-		return;
-	}
-	s->terminal = checked(last_s[v]);
-	if (emit == EMIT_SUMMARY) {
-		s->arith_mean = checked(sum_s[v] / (double)steps);
-		s->geo_mean = checked(geo_s[v]);
-		if (!lean_summary) {
-			s->max = checked(max_s[v]);
-			s->min = checked(min_s[v]);
-		}
-	}
-	if (needs & NEED_ST)
-		positive(s->terminal);
-	if (needs & NEED_AVG)
-		positive(s->arith_mean);
-	if (needs & NEED_GEO)
-		positive(s->geo_mean);
-	if (needs & NEED_MAX)
-		positive(s->max);
-	if (needs & NEED_MIN)
-		positive(s->min);
-}
-
-/* A row of payoff's: written, or with --partial summed. */
-static void put_payoff_row(const double *row)
-{
-	char text[NUM_TEXT_MAX];
-
-	if (!fused_partial) {
-		for (int i = 0; i < payoff_ncolumns; i++)
-			outbuf_put_number(&out, row[i], hex_output, i + 1 < payoff_ncolumns ? '\t' : '\n');
-		return;
-	}
-	int bad = partial_add_path_row(&partial, current_path, row);
-	if (bad >= 0) {
-		num_format(text, row[bad]);
-		fatal("path %llu: value too large to square: %s", (unsigned long long)current_path,
-		      text);
-	}
-	if (qmc_on)
-		partial_add_replicate_row(&partial, current_path, row);
-}
-
-/* The row payoff would write for path l of the block (the mean of the pair
- * with --antithetic), written or, with --partial, summed. */
-static void price_path(const double *st, int stride, int l, int w, int nv)
-{
-	double values[2][PAYOFF_MAX_VALUES], pair[PAYOFF_MAX_VALUES];
-	const double *row = values[0];
-	const char *names[PAYOFF_MAX_VALUES];
-
-	for (int k = 0; k < (antithetic ? 2 : 1); k++) {
-		struct path_summary s;
-		summarize_lane(st, stride, l + k * w, nv, &s);
-		payoff_values(&payoff, &s, path_buf, values[k]);
-		int bad = payoff.greek_set ? payoff_nonfinite_greek(&payoff, values[k]) : -1;
-		if (bad >= 0) {
-			payoff_columns(&payoff, names);
-			fatal("path %llu: %s is not a finite number (sigma or T too small?)",
-			      (unsigned long long)current_path, names[bad]);
-		}
-	}
-	if (antithetic) {
-		payoff_pair_mean(values[0], values[1], payoff_ncolumns, pair);
-		row = pair;
-	}
-	put_payoff_row(row);
-}
-
-/* --coefficients: the row exercise would write for path l of the block
- * (the mean of the pair with --antithetic), written or, with --partial,
- * summed. Every price of the path is checked, as exercise reads them. */
-static void exercise_path(int l, int w, int nv)
-{
-	double value[2];
-
-	for (int k = 0; k < (antithetic ? 2 : 1); k++) {
-		for (long i = 0; i < steps; i++)
-			path_buf[i] = positive(checked(price[i * nv + l + k * w]));
-		for (long i = 0; emit_variance && i < steps; i++)
-			vpath_buf[i] = vpath[i * nv + l + k * w];
-		value[k] = rule_cash_flow_variance(&rule, path_buf, vpath_buf);
-	}
-	double row = value[0];
-	if (antithetic)
-		payoff_pair_mean(&value[0], &value[1], 1, &row);
-	put_payoff_row(&row);
-}
-
-/* Any of the first `valid` paths (and mirrors) of a block that
- * summarize_lane would refuse: not finite, or not positive where payoff
- * reads it. One pass with no early exit, which the compiler vectorises. */
-ALWAYS_INLINE static bool block_has_bad_price(const double *const columns[5], int valid, int w,
-                                              int nv)
-{
-	int bad = 0;   /* an int, not a bool: gcc vectorises an int's | */
-	for (int k = 0; k < 5; k++) {
-		const double *x = columns[k];
-		if (!x)
-			continue;
-		int read = (payoff.needs >> k) & 1;
-		for (int v0 = 0; v0 < nv; v0 += w)
-			for (int l = 0; l < valid; l++) {
-				double value = x[v0 + l];
-				int finite = fabs(value) <= DBL_MAX, positive = value > 0;
-				bad |= (!finite) | (read & (!positive));
-			}
-	}
-	return bad != 0;
-}
-
-/* --payoff without Greeks, from terminal or summary rows: the block's rows
- * at once (price_path's, computed a column at a time). */
-SIMD_CLONES static void price_block(const double *st, int stride, uint64_t first, int valid, int w,
-                                    int nv)
-{
-	static double avg[BLOCK_MAX], f[BLOCK_MAX], c[BLOCK_MAX];
-	static double rows[2][BLOCK_MAX];
-	const double *sum_s = st + stride, *max_s = st + 3 * stride, *min_s = st + 4 * stride;
-	const double *last_s = st + 5 * stride, *geo_s = st + 6 * stride;
-	bool summary = emit == EMIT_SUMMARY, extremes = summary && !lean_summary;
-
-	if (summary)
-		for (int v = 0; v < nv; v++)
-			avg[v] = sum_s[v] / (double)steps;
-	const double *const columns[5] = { last_s, summary ? avg : NULL, summary ? geo_s : NULL,
-	                                   extremes ? max_s : NULL, extremes ? min_s : NULL };
-	if (block_has_bad_price(columns, valid, w, nv)) {   /* price_path says which */
-		for (int l = 0; l < valid; l++) {
-			current_path = first + (uint64_t)l;
-			price_path(st, stride, l, w, nv);
-		}
-		abort();   /* price_path refused one */
-	}
-	const struct path_block block = { columns[0], columns[1], columns[2], columns[3], columns[4] };
-	payoff_undiscounted(&payoff, &block, nv, f, c);
-	const double *values[2] = { f, c };
-	for (int k = 0; k < payoff_ncolumns; k++) {
-		const double *x = values[k];
-		double *row = rows[k], discount = payoff.discount;
-		if (antithetic)
-			for (int l = 0; l < valid; l++)
-				row[l] = 0.5 * (discount * x[l] + discount * x[w + l]);
-		else
-			for (int l = 0; l < valid; l++)
-				row[l] = discount * x[l];
-	}
-	if (fused_partial) {
-		const double *const columns[2] = { rows[0], rows[1] };
-		int bad = partial_add_paths(&partial, first, columns, (size_t)valid);
-		if (bad >= 0) {   /* partial_add_row says which value */
-			double row[2] = { rows[0][bad], rows[1][bad] };
-			current_path = first + (uint64_t)bad;
-			put_payoff_row(row);
-			abort();   /* it refused the row */
-		}
-		if (qmc_on)
-			partial_add_replicate_columns(&partial, columns, (size_t)valid, first);
-		return;
-	}
-	for (int l = 0; l < valid; l++) {
-		double row[PAYOFF_MAX_VALUES];
-		current_path = first + (uint64_t)l;
-		for (int k = 0; k < payoff_ncolumns; k++)
-			row[k] = rows[k][l];
-		put_payoff_row(row);
-	}
-}
-
 /* gbm's walk over dates i0 .. i0+n-1 of a block (simulate_width's
  * arguments): the log-prices into logprice[i][virtual lane], or when lean
  * straight into the sums. Returns false when lean (nothing left to do). */
 ALWAYS_INLINE static bool gbm_walk(uint64_t seed, uint64_t first, int w, long i0, long n,
                                    double *x_now, double *sum_s, double *sum_x, bool lean)
 {
-	const int nv = antithetic ? 2 * w : w;
+	const int nv = sink.antithetic ? 2 * w : w;
 
 	const double *normals = normal;
 	if (qmc_on) {   /* the block's increments, made by simulate_width */
@@ -500,7 +244,7 @@ ALWAYS_INLINE static bool gbm_walk(uint64_t seed, uint64_t first, int w, long i0
 				sum_s[l] = sum_s[l] + s0 * det_exp(x);
 				sum_x[l] = sum_x[l] + x;
 			}
-			if (antithetic)
+			if (sink.antithetic)
 				for (int l = 0; l < w; l++) {
 					double x = x_now[w + l] +
 					           (drift_per_step + vol_per_step * -z[l]);
@@ -517,7 +261,7 @@ ALWAYS_INLINE static bool gbm_walk(uint64_t seed, uint64_t first, int w, long i0
 		double *xi = logprice + i * nv;
 		for (int l = 0; l < w; l++)
 			xi[l] = x_now[l] = x_now[l] + (drift_per_step + vol_per_step * z[l]);
-		if (antithetic)
+		if (sink.antithetic)
 			for (int l = 0; l < w; l++)
 				xi[w + l] = x_now[w + l] =
 					x_now[w + l] + (drift_per_step + vol_per_step * -z[l]);
@@ -530,13 +274,13 @@ ALWAYS_INLINE static bool gbm_walk(uint64_t seed, uint64_t first, int w, long i0
  * log-price, the running sums and extremes, and the row's S_T and geometric
  * mean. Inlined twice below: for w = LANES with st on the stack, where the
  * compiler keeps it in registers, and for wider blocks. `lean`
- * (lean_summary, a constant where inlined) keeps only the sums, added as
+ * (sink.lean, a constant where inlined) keeps only the sums, added as
  * the walk goes: the same operations in the same order on each number, so
  * the same bits, without the block's arrays of log-prices and prices. */
 ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int valid, int w,
                                          double *st, int stride, bool lean)
 {
-	const int nv = antithetic ? 2 * w : w;
+	const int nv = sink.antithetic ? 2 * w : w;
 	double *x_now = st, *sum_s = st + stride, *sum_x = st + 2 * stride;
 	double *max_s = st + 3 * stride, *min_s = st + 4 * stride;
 	double *last_s = st + 5 * stride, *geo_s = st + 6 * stride;
@@ -556,20 +300,20 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 			model_walk_merton_draws(&model, w, n, qmc_inc + i0 * w,
 			                        qmc.u + (steps + i0) * w, qmc.z + (2 * steps + i0) * w,
 			                        x_now, logprice);
-		else if (emit_variance)
-			model_walk_variance(&model, seed, path_stream, first, w, antithetic, i0, n,
+		else if (sink.variance)
+			model_walk_variance(&model, seed, path_stream, first, w, sink.antithetic, i0, n,
 			                    x_now, variance, logprice, vpath + i0 * nv);
 		else if (model.kind != MODEL_GBM)   /* never lean */
-			model_walk(&model, seed, path_stream, first, w, antithetic, i0, n, x_now,
+			model_walk(&model, seed, path_stream, first, w, sink.antithetic, i0, n, x_now,
 			           variance, logprice);
 		else if (!gbm_walk(seed, first, w, i0, n, x_now, sum_s, sum_x, lean))
 			continue;   /* lean: the sums are done */
-		if (emit == EMIT_TERMINAL)
+		if (sink.emit == EMIT_TERMINAL)
 			continue;
-		double *s = price + (emit == EMIT_PATH ? i0 * nv : 0);
+		double *s = price + (sink.emit == EMIT_PATH ? i0 * nv : 0);
 		for (long k = 0; k < n * nv; k++)
 			s[k] = s0 * det_exp(logprice[k]);
-		if (emit == EMIT_PATH)
+		if (sink.emit == EMIT_PATH)
 			continue;
 		for (long i = 0; i < n; i++) {
 			const double *si = s + i * nv, *xi = logprice + i * nv;
@@ -583,49 +327,18 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 	}
 
 	/* the rows, in path order (a path, then its mirror) */
-	if (emit == EMIT_TERMINAL) {
+	if (sink.emit == EMIT_TERMINAL) {
 		for (int v = 0; v < nv; v++)
 			last_s[v] = s0 * det_exp(x_now[v]);
-	} else if (emit == EMIT_SUMMARY) {
+	} else if (sink.emit == EMIT_SUMMARY) {
 		const double *s = price + ((steps - 1) % chunk_steps) * nv;
 		for (int v = 0; v < nv; v++) {
 			last_s[v] = lean ? s0 * det_exp(x_now[v]) : s[v];
 			geo_s[v] = s0 * det_exp(sum_x[v] / (double)steps);
 		}
 	}
-	if (fused && !payoff.greek_set && emit != EMIT_PATH) {
-		price_block(st, stride, first, valid, w, nv);
-		return;
-	}
-	for (int l = 0; l < valid; l++) {
-		current_path = first + (uint64_t)l;
-		if (american) {
-			exercise_path(l, w, nv);
-			continue;
-		}
-		if (fused) {
-			price_path(st, stride, l, w, nv);
-			continue;
-		}
-		for (int v = l; v < nv; v += w) {
-			if (emit == EMIT_TERMINAL) {
-				put_number(last_s[v], '\n');
-			} else if (emit == EMIT_SUMMARY) {
-				put_number(last_s[v], '\t');
-				put_number(sum_s[v] / (double)steps, '\t');
-				put_number(geo_s[v], '\t');
-				put_number(max_s[v], '\t');
-				put_number(min_s[v], '\n');
-			} else {
-				for (long i = 0; i < steps; i++)
-					put_number(price[i * nv + v],
-					           i + 1 == steps && !emit_variance ? '\n' : '\t');
-				for (long i = 0; emit_variance && i < steps; i++)
-					outbuf_put_number(&out, checked(vpath[i * nv + v]), hex_output,
-					                  i + 1 == steps ? '\n' : '\t');
-			}
-		}
-	}
+	const struct sink_block block = { st, stride, price, vpath, first, valid, w, nv };
+	sink.type->block(&sink, &block);
 }
 
 /* One clone per vector target (simd.h): AVX-512, AVX2 or SSE2, whichever
@@ -634,11 +347,11 @@ SIMD_CLONES static void simulate_block(uint64_t seed, uint64_t first, int valid)
 {
 	if (width == LANES) {
 		double st[7 * 2 * LANES];
-		if (lean_summary)
+		if (sink.lean)
 			simulate_width(seed, first, valid, LANES, st, 2 * LANES, true);
 		else
 			simulate_width(seed, first, valid, LANES, st, 2 * LANES, false);
-	} else if (lean_summary) {
+	} else if (sink.lean) {
 		simulate_width(seed, first, valid, width, lane_state, BLOCK_MAX, true);
 	} else {
 		simulate_width(seed, first, valid, width, lane_state, BLOCK_MAX, false);
@@ -649,8 +362,8 @@ SIMD_CLONES static void simulate_block(uint64_t seed, uint64_t first, int valid)
 static void bump_row(uint64_t path, const double *values, void *ctx)
 {
 	(void)ctx;
-	current_path = path;
-	put_payoff_row(values);
+	sink.current_path = path;
+	sink_row(&sink, values);
 }
 
 /* where: the shard row or option that asked for the range, for messages. */
@@ -662,49 +375,22 @@ static void simulate_range(uint64_t shard, uint64_t first, uint64_t count, uint6
 	snprintf(line, sizeof line, "# shard=%llu first=%llu count=%llu seed=%llu",
 	         (unsigned long long)shard, (unsigned long long)first,
 	         (unsigned long long)count, (unsigned long long)seed);
-	put_meta(line);
+	sink_meta(&sink, line);
 	if (qmc_on && (first % (uint64_t)replicates || count % (uint64_t)replicates))
 		data_error(where, "--qmc sobol: paths %llu..%llu: a range of a run of %d replicates "
 		           "starts and ends on a multiple of %d (genseeds --multiple %d)",
 		           (unsigned long long)first, (unsigned long long)(first + count - 1),
 		           replicates, replicates, replicates);
-	if (fused_partial)
-		partial_add_range(&partial, first, count, where);
-	if (bump_greeks) {
-		bump_greeks_rows(&payoff, &model, seed, path_stream, first, count, antithetic,
+	if (sink.partial_on)
+		partial_add_range(&sink.partial, first, count, where);
+	if (sink.bump_greeks) {
+		bump_greeks_rows(&sink.payoff, &model, seed, path_stream, first, count, sink.antithetic,
 		                 bump_row, NULL);
 		return;
 	}
 	for (uint64_t done = 0; done < count; done += (uint64_t)width)
 		simulate_block(seed, first + done,
 		               count - done < (uint64_t)width ? (int)(count - done) : width);
-}
-
-/* payoff's (or exercise's) metadata and header, where it would write them:
- * before the first range. */
-static void put_payoff_header(void)
-{
-	char line[1024];
-	const char *names[PAYOFF_MAX_VALUES] = { "price" };
-
-	if (american) {
-		rule_meta_line(&rule, 0, line, sizeof line);
-		payoff_ncolumns = 1;
-	} else {
-		payoff_meta_line(&payoff, line, sizeof line);
-		payoff_ncolumns = payoff_columns(&payoff, names);
-	}
-	put_meta(line);
-	if (fused_partial) {
-		partial_set_columns(&partial, "simpaths", (char **)names, payoff_ncolumns);
-		if (qmc_on)
-			partial_set_replicates(&partial, replicates, "simpaths");
-		return;
-	}
-	for (int i = 0; i < payoff_ncolumns; i++) {
-		put_text(names[i]);
-		put_text(i + 1 < payoff_ncolumns ? "\t" : "\n");
-	}
 }
 
 /* The model as the header's metadata line begins: "# tool=simpaths
@@ -731,7 +417,7 @@ static void put_header(uint64_t paths, uint64_t seed)
 	len += (size_t)snprintf(line + len, sizeof line - len,
 	         " seed=%llu paths=%llu emit=%s antithetic=%d%s%s%s%s",
 	         (unsigned long long)seed, (unsigned long long)paths,
-	         emit_names[emit], antithetic, emit_variance ? " variance=1" : "",
+	         emit_names[sink.emit], sink.antithetic, sink.variance ? " variance=1" : "",
 	         path_stream == RNG_TRAINING ? " stream=training" : "",
 	         normal_kind == NORMALS_INVERSION ? "" : " normals=",
 	         normal_kind == NORMALS_INVERSION ? "" : normals_names[normal_kind]);
@@ -742,23 +428,8 @@ static void put_header(uint64_t paths, uint64_t seed)
 		qmc_init(&qmc, steps, model.kind == MODEL_MERTON ? 3 : 1, replicates, seed, width);
 		qmc_inc = alloc_array((size_t)steps * (size_t)width, sizeof *qmc_inc);
 	}
-	put_meta(line);
-	if (fused) {
-		put_payoff_header();
-	} else if (emit == EMIT_TERMINAL) {
-		put_text("ST\n");
-	} else if (emit == EMIT_SUMMARY) {
-		put_text("ST\tavg\tgeo\tmax\tmin\n");
-	} else {
-		for (long i = 1; i <= steps; i++) {
-			snprintf(line, sizeof line, "S%ld%c", i, i == steps && !emit_variance ? '\n' : '\t');
-			put_text(line);
-		}
-		for (long i = 1; emit_variance && i <= steps; i++) {
-			snprintf(line, sizeof line, "V%ld%c", i, i == steps ? '\n' : '\t');
-			put_text(line);
-		}
-	}
+	sink_meta(&sink, line);
+	sink.type->header(&sink);
 }
 
 static uint64_t shard_field(struct stream *in, int column, const char *name)
@@ -780,7 +451,7 @@ struct shard_row {
 	const char *where;    /* the row's file:line, for messages */
 };
 
-/* Reads shard rows from genseeds: their metadata passes through (put_meta),
+/* Reads shard rows from genseeds: their metadata passes through (sink_meta),
  * and each row, once checked, goes to range(). A function of its own so
  * that a fuzz harness (tests/fuzz/fuzz_simpaths.c) reads rows as simpaths
  * does without simulating the paths they ask for. */
@@ -794,7 +465,7 @@ static void read_shards(int ninputs, char **inputs, void (*range)(const struct s
 	stream_open(&in, ninputs, inputs);
 	for (enum record r; (r = stream_next(&in)) != RECORD_END;) {
 		if (r == RECORD_META) {
-			put_meta(in.line);
+			sink_meta(&sink, in.line);
 			continue;
 		}
 		if (!header_written) {
@@ -855,96 +526,6 @@ static void simulate_shard(const struct shard_row *row)
 	simulate_range(row->shard, row->first, row->count, row->seed, row->where);
 }
 
-/* --payoff: the payoff of the model simulated here, as payoff would set it
- * up from this stream's metadata, with the columns this emission has. */
-static void start_payoff(const char *name)
-{
-	static const unsigned available[] = {
-		[EMIT_TERMINAL] = NEED_ST,
-		[EMIT_SUMMARY] = NEED_ST | NEED_AVG | NEED_GEO | NEED_MAX | NEED_MIN,
-		[EMIT_PATH] = NEED_ST | NEED_AVG | NEED_GEO | NEED_MAX | NEED_MIN,
-	};
-
-	fused = true;
-	if (path_stream == RNG_TRAINING)
-		usage_error("--payoff prices the pricing stream; --training paths are lsmfit's");
-	payoff_options_done(&payoff, name);
-	unsigned missing = payoff_missing(&payoff, available[emit]);
-	if (missing)
-		usage_error("--payoff: %s needs %s, which --emit %s lacks (--emit summary)",
-		            payoff.kind->name, payoff_need_column(missing), emit_names[emit]);
-	/* heston and merton: bump and reprice, not gbm's estimators (whose
-	 * checks payoff_set_model would make) */
-	bump_greeks = payoff.greeks_asked && model.kind != MODEL_GBM;
-	if (bump_greeks && qmc_on)
-		usage_error("--greeks under model %s: bump and reprice walks the paths again from "
-		            "Philox draws, not from the replicates' Sobol points; not with --qmc",
-		            model_name(model.kind));
-	if (bump_greeks)
-		payoff.greeks_asked = false;
-	/* sigma is only gbm's: merton's would check --control-mean against gbm's
-	 * closed form */
-	struct payoff_model pm = { s0, model.r, model.q,
-	                           model.kind == MODEL_GBM ? model.sigma : NAN, model.T, steps,
-	                           model.kind != MODEL_GBM };
-	payoff_set_model(&payoff, &pm);
-	if (bump_greeks)
-		bump_greeks_choose(&payoff, &model);
-	if (payoff.greeks_asked && !payoff_choose_greeks(&payoff, emit == EMIT_PATH))
-		usage_error("--greeks: %s's Greeks need the whole path (--emit path)",
-		            payoff.kind->name);
-	if (emit == EMIT_PATH)
-		path_buf = alloc_array((size_t)steps, sizeof *path_buf);
-	downstream.name = "simpaths --payoff";
-}
-
-/* --payoff american-*: exercise's rule from --coefficients, refused as
- * exercise refuses it when it was fitted for another payoff, strike
- * (strike_text: -K, or NULL) or model than this one. The model is
- * compared as exercise compares it: with this run's metadata line. */
-static void start_exercise(const char *name, const char *strike_text, const char *other_option)
-{
-	fused = american = true;
-	if (!payoff_american(name, NULL))
-		usage_error("--payoff: unknown payoff '%s'", name);
-	if (!coef_file)
-		usage_error("--payoff: %s is priced by Longstaff-Schwartz: give lsmfit's rule "
-		            "with --coefficients", name);
-	if (other_option)
-		usage_error("--%s: %s is priced by exercise's rule, which has no such option",
-		            other_option, name);
-	if (path_stream == RNG_TRAINING)
-		usage_error("--payoff prices the pricing stream; --training paths are lsmfit's");
-	if (emit != EMIT_PATH)
-		usage_error("--coefficients: exercise needs whole paths, not --emit %s (--emit path)",
-		            emit_names[emit]);
-
-	rule_load(&rule, coef_file);
-	rule_check_wanted(&rule, name, strike_text, payoff.strike);
-	char line[512];
-	struct stream ours = { .name = "simpaths" };
-	model_line(line);
-	stream_take_meta(&ours, line);
-	rule_check_model(&rule, &ours, NULL);
-	stream_close(&ours);
-	if (rule.variance && !emit_variance)
-		usage_error("--coefficients: %s regresses on the variance too (state=variance): "
-		            "add --variance", coef_file);
-	vpath_buf = alloc_array((size_t)steps, sizeof *vpath_buf);
-	rule_set_discount(&rule, model.r, model.T);
-	path_buf = alloc_array((size_t)steps, sizeof *path_buf);
-	downstream.name = "simpaths --payoff";
-}
-
-/* --partial: the partial aggregate --partial would write of payoff's rows. */
-static void finish_partial(void)
-{
-	partial_take_identity(&partial, &downstream);
-	partial_check_coverage(&partial, false);
-	partial_settle(&partial, false);
-	partial_write(&partial);
-}
-
 /* --qmc's combinations, refused with the reason. */
 static void check_qmc_options(void)
 {
@@ -960,7 +541,7 @@ static void check_qmc_options(void)
 	if (normal_kind != NORMALS_INVERSION)
 		usage_error("--qmc sobol and --normals %s: quasi-Monte Carlo draws its normals by "
 		            "inversion, one Sobol coordinate a normal", normals_names[normal_kind]);
-	if (antithetic)
+	if (sink.antithetic)
 		usage_error("--qmc sobol and --antithetic: the scrambled points are balanced "
 		            "already; choose one");
 	if (path_stream == RNG_TRAINING)
@@ -1002,16 +583,17 @@ int main(int argc, char **argv)
 	uint64_t first = 0, count = 0, paths = 0, seed = 1;
 	bool single_range = false, seed_given = false, payoff_options = false;
 	const char *payoff_name = NULL, *strike_text = NULL, *other_option = NULL;
+	const char *coef_file = NULL;
 	int c, longindex = -1;
 
 	tool_init("simpaths", argv);
-	payoff_init(&payoff);
+	payoff_init(&sink.payoff);
 	model_init(&model);
 	while ((c = getopt_long(argc, argv, MODEL_SHORTOPTS "e:xc:" PAYOFF_SHORTOPTS "hV", longopts,
 	                        &longindex)) != -1) {
 		if (model_option(&model, c, optarg))
 			continue;
-		if (payoff_option(&payoff, c, optarg, &payoff_name)) {
+		if (payoff_option(&sink.payoff, c, optarg, &payoff_name)) {
 			payoff_options = true;
 			if (c == 'K')
 				strike_text = optarg;
@@ -1021,15 +603,16 @@ int main(int argc, char **argv)
 		}
 		switch (c) {
 		case 'e':
-			for (emit = 0; emit < 3 && strcmp(optarg, emit_names[emit]) != 0; emit++)
+			for (sink.emit = 0; sink.emit < 3 && strcmp(optarg, emit_names[sink.emit]) != 0;
+			     sink.emit++)
 				;
-			if (emit == 3)
+			if (sink.emit == 3)
 				usage_error("--emit: unknown mode '%s' (terminal, summary or path)", optarg);
 			break;
-		case 'x': hex_output = true; break;
-		case OPT_ANTITHETIC: antithetic = true; break;
+		case 'x': sink.hex = true; break;
+		case OPT_ANTITHETIC: sink.antithetic = true; break;
 		case OPT_TRAINING: path_stream = RNG_TRAINING; break;
-		case OPT_VARIANCE: emit_variance = true; break;
+		case OPT_VARIANCE: sink.variance = true; break;
 		case OPT_NORMALS:
 			for (normal_kind = 0;
 			     normal_kind < 2 && strcmp(optarg, normals_names[normal_kind]) != 0;
@@ -1039,7 +622,7 @@ int main(int argc, char **argv)
 				usage_error("--normals: unknown transform '%s' (inversion or ziggurat)",
 				            optarg);
 			break;
-		case OPT_PARTIAL: fused_partial = true; break;
+		case OPT_PARTIAL: sink.partial_on = true; break;
 		case OPT_QMC:
 			if (strcmp(optarg, "sobol") != 0)
 				usage_error("--qmc: unknown point set '%s' (sobol)", optarg);
@@ -1088,11 +671,11 @@ int main(int argc, char **argv)
 
 	model_done(&model);
 	check_qmc_options();
-	if (emit_variance && model.kind != MODEL_HESTON)
+	if (sink.variance && model.kind != MODEL_HESTON)
 		usage_error("--variance: only heston has a variance (--model heston)");
-	if (emit_variance && emit != EMIT_PATH)
-		usage_error("--variance goes with --emit path, not --emit %s", emit_names[emit]);
-	if (emit_variance && payoff_name && strncmp(payoff_name, "american-", 9) != 0)
+	if (sink.variance && sink.emit != EMIT_PATH)
+		usage_error("--variance goes with --emit path, not --emit %s", emit_names[sink.emit]);
+	if (sink.variance && payoff_name && strncmp(payoff_name, "american-", 9) != 0)
 		usage_error("--variance: the variance is the exercise rule's state; %s reads "
 		            "the prices alone", payoff_name);
 	if (normal_kind != NORMALS_INVERSION && model.kind != MODEL_GBM)
@@ -1103,16 +686,25 @@ int main(int argc, char **argv)
 	drift_per_step = model.drift_dt;
 	vol_per_step = model.vol_dt;
 
-	if (payoff_name && strncmp(payoff_name, "american-", 9) == 0)
-		start_exercise(payoff_name, strike_text, other_option);
-	else if (coef_file)
+	sink.steps = steps;
+	sink.replicates = qmc_on ? replicates : 0;
+
+	if (payoff_name && strncmp(payoff_name, "american-", 9) == 0) {
+		sink_exercise_start(&sink, payoff_name, strike_text, other_option, coef_file, &model,
+		                    path_stream == RNG_TRAINING);
+	} else if (coef_file) {
 		usage_error("--coefficients goes with --payoff american-put or american-call");
-	else if (payoff_name)
-		start_payoff(payoff_name);
-	else if (payoff_options || fused_partial)
+	} else if (payoff_name) {
+		if (path_stream == RNG_TRAINING)
+			usage_error("--payoff prices the pricing stream; --training paths are lsmfit's");
+		sink_payoff_start(&sink, payoff_name, &model, qmc_on);
+	} else if (payoff_options || sink.partial_on) {
 		usage_error("payoff's options and --partial go with --payoff");
-	lean_summary = model.kind == MODEL_GBM && fused && !american && !payoff.greek_set && emit == EMIT_SUMMARY &&
-	               !(payoff.needs & (NEED_MAX | NEED_MIN));
+	} else {
+		sink_text_start(&sink);
+	}
+	sink.lean = model.kind == MODEL_GBM && sink.type == &sink_payoff && !sink.payoff.greek_set &&
+	            sink.emit == EMIT_SUMMARY && !(sink.payoff.needs & (NEED_MAX | NEED_MIN));
 
 	alloc_block();
 	if (single_range) {
@@ -1121,11 +713,7 @@ int main(int argc, char **argv)
 	} else {
 		read_shards(argc - optind, argv + optind, simulate_shard);
 	}
-	outbuf_flush(&out);
-	if (fused_partial)
-		finish_partial();
-	if (american)
-		rule_free(&rule);
+	sink_finish(&sink);
 	if (qmc_on && qmc_inc) {
 		qmc_free(&qmc);
 		free(qmc_inc);

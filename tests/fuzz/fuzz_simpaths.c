@@ -234,7 +234,7 @@ static void harness_row(const struct shard_row *row)
 	         "# shard=%llu first=%llu count=%llu seed=%llu", (unsigned long long)row->shard,
 	         (unsigned long long)row->first, (unsigned long long)count,
 	         (unsigned long long)row->seed);
-	expected_rows += count * (antithetic && !fused ? 2 : 1);
+	expected_rows += count * (sink.antithetic && sink.type == &sink_text ? 2 : 1);
 	simulate_range(row->shard, row->first, count, row->seed, row->where);
 }
 
@@ -252,6 +252,7 @@ static void check_output(const char *text)
 	bool own_meta = false, header = false;
 	size_t columns = 0, ranges = 0;
 	uint64_t rows = 0;
+	const bool fused = sink.type != &sink_text;
 
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#') {
@@ -263,8 +264,8 @@ static void check_output(const char *text)
 		if (!header) {
 			HARNESS_CHECK(own_meta, "a header before simpaths' metadata line");
 			columns = count_fields(line);
-			HARNESS_CHECK(columns == (fused ? 1u : emit == EMIT_TERMINAL ? 1u
-			                          : emit == EMIT_SUMMARY ? 5u : (size_t)steps),
+			HARNESS_CHECK(columns == (fused ? 1u : sink.emit == EMIT_TERMINAL ? 1u
+			                          : sink.emit == EMIT_SUMMARY ? 5u : (size_t)steps),
 			              "header '%.100s'", line);
 			header = true;
 			continue;
@@ -293,19 +294,13 @@ static void reset(unsigned flags)
 
 	free(price);
 	price = NULL;
-	free(path_buf);
-	path_buf = NULL;
-	out.len = 0;
-	current_path = 0;
-	emit = (flags & 3) == 3 ? EMIT_PATH : (enum emit)(flags & 3);
-	antithetic = flags & 4;
-	hex_output = flags & 8;
+	free(sink.path_buf);
+	memset(&sink, 0, sizeof sink);   /* 2.5 MB (its partial): not a compound literal on the stack */
+	sink.emit = (flags & 3) == 3 ? EMIT_PATH : (enum emit)(flags & 3);
+	sink.antithetic = flags & 4;
+	sink.hex = flags & 8;
 	path_stream = (flags & 16) && !(flags & 32) ? RNG_TRAINING : RNG_PRICING;
-	fused = fused_partial = american = lean_summary = false;
-	coef_file = NULL;
-	payoff_ncolumns = 0;
-	downstream = (struct stream){ 0 };
-	payoff_init(&payoff);
+	payoff_init(&sink.payoff);
 	model_init(&model);
 	model_option(&model, MODEL_OPT_MODEL, models[flags >> 6 & 3]);
 	model_option(&model, MODEL_OPT_STEPS, HARNESS_STEPS);
@@ -314,13 +309,16 @@ static void reset(unsigned flags)
 	steps = model.steps;
 	drift_per_step = model.drift_dt;
 	vol_per_step = model.vol_dt;
+	sink.steps = steps;
 	if (flags & 32) {
 		const char *name = "call";
-		payoff_option(&payoff, 'p', name, &name);
-		start_payoff(name);
+		payoff_option(&sink.payoff, 'p', name, &name);
+		sink_payoff_start(&sink, name, &model, false);
+	} else {
+		sink_text_start(&sink);
 	}
-	lean_summary = model.kind == MODEL_GBM && fused && !payoff.greek_set &&
-	               emit == EMIT_SUMMARY && !(payoff.needs & (NEED_MAX | NEED_MIN));
+	sink.lean = model.kind == MODEL_GBM && sink.type == &sink_payoff && !sink.payoff.greek_set &&
+	            sink.emit == EMIT_SUMMARY && !(sink.payoff.needs & (NEED_MAX | NEED_MIN));
 	alloc_block();
 
 	nrows = nsimulated = 0;
@@ -347,7 +345,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	harness_arm();
 	if (setjmp(harness_jump) == 0) {
 		read_shards(1, inputs, harness_row);
-		outbuf_flush(&out);
+		outbuf_flush(&sink.out);
 		finish_output();
 		ok = true;
 	} else {

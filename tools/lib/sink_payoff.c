@@ -1,0 +1,223 @@
+/* sink_payoff.c: the fused payoff and its partial (sink_payoff.h). */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "bumpgreeks.h"
+#include "simd.h"
+#include "sink_payoff.h"
+
+/* What payoff would read of the row of virtual lane v. The 7 arrays of st
+ * are those of simulate_width, stride apart. */
+static void summarize_lane(struct sink *s, const struct sink_block *b, int v,
+                           struct path_summary *sum)
+{
+	const double *st = b->st;
+	const int stride = b->stride, nv = b->nv;
+	const double *sum_s = st + stride, *max_s = st + 3 * stride, *min_s = st + 4 * stride;
+	const double *last_s = st + 5 * stride, *geo_s = st + 6 * stride;
+	const long steps = s->steps;
+	unsigned needs = s->payoff.needs;
+
+	*sum = (struct path_summary){ 0, 0, 0, 0, 0 };
+	if (s->emit == EMIT_PATH) {
+		for (long i = 0; i < steps; i++)
+			s->path_buf[i] = sink_positive(s, sink_checked(s, b->price[i * nv + v]));
+		payoff_summarize_path(&s->payoff, s->path_buf, sum);
+		return;
+	}
+	sum->terminal = sink_checked(s, last_s[v]);
+	if (s->emit == EMIT_SUMMARY) {
+		sum->arith_mean = sink_checked(s, sum_s[v] / (double)steps);
+		sum->geo_mean = sink_checked(s, geo_s[v]);
+		if (!s->lean) {
+			sum->max = sink_checked(s, max_s[v]);
+			sum->min = sink_checked(s, min_s[v]);
+		}
+	}
+	if (needs & NEED_ST)
+		sink_positive(s, sum->terminal);
+	if (needs & NEED_AVG)
+		sink_positive(s, sum->arith_mean);
+	if (needs & NEED_GEO)
+		sink_positive(s, sum->geo_mean);
+	if (needs & NEED_MAX)
+		sink_positive(s, sum->max);
+	if (needs & NEED_MIN)
+		sink_positive(s, sum->min);
+}
+
+/* The row payoff would write for path l of the block (the mean of the pair
+ * with --antithetic), written or, with --partial, summed. */
+static void price_path(struct sink *s, const struct sink_block *b, int l)
+{
+	double values[2][PAYOFF_MAX_VALUES], pair[PAYOFF_MAX_VALUES];
+	const double *row = values[0];
+	const char *names[PAYOFF_MAX_VALUES];
+
+	for (int k = 0; k < (s->antithetic ? 2 : 1); k++) {
+		struct path_summary sum;
+		summarize_lane(s, b, l + k * b->w, &sum);
+		payoff_values(&s->payoff, &sum, s->path_buf, values[k]);
+		int bad = s->payoff.greek_set ? payoff_nonfinite_greek(&s->payoff, values[k]) : -1;
+		if (bad >= 0) {
+			payoff_columns(&s->payoff, names);
+			fatal("path %llu: %s is not a finite number (sigma or T too small?)",
+			      (unsigned long long)s->current_path, names[bad]);
+		}
+	}
+	if (s->antithetic) {
+		payoff_pair_mean(values[0], values[1], s->ncolumns, pair);
+		row = pair;
+	}
+	sink_row(s, row);
+}
+
+/* Any of the first `valid` paths (and mirrors) of a block that
+ * summarize_lane would refuse: not finite, or not positive where payoff
+ * reads it. One pass with no early exit, which the compiler vectorises. */
+ALWAYS_INLINE static bool block_has_bad_price(unsigned needs, const double *const columns[5],
+                                              int valid, int w, int nv)
+{
+	int bad = 0;   /* an int, not a bool: gcc vectorises an int's | */
+	for (int k = 0; k < 5; k++) {
+		const double *x = columns[k];
+		if (!x)
+			continue;
+		int read = (needs >> k) & 1;
+		for (int v0 = 0; v0 < nv; v0 += w)
+			for (int l = 0; l < valid; l++) {
+				double value = x[v0 + l];
+				int finite = fabs(value) <= DBL_MAX, positive = value > 0;
+				bad |= (!finite) | (read & (!positive));
+			}
+	}
+	return bad != 0;
+}
+
+/* Without Greeks, from terminal or summary rows: the block's rows at once
+ * (price_path's, computed a column at a time). */
+SIMD_CLONES static void price_block(struct sink *s, const struct sink_block *b)
+{
+	static double avg[SINK_LANES_MAX], f[SINK_LANES_MAX], c[SINK_LANES_MAX];
+	static double rows[2][SINK_LANES_MAX];
+	const double *st = b->st;
+	const int stride = b->stride, valid = b->valid, w = b->w, nv = b->nv;
+	const uint64_t first = b->first;
+	const double *sum_s = st + stride, *max_s = st + 3 * stride, *min_s = st + 4 * stride;
+	const double *last_s = st + 5 * stride, *geo_s = st + 6 * stride;
+	const bool summary = s->emit == EMIT_SUMMARY, extremes = summary && !s->lean;
+	const bool antithetic = s->antithetic;
+	const long steps = s->steps;
+
+	if (summary)
+		for (int v = 0; v < nv; v++)
+			avg[v] = sum_s[v] / (double)steps;
+	const double *const columns[5] = { last_s, summary ? avg : NULL, summary ? geo_s : NULL,
+	                                   extremes ? max_s : NULL, extremes ? min_s : NULL };
+	if (block_has_bad_price(s->payoff.needs, columns, valid, w, nv)) {   /* price_path says which */
+		for (int l = 0; l < valid; l++) {
+			s->current_path = first + (uint64_t)l;
+			price_path(s, b, l);
+		}
+		abort();   /* price_path refused one */
+	}
+	const struct path_block block = { columns[0], columns[1], columns[2], columns[3], columns[4] };
+	payoff_undiscounted(&s->payoff, &block, nv, f, c);
+	const double *values[2] = { f, c };
+	for (int k = 0; k < s->ncolumns; k++) {
+		const double *x = values[k];
+		double *row = rows[k], discount = s->payoff.discount;
+		if (antithetic)
+			for (int l = 0; l < valid; l++)
+				row[l] = 0.5 * (discount * x[l] + discount * x[w + l]);
+		else
+			for (int l = 0; l < valid; l++)
+				row[l] = discount * x[l];
+	}
+	if (s->partial_on) {
+		const double *const columns[2] = { rows[0], rows[1] };
+		int bad = partial_add_paths(&s->partial, first, columns, (size_t)valid);
+		if (bad >= 0) {   /* partial_add_row says which value */
+			double row[2] = { rows[0][bad], rows[1][bad] };
+			s->current_path = first + (uint64_t)bad;
+			sink_row(s, row);
+			abort();   /* it refused the row */
+		}
+		if (s->replicates)
+			partial_add_replicate_columns(&s->partial, columns, (size_t)valid, first);
+		return;
+	}
+	for (int l = 0; l < valid; l++) {
+		double row[PAYOFF_MAX_VALUES];
+		s->current_path = first + (uint64_t)l;
+		for (int k = 0; k < s->ncolumns; k++)
+			row[k] = rows[k][l];
+		sink_row(s, row);
+	}
+}
+
+static void payoff_block(struct sink *s, const struct sink_block *b)
+{
+	if (!s->payoff.greek_set && s->emit != EMIT_PATH) {
+		price_block(s, b);
+		return;
+	}
+	for (int l = 0; l < b->valid; l++) {
+		s->current_path = b->first + (uint64_t)l;
+		price_path(s, b, l);
+	}
+}
+
+/* payoff's metadata and header, where it would write them: before the
+ * first range. */
+static void payoff_header(struct sink *s)
+{
+	char line[1024];
+	const char *names[PAYOFF_MAX_VALUES] = { "price" };
+
+	payoff_meta_line(&s->payoff, line, sizeof line);
+	s->ncolumns = payoff_columns(&s->payoff, names);
+	sink_columns(s, line, names);
+}
+
+const struct sink_type sink_payoff = { "payoff", payoff_header, payoff_block,
+                                       sink_finish_partial };
+
+void sink_payoff_start(struct sink *s, const char *name, const struct model *m, bool qmc)
+{
+	static const unsigned available[] = {
+		[EMIT_TERMINAL] = NEED_ST,
+		[EMIT_SUMMARY] = NEED_ST | NEED_AVG | NEED_GEO | NEED_MAX | NEED_MIN,
+		[EMIT_PATH] = NEED_ST | NEED_AVG | NEED_GEO | NEED_MAX | NEED_MIN,
+	};
+	struct payoff *p = &s->payoff;
+
+	s->type = &sink_payoff;
+	payoff_options_done(p, name);
+	unsigned missing = payoff_missing(p, available[s->emit]);
+	if (missing)
+		usage_error("--payoff: %s needs %s, which --emit %s lacks (--emit summary)",
+		            p->kind->name, payoff_need_column(missing), emit_names[s->emit]);
+	/* heston and merton: bump and reprice, not gbm's estimators (whose
+	 * checks payoff_set_model would make) */
+	s->bump_greeks = p->greeks_asked && m->kind != MODEL_GBM;
+	if (s->bump_greeks && qmc)
+		usage_error("--greeks under model %s: bump and reprice walks the paths again from "
+		            "Philox draws, not from the replicates' Sobol points; not with --qmc",
+		            model_name(m->kind));
+	if (s->bump_greeks)
+		p->greeks_asked = false;
+	/* sigma is only gbm's: merton's would check --control-mean against gbm's
+	 * closed form */
+	struct payoff_model pm = { m->s0, m->r, m->q, m->kind == MODEL_GBM ? m->sigma : NAN, m->T,
+	                           m->steps, m->kind != MODEL_GBM };
+	payoff_set_model(p, &pm);
+	if (s->bump_greeks)
+		bump_greeks_choose(p, m);
+	if (p->greeks_asked && !payoff_choose_greeks(p, s->emit == EMIT_PATH))
+		usage_error("--greeks: %s's Greeks need the whole path (--emit path)", p->kind->name);
+	if (s->emit == EMIT_PATH)
+		s->path_buf = sink_calloc((size_t)s->steps, sizeof *s->path_buf);
+	s->downstream.name = "simpaths --payoff";
+}
