@@ -126,6 +126,29 @@ fails_cleanly() {
 	run -0 aggregate < <(printf '# tool=a shard=1 sigma=0.2\nx\n1\n# tool=b shard=2 sigma=0.2\n2\n')
 }
 
+# The normals of simpaths' paths (issue 20): inversion's (no normals=, the
+# default) and the ziggurat's are other paths of one seed; a `cat` of both
+# read by payoff or exercise would pass for one run. aggregate refuses
+# their partials (aggregate.bats); the stream reader refuses the paths.
+@test "paths of inversion and of the ziggurat in one stream are refused, in either order" {
+	local t=$BATS_TEST_TMPDIR
+	simpaths --count 3 >"$t/inv.tsv"
+	simpaths --count 3 --normals ziggurat >"$t/zig.tsv"
+	simpaths --steps 10 --emit path --training --count 200 | lsmfit -K 100 >"$t/rule.tsv"
+	simpaths --steps 10 --emit path --count 3 >"$t/inv-path.tsv"
+	simpaths --steps 10 --emit path --count 3 --normals ziggurat >"$t/zig-path.tsv"
+	run -1 --separate-stderr payoff "$t/inv.tsv" "$t/zig.tsv"
+	[ "$stderr" = "payoff: $t/zig.tsv:1: metadata normals=ziggurat conflicts with $t/inv.tsv:1, which has no normals= (paths drawn by inversion; another run?)" ]
+	run -1 --separate-stderr payoff < <(cat "$t/zig.tsv" "$t/inv.tsv")
+	[ "$stderr" = "payoff: stdin:7: metadata has no normals= (paths drawn by inversion) but stdin:1 has normals=ziggurat (another run?)" ]
+	run -1 --separate-stderr exercise -c "$t/rule.tsv" < <(cat "$t/inv-path.tsv" "$t/zig-path.tsv")
+	[ "$stderr" = "exercise: stdin:7: metadata normals=ziggurat conflicts with stdin:1, which has no normals= (paths drawn by inversion; another run?)" ]
+	# one transform twice is one stream; later tools' lines need no normals=
+	run -0 payoff "$t/inv.tsv" "$t/inv.tsv"
+	run -0 payoff "$t/zig.tsv" "$t/zig.tsv"
+	run -0 aggregate < <(payoff "$t/zig.tsv")
+}
+
 @test "first= without count=, and bad range numbers, are refused" {
 	run -1 --separate-stderr aggregate < <(printf 'x\n# first=0\n1\n2\n')
 	[ "$stderr" = "aggregate: stdin:2: metadata has first= without count=" ]

@@ -210,15 +210,58 @@ static void take_meta_word(struct stream *s, char *word, bool *saw_first, bool *
 	s->nmeta++;
 }
 
+/* The value of key in a metadata word "key=value", or NULL. */
+static const char *word_value(const char *word, const char *key)
+{
+	size_t len = strlen(key);
+	return strncmp(word, key, len) == 0 && word[len] == '=' ? word + len + 1 : NULL;
+}
+
+/* A simpaths line's normals= (normals, or NULL when absent: inversion)
+ * against the first simpaths line's. The dictionary cannot see it: a key
+ * absent from one input and present in another is no conflict there (a
+ * later stage adds keys of its own), but paths of inversion and of the
+ * ziggurat are other paths of one seed, and summed together would pass
+ * for one run (aggregate refuses their partials; this refuses a `cat`). */
+static void check_paths_normals(struct stream *s, const char *normals)
+{
+	const char *mine = normals ? normals : "";
+
+	if (!s->paths_normals) {
+		s->paths_normals = xstrdup(mine);
+		s->paths_normals_where = xstrdup(stream_where(s));
+		return;
+	}
+	if (strcmp(mine, s->paths_normals) == 0)
+		return;
+	if (!normals)
+		data_error(stream_where(s), "metadata has no normals= (paths drawn by inversion) but "
+		           "%s has normals=%.*s%s (another run?)", s->paths_normals_where,
+		           CLIPPED(s->paths_normals));
+	if (!*s->paths_normals)
+		data_error(stream_where(s), "metadata normals=%.*s%s conflicts with %s, which has no "
+		           "normals= (paths drawn by inversion; another run?)", CLIPPED(normals),
+		           s->paths_normals_where);
+	/* two values: take_meta_word refused them already */
+}
+
 /* Parses a '#' line's key=value words without disturbing s->line, which a
  * filter passes through verbatim. */
 static void take_meta_line(struct stream *s)
 {
 	char *copy = xstrdup(s->line + 1);
-	bool saw_first = false, saw_count = false;
+	bool saw_first = false, saw_count = false, simpaths = false;
+	const char *normals = NULL;
 
-	for (char *word = strtok(copy, " \t"); word; word = strtok(NULL, " \t"))
+	for (char *word = strtok(copy, " \t"); word; word = strtok(NULL, " \t")) {
+		const char *tool = word_value(word, "tool");
+		simpaths |= tool && strcmp(tool, "simpaths") == 0;
+		if (word_value(word, "normals"))
+			normals = word_value(word, "normals");
 		take_meta_word(s, word, &saw_first, &saw_count);
+	}
+	if (simpaths)
+		check_paths_normals(s, normals);
 	free(copy);
 	if (saw_first != saw_count)
 		data_error(stream_where(s), "metadata has %s= without %s=",
@@ -440,5 +483,7 @@ void stream_close(struct stream *s)
 		free(s->columns[0]);
 	free(s->columns);
 	free(s->header_text);
+	free(s->paths_normals);
+	free(s->paths_normals_where);
 	memset(s, 0, sizeof *s);
 }

@@ -9,7 +9,9 @@
  * Metadata accumulates over all inputs into one dictionary and must not
  * contradict itself: sigma=0.2 in one shard and sigma=0.3 in another is an
  * error. Only the keys that legitimately differ between shards of one run
- * (the range keys first, count, shard, and tool) may change. A metadata
+ * (the range keys first, count, shard, and tool) may change. A key absent
+ * from one simpaths line may not be present in another where its absence
+ * means a default: normals= (none is inversion). A metadata
  * line with first= and count= opens a path range: the rows that follow,
  * up to the next range, are those paths. */
 #ifndef MCPIPE_STREAM_H
@@ -57,6 +59,11 @@ struct stream {
 
 	bool range_opened;       /* set by a metadata line with first= and count= */
 	uint64_t range_first, range_count;
+
+	/* The first simpaths line's normals= ("" when it has none: inversion,
+	 * simpaths' default) and where it was, so that paths drawn by two
+	 * transforms are never read as one stream (take_meta_line). */
+	char *paths_normals, *paths_normals_where;
 
 	char where_buf[512];
 };
