@@ -313,11 +313,36 @@ price_of() {
 		"$BATS_TEST_TMPDIR/m/price.tsv"
 	# the text pipeline's payoff chooses the same control from the stream's model=
 	local a=(--model heston --steps 4 --emit summary --count 500 --seed 2)
-	local c=(-p asian-call-arith -K 95 --control --control-mean 13.5)
+	local c=(-p asian-call-arith -K 95 --control --control-mean 13.548229845935767)
 	simpaths "${a[@]}" "${c[@]}" >"$BATS_TEST_TMPDIR/fused.tsv"
 	simpaths "${a[@]}" | payoff "${c[@]}" >"$BATS_TEST_TMPDIR/text.tsv"
 	cmp "$BATS_TEST_TMPDIR/fused.tsv" "$BATS_TEST_TMPDIR/text.tsv"
-	grep -q 'control=vanilla control_mean=13.5$' "$BATS_TEST_TMPDIR/text.tsv"
+	grep -q 'control=vanilla control_mean=13.548229845935767$' "$BATS_TEST_TMPDIR/text.tsv"
+}
+
+# A --control-mean that is not the control's mean biases the price while the
+# stderr looks as good as ever: under heston it is checked against heston's
+# closed-form vanilla (tools/lib/vanilla.c, closedform's Lewis integral), to
+# 1e-7 relative as under gbm, by simpaths --payoff and by payoff alike.
+@test "heston --control-mean: a wrong one refused naming closedform's price; closedform's accepted" {
+	local a=(--model heston --steps 4 --emit summary --count 50 --seed 2)
+	mu=$(closedform --model heston -p put -K 95 | awk -F '\t' '$1 == "price" { print $2 }')
+	[ "$mu" = 3.9150251735035955 ] || { echo "closedform: $mu"; false; }
+	local want="the vanilla put's closed-form price under the stream's model is $mu (closedform --model heston --payoff put)"
+	run -2 --separate-stderr simpaths "${a[@]}" -p asian-put-arith -K 95 --control --control-mean 3.91
+	[ "$(printf '%s\n' "$stderr" | head -1)" = "simpaths: --control-mean 3.91: $want" ]
+	run -2 --separate-stderr payoff -p down-and-out-put -K 95 --barrier 80 --control --control-mean 3.91 \
+		< <(simpaths "${a[@]}")
+	[ "$(printf '%s\n' "$stderr" | head -1)" = "payoff: --control-mean 3.91: $want" ]
+	# closedform's own number, as it prints it, is accepted by both
+	run -0 simpaths "${a[@]}" -p asian-put-arith -K 95 --control --control-mean "$mu"
+	run -0 payoff -p down-and-out-put -K 95 --barrier 80 --control --control-mean "$mu" \
+		< <(simpaths "${a[@]}")
+	# and so is it under other parameters: v0, rho and the strike move the value
+	local b=(--model heston --v0 0.09 --rho -0.3 --steps 4 --emit summary --count 50)
+	mu=$(closedform --model heston --v0 0.09 --rho -0.3 -p call -K 110 | awk -F '\t' '$1 == "price" { print $2 }')
+	run -0 simpaths "${b[@]}" -p up-and-out-call -K 110 --barrier 150 --control --control-mean "$mu"
+	run -2 simpaths "${b[@]}" -p up-and-out-call -K 110 --barrier 150 --control --control-mean 10.36186902096612
 }
 
 # --- American under heston: the variance as the rule's second state --------------

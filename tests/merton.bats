@@ -89,3 +89,28 @@ price_of() {
 	run -1 --separate-stderr bash -c "simpaths ${a[*]} --lambda 2 --count 10 | exercise -c '$BATS_TEST_TMPDIR/rule.tsv'"
 	[ "$stderr" = "exercise: stdin:3: lambda=2, but $BATS_TEST_TMPDIR/rule.tsv was fitted for lambda=1" ]
 }
+
+# A wrong --control-mean biases the price while the stderr looks as good as
+# ever: under merton it is checked against Merton's series (merton.h, as
+# closedform prices it; the header's put 7.8842310437001535), to 1e-7
+# relative as under gbm, by simpaths --payoff and by payoff alike.
+@test "merton --control-mean: a wrong one refused naming closedform's price; closedform's accepted" {
+	local a=("${M[@]}" --steps 4 --emit summary --count 50 --seed 2)
+	mu=$(closedform "${M[@]}" -p put -K 100 | awk -F '\t' '$1 == "price" { print $2 }')
+	[ "$mu" = 7.884231043700156 ] || { echo "closedform: $mu"; false; }
+	local want="the vanilla put's closed-form price under the stream's model is $mu (closedform --model merton --payoff put)"
+	run -2 --separate-stderr simpaths "${a[@]}" -p asian-put-arith --control --control-mean 7.88
+	[ "$(printf '%s\n' "$stderr" | head -1)" = "simpaths: --control-mean 7.88: $want" ]
+	run -2 --separate-stderr payoff -p down-and-in-put --barrier 80 --control --control-mean 7.88 \
+		< <(simpaths "${a[@]}")
+	[ "$(printf '%s\n' "$stderr" | head -1)" = "payoff: --control-mean 7.88: $want" ]
+	# gbm's put at these s0 r sigma T (5.5735...) is not merton's: refused
+	run -2 simpaths "${a[@]}" -p asian-put-arith --control --control-mean 5.573526022256964
+	run -0 simpaths "${a[@]}" -p asian-put-arith --control --control-mean "$mu"
+	run -0 payoff -p down-and-in-put --barrier 80 --control --control-mean "$mu" < <(simpaths "${a[@]}")
+	# Merton's second case (this file's header): the call 14.54708489963863
+	local b=("${M[@]}" --rate 0.05 -q 0.02 --sigma 0.25 -T 0.5 --lambda 2 --mu-j 0.05 --delta-j 0.1
+	         --steps 4 --emit summary --count 50)
+	run -0 simpaths "${b[@]}" -p up-and-out-call -K 90 --barrier 130 --control --control-mean 14.54708489963863
+	run -2 simpaths "${b[@]}" -p up-and-out-call -K 90 --barrier 130 --control --control-mean 14.547
+}

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "model.h"
 #include "numtext.h"
 #include "outbuf.h"
 #include "payoffs.h"
@@ -122,9 +123,45 @@ static void put_text(const char *text)
 	outbuf_put(&out, text, strlen(text));
 }
 
+/* Heston or merton as the stream describes it (model=name), when it says
+ * every parameter: the model whose closed-form vanilla a --control-mean
+ * is checked against (vanilla.h). false if it is another model or lacks
+ * one. */
+static bool learn_sv_model(struct stream *in, const char *name, struct model *m)
+{
+	const char *const *keys = name ? model_keys(name) : NULL;
+
+	if (!keys || strcmp(name, "gbm") == 0)
+		return false;
+	for (const char *const *key = keys; *key; key++)
+		if (!stream_meta(in, *key))
+			return false;
+	model_init(m);
+	m->kind = strcmp(name, "heston") == 0 ? MODEL_HESTON : MODEL_MERTON;
+	m->s0 = stream_meta_double(in, "s0");
+	m->r = stream_meta_double(in, "r");
+	m->q = stream_meta_double(in, "q");
+	m->T = stream_meta_double(in, "T");
+	if (m->kind == MODEL_HESTON) {
+		m->v0 = stream_meta_double(in, "v0");
+		m->kappa = stream_meta_double(in, "kappa");
+		m->theta = stream_meta_double(in, "theta");
+		m->xi = stream_meta_double(in, "xi");
+		m->rho = stream_meta_double(in, "rho");
+	} else {
+		m->sigma = stream_meta_double(in, "sigma");
+		m->lambda = stream_meta_double(in, "lambda");
+		m->mu_j = stream_meta_double(in, "mu_j");
+		m->delta_j = stream_meta_double(in, "delta_j");
+	}
+	return true;
+}
+
 /* The model facts this payoff needs, from the metadata before the header. */
 static void learn_model(struct stream *in)
 {
+	static struct model sv;
+
 	double rate = stream_meta_double(in, "r");
 	double maturity = stream_meta_double(in, "T");
 	double steps = stream_meta_double(in, "steps");
@@ -132,7 +169,7 @@ static void learn_model(struct stream *in)
 
 	if (!(maturity > 0) || !(s0 > 0) || !(steps >= 1) || steps > 1e6 || steps != floor(steps))
 		data_error(stream_where(in), "metadata has an invalid model (s0, T or steps)");
-	struct payoff_model model = { s0, rate, NAN, NAN, maturity, (long)steps, false };
+	struct payoff_model model = { s0, rate, NAN, NAN, maturity, (long)steps, false, NULL };
 	/* The Greeks' estimators and the controls' closed forms are gbm's
 	 * (a stream without model= is taken for gbm). */
 	const char *name = stream_meta(in, "model");
@@ -149,6 +186,10 @@ static void learn_model(struct stream *in)
 	if (payoff.greeks_asked || check_mean)
 		model.sigma = stream_meta_double(in, "sigma");
 	model.not_lognormal = !gbm;   /* an arithmetic Asian's control: the vanilla */
+	/* under heston and merton the vanilla's closed form is the model's */
+	if (payoff.control && payoff.control != CONTROL_TERMINAL && !gbm &&
+	    learn_sv_model(in, name, &sv))
+		model.sv = &sv;
 	payoff_set_model(&payoff, &model);
 }
 

@@ -9,9 +9,11 @@
 #include "detmath.h"
 #include "err.h"
 #include "lognormal.h"
+#include "model.h"
 #include "numtext.h"
 #include "opts.h"
 #include "simd.h"
+#include "vanilla.h"
 
 /* The payoffs payoff prices, indexed by their id: the table says which
  * entry is which, so that the two cannot drift apart. */
@@ -156,21 +158,32 @@ static void choose_control(struct payoff *p)
 static void check_control_mean(const struct payoff *p, const struct payoff_model *m)
 {
 	double a = 1, c = 1;   /* the vanilla: S_T itself */
+	double mean;
+	const char *model_option = "";
 
-	if (isnan(m->q) || isnan(m->sigma))
-		return;
-	if (p->control == CONTROL_GEO_ASIAN)
-		lognormal_average_factors(m->steps, &a, &c);
-	struct lognormal L = lognormal_of(m->s0, p->strike, m->r, m->q, m->sigma, m->T, a, c);
-	double mean = lognormal_black(&L, p->control_is_call ? 1 : -1, NULL, NULL);
+	if (m->not_lognormal) {   /* the vanilla, in the model's closed form */
+		if (!m->sv)
+			return;
+		mean = vanilla_price(m->sv, p->control_is_call ? 1 : -1, p->strike);
+		if (isnan(mean))
+			return;   /* closedform has none either: nothing to check against */
+		model_option = m->sv->kind == MODEL_HESTON ? "--model heston " : "--model merton ";
+	} else {
+		if (isnan(m->q) || isnan(m->sigma))
+			return;
+		if (p->control == CONTROL_GEO_ASIAN)
+			lognormal_average_factors(m->steps, &a, &c);
+		struct lognormal L = lognormal_of(m->s0, p->strike, m->r, m->q, m->sigma, m->T, a, c);
+		mean = lognormal_black(&L, p->control_is_call ? 1 : -1, NULL, NULL);
+	}
 	if (fabs(p->control_mean - mean) <= CONTROL_MEAN_TOLERANCE * (fabs(mean) + 1e-3 * m->s0))
 		return;
 	char given[NUM_TEXT_MAX], want[NUM_TEXT_MAX];
 	num_format(given, p->control_mean);
 	num_format(want, mean);
 	usage_error("--control-mean %s: the %s's closed-form price under the stream's model "
-	            "is %s (closedform --payoff %s)", given, control_text(p), want,
-	            control_closedform_name(p));
+	            "is %s (closedform %s--payoff %s)", given, control_text(p), want,
+	            model_option, control_closedform_name(p));
 }
 
 void payoff_options_done(struct payoff *p, const char *name)
@@ -221,7 +234,7 @@ void payoff_set_model(struct payoff *p, const struct payoff_model *m)
 	}
 	if (p->control == CONTROL_TERMINAL)
 		p->control_mean = m->s0 * det_exp(-m->q * m->T);
-	if ((p->control == CONTROL_GEO_ASIAN || p->control == CONTROL_VANILLA) && !m->not_lognormal)
+	if (p->control == CONTROL_GEO_ASIAN || p->control == CONTROL_VANILLA)
 		check_control_mean(p, m);
 	if (!p->greeks_asked)
 		return;

@@ -61,7 +61,8 @@ struct payoff {
 /* The model as simulated. q and sigma may be NAN where not needed: q
  * without the terminal control or Greeks, sigma without Greeks. With a
  * geometric Asian or vanilla control, --control-mean is checked against
- * its closed form when both are known. */
+ * its closed form when both are known (gbm), or sv is (heston, merton). */
+struct model;
 struct payoff_model {
 	double s0, r, q, sigma, T;
 	long steps;
@@ -69,6 +70,10 @@ struct payoff_model {
 	 * form there, so an arithmetic Asian's control is the vanilla of its
 	 * side instead, its mean the model's closed-form European */
 	bool not_lognormal;
+	/* heston or merton in full (its parameters): the vanilla control's
+	 * --control-mean is checked against its closed form (vanilla.h);
+	 * NULL where the stream does not say them all */
+	const struct model *sv;
 };
 
 /* The options payoff_option takes, for a tool's getopt_long table, and

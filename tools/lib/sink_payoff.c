@@ -209,9 +209,10 @@ void sink_payoff_start(struct sink *s, const char *name, const struct model *m, 
 	if (s->bump_greeks)
 		p->greeks_asked = false;
 	/* sigma is only gbm's: merton's would check --control-mean against gbm's
-	 * closed form */
+	 * closed form; heston's and merton's is their own (vanilla.h) */
 	struct payoff_model pm = { m->s0, m->r, m->q, m->kind == MODEL_GBM ? m->sigma : NAN, m->T,
-	                           m->steps, m->kind != MODEL_GBM };
+	                           m->steps, m->kind != MODEL_GBM,
+	                           m->kind != MODEL_GBM ? m : NULL };
 	payoff_set_model(p, &pm);
 	if (s->bump_greeks)
 		bump_greeks_choose(p, m);
