@@ -326,7 +326,7 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 		}
 	}
 
-	/* the rows, in path order (a path, then its mirror) */
+	/* the rows' S_T and geometric mean; then the block goes to the sink */
 	if (sink.emit == EMIT_TERMINAL) {
 		for (int v = 0; v < nv; v++)
 			last_s[v] = s0 * det_exp(x_now[v]);
@@ -393,13 +393,6 @@ static void simulate_range(uint64_t shard, uint64_t first, uint64_t count, uint6
 		               count - done < (uint64_t)width ? (int)(count - done) : width);
 }
 
-/* The model as the header's metadata line begins: "# tool=simpaths
- * model=gbm s0=... steps=N". Returns its length; line holds 512 bytes. */
-static size_t model_line(char *line)
-{
-	return model_meta_line(&model, line, 512);
-}
-
 /* --qmc: a run's paths are whole points of every replicate. */
 static void check_qmc_paths(uint64_t paths, const char *what)
 {
@@ -412,7 +405,7 @@ static void check_qmc_paths(uint64_t paths, const char *what)
 static void put_header(uint64_t paths, uint64_t seed)
 {
 	char line[512];
-	size_t len = model_line(line);
+	size_t len = model_meta_line(&model, line, sizeof line);
 
 	len += (size_t)snprintf(line + len, sizeof line - len,
 	         " seed=%llu paths=%llu emit=%s antithetic=%d%s%s%s%s",
