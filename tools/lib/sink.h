@@ -8,9 +8,9 @@
  * blocks, so that simpaths.c is options, a model and a sink.
  *
  * The order of calls: sink_*_start (after the options), then per run
- * sink_meta for each metadata line and the run's own line, sink_header,
- * then per range its "# shard=..." line (sink_meta) and blocks
- * (s->type->block), and last sink_finish. */
+ * sink_meta for each metadata line passed through and the run's own line,
+ * s->type->header, then per range its "# shard=..." line (sink_meta) and
+ * blocks (s->type->block), and last sink_finish. */
 #ifndef MCPIPE_SINK_H
 #define MCPIPE_SINK_H
 
