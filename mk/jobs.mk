@@ -106,7 +106,7 @@ var: $(BIN) | deps-run
 # make credit (pipeline/credit): its variables reach the job through the
 # environment, as typed (make expands none of them), never pasted into the
 # recipe; the job checks each one.
-CREDIT_VARS = LOANS SECTORS COPULA NU RHO LEVEL SCENARIOS SEED IS SHARDS JOBS HOSTS SCHEDULER OUT
+CREDIT_VARS = LOANS SECTORS COPULA NU RHO LEVEL SCENARIOS SEED IS SHARDS JOBS HOSTS SCHEDULER RETRIES OUT
 $(foreach v,$(CREDIT_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
 $(call job_exports,credit,$(CREDIT_VARS))
 .PHONY: credit

@@ -159,3 +159,16 @@ var_job() (
 	not_sanitized
 	result=var.tsv same_out_pair var_job 1 2
 }
+
+# credit_job OUT SEED: a small make credit, its report without the line
+# that times the run
+credit_job() (
+	set -o pipefail
+	OUT=$1 SEED=$2 SCENARIOS=4000 SHARDS=3 "$ROOT/pipeline/credit" | grep -v '^scenarios \|^contributions '
+)
+
+@test "make credit: runs with the same OUT and different seeds at once each report their own ES" {
+	not_sanitized
+	result=credit.tsv same_out_pair credit_job 1 2
+}
+

@@ -508,6 +508,41 @@ var_vars=(SCENARIOS=20000 SHARDS=5)
 	[ "$(ls "$OUT"/var-run/slurm/*.log | wc -l)" -eq 6 ]
 }
 
+# A small make credit (20000 scenarios of the example book, in 5 shards;
+# IS=1: the likelihood ratios too).
+credit_vars=(SCENARIOS=20000 SHARDS=5 IS=1)
+
+@test "make credit HOSTS= computes its shards on two ssh hosts and here: same bytes, hostile names are names" {
+	need_ssh
+	run -0 make -s -C "$ROOT" credit "${credit_vars[@]}" OUT="$BATS_TEST_TMPDIR/local"
+	canary="$BATS_TEST_TMPDIR/canary"
+	evil="o u'\"t;touch $canary;\$(touch $canary)\`touch $canary\`*"
+	mkdir -p "$BATS_TEST_TMPDIR/$evil"
+	cp "$ROOT/data/loans.tsv" "$BATS_TEST_TMPDIR/$evil/l;\$(id).tsv"
+	OUT="$BATS_TEST_TMPDIR/$evil/out"
+	run -0 make -s -C "$ROOT" credit "${credit_vars[@]}" LOANS="$BATS_TEST_TMPDIR/$evil/l;\$(id).tsv" \
+		SECTORS="$ROOT/data/sectors.tsv" HOSTS="$DIST/hosts" OUT="$OUT"
+	for f in credit.tsv credit-contributions.tsv credit-distribution.tsv; do
+		cmp "$BATS_TEST_TMPDIR/local/$f" "$OUT/$f"
+	done
+	[ ! -e "$canary" ]
+	log=$(echo "$OUT"/credit-run-*/jobs.log)
+	[ "$(tail -n +2 "$log" | awk -F '\t' '$7 == 0' | wc -l)" -eq 5 ]
+	grep -q $'\tmcpipe-h1@127.0.0.1\t' "$log"
+	grep -q $'\tmcpipe-h2@127.0.0.1\t' "$log"
+	hosts_clean
+}
+
+@test "make credit SCHEDULER=slurm computes its shards as job arrays: same bytes" {
+	need_slurm
+	run -0 make -s -C "$ROOT" credit "${credit_vars[@]}" OUT="$BATS_TEST_TMPDIR/local"
+	run -0 make -s -C "$ROOT" credit SCENARIOS=20000 IS=1 SHARDS=6 SCHEDULER=slurm OUT="$OUT"
+	for f in credit.tsv credit-contributions.tsv credit-distribution.tsv; do
+		cmp "$BATS_TEST_TMPDIR/local/$f" "$OUT/$f"
+	done
+	[ "$(ls "$OUT"/credit-run-*/slurm/*.log | wc -l)" -eq 6 ]
+}
+
 # ---- usage ------------------------------------------------------------------
 
 @test "HOSTS, SCHEDULER and RETRIES are checked before any work" {
