@@ -14,7 +14,9 @@
  * coefficient file must equal the stream's, or nothing is priced.
  *
  * --upper N writes instead, for each path, its term of the rule's
- * Andersen–Broadie dual (tools/lib/dual.h), from N inner paths per date:
+ * Andersen–Broadie dual (tools/lib/dual.h), from N inner paths per date
+ * that walk with the paths' model (rebuilt from the stream's metadata) from
+ * each date's state, the price and under heston the variance (V1..Vn):
  * their mean is a high-biased price, an upper bound to set beside the
  * low-biased one. */
 #define _POSIX_C_SOURCE 200809L
