@@ -388,8 +388,8 @@ price_of() {
 		"${a[@]}" --variance -p call --count 1
 	# make price: American under heston fits on the variance too; FUSED=0 the same bytes
 	export HOME="$t"
-	MODEL=heston PAYOFF=american-put STEPS=4 PATHS=2000 TRAIN_PATHS=2000 SHARDS=2 OUT="$t/a" run -0 price
-	MODEL=heston PAYOFF=american-put STEPS=4 PATHS=2000 TRAIN_PATHS=2000 SHARDS=3 FUSED=0 OUT="$t/b" run -0 price
+	MODEL=heston PAYOFF=american-put STEPS=4 PATHS=2000 TRAIN_PATHS=2000 UPPER=0 SHARDS=2 OUT="$t/a" run -0 price
+	MODEL=heston PAYOFF=american-put STEPS=4 PATHS=2000 TRAIN_PATHS=2000 UPPER=0 SHARDS=3 FUSED=0 OUT="$t/b" run -0 price
 	cmp "$t/a/price.tsv" "$t/b/price.tsv"
 	grep -q ' state=variance ' "$t/a/price.tsv"
 }
