@@ -400,6 +400,10 @@ price_of() {
 	echo "$output"
 	[ "${lines[0]:0:15}" = "$(printf 'american\t5.9824')" ]
 	[ "${lines[1]:0:15}" = "$(printf 'bermudan\t5.9751')" ]
+	# the 10 dates of the upper bound's test
+	run -0 "$ROOT/tests/peers/quantlib-heston-american" 0.04 1.5 0.04 0.3 -0.7 100 100 0.05 0 365 10
+	echo "$output"
+	[ "${lines[1]:0:15}" = "$(printf 'bermudan\t5.9359')" ]
 }
 
 # --- the upper bound under heston (exercise --upper, tools/lib/dual.c) -----------

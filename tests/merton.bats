@@ -155,3 +155,15 @@ price_of() {
 	cmp "$t/a/price.tsv" "$t/b/price.tsv"
 	[ "$(grep -c '^upper' "$t/a/price.tsv")" -eq 1 ]
 }
+
+@test "expensive: QuantLib's finite-difference Bermudan and American puts under merton, the references above" {
+	expensive
+	run -0 "$ROOT/tests/peers/quantlib-merton-american" 0.2 1 -0.1 0.15 100 100 0.05 0 365 10
+	echo "$output"
+	[ "${lines[0]:0:15}" = "$(printf 'american\t8.4854')" ]
+	[ "${lines[1]:0:15}" = "$(printf 'bermudan\t8.4220')" ]
+	# Bates at a vanishing vol of vol is Merton: its European within the grid's
+	# error (2e-3) of the series
+	awk -F '\t' '$1 == "european" { d = $2 - 7.8842310437001535; print "european", $2, d
+		exit !(d > -0.002 && d < 0.002) }' <<<"$output"
+}
