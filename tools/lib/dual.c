@@ -127,8 +127,9 @@ static bool exercises(const struct rule *r, long i, double s, double v, double *
 
 /* inner_batch under heston and merton: the model's own walk (model_walk,
  * model_walk_variance for heston's variance after each date), from price
- * s0 and variance v0 at date `from`. The chunks and the packing of the
- * live paths are inner_batch's; model_walk numbers its lanes' paths
+ * s0 and variance v0 at date `from`. The packing of the live paths is
+ * inner_batch's, its chunks from 1 date (a model's block is not two
+ * dates); model_walk numbers its lanes' paths
  * first, first+1, ..., so the live paths go to it in runs of consecutive
  * inner paths, each a call. Each path's numbers are its own counters',
  * so the bits do not depend on the runs. */
