@@ -135,7 +135,7 @@ price_of() {
 	[ "$status" -eq 0 ]
 }
 
-@test "merton --upper: the same rows whatever the shards (make price too); outer paths below 2^32" {
+@test "merton --upper: the same rows whatever the shards (make price too); outer paths below 2^32; refusals" {
 	local a=(--model merton --steps 6 -e path) t="$BATS_TEST_TMPDIR"
 	simpaths "${a[@]}" --training --count 1000 --seed 5 | lsmfit -p american-put -K 100 >"$t/rule.tsv"
 	genseeds --paths 12 --shards 1 --seed 5 | simpaths "${a[@]}" | exercise -c "$t/rule.tsv" --upper 20 >"$t/one"
@@ -147,6 +147,10 @@ price_of() {
 	simpaths "${a[@]}" --first 4294967295 --count 2 --seed 5 >"$t/far"
 	run -1 --separate-stderr exercise -c "$t/rule.tsv" --upper 5 "$t/far"
 	[ "$stderr" = "exercise: $t/far:5: --upper: path 4294967296: under model=merton the inner paths number outer paths below 2^32" ]
+	# a model simpaths would not have simulated: a data error, not a usage error
+	sed 's/ lambda=1 / lambda=1000 /' "$t/rule.tsv" >"$t/jumpy.tsv"
+	run -1 --separate-stderr exercise -c "$t/jumpy.tsv" --upper 5 < <(simpaths "${a[@]}" --count 2 | sed 's/ lambda=1 / lambda=1000 /')
+	[ "$stderr" = "exercise: stdin:3: --upper: lambda=1000: more than 50 jumps expected between dates (simpaths refuses those paths)" ]
 	# make price: the bound's run in 1 or 3 shards, the same bytes
 	export HOME="$t"
 	local p=(MODEL=merton PAYOFF=american-put STEPS=6 PATHS=2000 TRAIN_PATHS=1000 UPPER=12 INNER=20)

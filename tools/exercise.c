@@ -88,6 +88,10 @@ static void paths_model(struct stream *in, struct model *m)
 		if (!model_set(m, *key, stream_meta_double(in, *key)))
 			data_error(stream_where(in), "--upper: %s=%.40s is out of the model's range", *key,
 			           stream_meta(in, *key));
+	/* model_done's own check, a usage error there: here the data's */
+	if (m->kind == MODEL_MERTON && !(m->lambda * (m->T / (double)m->steps) <= 50))
+		data_error(stream_where(in), "--upper: lambda=%g: more than 50 jumps expected between "
+		           "dates (simpaths refuses those paths)", m->lambda);
 	model_done(m);
 }
 
