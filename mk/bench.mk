@@ -88,12 +88,17 @@ build/simd/exercise-%: tools/exercise.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	$(CC) $(CFLAGS) -march=$* -DMCPIPE_NO_CLONES $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 
 # exercise --upper's case: a rule for the put S0 = 36, K = 40 on 10 dates,
-# and 40 outer paths
+# and 40 outer paths (20 under heston and merton, whose inner paths are
+# model_walk's)
 SIMD_UPPER = build/bin/simpaths --s0 36 --rate 0.06 --steps 10 --emit path --seed 5
 
 check-simd: $(BIN) $(SIMD_TARGETS:%=build/simd/simpaths-%) $(SIMD_TARGETS:%=build/simd/exercise-%)
 	@$(SIMD_UPPER) --training --count 2000 | build/bin/lsmfit -K 40 >build/simd/rule.tsv
 	@$(SIMD_UPPER) --count 40 >build/simd/outer.tsv
+	@$(SIMD_UPPER) --model heston --variance --training --count 2000 | build/bin/lsmfit -K 40 >build/simd/rule-heston.tsv
+	@$(SIMD_UPPER) --model heston --variance --count 20 >build/simd/outer-heston.tsv
+	@$(SIMD_UPPER) --model merton --training --count 2000 | build/bin/lsmfit -K 40 >build/simd/rule-merton.tsv
+	@$(SIMD_UPPER) --model merton --count 20 >build/simd/outer-merton.tsv
 	@for t in $(SIMD_TARGETS); do \
 		status=0; build/simd/simpaths-$$t --count 1 >/dev/null 2>build/simd/probe.err || status=$$?; \
 		if [ $$status = 132 ]; then \
@@ -115,6 +120,12 @@ check-simd: $(BIN) $(SIMD_TARGETS:%=build/simd/simpaths-%) $(SIMD_TARGETS:%=buil
 		build/simd/exercise-$$t -c build/simd/rule.tsv --upper 100 build/simd/outer.tsv >build/simd/got && \
 		cmp -s build/simd/expected build/simd/got || \
 			{ echo "check-simd: $$t differs: exercise --upper 100"; exit 1; }; \
+		for m in heston merton; do \
+			build/bin/exercise -c build/simd/rule-$$m.tsv --upper 30 build/simd/outer-$$m.tsv >build/simd/expected && \
+			build/simd/exercise-$$t -c build/simd/rule-$$m.tsv --upper 30 build/simd/outer-$$m.tsv >build/simd/got && \
+			cmp -s build/simd/expected build/simd/got || \
+				{ echo "check-simd: $$t differs: exercise --upper 30 under $$m"; exit 1; }; \
+		done; \
 		echo "check-simd: $$t: identical"; \
 	done
 

@@ -174,9 +174,10 @@ price_of() {
 	[ "$stderr" = "exercise: stdin:3: xi=0.4, but $BATS_TEST_TMPDIR/rule.tsv was fitted for xi=0.3" ]
 	run -1 --separate-stderr bash -c "simpaths --steps 10 -e path --count 10 | exercise -c '$BATS_TEST_TMPDIR/rule.tsv'"
 	[ "$stderr" = "exercise: stdin:3: model=gbm, but $BATS_TEST_TMPDIR/rule.tsv was fitted for model=heston" ]
-	# the upper bound's inner paths are gbm's
+	# the upper bound's inner paths start from the variance too, even for a
+	# rule on the price alone
 	run -1 --separate-stderr bash -c "simpaths ${a[*]} --count 10 | exercise -c '$BATS_TEST_TMPDIR/rule.tsv' --upper 10"
-	[ "$stderr" = "exercise: stdin:3: --upper: the inner paths are gbm's; the paths have model=heston" ]
+	[ "$stderr" = "exercise: stdin:3: --upper: no columns V1..V10: under heston the inner paths start from the outer path's variance too (simpaths --variance)" ]
 }
 
 @test "heston metadata, and SUBSTEPS' default keeps each QE step at or below 1/32 year" {
@@ -254,7 +255,7 @@ price_of() {
 	done
 }
 
-@test "price refuses the variables of another model, SIGMA under heston, GREEKS without FUSED and UPPER" {
+@test "price refuses the variables of another model, SIGMA under heston, GREEKS without FUSED" {
 	export HOME="$BATS_TEST_TMPDIR" OUT="$BATS_TEST_TMPDIR/out"
 	MODEL=heston SIGMA=0.3 run -2 --separate-stderr price
 	[ "$stderr" = "price: SIGMA=0.3: MODEL=heston has no SIGMA (its variance starts at V0)" ]
@@ -412,8 +413,8 @@ price_of() {
 		"${a[@]}" --variance -p call --count 1
 	# make price: American under heston fits on the variance too; FUSED=0 the same bytes
 	export HOME="$t"
-	MODEL=heston PAYOFF=american-put STEPS=4 PATHS=2000 TRAIN_PATHS=2000 SHARDS=2 OUT="$t/a" run -0 price
-	MODEL=heston PAYOFF=american-put STEPS=4 PATHS=2000 TRAIN_PATHS=2000 SHARDS=3 FUSED=0 OUT="$t/b" run -0 price
+	MODEL=heston PAYOFF=american-put STEPS=4 PATHS=2000 TRAIN_PATHS=2000 UPPER=0 SHARDS=2 OUT="$t/a" run -0 price
+	MODEL=heston PAYOFF=american-put STEPS=4 PATHS=2000 TRAIN_PATHS=2000 UPPER=0 SHARDS=3 FUSED=0 OUT="$t/b" run -0 price
 	cmp "$t/a/price.tsv" "$t/b/price.tsv"
 	grep -q ' state=variance ' "$t/a/price.tsv"
 }
@@ -424,4 +425,98 @@ price_of() {
 	echo "$output"
 	[ "${lines[0]:0:15}" = "$(printf 'american\t5.9824')" ]
 	[ "${lines[1]:0:15}" = "$(printf 'bermudan\t5.9751')" ]
+	# the 10 dates of the upper bound's test
+	run -0 "$ROOT/tests/peers/quantlib-heston-american" 0.04 1.5 0.04 0.3 -0.7 100 100 0.05 0 365 10
+	echo "$output"
+	[ "${lines[1]:0:15}" = "$(printf 'bermudan\t5.9359')" ]
+}
+
+# --- the upper bound under heston (exercise --upper, tools/lib/dual.c) -----------
+
+# With one date the bound is the inner estimate of the European from S0
+# and V0 (M_1 = Z_1 - C_0): its mean over the outer paths must be heston's
+# closed-form put within 4 stderr (measured z = -0.6 at v0 = 0.04). V0 =
+# 0.09 away from THETA = 0.04, so that inner paths started from another
+# variance miss by far more (the put at v0 = 0.04 is 5.4848, 7.5629 at
+# 0.09: 150 stderr); the control's slope fitted on the paths it corrects,
+# or a control mean other than S e^{(r-q)(t-T)}'s, biases it (dual.h). The
+# QE bias at 32 steps a year is far below the stderr (0.015).
+@test "heston --upper with one date: the inner estimate with its control is the closed-form European" {
+	not_sanitized
+	local a=(--model heston --v0 0.09 --steps 1 -e path --variance) t="$BATS_TEST_TMPDIR"
+	simpaths "${a[@]}" --training --count 2000 --seed 3 | lsmfit -p american-put -K 100 >"$t/rule1.tsv"
+	european=$(closed put --model heston --v0 0.09 -K 100)
+	simpaths "${a[@]}" --count 4000 --seed 3 | exercise -c "$t/rule1.tsv" --upper 50 |
+		aggregate >"$t/bound"
+	read -r est se < <(awk -F '\t' '$1 == "upper" { print $2, $3 }' "$t/bound")
+	echo "upper $est stderr $se, closed form $european"
+	zscore "$est" "$se" "$european"
+}
+
+# The bound brackets the Bermudan put from above: QuantLib's
+# FdHestonVanillaEngine (tests/peers/quantlib-heston-american 0.04 1.5 0.04
+# 0.3 -0.7 100 100 0.05 0 365 10, 200 x 200 x 100 grid) gives 5.93598 for
+# the put exercisable on 10 dates (5.98245 American). A true upper bound
+# lies at or above it: at least the reference - 4 stderr; the rule's
+# suboptimality and the inner paths' noise keep it above by a gap, allowed
+# 0.05 (measured: upper 5.9587 +/- 0.0176 on 400 outer x 200 inner paths,
+# a gap of 0.023; lower 5.976 +/- 0.060 on 20000 paths). Lower <= upper
+# on the same run, within 4 stderr of their difference. About 2 CPU
+# seconds.
+@test "make price MODEL=heston PAYOFF=american-put UPPER: the bound above QuantLib's Bermudan, the price below it" {
+	not_sanitized
+	export HOME="$BATS_TEST_TMPDIR"
+	MODEL=heston PAYOFF=american-put STEPS=10 PATHS=20000 TRAIN_PATHS=20000 UPPER=400 INNER=200 \
+		SHARDS=2 SEED=12 OUT="$BATS_TEST_TMPDIR/out" run -0 price
+	echo "$output"
+	[[ "$output" == *"upper: the rule's Andersen-Broadie dual, a high-biased estimate"* ]]
+	run awk -F '\t' -v ref=5.93598 '$1 == "price" { low = $2; low_se = $3 }
+		$1 == "upper" { up = $2; up_se = $3; n = $6 }
+		END { printf "low %.4f (%.4f), upper %.4f (%.4f) on %d outer paths\n", low, low_se, up, up_se, n
+		      exit !(n == 400 && up >= ref - 4 * up_se && up <= ref + 0.05 + 4 * up_se &&
+		             low <= up + 4 * sqrt(low_se ^ 2 + up_se ^ 2) && low <= ref + 4 * low_se) }' \
+		"$BATS_TEST_TMPDIR/out/price.tsv"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+# outer_h SHARDS [ARGS]: the first 12 heston pricing paths of seed 5 (with
+# their variances) on 6 dates, in SHARDS shards.
+outer_h() {
+	local shards=$1
+	shift
+	genseeds --paths 12 --shards "$shards" --seed 5 |
+		simpaths --model heston --steps 6 -e path --variance "$@"
+}
+
+@test "heston --upper: the same rows whatever the shards (make price too); its refusals" {
+	local t="$BATS_TEST_TMPDIR"
+	simpaths --model heston --steps 6 -e path --variance --training --count 1000 --seed 5 |
+		lsmfit -p american-put -K 100 >"$t/rule.tsv"
+	outer_h 1 | exercise -c "$t/rule.tsv" --upper 20 >"$t/one"
+	outer_h 5 | exercise -c "$t/rule.tsv" --upper 20 >"$t/five"
+	[ "$(rows "$t/one" | wc -l)" -eq 12 ]
+	cmp <(rows "$t/one") <(rows "$t/five")
+	[ "$(rows "$t/one" | sort -u | wc -l)" -gt 8 ]
+	# the variance is the inner paths' state: other variances, other rows,
+	# even where the rule decides on the price alone
+	simpaths --model heston --steps 6 -e path --training --count 1000 --seed 5 |
+		lsmfit -p american-put -K 100 >"$t/price-rule.tsv"
+	outer_h 1 | exercise -c "$t/price-rule.tsv" --upper 20 >"$t/plain"
+	outer_h 1 | awk -F '\t' -v OFS='\t' '/^[0-9]/ { for (i = 7; i <= 12; i++) $i = 2 * $i } 1' |
+		exercise -c "$t/price-rule.tsv" --upper 20 >"$t/doubled"
+	[ "$(paste <(rows "$t/plain") <(rows "$t/doubled") | awk '$1 != $2' | wc -l)" -gt 3 ]
+	# refusals: antithetic pairs; a model parameter out of its range
+	run -1 --separate-stderr exercise -c "$t/rule.tsv" --upper 5 < <(outer_h 1 --antithetic)
+	[ "$stderr" = "exercise: stdin:4: --upper: the paths are antithetic pairs (antithetic=1); the bound takes independent paths" ]
+	sed 's/ kappa=1.5 / kappa=-1.5 /' "$t/rule.tsv" >"$t/bad.tsv"
+	run -1 --separate-stderr exercise -c "$t/bad.tsv" --upper 5 < <(outer_h 1 | sed 's/ kappa=1.5 / kappa=-1.5 /')
+	[ "$stderr" = "exercise: stdin:4: --upper: kappa=-1.5 is out of the model's range" ]
+	# make price: the bound's run in 1 or 3 shards, the same bytes
+	export HOME="$t"
+	local p=(MODEL=heston PAYOFF=american-put STEPS=6 PATHS=2000 TRAIN_PATHS=1000 UPPER=12 INNER=20)
+	env "${p[@]}" SHARDS=1 OUT="$t/a" price >/dev/null
+	env "${p[@]}" SHARDS=3 OUT="$t/b" price >/dev/null
+	cmp "$t/a/price.tsv" "$t/b/price.tsv"
+	[ "$(grep -c '^upper' "$t/a/price.tsv")" -eq 1 ]
 }

@@ -114,3 +114,85 @@ price_of() {
 	run -0 simpaths "${b[@]}" -p up-and-out-call -K 90 --barrier 130 --control --control-mean 14.54708489963863
 	run -2 simpaths "${b[@]}" -p up-and-out-call -K 90 --barrier 130 --control --control-mean 14.547
 }
+
+# --- the upper bound under merton (exercise --upper, tools/lib/dual.c) -----------
+
+# With one date the bound is the inner estimate of the European from S0
+# (M_1 = Z_1 - C_0): its mean over the outer paths must be Merton's series
+# within 4 stderr (measured z = -0.02, stderr 0.019). Inner paths without
+# the compensator, or gbm's, miss by far more (the forward moves by 8.9%);
+# a control mean other than the compensated forward's biases it too.
+@test "merton --upper with one date: the inner estimate with its control is Merton's European" {
+	not_sanitized
+	local a=(--model merton --steps 1 -e path) t="$BATS_TEST_TMPDIR"
+	simpaths "${a[@]}" --training --count 2000 --seed 3 | lsmfit -p american-put -K 100 >"$t/rule1.tsv"
+	simpaths "${a[@]}" --count 4000 --seed 3 | exercise -c "$t/rule1.tsv" --upper 50 |
+		aggregate >"$t/bound"
+	read -r est se < <(awk -F '\t' '$1 == "upper" { print $2, $3 }' "$t/bound")
+	echo "upper $est stderr $se"
+	zscore "$est" "$se" 7.8842310437001535
+}
+
+# The bound brackets the Bermudan put from above. The reference: QuantLib's
+# FdBatesVanillaEngine with v0 = theta = sigma^2 and a vol of vol of 1e-5,
+# which is Merton's model (tests/peers/quantlib-merton-american 0.2 1 -0.1
+# 0.15 100 100 0.05 0 365 10, 200 x 200 x 50 grid): 8.42201 for the put
+# exercisable on 10 dates (8.48548 American; its European 7.88527 against
+# the series' 7.88423: a grid error of about 0.001). A true upper bound
+# lies at or above it: at least the reference - 4 stderr; allowed 0.05
+# above (measured: upper 8.4228 +/- 0.0243 on 400 outer x 200 inner paths,
+# a gap of 0.001; lower 8.371 +/- 0.076 on 20000 paths). Lower <= upper on
+# the same run, within 4 stderr of their difference. About 1 CPU second.
+@test "make price MODEL=merton PAYOFF=american-put UPPER: the bound above QuantLib's Bermudan, the price below it" {
+	not_sanitized
+	export HOME="$BATS_TEST_TMPDIR"
+	MODEL=merton PAYOFF=american-put STEPS=10 PATHS=20000 TRAIN_PATHS=20000 UPPER=400 INNER=200 \
+		SHARDS=2 SEED=12 OUT="$BATS_TEST_TMPDIR/out" run -0 price
+	echo "$output"
+	[[ "$output" == *"upper: the rule's Andersen-Broadie dual, a high-biased estimate"* ]]
+	run awk -F '\t' -v ref=8.42201 '$1 == "price" { low = $2; low_se = $3 }
+		$1 == "upper" { up = $2; up_se = $3; n = $6 }
+		END { printf "low %.4f (%.4f), upper %.4f (%.4f) on %d outer paths\n", low, low_se, up, up_se, n
+		      exit !(n == 400 && up >= ref - 4 * up_se && up <= ref + 0.05 + 4 * up_se &&
+		             low <= up + 4 * sqrt(low_se ^ 2 + up_se ^ 2) && low <= ref + 4 * low_se) }' \
+		"$BATS_TEST_TMPDIR/out/price.tsv"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "merton --upper: the same rows whatever the shards (make price too); outer paths below 2^32; refusals" {
+	local a=(--model merton --steps 6 -e path) t="$BATS_TEST_TMPDIR"
+	simpaths "${a[@]}" --training --count 1000 --seed 5 | lsmfit -p american-put -K 100 >"$t/rule.tsv"
+	genseeds --paths 12 --shards 1 --seed 5 | simpaths "${a[@]}" | exercise -c "$t/rule.tsv" --upper 20 >"$t/one"
+	genseeds --paths 12 --shards 5 --seed 5 | simpaths "${a[@]}" | exercise -c "$t/rule.tsv" --upper 20 >"$t/five"
+	[ "$(rows "$t/one" | wc -l)" -eq 12 ]
+	cmp <(rows "$t/one") <(rows "$t/five")
+	[ "$(rows "$t/one" | sort -u | wc -l)" -gt 8 ]
+	# the model's counters hold the outer path in 32 bits (dual.h)
+	simpaths "${a[@]}" --first 4294967295 --count 2 --seed 5 >"$t/far"
+	run -1 --separate-stderr exercise -c "$t/rule.tsv" --upper 5 "$t/far"
+	[ "$stderr" = "exercise: $t/far:5: --upper: path 4294967296: under model=merton the inner paths number outer paths below 2^32" ]
+	# a model simpaths would not have simulated: a data error, not a usage error
+	sed 's/ lambda=1 / lambda=1000 /' "$t/rule.tsv" >"$t/jumpy.tsv"
+	run -1 --separate-stderr exercise -c "$t/jumpy.tsv" --upper 5 < <(simpaths "${a[@]}" --count 2 | sed 's/ lambda=1 / lambda=1000 /')
+	[ "$stderr" = "exercise: stdin:3: --upper: lambda=1000: more than 50 jumps expected between dates (simpaths refuses those paths)" ]
+	# make price: the bound's run in 1 or 3 shards, the same bytes
+	export HOME="$t"
+	local p=(MODEL=merton PAYOFF=american-put STEPS=6 PATHS=2000 TRAIN_PATHS=1000 UPPER=12 INNER=20)
+	env "${p[@]}" SHARDS=1 OUT="$t/a" price >/dev/null
+	env "${p[@]}" SHARDS=3 OUT="$t/b" price >/dev/null
+	cmp "$t/a/price.tsv" "$t/b/price.tsv"
+	[ "$(grep -c '^upper' "$t/a/price.tsv")" -eq 1 ]
+}
+
+@test "expensive: QuantLib's finite-difference Bermudan and American puts under merton, the references above" {
+	expensive
+	run -0 "$ROOT/tests/peers/quantlib-merton-american" 0.2 1 -0.1 0.15 100 100 0.05 0 365 10
+	echo "$output"
+	[ "${lines[0]:0:15}" = "$(printf 'american\t8.4854')" ]
+	[ "${lines[1]:0:15}" = "$(printf 'bermudan\t8.4220')" ]
+	# Bates at a vanishing vol of vol is Merton: its European within the grid's
+	# error (2e-3) of the series
+	awk -F '\t' '$1 == "european" { d = $2 - 7.8842310437001535; print "european", $2, d
+		exit !(d > -0.002 && d < 0.002) }' <<<"$output"
+}

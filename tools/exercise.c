@@ -14,7 +14,9 @@
  * coefficient file must equal the stream's, or nothing is priced.
  *
  * --upper N writes instead, for each path, its term of the rule's
- * Andersen–Broadie dual (tools/lib/dual.h), from N inner paths per date:
+ * Andersen–Broadie dual (tools/lib/dual.h), from N inner paths per date
+ * that walk with the paths' model (rebuilt from the stream's metadata) from
+ * each date's state, the price and under heston the variance (V1..Vn):
  * their mean is a high-biased price, an upper bound to set beside the
  * low-biased one. */
 #define _POSIX_C_SOURCE 200809L
@@ -28,6 +30,7 @@
 
 #include "dual.h"
 #include "err.h"
+#include "model.h"
 #include "numtext.h"
 #include "opts.h"
 #include "outbuf.h"
@@ -73,6 +76,25 @@ static _Noreturn void help(void)
 
 /* --- the pricing paths --------------------------------------------------------- */
 
+/* --upper: the outer paths' model, rebuilt from their metadata (model.h's
+ * keys; gbm when unnamed), for the inner paths to walk on. */
+static void paths_model(struct stream *in, struct model *m)
+{
+	const char *name = stream_meta(in, "model");
+	model_init(m);
+	if (name && !model_kind_of(name, &m->kind))
+		data_error(stream_where(in), "model=%.40s: unknown model", name);
+	for (const char *const *key = model_keys(model_name(m->kind)); *key; key++)
+		if (!model_set(m, *key, stream_meta_double(in, *key)))
+			data_error(stream_where(in), "--upper: %s=%.40s is out of the model's range", *key,
+			           stream_meta(in, *key));
+	/* model_done's own check, a usage error there: here the data's */
+	if (m->kind == MODEL_MERTON && !(m->lambda * (m->T / (double)m->steps) <= 50))
+		data_error(stream_where(in), "--upper: lambda=%g: more than 50 jumps expected between "
+		           "dates (simpaths refuses those paths)", m->lambda);
+	model_done(m);
+}
+
 /* Once the header is read: the checks, the layout, our own header. */
 static int start(struct stream *in, bool *antithetic)
 {
@@ -85,12 +107,6 @@ static int start(struct stream *in, bool *antithetic)
 	const char *a = stream_meta(in, "antithetic");
 	*antithetic = a && strcmp(a, "1") == 0;
 	if (inner > 0) {
-		/* dual.c's inner paths are gbm's, continued from a price alone: a
-		 * heston path's state has its variance too */
-		const char *model = stream_meta(in, "model");
-		if (model && strcmp(model, "gbm") != 0)
-			data_error(stream_where(in), "--upper: the inner paths are gbm's; the paths "
-			           "have model=%.40s", model);
 		if (*antithetic)
 			data_error(stream_where(in), "--upper: the paths are antithetic pairs "
 			           "(antithetic=1); the bound takes independent paths");
@@ -100,9 +116,9 @@ static int start(struct stream *in, bool *antithetic)
 			           "paths are drawn from the outer paths' seed");
 		if (!num_parse_u64(text, strlen(text), &seed))
 			data_error(stream_where(in), "--upper: seed=%.40s is not a 64-bit seed", text);
-		dual_init(&dual, &rule, stream_meta_double(in, "s0"), stream_meta_double(in, "r"),
-		          stream_meta_double(in, "q"), stream_meta_double(in, "sigma"),
-		          stream_meta_double(in, "T"), inner);
+		struct model model;
+		paths_model(in, &model);
+		dual_init(&dual, &rule, &model, inner);
 	}
 
 	int first = stream_path_columns(in, rule.steps);
@@ -112,6 +128,12 @@ static int start(struct stream *in, bool *antithetic)
 	if (rule.variance) {
 		first_v = rule_variance_columns(in, rule.steps);
 		rule_check_variance(&rule, first_v, stream_where(in));
+	} else if (inner > 0 && dual.model.kind == MODEL_HESTON) {
+		first_v = rule_variance_columns(in, rule.steps);
+		if (first_v < 0)
+			data_error(stream_where(in), "--upper: no columns V1..V%ld: under heston the "
+			           "inner paths start from the outer path's variance too (simpaths "
+			           "--variance)", rule.steps);
 	}
 
 	char line[512];
@@ -141,10 +163,15 @@ static const double *read_path(struct stream *in, int first)
 /* --upper: the dual's term of the current row, path `path` of the run. */
 static double upper_term(struct stream *in, int first, uint64_t path)
 {
-	double value = dual_value(&dual, seed, path, read_path(in, first));
+	if (dual.model.kind != MODEL_GBM && path > UINT32_MAX)
+		data_error(stream_where(in), "--upper: path %llu: under model=%s the inner paths "
+		           "number outer paths below 2^32", (unsigned long long)path,
+		           model_name(dual.model.kind));
+	const double *p = read_path(in, first);
+	double value = dual_value(&dual, seed, path, p, first_v >= 0 ? variances : NULL);
 	if (!isfinite(value))
 		data_error(stream_where(in), "--upper: path %llu: the bound is not a finite number "
-		           "(inner paths overflow: sigma or T too large?)", (unsigned long long)path);
+		           "(inner paths overflow: volatility or T too large?)", (unsigned long long)path);
 	return value;
 }
 

@@ -20,18 +20,21 @@
 #define DATES 16         /* at most; every chunk even: Philox blocks (two dates each) align */
 _Static_assert(LANES * DATES <= NORMALS_MAX, "a chunk's normals fit normals.h's scratch");
 
-void dual_init(struct dual *d, const struct rule *r, double s0, double rate, double yield,
-               double sigma, double maturity, long inner)
+void dual_init(struct dual *d, const struct rule *r, const struct model *m, long inner)
 {
-	double dt = maturity / (double)r->steps;
-	*d = (struct dual){ .rule = r, .s0 = s0, .inner = inner };
-	d->drift = (rate - yield - 0.5 * sigma * sigma) * dt;
-	d->vol = sigma * sqrt(dt);
+	double dt = m->T / (double)r->steps;
+	*d = (struct dual){ .rule = r, .model = *m, .s0 = m->s0, .inner = inner };
+	d->drift = (m->r - m->q - 0.5 * m->sigma * m->sigma) * dt;
+	d->vol = m->sigma * sqrt(dt);
 	d->blocks_per_path = (uint32_t)((r->steps + 1) / 2);
-	if (inner < 1 || (uint64_t)inner > (UINT64_C(1) << 32) / d->blocks_per_path)
+	/* gbm: m * blocks_per_path + b fits the block word; the others: m
+	 * fits the path's low word */
+	uint64_t most = m->kind == MODEL_GBM ? (UINT64_C(1) << 32) / d->blocks_per_path
+	                                     : UINT64_C(1) << 32;
+	if (inner < 1 || (uint64_t)inner > most)
 		usage_error("--upper %ld: want 1 to %llu inner paths for %ld dates", inner,
-		            (unsigned long long)((UINT64_C(1) << 32) / d->blocks_per_path), r->steps);
-	rule_discounts(r, rate - yield, maturity, &d->forward_discount);
+		            (unsigned long long)most, r->steps);
+	rule_discounts(r, m->r - m->q, m->T, &d->forward_discount);
 }
 
 void dual_free(struct dual *d)
@@ -116,6 +119,94 @@ SIMD_CLONES static void inner_batch(const struct dual *d, uint64_t seed, uint64_
 			control[path_of[l]] = s[l] * d->forward_discount[r->steps];
 }
 
+/* Does the rule exercise at date i, at price s and variance v? */
+static bool exercises(const struct rule *r, long i, double s, double v, double *h)
+{
+	return r->variance ? rule_exercises_variance(r, i, s, v, h) : rule_exercises(r, i, s, h);
+}
+
+/* inner_batch under heston and merton: the model's own walk (model_walk,
+ * model_walk_variance for heston's variance after each date), from price
+ * s0 and variance v0 at date `from`. The packing of the live paths is
+ * inner_batch's, its chunks from 1 date (a model's block is not two
+ * dates); model_walk numbers its lanes' paths
+ * first, first+1, ..., so the live paths go to it in runs of consecutive
+ * inner paths, each a call. Each path's numbers are its own counters',
+ * so the bits do not depend on the runs. */
+static void inner_batch_model(const struct dual *d, uint64_t seed, uint64_t path, long from,
+                              long m0, int w, double s0, double v0, double *cash,
+                              double *control)
+{
+	static double x[LANES], var[LANES], lp[LANES * DATES], vp[LANES * DATES],
+	              run_lp[LANES * DATES], run_vp[LANES * DATES];
+	double s[LANES];
+	bool alive[LANES];
+	int path_of[LANES];
+	const struct rule *r = d->rule;
+	const struct model *m = &d->model;
+	const uint32_t stream = RNG_INNER | (uint32_t)from;
+	const uint64_t outer = path << 32;   /* the model's path word pair: (m, path) */
+	int nalive = w;
+
+	model_start(m, w, x, var);
+	for (int l = 0; l < w; l++) {
+		var[l] = v0;
+		s[l] = s0;
+		alive[l] = true;
+		path_of[l] = l;
+		cash[l] = 0;
+	}
+	long chunk = 1;
+	for (long q0 = 0; from + 1 + q0 <= r->steps && nalive > 0;
+	     q0 += chunk, chunk = chunk < DATES ? 2 * chunk : DATES) {
+		int live = 0;
+		for (int l = 0; l < w; l++)
+			if (alive[l]) {
+				x[live] = x[l];
+				var[live] = var[l];
+				s[live] = s[l];
+				path_of[live] = path_of[l];
+				alive[live++] = true;
+			}
+		w = live;
+		long n = r->steps - (from + q0) < chunk ? r->steps - (from + q0) : chunk;
+		for (int a = 0, b; a < w; a = b) {
+			for (b = a + 1; b < w && path_of[b] == path_of[b - 1] + 1; b++)
+				;
+			uint64_t first = outer | (uint64_t)(m0 + path_of[a]);
+			if (m->kind == MODEL_HESTON)
+				model_walk_variance(m, seed, stream, first, b - a, false, from + q0, n,
+				                    x + a, var + a, run_lp, run_vp);
+			else
+				model_walk(m, seed, stream, first, b - a, false, from + q0, n, x + a,
+				           var + a, run_lp);
+			for (long q = 0; q < n; q++)
+				for (int j = 0; j < b - a; j++) {
+					lp[q * w + a + j] = run_lp[q * (b - a) + j];
+					vp[q * w + a + j] = m->kind == MODEL_HESTON ? run_vp[q * (b - a) + j] : 0;
+				}
+		}
+		for (long q = 0; q < n; q++) {
+			long date = from + 1 + q0 + q;
+			for (int l = 0; l < w; l++) {
+				double h;
+				if (!alive[l])
+					continue;
+				s[l] = s0 * det_exp(lp[q * w + l]);
+				if (exercises(r, date, s[l], vp[q * w + l], &h)) {
+					cash[path_of[l]] = h * r->discount[date];
+					control[path_of[l]] = s[l] * d->forward_discount[date];
+					alive[l] = false;
+					nalive--;
+				}
+			}
+		}
+	}
+	for (int l = 0; l < w; l++)
+		if (alive[l])
+			control[path_of[l]] = s[l] * d->forward_discount[r->steps];
+}
+
 /* Sums of n cash flows f and control deviations y, for a regression. */
 struct moments {
 	double n, f, y, yy, fy;
@@ -138,7 +229,7 @@ static double slope(const struct moments *m)
  * (-0.03 for a European put from 200 paths), so the paths are split in two
  * halves, each corrected with the other's slope (cross-fitting): unbiased. */
 static double continuation(const struct dual *d, uint64_t seed, uint64_t path, long from,
-                           double s)
+                           double s, double v)
 {
 	double cash[LANES], control[LANES];
 	double mean = s * d->forward_discount[from];   /* the control's, exactly */
@@ -146,7 +237,10 @@ static double continuation(const struct dual *d, uint64_t seed, uint64_t path, l
 
 	for (long m0 = 0; m0 < d->inner; m0 += LANES) {
 		int w = d->inner - m0 < LANES ? (int)(d->inner - m0) : LANES;
-		inner_batch(d, seed, path, from, m0, w, s, cash, control);
+		if (d->model.kind == MODEL_GBM)
+			inner_batch(d, seed, path, from, m0, w, s, cash, control);
+		else
+			inner_batch_model(d, seed, path, from, m0, w, s, v, cash, control);
 		for (int l = 0; l < w; l++) {
 			struct moments *h = &half[m0 + l < d->inner / 2 ? 0 : 1];
 			double y = control[l] - mean;
@@ -162,18 +256,19 @@ static double continuation(const struct dual *d, uint64_t seed, uint64_t path, l
 	return sum / (double)d->inner;
 }
 
-double dual_value(const struct dual *d, uint64_t seed, uint64_t path, const double *prices)
+double dual_value(const struct dual *d, uint64_t seed, uint64_t path, const double *prices,
+                  const double *variances)
 {
 	const struct rule *r = d->rule;
 	double m = 0, best = -HUGE_VAL;
-	double c_before = continuation(d, seed, path, 0, d->s0);   /* C_{k-1} */
+	double c_before = continuation(d, seed, path, 0, d->s0, d->model.v0);   /* C_{k-1} */
 
 	for (long k = 1; k <= r->steps; k++) {
-		double h, s = prices[k - 1];
-		bool exercise = rule_exercises(r, k, s, &h);
+		double h, s = prices[k - 1], var = variances ? variances[k - 1] : 0;
+		bool exercise = exercises(r, k, s, var, &h);
 		double z = h * r->discount[k], v = z, c = 0;
 		if (k < r->steps) {
-			c = continuation(d, seed, path, k, s);
+			c = continuation(d, seed, path, k, s, var);
 			if (!exercise)
 				v = c;
 		}

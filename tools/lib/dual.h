@@ -20,33 +20,49 @@
  * the inner paths and applied to the other (continuation in dual.c).
  *
  * dual_value gives max_k (Z_k - M_k) for one outer path; the mean of these
- * over outer paths is the bound. The inner paths of outer path `path`
- * from date k are drawn from the seed's stream RNG_INNER | k (rng.h), inner
- * path m taking Philox blocks m * ceil(steps/2) + b: a pure function of
- * (seed, path, k, m), whatever the shard or host. */
+ * over outer paths is the bound.
+ *
+ * The inner paths start at the outer path's state at date k: its price,
+ * and under heston its variance too (simpaths --variance's V_k), and walk
+ * with the paths' own model. Each is a pure function of (seed, path, k, m),
+ * whatever the shard or host, on counters of its own (rng.h):
+ *   gbm     { m * ceil(steps/2) + b, RNG_INNER | k, path }: dual.c's own
+ *           loop, block b of inner path m (two dates a block);
+ *   heston, merton  model_walk's counters (model.h) for date index i >= k,
+ *           { i * substeps + s (heston) or 2i (+1) (merton),
+ *             RNG_INNER | k | RNG_MODEL_*, m, path }: the model's
+ *           "path" word pair is (m, outer path), so the outer path must be
+ *           below 2^32 (exercise refuses others).
+ * The control's mean holds under each model: e^{-(r-q)t} S_t is a
+ * martingale under gbm, under heston's QE with Andersen's martingale
+ * correction (exactly, step by step) and under merton with its compensated
+ * drift, and the exercise date is a bounded stopping time. */
 #ifndef MCPIPE_DUAL_H
 #define MCPIPE_DUAL_H
 
 #include <stdint.h>
 
+#include "model.h"
 #include "rule.h"
 
 struct dual {
 	const struct rule *rule;    /* with its discount factors set */
-	double s0, drift, vol;      /* log-price drift and volatility per step */
+	struct model model;         /* the paths' model, model_done'd */
+	double s0, drift, vol;      /* gbm: log-price drift and volatility per step */
 	long inner;                 /* inner paths per date */
-	uint32_t blocks_per_path;   /* Philox blocks of one inner path */
+	uint32_t blocks_per_path;   /* gbm: Philox blocks of one inner path */
 	double *forward_discount;   /* e^{-(r-q) t_i}, i = 0..steps: the control's */
 };
 
-/* The model as simpaths simulates it: s0, r, q, sigma, T; the dates are the
- * rule's. A usage error if inner is too large for the counters. */
-void dual_init(struct dual *d, const struct rule *r, double s0, double rate, double yield,
-               double sigma, double maturity, long inner);
+/* The model as simpaths simulated the outer paths (model_done'd; its
+ * steps the rule's). A usage error if inner is too large for the counters. */
+void dual_init(struct dual *d, const struct rule *r, const struct model *m, long inner);
 
 /* max_k (Z_k - M_k) for the outer path `path` of `seed`, whose prices on
- * the dates are prices[0..steps-1]. */
-double dual_value(const struct dual *d, uint64_t seed, uint64_t path, const double *prices);
+ * the dates are prices[0..steps-1] and, under heston, variances
+ * variances[0..steps-1] (NULL under the other models). */
+double dual_value(const struct dual *d, uint64_t seed, uint64_t path, const double *prices,
+                  const double *variances);
 
 void dual_free(struct dual *d);
 

@@ -464,3 +464,46 @@ void model_walk_variance(const struct model *m, uint64_t seed, uint32_t stream, 
 		fatal("internal error: model_walk_variance under %s", model_name(m->kind));
 	heston_walk(m, key, stream, first, w, antithetic, i0, n, x, var, logprice, variance);
 }
+
+bool model_set(struct model *m, const char *key, double value)
+{
+	/* each with the range its option takes (model_option) */
+	struct { const char *key; double *field; double min; bool open; } reals[] = {
+		{ "s0", &m->s0, 0, true }, { "r", &m->r, -HUGE_VAL, false },
+		{ "q", &m->q, -HUGE_VAL, false }, { "sigma", &m->sigma, 0, false },
+		{ "T", &m->T, 0, true }, { "v0", &m->v0, 0, false }, { "kappa", &m->kappa, 0, true },
+		{ "theta", &m->theta, 0, true }, { "xi", &m->xi, 0, true },
+		{ "rho", &m->rho, -1, false }, { "lambda", &m->lambda, 0, false },
+		{ "mu_j", &m->mu_j, -HUGE_VAL, false }, { "delta_j", &m->delta_j, 0, false },
+	};
+	if (!isfinite(value))
+		return false;
+	bool steps = strcmp(key, "steps") == 0;
+	if (steps || strcmp(key, "substeps") == 0) {
+		long max = steps ? MODEL_MAX_STEPS : MODEL_MAX_SUBSTEPS;
+		if (!(value >= 1 && value <= (double)max && value == floor(value)))
+			return false;
+		*(steps ? &m->steps : &m->substeps) = (long)value;
+		return true;
+	}
+	for (size_t k = 0; k < sizeof reals / sizeof reals[0]; k++)
+		if (strcmp(key, reals[k].key) == 0) {
+			if (reals[k].open ? !(value > reals[k].min) : !(value >= reals[k].min))
+				return false;
+			if (strcmp(key, "rho") == 0 && !(value <= 1))
+				return false;
+			*reals[k].field = value;
+			return true;
+		}
+	return false;
+}
+
+bool model_kind_of(const char *name, enum model_kind *kind)
+{
+	for (int k = 0; k < NMODELS; k++)
+		if (strcmp(name, names[k]) == 0) {
+			*kind = (enum model_kind)k;
+			return true;
+		}
+	return false;
+}

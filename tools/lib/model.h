@@ -121,4 +121,12 @@ void model_walk_variance(const struct model *m, uint64_t seed, uint32_t stream, 
                          int w, bool antithetic, long i0, long n, double *x, double *var,
                          double *logprice, double *variance);
 
+/* The inverse of the metadata (exercise --upper rebuilds the paths' model
+ * from it): sets the parameter of metadata key `key` (model_keys) to
+ * value; false for an unknown key or a value outside the range its option
+ * takes. model_done follows, once every key is set. */
+bool model_set(struct model *m, const char *key, double value);
+/* The model named `name`: false if there is none. */
+bool model_kind_of(const char *name, enum model_kind *kind);
+
 #endif
