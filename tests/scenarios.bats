@@ -288,6 +288,28 @@ data_fails() {
 		"${ABC[@]}" --closed-form --contributions
 }
 
+@test "--histogram-file: --histogram's bins there, --no-positions's tail on stdout" {
+	scenarios "${ABC[@]}" -n 3000 -f 1000 --histogram 25 >bins
+	scenarios "${ABC[@]}" -n 3000 -f 1000 --no-positions >tail
+	scenarios "${ABC[@]}" -n 3000 -f 1000 >tail-positions
+	run -0 scenarios "${ABC[@]}" -n 3000 -f 1000 --histogram 25 --no-positions --histogram-file got
+	[ "$output" = "$(cat tail)" ]
+	cmp bins got
+	run -0 scenarios "${ABC[@]}" -n 3000 -f 1000 --histogram 25 --histogram-file got
+	[ "$output" = "$(cat tail-positions)" ]
+	cmp bins got
+	run -1 --separate-stderr scenarios "${ABC[@]}" -n 3000 --histogram 25 --histogram-file /dev/full
+	[ "$stderr" = "scenarios: /dev/full: write error: No space left on device" ]
+	[ -z "$output" ]
+	run -1 --separate-stderr scenarios "${ABC[@]}" -n 3000 --histogram 25 --histogram-file no/such/bins
+	[ "$stderr" = "scenarios: no/such/bins: cannot open: No such file or directory" ]
+	local m="--histogram-file goes with --histogram, and not with --closed-form, --positions or --contributions"
+	usage_fails "$m" "${ABC[@]}" --histogram-file got
+	usage_fails "$m" "${ABC[@]}" --histogram 5 --histogram-file got --closed-form
+	usage_fails "$m" "${ABC[@]}" --histogram 5 --histogram-file got --contributions tail
+	usage_fails "$m" "${ABC[@]}" --histogram 5 --histogram-file got --positions tail
+}
+
 @test "--histogram: BINS rows whose counts add up to the scenarios" {
 	run -0 scenarios "${ABC[@]}" -n 3000 -f 1000 --histogram 25
 	[ "${lines[1]}" = $'pnl\tcount' ]

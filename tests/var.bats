@@ -77,3 +77,21 @@ var_fails() {
 	[ ! -e "$OUT/var.tsv" ]
 	[ ! -e "$OUT/var-run/shard-0.part" ]
 }
+
+@test "the first 100000 scenarios run beside the shards and give the histogram: the same bytes" {
+	# 100005 scenarios: 5 shards find 5 left after the first 100000, which
+	# then run in the histogram's process (head.part); 6 shards do not, and
+	# share all, the histogram revaluing its scenarios again
+	SCENARIOS=100005 SHARDS=6 var >/dev/null
+	[ ! -e "$OUT/var-run/head.part" ]
+	[ "$(sed -n 3p "$OUT/var-run/args")" = 0 ]
+	for f in var.tsv contributions.tsv var-run/bins.tsv; do cp "$OUT/$f" "old-${f#*/}"; done
+	SCENARIOS=100005 SHARDS=5 var >/dev/null
+	[ -s "$OUT/var-run/head.part" ]
+	[ "$(sed -n 3p "$OUT/var-run/args")" = 100000 ]
+	grep -qx '# first=100004 count=1' "$OUT/var-run/shard-4.part"
+	cmp old-var.tsv "$OUT/var.tsv"
+	cmp old-contributions.tsv "$OUT/contributions.tsv"
+	cmp old-bins.tsv "$OUT/var-run/bins.tsv"
+	[ "$(field VaR 6 "$OUT/var.tsv")" = 100005 ]
+}

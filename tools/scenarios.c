@@ -618,6 +618,7 @@ static void simulate_or_die(const uint64_t *ids, int n)
 static uint64_t nscenarios = 100000, first, count;
 static bool have_count, closed_form, no_positions, contributions;
 static int histogram_bins;     /* --histogram: bins of the P&L, or 0 */
+static const char *histogram_path;   /* --histogram-file: there, and the tail on stdout */
 static double *histogram_pnl;
 static const char *positions_path;
 static double level = 0.99;
@@ -713,8 +714,8 @@ static void attach_positions(struct tail *t)
 
 /* --histogram: the P&L (minus the loss) of the range in histogram_bins
  * equal bins from its least to its greatest value: rows "pnl count", pnl
- * the bin's centre. */
-static void write_histogram(void)
+ * the bin's centre, on fp. */
+static void write_histogram(FILE *fp)
 {
 	double lo = histogram_pnl[0], hi = histogram_pnl[0];
 	uint64_t *counts = xreallocarray(NULL, (size_t)histogram_bins, sizeof *counts);
@@ -730,11 +731,11 @@ static void write_histogram(void)
 		long b = (long)((histogram_pnl[i] - lo) / width);
 		counts[b < histogram_bins ? b : histogram_bins - 1]++;
 	}
-	printf("# tool=scenarios histogram=1 first=%llu count=%llu\npnl\tcount\n",
-	       (unsigned long long)first, (unsigned long long)count);
+	fprintf(fp, "# tool=scenarios histogram=1 first=%llu count=%llu\npnl\tcount\n",
+	        (unsigned long long)first, (unsigned long long)count);
 	for (int b = 0; b < histogram_bins; b++) {
 		num_format(text, lo + (b + 0.5) * width);
-		printf("%s\t%llu\n", text, (unsigned long long)counts[b]);
+		fprintf(fp, "%s\t%llu\n", text, (unsigned long long)counts[b]);
 	}
 	free(counts);
 	free(histogram_pnl);
@@ -767,17 +768,29 @@ static void run(void)
 		if (histogram_bins) {
 			for (int j = 0; j < n; j++)
 				histogram_pnl[done + (uint64_t)j] = -loss[j];
-			done += (uint64_t)n;
-			continue;
+			if (!histogram_path) {
+				done += (uint64_t)n;
+				continue;
+			}
 		}
 		for (int j = 0; j < n; j++)
 			if (!tail_add(&tail, ids[j], loss[j], 1, NULL))
 				fatal("scenario %llu: the loss is not finite", (unsigned long long)ids[j]);
 		done += (uint64_t)n;
 	}
-	if (histogram_bins) {
-		write_histogram();
-	} else {
+	if (histogram_path) {
+		/* the picture's histogram from the scenarios this shard revalues
+		 * anyway (make var), not from a second revaluation */
+		FILE *fp = fopen(histogram_path, "w");
+		if (!fp)
+			data_error(histogram_path, "cannot open:");
+		write_histogram(fp);
+		if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
+			data_error(histogram_path, "write error:");
+	} else if (histogram_bins) {
+		write_histogram(stdout);
+	}
+	if (!histogram_bins || histogram_path) {
 		tail_add_range(&tail, first, count, "scenarios");
 		tail_trim(&tail);
 		if (!no_positions)
@@ -899,6 +912,7 @@ static const char synopsis[] =
 	"scenarios -m market -c corr -p portfolio [-H days] [-l level] [-n scenarios]\n"
 	"                 [-s seed] [-r rate] [-R gbm|normal|t] [-d df] [-f first] [-k count]\n"
 	"                 [--closed-form | --histogram bins | --no-positions | --positions tail]\n"
+	"                 [--histogram-file file]\n"
 	"       scenarios -m market -c corr -p portfolio [-H days] [-l level] [-n scenarios]\n"
 	"                 [-s seed] [-r rate] [-R gbm|normal|t] [-d df] --contributions [tail ...]";
 
@@ -921,6 +935,7 @@ static _Noreturn void help(void)
 	       "  -k, --count C          this shard's scenarios (default all from F)\n"
 	       "      --closed-form      write the delta-normal and delta-gamma-normal rows\n"
 	       "      --histogram BINS   write a histogram of the P&L instead of the tail\n"
+	       "      --histogram-file F write that histogram to F, and the tail too\n"
 	       "      --no-positions     leave the positions' columns out of the tail\n"
 	       "      --positions TAIL   add them to TAIL, a merged tail of this run\n"
 	       "      --contributions    merge the tails given (the run's shards) and write each\n"
@@ -949,6 +964,7 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'k' },
 		{ "closed-form", no_argument, NULL, 'C' },
 		{ "histogram", required_argument, NULL, 'L' },
+		{ "histogram-file", required_argument, NULL, 'F' },
 		{ "no-positions", no_argument, NULL, 'N' },
 		{ "positions", required_argument, NULL, 'P' },
 		{ "contributions", no_argument, NULL, 'T' },
@@ -998,6 +1014,7 @@ int main(int argc, char **argv)
 			break;
 		case 'C': closed_form = true; break;
 		case 'L': histogram_bins = (int)opt_int("--histogram", optarg, 1, 100000); break;
+		case 'F': histogram_path = optarg; break;
 		case 'N': no_positions = true; break;
 		case 'P': positions_path = optarg; break;
 		case 'T': contributions = true; break;
@@ -1006,7 +1023,11 @@ int main(int argc, char **argv)
 		default: usage_short(synopsis);
 		}
 	}
-	if (closed_form + (histogram_bins > 0) + no_positions + (positions_path != NULL) + contributions > 1)
+	if (histogram_path && (!histogram_bins || closed_form || positions_path || contributions))
+		usage_error("--histogram-file goes with --histogram, and not with --closed-form, "
+		            "--positions or --contributions");
+	if (closed_form + (histogram_bins > 0 && !histogram_path) + no_positions + (positions_path != NULL) +
+	    contributions > 1)
 		usage_error("--closed-form, --histogram, --no-positions, --positions and --contributions: "
 		            "choose one");
 	if (optind != argc && !contributions)

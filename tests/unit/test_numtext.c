@@ -666,6 +666,12 @@ static void test_reject(void)
 		snprintf(ref, sizeof ref, "%" PRIu64, x);
 		v = 12345;
 		CHECK(num_parse_u64(ref, strlen(ref), &v) && v == x, "u64 \"%s\": read %" PRIu64, ref, v);
+		/* num_format_u64 writes printf's text */
+		char mine[NUM_TEXT_MAX];
+		size_t len = num_format_u64(mine, i == 0 ? UINT64_MAX : i == 1 ? 0 : x);
+		if (i < 2)
+			snprintf(ref, sizeof ref, "%" PRIu64, i == 0 ? UINT64_MAX : 0);
+		CHECK(strcmp(mine, ref) == 0 && len == strlen(ref), "num_format_u64: \"%s\" for \"%s\"", mine, ref);
 		snprintf(ref, sizeof ref, "%#" PRIx64, x);
 		if (x == 0)
 			strcpy(ref, "0x0");

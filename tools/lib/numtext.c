@@ -276,3 +276,17 @@ size_t num_format_hex(char *buf, double x)
 	*p = '\0';
 	return (size_t)(p - buf);
 }
+
+size_t num_format_u64(char *buf, uint64_t x)
+{
+	char reversed[20];
+	size_t n = 0;
+	do {
+		reversed[n++] = (char)('0' + x % 10);
+		x /= 10;
+	} while (x);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = reversed[n - 1 - i];
+	buf[n] = '\0';
+	return n;
+}

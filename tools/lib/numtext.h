@@ -28,5 +28,9 @@ size_t num_format(char *buf, double x);
 /* Exact C99 hex float (0x1.8p+1), trailing zero digits dropped; returns length. */
 size_t num_format_hex(char *buf, double x);
 
+/* x in decimal (printf's %llu, without its cost: a tail partial writes
+ * one a row); returns length. */
+size_t num_format_u64(char *buf, uint64_t x);
+
 
 #endif

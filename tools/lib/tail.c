@@ -489,7 +489,7 @@ void tail_write(const struct tail *t, const char *tool)
 	char *buf = xreallocarray(NULL, cap, 1);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct tail_row *r = &t->rows[i];
-		size_t len = (size_t)snprintf(buf, cap, "%llu", (unsigned long long)r->scenario);
+		size_t len = num_format_u64(buf, r->scenario);
 		put_hex(buf, &len, r->loss);
 		put_hex(buf, &len, r->weight);
 		for (int k = 0; k < t->nextra; k++)
