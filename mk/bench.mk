@@ -75,6 +75,11 @@ SIMD_CASES  += "--normals ziggurat -e terminal --count 100003" \
                "--normals ziggurat -e summary --steps 252 --count 2001 --first 7 --antithetic" \
                "--normals ziggurat -e path --steps 33 --count 999 --sigma 0.9 --seed 0xffffffffffffffff" \
                "--normals ziggurat -p call --count 100003 --first 5 --partial"
+# heston's normals by the ziggurat (issue 20): both words' rare draws, the
+# exponential branch's uniform, the variance columns and the mirror
+SIMD_CASES  += "--model heston --normals ziggurat -e path --steps 5 --count 1001 --antithetic --xi 1 --rho -0.9" \
+               "--model heston --normals ziggurat -e path --steps 5 --count 1001 --antithetic --variance" \
+               "--model heston --normals ziggurat -p call --count 20011 --first 3 --partial"
 # the block rule's sums (tools/lib/partial_paths.c) from a first path
 # inside a block: path rows, whole blocks, and a last block held in part
 SIMD_CASES  += "-p put --count 4099 --paths 9000 --first 5 --antithetic --partial"

@@ -13,6 +13,7 @@
 #include "opts.h"
 #include "rng.h"
 #include "simd.h"
+#include "ziggurat.h"
 
 static const char *const names[NMODELS] = { "gbm", "heston", "merton" };
 
@@ -277,17 +278,22 @@ ALWAYS_INLINE static double qe_price(const struct model *m, double v, double nex
  * psi > 1.5 gathered (as normals.h gathers its tails: few or none at
  * moderate vol of vol) for the exponential branch, and scattered back;
  * the log-prices. The mirror takes 1 - U_v, and Phi^-1(1 - U_v) = -Z_v
- * exactly (detmath.h, for u from det_u01). */
+ * exactly (detmath.h, for u from det_u01). Under m->ziggurat the step's
+ * normals are ziggurat.h's from the same words (U_v unchanged), its rare
+ * words counted as step 2 b of the variance's and 2 b + 1 of the
+ * log-price's for scheme step b, so that the two never share a block. */
 #define HESTON_LANES 512   /* simpaths' widest block */
-SIMD_CLONES static void heston_walk(const struct model *m, const philox4x32_key_t key, uint32_t stream,
+SIMD_CLONES static void heston_walk(const struct model *m, uint64_t seed, uint32_t stream,
                         uint64_t first, int w, bool antithetic, long i0, long n,
                         double *restrict x, double *restrict var, double *restrict logprice,
                         double *variance)
 {
+	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
 	/* Philox words and normals: [0, w) the variance's, [w, 2w) the log-price's */
 	static uint32_t lo[2 * HESTON_LANES], hi[2 * HESTON_LANES];
 	static double z[2 * HESTON_LANES];
 	static struct normal_scratch scratch;
+	static struct zig_scratch zscratch;
 	/* per virtual lane */
 	static double u[2 * HESTON_LANES], next[2 * HESTON_LANES], k0[2 * HESTON_LANES];
 	static int exponential[2 * HESTON_LANES], at[2 * HESTON_LANES];
@@ -317,7 +323,13 @@ SIMD_CLONES static void heston_walk(const struct model *m, const philox4x32_key_
 			}
 			for (int l = 0; l < w; l++)
 				u[l] = det_u01((uint64_t)hi[l] << 32 | lo[l]);
-			normals_from_words(lo, hi, 2 * w, z, &scratch);
+			if (p.ziggurat) {
+				const struct zig_where where = { seed, first, stream | RNG_MODEL_HESTON, w,
+				                                 2 * (long)block };
+				ziggurat_from_words(lo, hi, 2 * w, z, &zscratch, &where);
+			} else {
+				normals_from_words(lo, hi, 2 * w, z, &scratch);
+			}
 			for (int l = 0; l < w; l++)
 				next[l] = qe_quadratic(&p, var[l], z[l], &k0[l], &exponential[l]);
 			if (antithetic)
@@ -449,7 +461,7 @@ void model_walk(const struct model *m, uint64_t seed, uint32_t stream, uint64_t 
 	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
 
 	if (m->kind == MODEL_HESTON)
-		heston_walk(m, key, stream, first, w, antithetic, i0, n, x, var, logprice, NULL);
+		heston_walk(m, seed, stream, first, w, antithetic, i0, n, x, var, logprice, NULL);
 	else
 		merton_walk(m, key, stream, first, w, antithetic, i0, n, x, logprice);
 }
@@ -458,9 +470,7 @@ void model_walk_variance(const struct model *m, uint64_t seed, uint32_t stream, 
                          int w, bool antithetic, long i0, long n, double *x, double *var,
                          double *logprice, double *variance)
 {
-	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
-
 	if (m->kind != MODEL_HESTON)
 		fatal("internal error: model_walk_variance under %s", model_name(m->kind));
-	heston_walk(m, key, stream, first, w, antithetic, i0, n, x, var, logprice, variance);
+	heston_walk(m, seed, stream, first, w, antithetic, i0, n, x, var, logprice, variance);
 }
