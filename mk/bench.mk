@@ -28,6 +28,11 @@ build/bench/fused: bench/fused.c $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LDLIBS)
 
+# the Heston limit (issue 20): model.c's QE walk in a fused loop
+build/bench/fused-heston: bench/fused-heston.c $(LIB_SRC) $(LIB_HDR) | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
 # tests/bench.bats runs bench/run-bench.py briefly: it needs numpy and the loop.
 check-plain: build/bench/fused | deps-bench
 
