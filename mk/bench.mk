@@ -35,6 +35,7 @@ build/bench/fused-heston: bench/fused-heston.c $(LIB_SRC) $(LIB_HDR) | deps-buil
 
 # tests/bench.bats runs bench/run-bench.py briefly: it needs numpy and the loop.
 check-plain: build/bench/fused | deps-bench
+check-plain: build/bench/fused-heston
 
 # The bench's settings reach its scripts through the environment (each
 # script checks them), never pasted into the recipe. Each bench script is
@@ -45,6 +46,8 @@ bench: export BENCH_SECONDS := $(BENCH_SECONDS)
 bench: export BENCH_REPEAT := $(BENCH_REPEAT)
 bench: export FUSED_LOOP := build/bench/fused
 bench: $(BIN) build/bench/fused | deps-run deps-bench
+bench: export FUSED_HESTON := build/bench/fused-heston
+bench: build/bench/fused-heston
 	@"$$BENCH_PYTHON" bench/run-bench.py
 	@bench/variance-reduction --repeat "$$BENCH_REPEAT"
 	@"$$BENCH_PYTHON" bench/var-bench --repeat "$$BENCH_REPEAT"
