@@ -295,8 +295,10 @@ SIMD_CLONES static void heston_walk(const struct model *m, uint64_t seed, uint32
 	static struct normal_scratch scratch;
 	static struct zig_scratch zscratch;
 	/* per virtual lane */
-	static double u[2 * HESTON_LANES], next[2 * HESTON_LANES], k0[2 * HESTON_LANES];
-	static int exponential[2 * HESTON_LANES], at[2 * HESTON_LANES];
+	static double next[2 * HESTON_LANES], k0[2 * HESTON_LANES];
+	static int flag[2 * HESTON_LANES];
+	static unsigned char exponential[2 * HESTON_LANES + 8];   /* + 8: whole groups */
+	static int at[2 * HESTON_LANES + 8];                      /* a group writes 8 slots */
 	/* the gathered lanes of the exponential branch */
 	static double gv[2 * HESTON_LANES], gu[2 * HESTON_LANES], gnext[2 * HESTON_LANES],
 	              gk0[2 * HESTON_LANES];
@@ -308,6 +310,8 @@ SIMD_CLONES static void heston_walk(const struct model *m, uint64_t seed, uint32
 
 	if (w > HESTON_LANES)
 		fatal("internal error: a block of %d paths", w);
+	if (normals__bits_in[255] == 0)
+		normals__fill_table();
 	for (long i = 0; i < n; i++) {
 		for (long s = 0; s < p.substeps; s++) {
 			uint32_t block = (uint32_t)((i0 + i) * p.substeps + s);
@@ -321,8 +325,6 @@ SIMD_CLONES static void heston_walk(const struct model *m, uint64_t seed, uint32
 				lo[w + l] = r.v[2];
 				hi[w + l] = r.v[3];
 			}
-			for (int l = 0; l < w; l++)
-				u[l] = det_u01((uint64_t)hi[l] << 32 | lo[l]);
 			if (p.ziggurat) {
 				const struct zig_where where = { seed, first, stream | RNG_MODEL_HESTON, w,
 				                                 2 * (long)block };
@@ -331,21 +333,32 @@ SIMD_CLONES static void heston_walk(const struct model *m, uint64_t seed, uint32
 				normals_from_words(lo, hi, 2 * w, z, &scratch);
 			}
 			for (int l = 0; l < w; l++)
-				next[l] = qe_quadratic(&p, var[l], z[l], &k0[l], &exponential[l]);
+				next[l] = qe_quadratic(&p, var[l], z[l], &k0[l], &flag[l]);
 			if (antithetic)
 				for (int l = 0; l < w; l++) {
-					u[w + l] = 1 - u[l];
 					next[w + l] = qe_quadratic(&p, var[w + l], -z[l], &k0[w + l],
-					                           &exponential[w + l]);
+					                           &flag[w + l]);
 				}
+			/* the exponential lanes' indices, 8 lanes at a time as
+			 * normals.h gathers its tails */
+			for (int l = 0; l < nv; l++)
+				exponential[l] = (unsigned char)flag[l];
+			for (int l = nv; l % 8; l++)
+				exponential[l] = 0;
 			int ne = 0;
-			for (int l = 0; l < nv; l++) {
-				at[ne] = l;
-				ne += exponential[l];
+			for (int l = 0; l < nv; l += 8) {
+				unsigned byte = normals__gather_flags(exponential + l);
+				for (int b = 0; b < 8; b++)
+					at[ne + b] = l + normals__bit_at[byte][b];
+				ne += normals__bits_in[byte];
 			}
+			/* U_v only where it is used: a mirror's 1 - U_v is
+			 * det_u01 of the word's complement, exactly */
 			for (int j = 0; j < ne; j++) {
+				int l = at[j] < w ? at[j] : at[j] - w;
+				uint64_t word = (uint64_t)hi[l] << 32 | lo[l];
 				gv[j] = var[at[j]];
-				gu[j] = u[at[j]];
+				gu[j] = det_u01(at[j] < w ? word : ~word);
 			}
 			for (int j = 0; j < ne; j++)
 				gnext[j] = qe_exponential(&p, gv[j], gu[j], &gk0[j]);
