@@ -61,6 +61,8 @@ ROOT = os.getcwd()
 MAKE = os.environ.get("MAKE", "make")
 PYTHON = os.environ.get("BENCH_PYTHON", "/usr/bin/python3")
 FUSED_LOOP = os.environ.get("FUSED_LOOP", "build/bench/fused")
+# the Heston limit (bench/fused-heston.c: model.c's QE walk in one loop)
+FUSED_HESTON = os.environ.get("FUSED_HESTON", "build/bench/fused-heston")
 
 
 def setting(name, default, parse, valid, what):
@@ -136,8 +138,12 @@ def nice(n):
 # fused and numpy time themselves (no process start-up, no numpy import);
 # make price is timed whole.
 
+def fused_loop(workload):
+    return FUSED_HESTON if workload == "heston" else FUSED_LOOP
+
+
 def fused(workload, paths):
-    out, _, cpu = run([FUSED_LOOP, workload, str(paths), str(SEED)])
+    out, _, cpu = run([fused_loop(workload), workload, str(paths), str(SEED)])
     f = out.split("\t")
     return float(f[3]), cpu, float(f[5]), float(f[6])
 
@@ -150,14 +156,14 @@ def fused_all_cores(workload, paths):
     firsts = [sum(shares[:k]) for k in range(CORES)]
     cpu = children_cpu()
     start = time.perf_counter()
-    procs = [subprocess.Popen([FUSED_LOOP, workload, str(n), str(SEED), str(first)],
+    procs = [subprocess.Popen([fused_loop(workload), workload, str(n), str(SEED), str(first)],
                               stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
              for n, first in zip(shares, firsts)]
     outs = [p.communicate()[0] for p in procs]
     seconds = time.perf_counter() - start
     cpu = children_cpu() - cpu
     if any(p.returncode != 0 for p in procs):
-        fail(f"{FUSED_LOOP} {workload}: one of the {CORES} loops failed")
+        fail(f"{fused_loop(workload)} {workload}: one of the {CORES} loops failed")
     # the whole mean and stderr from each share's (n, mean, stderr)
     total = total2 = 0.0
     for n, out in zip(shares, outs):
@@ -310,7 +316,7 @@ def main():
         f"make price JOBS={CORES}", f"... FUSED=0 JOBS={CORES}")
     PEERS = (NP1, NPN, OLDN)
     guesses = {"european": (2000000, 1000000, 2000000), "asian": (20000, 4000, 40000),
-               "heston": (0, 20000, 100000)}
+               "heston": (20000, 20000, 100000)}
     # First each row's size, sized to take SECONDS (JOBS=1 runs the PATHS
     # of all cores, so the same bits, for the speedup; the text pipeline is
     # sized on its own, being slower). Then rounds of one run of every row:
@@ -328,6 +334,9 @@ def main():
                     (TEXTN, CORES, make_price(CORES, fused=0), g_price // 4))
         else:
             rows = ((NP1, 1, numpy_peer(1), g_numpy), (NPN, CORES, numpy_peer(CORES), g_numpy))
+            if os.access(FUSED_HESTON, os.X_OK):
+                rows = ((FUSED_ROW, 1, fused, g_fused),
+                        (FUSEDN, CORES, fused_all_cores, g_fused)) + rows
             if heston:
                 rows += ((PRICEN, CORES, make_price(CORES), g_price),)
         for name, cores, fn, guess in rows:
@@ -443,6 +452,18 @@ def main():
                 (f"{label}: fused on {CORES} cores / fused on 1 core", ratios(FUSEDN, FUSED_ROW, workload)),
                 (f"{label}: fused on {CORES} cores / strongest peer", ratios_peer(FUSEDN, workload)),
                 (f"{label}: strongest peer / old numpy peer", old)):
+            print(f"{text:<50} {wall:5.2f}x {'(' + format(idle, '.2f') + 'x)':>11}")
+    if (FUSEDN, "heston") in rows:
+        # the Heston limit: model.c's QE walk fused, the same normals as
+        # make price (bench/fused-heston.c); issue 15/20's goal is 3x the peer
+        pairs = [("Heston: fused on {} cores / fused on 1 core".format(CORES),
+                  ratios(FUSEDN, FUSED_ROW, "heston")),
+                 ("Heston: fused on {} cores / strongest peer".format(CORES),
+                  ratios_peer(FUSEDN, "heston"))]
+        if (PRICEN, "heston") in rows:
+            pairs.append(("Heston: make price / fused on {} cores".format(CORES),
+                          ratios(PRICEN, FUSEDN, "heston")))
+        for text, (wall, idle) in pairs:
             print(f"{text:<50} {wall:5.2f}x {'(' + format(idle, '.2f') + 'x)':>11}")
     for workload in GBM:
         ceiling = ratios_peer(FUSEDN, workload)[0]

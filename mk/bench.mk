@@ -28,8 +28,14 @@ build/bench/fused: bench/fused.c $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LDLIBS)
 
+# the Heston limit (issue 20): model.c's QE walk in a fused loop
+build/bench/fused-heston: bench/fused-heston.c $(LIB_SRC) $(LIB_HDR) | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
 # tests/bench.bats runs bench/run-bench.py briefly: it needs numpy and the loop.
 check-plain: build/bench/fused | deps-bench
+check-plain: build/bench/fused-heston
 
 # The bench's settings reach its scripts through the environment (each
 # script checks them), never pasted into the recipe. Each bench script is
@@ -40,6 +46,8 @@ bench: export BENCH_SECONDS := $(BENCH_SECONDS)
 bench: export BENCH_REPEAT := $(BENCH_REPEAT)
 bench: export FUSED_LOOP := build/bench/fused
 bench: $(BIN) build/bench/fused | deps-run deps-bench
+bench: export FUSED_HESTON := build/bench/fused-heston
+bench: build/bench/fused-heston
 	@"$$BENCH_PYTHON" bench/run-bench.py
 	@bench/variance-reduction --repeat "$$BENCH_REPEAT"
 	@"$$BENCH_PYTHON" bench/var-bench --repeat "$$BENCH_REPEAT"
@@ -75,6 +83,11 @@ SIMD_CASES  += "--normals ziggurat -e terminal --count 100003" \
                "--normals ziggurat -e summary --steps 252 --count 2001 --first 7 --antithetic" \
                "--normals ziggurat -e path --steps 33 --count 999 --sigma 0.9 --seed 0xffffffffffffffff" \
                "--normals ziggurat -p call --count 100003 --first 5 --partial"
+# heston's normals by the ziggurat (issue 20): both words' rare draws, the
+# exponential branch's uniform, the variance columns and the mirror
+SIMD_CASES  += "--model heston --normals ziggurat -e path --steps 5 --count 1001 --antithetic --xi 1 --rho -0.9" \
+               "--model heston --normals ziggurat -e path --steps 5 --count 1001 --antithetic --variance" \
+               "--model heston --normals ziggurat -p call --count 20011 --first 3 --partial"
 # the block rule's sums (tools/lib/partial_paths.c) from a first path
 # inside a block: path rows, whole blocks, and a last block held in part
 SIMD_CASES  += "-p put --count 4099 --paths 9000 --first 5 --antithetic --partial"

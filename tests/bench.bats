@@ -23,10 +23,12 @@ row() { # the table row of implementation $1 on workload $2
 	cd "$ROOT"
 	[ -x build/bench/fused ] ||
 		{ echo "build/bench/fused is missing: make build/bench/fused" >&2; return 1; }
+	[ -x build/bench/fused-heston ] ||
+		{ echo "build/bench/fused-heston is missing: make build/bench/fused-heston" >&2; return 1; }
 	# BENCH_Z=6: many comparisons of tiny runs; 4 standard errors would
 	# fail a run now and then by chance.
 	run -0 --separate-stderr env MAKE=make BENCH_PYTHON=/usr/bin/python3 \
-		FUSED_LOOP=build/bench/fused BENCH_SECONDS=0.05 BENCH_REPEAT=1 BENCH_Z=6 \
+		FUSED_LOOP=build/bench/fused FUSED_HESTON=build/bench/fused-heston BENCH_SECONDS=0.05 BENCH_REPEAT=1 BENCH_Z=6 \
 		/usr/bin/python3 bench/run-bench.py
 	printf '%s\n' "${lines[@]}"
 	local n impl workload
@@ -38,8 +40,15 @@ row() { # the table row of implementation $1 on workload $2
 			[ "$(grep -cF "$(row "$impl" "$workload")" <<<"$output")" -eq 1 ]
 		done
 	done
-	for impl in "numpy, 1 process" "numpy, ProcessPool($n)"; do
+	for impl in "numpy, 1 process" "numpy, ProcessPool($n)" "fused C loop, 1 core" \
+		"fused C loop, $n cores"; do
 		[ "$(grep -cF "$(row "$impl" "Heston call, dt 1/32")" <<<"$output")" -eq 1 ]
+	done
+	# the Heston limit: the fused QE loop on every core, against one core,
+	# the strongest peer and make price
+	for line in "Heston: fused on $n cores / fused on 1 core" \
+		"Heston: fused on $n cores / strongest peer" "Heston: make price / fused on $n cores"; do
+		[[ "$(grep -F "$line" <<<"$output")" =~ ^.+\ [0-9.]+x\ +\([0-9.]+x\)$ ]]
 	done
 	# make price's Heston row is there exactly when simpaths has the model
 	if build/bin/simpaths --help 2>&1 | grep -q heston; then

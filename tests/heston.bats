@@ -520,3 +520,70 @@ outer_h() {
 	cmp "$t/a/price.tsv" "$t/b/price.tsv"
 	[ "$(grep -c '^upper' "$t/a/price.tsv")" -eq 1 ]
 }
+
+# --- heston's normals by the ziggurat (issue 20, make price's default) ----------
+
+# Reference values as at the top (QuantLib's analytic engine); |z| < 4 with
+# the run's own stderr. Case I violates Feller's condition (2 kappa theta /
+# xi^2 = 0.04): most of its steps take the exponential branch, whose uniform
+# is the variance word's own (model.h), so a wrong U or a ziggurat word
+# reused there would show.
+@test "heston --normals ziggurat: call, put and Andersen's case I within 4 stderr of the closed forms" {
+	not_sanitized
+	local z=(--model heston --normals ziggurat)
+	read -r est se < <(price_of "${z[@]}" --count 200000 --seed 41 -p call)
+	zscore "$est" "$se" 10.361869020966168
+	read -r est se < <(price_of "${z[@]}" --antithetic --count 100000 --seed 42 -p put)
+	zscore "$est" "$se" 5.484811471037556
+	read -r est se < <(price_of "${z[@]}" -q 0.02 --steps 4 --count 100000 --seed 43 -p put -K 110)
+	zscore "$est" "$se" 10.985792968706058
+	read -r est se < <(price_of "${z[@]}" --v0 0.04 --kappa 0.5 --theta 0.04 --xi 1 --rho -0.9 \
+		-r 0 -T 10 --count 100000 --seed 44 -p call)
+	zscore "$est" "$se" 13.084670
+	read -r est se < <(price_of "${z[@]}" --v0 0.04 --kappa 0.5 --theta 0.04 --xi 1 --rho -0.9 \
+		-r 0 -T 10 --antithetic --count 50000 --seed 45 -p call)
+	zscore "$est" "$se" 13.084670
+}
+
+@test "heston --normals ziggurat: shard and range invariance, the mirror, the exponential branch's uniform" {
+	local z=(--model heston --normals ziggurat --steps 5 -e path --variance) t="$BATS_TEST_TMPDIR"
+	simpaths "${z[@]}" --count 1000 --seed 77 --antithetic | rows >"$t/all"
+	genseeds --paths 1000 --shards 7 --seed 77 | simpaths "${z[@]}" --antithetic | rows >"$t/shards"
+	cmp "$t/all" "$t/shards"
+	simpaths "${z[@]}" --first 400 --count 17 --paths 1000 --seed 77 --antithetic | rows >"$t/slice"
+	cmp "$t/slice" <(sed -n '801,834p' "$t/all")
+	# the path, then its mirror; other paths than inversion's
+	cmp <(simpaths "${z[@]}" --count 1000 --seed 77 | rows) <(awk 'NR % 2 == 1' "$t/all")
+	run -1 cmp -s <(simpaths "${z[@]}" --count 1000 --seed 77 --normals inversion | rows | cut -f 1-5) \
+		<(awk 'NR % 2 == 1' "$t/all" | cut -f 1-5)
+	simpaths "${z[@]}" --count 1 | grep -q '^# tool=simpaths model=heston .* variance=1 normals=ziggurat$'
+	# v0 = 0: the first step's psi is xi^2 / (2 kappa theta) = 25 > 1.5 on every
+	# path, so its variance is the exponential branch's from U_v = u01(A)
+	# alone, the same as inversion's (mirror 1 - U_v too); the price's normal
+	# is the ziggurat's
+	local e=(--model heston --v0 0 --kappa 0.5 --theta 0.04 --xi 1 --rho -0.9 --substeps 1
+		-e path --variance --antithetic --count 2000 --seed 8)
+	cmp <(simpaths "${e[@]}" | rows | cut -f 2) <(simpaths "${e[@]}" --normals ziggurat | rows | cut -f 2)
+	run -1 cmp -s <(simpaths "${e[@]}" | rows | cut -f 1) \
+		<(simpaths "${e[@]}" --normals ziggurat | rows | cut -f 1)
+	# partials of the two transforms are never summed together
+	simpaths --model heston --first 0 --count 100 --paths 200 -p call --partial >"$t/inv.tsv"
+	simpaths --model heston --normals ziggurat --first 100 --count 100 --paths 200 -p call \
+		--partial >"$t/zig.tsv"
+	run -1 --separate-stderr aggregate "$t/inv.tsv" "$t/zig.tsv"
+	[ "$stderr" = "aggregate: $t/zig.tsv:1: metadata normals=ziggurat is not in the first input (another run?)" ]
+	TOOL=simpaths usage_fails "--normals ziggurat: merton draws its normals by inversion only" \
+		--model merton --normals ziggurat --count 1
+}
+
+@test "make price MODEL=heston draws by the ziggurat; NORMALS=inversion keeps simpaths' default paths" {
+	not_sanitized
+	export HOME="$BATS_TEST_TMPDIR" PATHS=20000 SEED=7 MODEL=heston
+	OUT="$BATS_TEST_TMPDIR/z" SHARDS=3 run -0 price
+	grep -q '^# .*model=heston .* normals=ziggurat ' "$BATS_TEST_TMPDIR/z/price.tsv"
+	OUT="$BATS_TEST_TMPDIR/i" SHARDS=3 NORMALS=inversion run -0 price
+	run grep -c normals= "$BATS_TEST_TMPDIR/i/price.tsv"
+	[ "$output" = 0 ]
+	OUT="$BATS_TEST_TMPDIR/f" SHARDS=5 FUSED=0 run -0 price
+	cmp "$BATS_TEST_TMPDIR/z/price.tsv" "$BATS_TEST_TMPDIR/f/price.tsv"
+}

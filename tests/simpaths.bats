@@ -588,10 +588,8 @@ pieces_match() {
 	simpaths "${args[@]}" -p call --partial | grep -q '^# .* normals=ziggurat payoff=call'
 }
 
-@test "--normals: rejects an unknown transform, and a model other than gbm" {
+@test "--normals: rejects an unknown transform, and merton" {
 	usage_fails "--normals: unknown transform 'boxmuller' (inversion or ziggurat)" --normals boxmuller --count 1
-	usage_fails "--normals ziggurat: heston draws its normals by inversion only" \
-		--model heston --normals ziggurat --count 1
 	usage_fails "--normals ziggurat: merton draws its normals by inversion only" \
 		--model merton --normals ziggurat --count 1
 	run -0 simpaths --model heston --normals inversion --count 1

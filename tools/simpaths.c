@@ -57,7 +57,7 @@ static bool qmc_on;
 static int replicates;
 static struct qmc qmc;
 static double *qmc_inc;   /* a block's increments, [date][lane] */
-/* --normals: gbm's normals by inversion (normals.h) or the ziggurat
+/* --normals: gbm's and heston's normals by inversion (normals.h) or the ziggurat
  * (ziggurat.h); other than inversion, recorded as metadata normals=, so
  * that partials of the two are never summed together. */
 enum normals { NORMALS_INVERSION, NORMALS_ZIGGURAT };
@@ -109,8 +109,8 @@ static _Noreturn void help(void)
 	       "  -x, --hex         write C99 hex floats (exact, fast) instead of decimal\n"
 	       "  --antithetic      two rows per path: the path and its mirror (-z; 1-u\n"
 	       "                    for heston's variance; merton's jump count kept)\n"
-	       "  --normals NAME    gbm's normals: inversion (AS241, the default) or\n"
-	       "                    ziggurat (faster; other paths, metadata normals=)\n"
+	       "  --normals NAME    gbm's and heston's normals: inversion (AS241, the\n"
+	       "                    default) or ziggurat (faster; other paths, normals=)\n"
 	       "  --qmc sobol       randomized quasi-Monte Carlo (gbm, merton): scrambled Sobol,\n"
 	       "                    Brownian-bridge paths; path p is point p/R of replicate\n"
 	       "                    p%%R (metadata qmc=sobol replicates=R)\n"
@@ -671,9 +671,10 @@ int main(int argc, char **argv)
 	if (sink.variance && payoff_name && strncmp(payoff_name, "american-", 9) != 0)
 		usage_error("--variance: the variance is the exercise rule's state; %s reads "
 		            "the prices alone", payoff_name);
-	if (normal_kind != NORMALS_INVERSION && model.kind != MODEL_GBM)
+	if (normal_kind != NORMALS_INVERSION && model.kind == MODEL_MERTON)
 		usage_error("--normals %s: %s draws its normals by inversion only",
 		            normals_names[normal_kind], model_name(model.kind));
+	model.ziggurat = normal_kind == NORMALS_ZIGGURAT;
 	s0 = model.s0;
 	steps = model.steps;
 	drift_per_step = model.drift_dt;

@@ -13,6 +13,7 @@
 #include "opts.h"
 #include "rng.h"
 #include "simd.h"
+#include "ziggurat.h"
 
 static const char *const names[NMODELS] = { "gbm", "heston", "merton" };
 
@@ -277,20 +278,27 @@ ALWAYS_INLINE static double qe_price(const struct model *m, double v, double nex
  * psi > 1.5 gathered (as normals.h gathers its tails: few or none at
  * moderate vol of vol) for the exponential branch, and scattered back;
  * the log-prices. The mirror takes 1 - U_v, and Phi^-1(1 - U_v) = -Z_v
- * exactly (detmath.h, for u from det_u01). */
+ * exactly (detmath.h, for u from det_u01). Under m->ziggurat the step's
+ * normals are ziggurat.h's from the same words (U_v unchanged), its rare
+ * words counted as step 2 b of the variance's and 2 b + 1 of the
+ * log-price's for scheme step b, so that the two never share a block. */
 #define HESTON_LANES 512   /* simpaths' widest block */
-SIMD_CLONES static void heston_walk(const struct model *m, const philox4x32_key_t key, uint32_t stream,
+SIMD_CLONES static void heston_walk(const struct model *m, uint64_t seed, uint32_t stream,
                         uint64_t first, int w, bool antithetic, long i0, long n,
                         double *restrict x, double *restrict var, double *restrict logprice,
                         double *variance)
 {
+	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
 	/* Philox words and normals: [0, w) the variance's, [w, 2w) the log-price's */
 	static uint32_t lo[2 * HESTON_LANES], hi[2 * HESTON_LANES];
 	static double z[2 * HESTON_LANES];
 	static struct normal_scratch scratch;
+	static struct zig_scratch zscratch;
 	/* per virtual lane */
-	static double u[2 * HESTON_LANES], next[2 * HESTON_LANES], k0[2 * HESTON_LANES];
-	static int exponential[2 * HESTON_LANES], at[2 * HESTON_LANES];
+	static double next[2 * HESTON_LANES], k0[2 * HESTON_LANES];
+	static int flag[2 * HESTON_LANES];
+	static unsigned char exponential[2 * HESTON_LANES + 8];   /* + 8: whole groups */
+	static int at[2 * HESTON_LANES + 8];                      /* a group writes 8 slots */
 	/* the gathered lanes of the exponential branch */
 	static double gv[2 * HESTON_LANES], gu[2 * HESTON_LANES], gnext[2 * HESTON_LANES],
 	              gk0[2 * HESTON_LANES];
@@ -302,6 +310,8 @@ SIMD_CLONES static void heston_walk(const struct model *m, const philox4x32_key_
 
 	if (w > HESTON_LANES)
 		fatal("internal error: a block of %d paths", w);
+	if (normals__bits_in[255] == 0)
+		normals__fill_table();
 	for (long i = 0; i < n; i++) {
 		for (long s = 0; s < p.substeps; s++) {
 			uint32_t block = (uint32_t)((i0 + i) * p.substeps + s);
@@ -315,25 +325,40 @@ SIMD_CLONES static void heston_walk(const struct model *m, const philox4x32_key_
 				lo[w + l] = r.v[2];
 				hi[w + l] = r.v[3];
 			}
+			if (p.ziggurat) {
+				const struct zig_where where = { seed, first, stream | RNG_MODEL_HESTON, w,
+				                                 2 * (long)block };
+				ziggurat_from_words(lo, hi, 2 * w, z, &zscratch, &where);
+			} else {
+				normals_from_words(lo, hi, 2 * w, z, &scratch);
+			}
 			for (int l = 0; l < w; l++)
-				u[l] = det_u01((uint64_t)hi[l] << 32 | lo[l]);
-			normals_from_words(lo, hi, 2 * w, z, &scratch);
-			for (int l = 0; l < w; l++)
-				next[l] = qe_quadratic(&p, var[l], z[l], &k0[l], &exponential[l]);
+				next[l] = qe_quadratic(&p, var[l], z[l], &k0[l], &flag[l]);
 			if (antithetic)
 				for (int l = 0; l < w; l++) {
-					u[w + l] = 1 - u[l];
 					next[w + l] = qe_quadratic(&p, var[w + l], -z[l], &k0[w + l],
-					                           &exponential[w + l]);
+					                           &flag[w + l]);
 				}
+			/* the exponential lanes' indices, 8 lanes at a time as
+			 * normals.h gathers its tails */
+			for (int l = 0; l < nv; l++)
+				exponential[l] = (unsigned char)flag[l];
+			for (int l = nv; l % 8; l++)
+				exponential[l] = 0;
 			int ne = 0;
-			for (int l = 0; l < nv; l++) {
-				at[ne] = l;
-				ne += exponential[l];
+			for (int l = 0; l < nv; l += 8) {
+				unsigned byte = normals__gather_flags(exponential + l);
+				for (int b = 0; b < 8; b++)
+					at[ne + b] = l + normals__bit_at[byte][b];
+				ne += normals__bits_in[byte];
 			}
+			/* U_v only where it is used: a mirror's 1 - U_v is
+			 * det_u01 of the word's complement, exactly */
 			for (int j = 0; j < ne; j++) {
+				int l = at[j] < w ? at[j] : at[j] - w;
+				uint64_t word = (uint64_t)hi[l] << 32 | lo[l];
 				gv[j] = var[at[j]];
-				gu[j] = u[at[j]];
+				gu[j] = det_u01(at[j] < w ? word : ~word);
 			}
 			for (int j = 0; j < ne; j++)
 				gnext[j] = qe_exponential(&p, gv[j], gu[j], &gk0[j]);
@@ -449,7 +474,7 @@ void model_walk(const struct model *m, uint64_t seed, uint32_t stream, uint64_t 
 	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
 
 	if (m->kind == MODEL_HESTON)
-		heston_walk(m, key, stream, first, w, antithetic, i0, n, x, var, logprice, NULL);
+		heston_walk(m, seed, stream, first, w, antithetic, i0, n, x, var, logprice, NULL);
 	else
 		merton_walk(m, key, stream, first, w, antithetic, i0, n, x, logprice);
 }
@@ -458,11 +483,9 @@ void model_walk_variance(const struct model *m, uint64_t seed, uint32_t stream, 
                          int w, bool antithetic, long i0, long n, double *x, double *var,
                          double *logprice, double *variance)
 {
-	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
-
 	if (m->kind != MODEL_HESTON)
 		fatal("internal error: model_walk_variance under %s", model_name(m->kind));
-	heston_walk(m, key, stream, first, w, antithetic, i0, n, x, var, logprice, variance);
+	heston_walk(m, seed, stream, first, w, antithetic, i0, n, x, var, logprice, variance);
 }
 
 bool model_set(struct model *m, const char *key, double value)

@@ -9,15 +9,25 @@
  *   heston  Andersen's (2008) quadratic-exponential (QE) scheme with his
  *           martingale correction, psi_c = 1.5, `substeps` scheme steps per
  *           monitoring interval; counter { scheme step, stream |
- *           RNG_MODEL_HESTON, path }: one block per scheme step, the
- *           variance's uniform U_v (Z_v = Phi^-1(U_v)) and the log-price's
- *           normal;
+ *           RNG_MODEL_HESTON, path }: one block per scheme step, two
+ *           64-bit words: the variance's word A and the log-price's word B.
+ *           By inversion (the default) U_v = u01(A), Z_v = Phi^-1(U_v),
+ *           Z_x = Phi^-1(u01(B)). With `ziggurat` set (simpaths --normals
+ *           ziggurat, metadata normals=ziggurat) Z_v and Z_x are the
+ *           ziggurat's normals of A and B (ziggurat.h; the rare words
+ *           finished from { 2 scheme step (+1 for B), stream |
+ *           RNG_MODEL_HESTON | RNG_ZIGGURAT, path }), and U_v = u01(A)
+ *           still: a step uses Z_v where psi <= 1.5 and U_v where psi >
+ *           1.5, never both (psi is the variance's before the step), so
+ *           each is exactly distributed and independent of the past and of
+ *           Z_x, though both come from A;
  *   merton  exact steps of GBM plus compound-Poisson lognormal jumps, the
  *           compensator in the drift; counter { 2 date (+1), stream |
  *           RNG_MODEL_MERTON, path }: the diffusion's normal, the Poisson
  *           count's uniform (by inversion), the jumps' normal.
  * The antithetic mirror negates every normal and takes 1 - U for the QE
- * variance's uniform (which with Z_v = Phi^-1(U_v) negates Z_v too); the
+ * variance's uniform (which with Z_v = Phi^-1(U_v) negates Z_v too; under
+ * the ziggurat -Z_v is the sign bit's, 1 - U_v = u01(~A), both exact); the
  * Poisson count is the path's own (its uniform is not mirrored), the sum of
  * its jumps mirrored about its mean. */
 #ifndef MCPIPE_MODEL_H
@@ -42,6 +52,7 @@ struct model {
 	double v0, kappa, theta, xi, rho;        /* heston */
 	long substeps;                           /* heston: 0 until model_done */
 	double lambda, mu_j, delta_j;            /* merton */
+	bool ziggurat;                           /* heston: normals by ziggurat.h, not inversion */
 	unsigned given;                          /* bit k: option MODEL_OPT_... + k given */
 
 	/* derived by model_done, the same for every path */
