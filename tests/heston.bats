@@ -506,6 +506,11 @@ outer_h() {
 	outer_h 1 | awk -F '\t' -v OFS='\t' '/^[0-9]/ { for (i = 7; i <= 12; i++) $i = 2 * $i } 1' |
 		exercise -c "$t/price-rule.tsv" --upper 20 >"$t/doubled"
 	[ "$(paste <(rows "$t/plain") <(rows "$t/doubled") | awk '$1 != $2' | wc -l)" -gt 3 ]
+	# the inner paths draw as the outer stream says: the same paths marked
+	# normals=ziggurat give other rows (the inner normals by the ziggurat)
+	outer_h 1 | sed '/^# tool=simpaths/s/$/ normals=ziggurat/' |
+		exercise -c "$t/rule.tsv" --upper 20 >"$t/zig"
+	[ "$(paste <(rows "$t/one") <(rows "$t/zig") | awk '$1 != $2' | wc -l)" -gt 3 ]
 	# refusals: antithetic pairs; a model parameter out of its range
 	run -1 --separate-stderr exercise -c "$t/rule.tsv" --upper 5 < <(outer_h 1 --antithetic)
 	[ "$stderr" = "exercise: stdin:4: --upper: the paths are antithetic pairs (antithetic=1); the bound takes independent paths" ]

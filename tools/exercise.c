@@ -88,6 +88,10 @@ static void paths_model(struct stream *in, struct model *m)
 		if (!model_set(m, *key, stream_meta_double(in, *key)))
 			data_error(stream_where(in), "--upper: %s=%.40s is out of the model's range", *key,
 			           stream_meta(in, *key));
+	/* heston's inner paths draw their normals as the outer ones did
+	 * (normals=ziggurat, or inversion when unnamed: model.h) */
+	const char *normals = stream_meta(in, "normals");
+	m->ziggurat = m->kind == MODEL_HESTON && normals && strcmp(normals, "ziggurat") == 0;
 	/* model_done's own check, a usage error there: here the data's */
 	if (m->kind == MODEL_MERTON && !(m->lambda * (m->T / (double)m->steps) <= 50))
 		data_error(stream_where(in), "--upper: lambda=%g: more than 50 jumps expected between "

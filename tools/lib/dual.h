@@ -32,7 +32,9 @@
  *           { i * substeps + s (heston) or 2i (+1) (merton),
  *             RNG_INNER | k | RNG_MODEL_*, m, path }: the model's
  *           "path" word pair is (m, outer path), so the outer path must be
- *           below 2^32 (exercise refuses others).
+ *           below 2^32 (exercise refuses others). Under heston the inner
+ *           paths' normals are the outer stream's (normals=ziggurat, or
+ *           inversion), their rare ziggurat words on that same counter.
  * The control's mean holds under each model: e^{-(r-q)t} S_t is a
  * martingale under gbm, under heston's QE with Andersen's martingale
  * correction (exactly, step by step) and under merton with its compensated
