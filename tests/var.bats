@@ -67,6 +67,10 @@ var_fails() {
 		cmp one.tsv "$OUT/var.tsv"
 		cmp one-c.tsv "$OUT/contributions.tsv"
 	done
+	# SHARDS' default: two a job here
+	run -0 env JOBS=3 RETURNS=t DF=4 var
+	[[ $output == *"(6 shards, 3 jobs)"* ]] || { echo "$output"; false; }
+	cmp one.tsv "$OUT/var.tsv"
 }
 
 @test "a bad file is refused with file:line before any shard runs" {
