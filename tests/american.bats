@@ -450,6 +450,12 @@ table_point() {
 	OUT="$BATS_TEST_TMPDIR/c" SHARDS=5 JOBS=1 run -0 price
 	cmp "$BATS_TEST_TMPDIR/a/price.tsv" "$BATS_TEST_TMPDIR/b/price.tsv"
 	cmp "$BATS_TEST_TMPDIR/a/price.tsv" "$BATS_TEST_TMPDIR/c/price.tsv"
+	# ANTITHETIC=1 prices (and fits the rule) on pairs; the bound's outer
+	# paths stay independent paths (exercise --upper refuses pairs)
+	OUT="$BATS_TEST_TMPDIR/d" SHARDS=3 ANTITHETIC=1 run -0 price
+	[ "$(grep -c '^upper' "$BATS_TEST_TMPDIR/d/price.tsv")" -eq 1 ]
+	grep -q 'antithetic=0' "$(ls -d "$BATS_TEST_TMPDIR"/d/runs/*/upper-40-30)/shard-0.part"
+	grep -q 'antithetic=1' "$(ls -d "$BATS_TEST_TMPDIR"/d/runs/*)/shard-0.part"
 }
 
 @test "make price american: TRAIN_PATHS is part of the run; CONTROL=1 is refused" {
