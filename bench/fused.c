@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "detmath.h"
+#include "expskip.h"
 #include "normals.h"
 #include "rng.h"
 #include "simd.h"
@@ -59,7 +60,11 @@ price_width(uint64_t seed, uint64_t start, uint64_t paths, long steps, int width
 	static double z[MAX];
 	static struct normal_scratch scratch;
 	static struct zig_scratch zscratch;
-	static double x[MAX], sum_s[MAX], acc[MAX], acc2[MAX];
+	static double x[MAX], sum_s[MAX], acc[MAX], acc2[MAX], s_t[MAX];
+	static struct exp_skip_scratch skip_scratch;
+	/* the call is zero where S_T <= K: no exp there (expskip.h, as
+	 * simpaths' fused call); -DFUSED_NO_SKIP computes every one (A/B) */
+	const struct exp_skip skip = exp_skip_range(s0, strike, 1);
 
 	for (int l = 0; l < width; l++)
 		acc[l] = acc2[l] = 0;
@@ -100,8 +105,18 @@ price_width(uint64_t seed, uint64_t start, uint64_t paths, long steps, int width
 			}
 		}
 		uint64_t valid = paths - first < (uint64_t)width ? paths - first : (uint64_t)width;
+#ifdef FUSED_NO_SKIP
+		if (steps == 1)
+			for (int l = 0; l < width; l++)
+				s_t[l] = s0 * det_exp(x[l]);
+		(void)skip;
+		(void)skip_scratch;
+#else
+		if (steps == 1)
+			exp_skip_prices(x, width, s0, &skip, s_t, &skip_scratch);
+#endif
 		for (int l = 0; l < width; l++) {
-			double s = steps > 1 ? sum_s[l] / (double)steps : s0 * det_exp(x[l]);
+			double s = steps > 1 ? sum_s[l] / (double)steps : s_t[l];
 			double f = s > strike ? discount * (s - strike) : 0.0;
 			f = (uint64_t)l < valid ? f : 0.0;
 			acc[l] += f;
