@@ -36,6 +36,19 @@
 #include "simd.h"
 #include "ziggurat.h"
 
+/* -DFUSED_TABLE_EXP: texp.h's table-driven exp in place of det_exp on the
+ * walk's prices, for measuring only (other bits: prices differ in the
+ * last digits); the European then computes every exp. */
+#ifdef FUSED_TABLE_EXP
+#include "texp.h"
+#define FUSED_EXP texp
+#ifndef FUSED_NO_SKIP
+#define FUSED_NO_SKIP
+#endif
+#else
+#define FUSED_EXP det_exp
+#endif
+
 #define LANES 16
 #define CHUNK 32   /* steps per chunk: even, so Philox blocks align */
 
@@ -101,14 +114,14 @@ price_width(uint64_t seed, uint64_t start, uint64_t paths, long steps, int width
 					x[l] = x[l] + (drift + vol * zi[l]);
 				if (steps > 1)
 					for (int l = 0; l < width; l++)
-						sum_s[l] = sum_s[l] + s0 * det_exp(x[l]);
+						sum_s[l] = sum_s[l] + s0 * FUSED_EXP(x[l]);
 			}
 		}
 		uint64_t valid = paths - first < (uint64_t)width ? paths - first : (uint64_t)width;
 #ifdef FUSED_NO_SKIP
 		if (steps == 1)
 			for (int l = 0; l < width; l++)
-				s_t[l] = s0 * det_exp(x[l]);
+				s_t[l] = s0 * FUSED_EXP(x[l]);
 		(void)skip;
 		(void)skip_scratch;
 #else
@@ -149,6 +162,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ziggurat = !(argc > 5 && strcmp(argv[5], "inversion") == 0);
+#ifdef FUSED_TABLE_EXP
+	texp_fill_table();
+#endif
 	long steps = strcmp(argv[1], "asian") == 0 ? 252 : 1;
 	uint64_t paths = argc > 2 ? strtoull(argv[2], NULL, 0) : (steps > 1 ? 1000000 : 100000000);
 	uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 20261127;
