@@ -1,7 +1,8 @@
 /* fused: the limit. One C loop, one core, no text: the same random numbers
  * and model as simpaths (Philox4x32-10 from Random123 keyed by the seed,
  * counter {block, 0, path}; the ziggurat's normals or det_u01 and
- * det_normal_quantile; det_exp; exact
+ * det_normal_quantile; det_exp, skipped as simpaths skips it where the
+ * call pays nothing (expskip.h); exact
  * log-normal steps on t_i = i*T/steps), the payoff and its sums in the loop.
  *
  *   fused european|asian [paths] [seed] [first] [ziggurat|inversion]
