@@ -125,10 +125,11 @@ static void exp_skip__v4(const double *restrict x, int n, double s0, const struc
 }
 
 /* s[i] = s0 * det_exp(x[i]) for n <= EXP_SKIP_MAX lanes, or k->fill where
- * k->lo < x[i] < k->hi (see above; with AVX-512 only). */
-static inline void exp_skip_prices(const double *restrict x, int n, double s0,
-                                   const struct exp_skip *k, double *restrict s,
-                                   struct exp_skip_scratch *restrict sc)
+ * k->lo < x[i] < k->hi (see above; with AVX-512 only). Inline, so that the
+ * plain loop is compiled by each target clone of the caller. */
+ALWAYS_INLINE static void exp_skip_prices(const double *restrict x, int n, double s0,
+                                          const struct exp_skip *k, double *restrict s,
+                                          struct exp_skip_scratch *restrict sc)
 {
 	static int v4 = -1;
 	if (v4 < 0)

@@ -107,7 +107,7 @@ static int normals__flag_indices_v4(const unsigned char *flag, int len, int *at)
 	return m;
 }
 
-static inline int normals__flag_indices(const unsigned char *flag, int len, int *at)
+ALWAYS_INLINE static int normals__flag_indices(const unsigned char *flag, int len, int *at)
 {
 	static int v4 = -1;
 	if (v4 < 0)
