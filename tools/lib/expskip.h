@@ -11,7 +11,7 @@
  *   call side (zero where S <= K): lo < x < hi, hi = ln K - ln s0 - margin
  *   put side (zero where S >= K):  lo < x < hi, lo = ln K - ln s0 + margin
  * with margin = 2^-30 (1 + |ln K| + |ln s0|), five orders of magnitude above
- * what det_log's and det_exp's roundings (< 0.6 ulp each, DETMATH) and the
+ * what det_log's and det_exp's roundings (< 0.6 ulp each, detmath.h) and the
  * subtractions can move the boundary; so on the call side s0 det_exp(x) <=
  * K e^-(margin/2) (1 + 2^-51) < K, on the put side > K. The range is also
  * kept inside -700 < x < 700 and 2^-1000 e < s0 e^x < 2^1000 / e: there
