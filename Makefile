@@ -34,6 +34,7 @@ UNITS    += test_tail
 UNITS    += test_black
 UNITS    += test_sobol
 UNITS    += test_ziggurat
+UNITS    += test_expskip
 LIB_SRC   = $(wildcard tools/lib/*.c)
 LIB_HDR   = $(wildcard tools/lib/*.h)
 # Sobol direction numbers (tools/lib/sobol.c): Joe and Kuo's, generated at

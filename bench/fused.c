@@ -1,7 +1,8 @@
 /* fused: the limit. One C loop, one core, no text: the same random numbers
  * and model as simpaths (Philox4x32-10 from Random123 keyed by the seed,
  * counter {block, 0, path}; the ziggurat's normals or det_u01 and
- * det_normal_quantile; det_exp; exact
+ * det_normal_quantile; det_exp, skipped as simpaths skips it where the
+ * call pays nothing (expskip.h); exact
  * log-normal steps on t_i = i*T/steps), the payoff and its sums in the loop.
  *
  *   fused european|asian [paths] [seed] [first] [ziggurat|inversion]
@@ -30,10 +31,24 @@
 #include <time.h>
 
 #include "detmath.h"
+#include "expskip.h"
 #include "normals.h"
 #include "rng.h"
 #include "simd.h"
 #include "ziggurat.h"
+
+/* -DFUSED_TABLE_EXP: texp.h's table-driven exp in place of det_exp on the
+ * walk's prices, for measuring only (other bits: prices differ in the
+ * last digits); the European then computes every exp. */
+#ifdef FUSED_TABLE_EXP
+#include "texp.h"
+#define FUSED_EXP texp
+#ifndef FUSED_NO_SKIP
+#define FUSED_NO_SKIP
+#endif
+#else
+#define FUSED_EXP det_exp
+#endif
 
 #define LANES 16
 #define CHUNK 32   /* steps per chunk: even, so Philox blocks align */
@@ -59,7 +74,11 @@ price_width(uint64_t seed, uint64_t start, uint64_t paths, long steps, int width
 	static double z[MAX];
 	static struct normal_scratch scratch;
 	static struct zig_scratch zscratch;
-	static double x[MAX], sum_s[MAX], acc[MAX], acc2[MAX];
+	static double x[MAX], sum_s[MAX], acc[MAX], acc2[MAX], s_t[MAX];
+	static struct exp_skip_scratch skip_scratch;
+	/* the call is zero where S_T <= K: no exp there (expskip.h, as
+	 * simpaths' fused call); -DFUSED_NO_SKIP computes every one (A/B) */
+	const struct exp_skip skip = exp_skip_range(s0, strike, 1);
 
 	for (int l = 0; l < width; l++)
 		acc[l] = acc2[l] = 0;
@@ -96,12 +115,22 @@ price_width(uint64_t seed, uint64_t start, uint64_t paths, long steps, int width
 					x[l] = x[l] + (drift + vol * zi[l]);
 				if (steps > 1)
 					for (int l = 0; l < width; l++)
-						sum_s[l] = sum_s[l] + s0 * det_exp(x[l]);
+						sum_s[l] = sum_s[l] + s0 * FUSED_EXP(x[l]);
 			}
 		}
 		uint64_t valid = paths - first < (uint64_t)width ? paths - first : (uint64_t)width;
+#ifdef FUSED_NO_SKIP
+		if (steps == 1)
+			for (int l = 0; l < width; l++)
+				s_t[l] = s0 * FUSED_EXP(x[l]);
+		(void)skip;
+		(void)skip_scratch;
+#else
+		if (steps == 1)
+			exp_skip_prices(x, width, s0, &skip, s_t, &skip_scratch);
+#endif
 		for (int l = 0; l < width; l++) {
-			double s = steps > 1 ? sum_s[l] / (double)steps : s0 * det_exp(x[l]);
+			double s = steps > 1 ? sum_s[l] / (double)steps : s_t[l];
 			double f = s > strike ? discount * (s - strike) : 0.0;
 			f = (uint64_t)l < valid ? f : 0.0;
 			acc[l] += f;
@@ -134,6 +163,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ziggurat = !(argc > 5 && strcmp(argv[5], "inversion") == 0);
+#ifdef FUSED_TABLE_EXP
+	texp_fill_table();
+#endif
 	long steps = strcmp(argv[1], "asian") == 0 ? 252 : 1;
 	uint64_t paths = argc > 2 ? strtoull(argv[2], NULL, 0) : (steps > 1 ? 1000000 : 100000000);
 	uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 20261127;

@@ -24,7 +24,13 @@ BENCH_REPEAT   = 3
 deps-bench:
 	@pipeline/ensure-packages $(BENCH_PACKAGES)
 
-build/bench/fused: bench/fused.c $(LIB_HDR) | deps-build
+build/bench/fused: bench/fused.c bench/texp.h $(LIB_HDR) | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LDLIBS)
+
+# The fused loop's pieces timed one by one (bench/RESULTS.md, issue 20
+# item 3); not run by make bench.
+build/bench/ceiling-parts: bench/ceiling-parts.c bench/texp.h $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LDLIBS)
 
@@ -91,6 +97,11 @@ SIMD_CASES  += "--model heston --normals ziggurat -e path --steps 5 --count 1001
 # the block rule's sums (tools/lib/partial_paths.c) from a first path
 # inside a block: path rows, whole blocks, and a last block held in part
 SIMD_CASES  += "-p put --count 4099 --paths 9000 --first 5 --antithetic --partial"
+# expskip.h (issue 20): a fused call's or put's S_T without the exp where
+# it pays nothing (AVX-512 compresses the lanes that need it)
+SIMD_CASES  += "--normals ziggurat -p call --count 20011 --first 3 --antithetic" \
+               "-p digital-put --strike 90 --count 20011 --partial" \
+               "--model heston -p call --count 4099 --first 1 --partial"
 
 build/simd/simpaths-%: tools/simpaths.c $(LIB_SRC) $(LIB_HDR) | deps-build
 	@mkdir -p $(@D)

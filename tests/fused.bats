@@ -252,3 +252,21 @@ rule() {
 	run -0 "$UNIT/test_partial" blocks 1000
 	[ "$output" = "test_partial: 1000 batches, the same block sums for every split" ]
 }
+
+@test "expskip: a fused call's or put's S_T is exact, or the strike where it pays nothing" {
+	# tests/unit/test_expskip.c: spots and strikes 1e-300 to 1e300, both
+	# sides, the range's edges a few ulps either way, NaN, infinities, S
+	# underflowing and overflowing; blocks of every length
+	run -0 --separate-stderr "$UNIT/test_expskip"
+	[ "$stderr" = "" ]
+	[[ "$output" == "expskip: 1510834 lanes, "*" took the strike" ]]
+}
+
+@test "expskip: a fused call, put or digital without the exps that pay nothing: the pipeline's rows and partial" {
+	# no control, no Greeks: simpaths skips det_exp where S_T surely pays
+	# nothing (tools/lib/expskip.h); payoff reads every exact S_T
+	same "-e terminal --antithetic --normals ziggurat" "-p call"
+	same "-e terminal --antithetic" "-p put -K 120"
+	same "-e terminal --model heston" "-p digital-call -K 110"
+	same "-e terminal --model merton --sigma 1.5" "-p digital-put -x"
+}

@@ -26,6 +26,7 @@
 #include "bumpgreeks.h"
 #include "detmath.h"
 #include "err.h"
+#include "expskip.h"
 #include "model.h"
 #include "normals.h"
 #include "numtext.h"
@@ -171,6 +172,10 @@ static double variance[BLOCK_MAX];             /* heston's v, per virtual lane *
 static double *price;     /* S: [chunk_steps][virtual lane]; path mode [steps][...] */
 /* per virtual lane of blocks wider than LANES: see simulate_width */
 static double lane_state[7 * BLOCK_MAX];
+/* a fused call's or put's S_T where it pays nothing: no exp (expskip.h) */
+static struct exp_skip terminal_skip;
+static struct exp_skip_scratch terminal_skip_scratch;
+_Static_assert(BLOCK_MAX <= EXP_SKIP_MAX, "a block's S_T fit expskip.h's scratch");
 
 static void *alloc_array(size_t count, size_t size)
 {
@@ -328,8 +333,7 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 
 	/* the rows' S_T and geometric mean; then the block goes to the sink */
 	if (sink.emit == EMIT_TERMINAL) {
-		for (int v = 0; v < nv; v++)
-			last_s[v] = s0 * det_exp(x_now[v]);
+		exp_skip_prices(x_now, nv, s0, &terminal_skip, last_s, &terminal_skip_scratch);
 	} else if (sink.emit == EMIT_SUMMARY) {
 		const double *s = price + ((steps - 1) % chunk_steps) * nv;
 		for (int v = 0; v < nv; v++) {
@@ -699,6 +703,10 @@ int main(int argc, char **argv)
 	}
 	sink.lean = model.kind == MODEL_GBM && sink.type == &sink_payoff && !sink.payoff.greek_set &&
 	            sink.emit == EMIT_SUMMARY && !(sink.payoff.needs & (NEED_MAX | NEED_MIN));
+
+	/* a fused call's or put's S_T where it pays nothing needs no exp */
+	if (sink.type == &sink_payoff && sink.emit == EMIT_TERMINAL)
+		terminal_skip = exp_skip_range(s0, sink.payoff.strike, payoff_zero_side(&sink.payoff));
 
 	alloc_block();
 	if (single_range) {

@@ -350,6 +350,17 @@ void payoff_meta_line(const struct payoff *p, char *text, size_t size)
 		fatal("payoff_meta_line: %zu bytes do not fit in %zu", len, size);
 }
 
+int payoff_zero_side(const struct payoff *p)
+{
+	if (p->control != NO_CONTROL || p->greek_set)
+		return 0;
+	switch (id_of(p)) {
+	case CALL: case DIGITAL_CALL: return 1;
+	case PUT: case DIGITAL_PUT: return -1;
+	default: return 0;
+	}
+}
+
 int payoff_columns(const struct payoff *p, const char *names[PAYOFF_MAX_VALUES])
 {
 	int count = 0;

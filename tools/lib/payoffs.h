@@ -137,6 +137,12 @@ struct path_block {
 void payoff_undiscounted(const struct payoff *p, const struct path_block *b, int n,
                          double *f, double *c);
 
+/* Where the payoff's row is zero whatever S_T's exact value: +1 where S_T
+ * <= K (call, digital call), -1 where S_T >= K (put, digital put), 0 for
+ * the others and whenever the row reads S_T otherwise (a control, Greeks).
+ * A fused caller may then skip the exp there (expskip.h). */
+int payoff_zero_side(const struct payoff *p);
+
 /* One path's row into values[] (payoff_columns of them): the discounted
  * payoff, the control, the Greeks. prices: the whole path when
  * greeks_use_path, else unused. A Greek may come out non-finite (sigma or

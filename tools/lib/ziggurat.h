@@ -69,8 +69,8 @@ static inline void zig_fill_tables(void)
 
 /* The caller's working memory for one call (about 14 KB: keep it static). */
 struct zig_scratch {
-	unsigned char slow[NORMALS_MAX + 8];  /* 1: the fast path did not accept */
-	int slow_at[NORMALS_MAX + 8];         /* + 8: a group writes 8 slots */
+	unsigned char slow[NORMALS_MAX + 16]; /* 1: the fast path did not accept */
+	int slow_at[NORMALS_MAX + 16];        /* + 16: a group writes 16 slots */
 	uint64_t word[NORMALS_MAX], path[NORMALS_MAX];   /* of the gathered ones */
 	uint32_t step[NORMALS_MAX];
 	double slow_z[NORMALS_MAX];
@@ -167,18 +167,10 @@ ALWAYS_INLINE static void ziggurat_from_words(const uint32_t *lo, const uint32_t
 	DET__NOCONTRACT
 	if (zig_x[1] == 0)
 		zig_fill_tables();
-	if (normals__bits_in[255] == 0)
-		normals__fill_table();
 	zig__fast_pass(lo, hi, len, z, s->slow);
-	for (int k = len; k % 8; k++)
+	for (int k = len; k % 16; k++)
 		s->slow[k] = 0;
-	int m = 0;
-	for (int k = 0; k < len; k += 8) {
-		unsigned byte = normals__gather_flags(s->slow + k);
-		for (int i = 0; i < 8; i++)
-			s->slow_at[m + i] = k + normals__bit_at[byte][i];
-		m += normals__bits_in[byte];
-	}
+	int m = normals__flag_indices(s->slow, len, s->slow_at);
 	/* their words and counters, then a dense loop (a division does not
 	 * vectorise, nor a gather in the same loop as 64-bit work) */
 	for (int j = 0; j < m; j++) {
