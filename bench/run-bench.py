@@ -299,10 +299,11 @@ def ceiling_only(rows):
     print(f"{'ratio of paths/s':<50} {'wall':>6} {'(idle est.)':>11}  goal")
     bad = []
     for workload in GBM:
-        p, f, one = rows[PRICEN, workload], rows[f"fused C loop, {CORES} cores", workload], \
-            rows["fused C loop, 1 core", workload]
+        p, f, one = (rows[f"make price JOBS={CORES}", workload],
+                     rows[f"fused C loop, {CORES} cores", workload],
+                     rows["fused C loop, 1 core", workload])
         wall, idle = p["rate"] / f["rate"], p["cpu_rate"] / f["cpu_rate"]
-        text = f"{WORKLOADS[workload]['label']}: make price / fused on {CORES} cores"
+        text = f"{workload.capitalize()}: make price / fused on {CORES} cores"
         print(f"{text:<50} {wall:5.2f}x {'(' + format(idle, '.2f') + 'x)':>11}  >= {CEILING_GOAL:g}: "
               f"{'met' if wall >= CEILING_GOAL else 'NOT met'}")
         z = (p["price"] - one["price"]) / (p["stderr"] ** 2 + one["stderr"] ** 2) ** 0.5
