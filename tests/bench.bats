@@ -112,6 +112,40 @@ row() { # the table row of implementation $1 on workload $2
 	[ "$output" = "run-bench: BENCH_REPEAT=0: not a whole number from 1 to 100" ]
 	run -2 env BENCH_Z=nan /usr/bin/python3 bench/run-bench.py
 	[ "$output" = "run-bench: BENCH_Z=nan: not a number from 1 to 100" ]
+	run -2 env BENCH_ROWS=price /usr/bin/python3 bench/run-bench.py
+	[ "$output" = "run-bench: BENCH_ROWS=price: not all or ceiling" ]
+}
+
+@test "BENCH_ROWS=ceiling: only the fused loops and make price on GBM, and the ceiling goal, in a short run" {
+	not_sanitized
+	cd "$ROOT"
+	[ -x build/bench/fused ] ||
+		{ echo "build/bench/fused is missing: make build/bench/fused" >&2; return 1; }
+	run -0 --separate-stderr env MAKE=make BENCH_PYTHON=/usr/bin/python3 BENCH_ROWS=ceiling \
+		FUSED_LOOP=build/bench/fused BENCH_SECONDS=0.05 BENCH_REPEAT=1 BENCH_Z=6 \
+		/usr/bin/python3 bench/run-bench.py
+	printf '%s\n' "${lines[@]}"
+	local n workload impl goal line ratio bench=$output
+	n=$(nproc)
+	[ "$(grep -c '^|' <<<"$bench")" -eq 8 ]   # the header, its rule, 6 rows
+	for workload in "European call" "Asian call, 252 steps"; do
+		for impl in "fused C loop, 1 core" "fused C loop, $n cores" "make price JOBS=$n"; do
+			grep -qF "$(row "$impl" "$workload")" <<<"$bench"
+		done
+	done
+	run -1 grep -E '^\|.*(numpy|Heston|JOBS=1 )' <<<"$bench"   # no other row
+	for goal in European Asian; do
+		line=$(grep -F "$goal: make price / fused on $n cores" <<<"$bench")
+		[[ "$line" =~ ^.+\ [0-9.]+x\ .*\>=\ 0.85:\ (met|NOT\ met)$ ]]
+		ratio=${line%%x *}
+		ratio=${ratio##* }
+		if awk -v r="$ratio" 'BEGIN { exit !(r >= 0.85) }'; then
+			[[ "$line" == *": met" ]]
+		else
+			[[ "$line" == *": NOT met" ]]
+		fi
+	done
+	grep -qx 'prices agree within 6 standard errors *yes' <<<"$bench"
 }
 
 # The price of `numpy_peer.py ARGS...`, and its stderr, as "price stderr".

@@ -132,7 +132,7 @@ setup() {
 
 @test "many shards of few paths: a note that their fixed cost dominates" {
 	PATHS=2000 SHARDS=200 run -0 --separate-stderr price
-	[ "$stderr" = "price: note: SHARDS=200: each shard's fixed cost (about 5 ms) outweighs its 10 path steps; fewer shards (each of 100000 path steps or more) would be faster" ]
+	[ "$stderr" = "price: note: SHARDS=200: each shard's fixed cost (about 3 ms) outweighs its 10 path steps; fewer shards (each of 100000 path steps or more) would be faster" ]
 	PATHS=2000 SHARDS=199 run -0 --separate-stderr price
 	[ "$stderr" = "" ]
 }

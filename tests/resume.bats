@@ -15,12 +15,15 @@ setup() {
 	export HOME="$BATS_TEST_TMPDIR"   # GNU parallel keeps its state here
 	export SEED=11 JOBS=1
 	# price-shard, counted: a shard whose partial is missing when its
-	# price-shard starts is one that gets computed.
+	# price-shard starts is one that gets computed (a job takes several:
+	# price-shard RUNDIR SHARD...).
 	mkdir -p bin
 	export SHARD_LOG="$BATS_TEST_TMPDIR/computed.log"
 	cat >bin/price-shard <<-'EOF'
 	#!/bin/bash
-	[ -s "$1/shard-$2.part" ] || echo "$2" >>"$SHARD_LOG"
+	for shard in "${@:2}"; do
+		[ -s "$1/shard-$shard.part" ] || echo "$shard" >>"$SHARD_LOG"
+	done
 	exec "$ROOT/pipeline/price-shard" "$@"
 	EOF
 	chmod +x bin/price-shard

@@ -290,8 +290,10 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 	double *max_s = st + 3 * stride, *min_s = st + 4 * stride;
 	double *last_s = st + 5 * stride, *geo_s = st + 6 * stride;
 
-	for (int v = 0; v < nv; v++) {
-		x_now[v] = sum_s[v] = sum_x[v] = 0;
+	for (int v = 0; v < nv; v++)
+		x_now[v] = 0;
+	for (int v = 0; emit != EMIT_TERMINAL && v < nv; v++) {   /* terminal: S_T alone */
+		sum_s[v] = sum_x[v] = 0;
 		max_s[v] = -HUGE_VAL;
 		min_s[v] = HUGE_VAL;
 	}

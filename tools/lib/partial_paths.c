@@ -29,6 +29,12 @@
 
 #define BLOCK_LANES 8
 
+/* The lanes' running sums added pairwise in a fixed tree. */
+ALWAYS_INLINE static double lane_tree(const double *acc)
+{
+	return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
 /* sum over r of x[r] * y[r] (y NULL: of x[r]), r < len, the block order. */
 ALWAYS_INLINE static double lane_sum(const double *x, const double *y, size_t len)
 {
@@ -48,18 +54,90 @@ ALWAYS_INLINE static double lane_sum(const double *x, const double *y, size_t le
 		for (int l = 0; r + (size_t)l < len; l++)
 			acc[l] = acc[l] + x[r + l];
 	}
-	return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+	return lane_tree(acc);
+}
+
+/* Four lanes of running sums: a GCC vector (one AVX2 or AVX-512 register,
+ * two SSE2 ones), so that the sums stay in registers; element by element
+ * the same operations as an array's. The eight lanes are two of them. */
+typedef double lanes4 __attribute__((vector_size(4 * sizeof(double))));
+_Static_assert(BLOCK_LANES == 8, "the block's lanes are two lanes4");
+
+/* block_deviation_sums for n = 1 or 2 columns (a price; a price and its
+ * control): D and Q in one pass, the deviations never stored. Each running
+ * sum takes the operations lane_sum gives it, in the same order (d0 d1 is
+ * d1 d0: a product is commutative), so the same bits, from one read of the
+ * block instead of one per sum (make price's European spent a tenth of a
+ * shard's time on the block sums). */
+ALWAYS_INLINE static void deviation_sums_small(int n, const double *const *x, size_t len,
+                                               double *D, double (*Q)[PARTIAL_MAX_COLUMNS])
+{
+	const double c0 = x[0][0], c1 = n > 1 ? x[1][0] : 0;
+	lanes4 a0[2] = { { 0 } }, a1[2] = { { 0 } };
+	lanes4 q00[2] = { { 0 } }, q01[2] = { { 0 } }, q11[2] = { { 0 } };
+	size_t r = 0;
+
+	for (; r + BLOCK_LANES <= len; r += BLOCK_LANES)
+		for (int h = 0; h < 2; h++) {
+			lanes4 v0, v1, d0, d1;
+			memcpy(&v0, x[0] + r + 4 * h, sizeof v0);
+			d0 = v0 - c0;
+			a0[h] = a0[h] + d0;
+			q00[h] = q00[h] + d0 * d0;
+			if (n > 1) {
+				memcpy(&v1, x[1] + r + 4 * h, sizeof v1);
+				d1 = v1 - c1;
+				a1[h] = a1[h] + d1;
+				q01[h] = q01[h] + d0 * d1;
+				q11[h] = q11[h] + d1 * d1;
+			}
+		}
+	double s[5][BLOCK_LANES];
+	memcpy(s[0], a0, sizeof a0);
+	memcpy(s[1], q00, sizeof q00);
+	memcpy(s[2], a1, sizeof a1);
+	memcpy(s[3], q01, sizeof q01);
+	memcpy(s[4], q11, sizeof q11);
+	for (int l = 0; r + (size_t)l < len; l++) {   /* a short last block */
+		double d0 = x[0][r + l] - c0;
+		s[0][l] = s[0][l] + d0;
+		s[1][l] = s[1][l] + d0 * d0;
+		if (n > 1) {
+			double d1 = x[1][r + l] - c1;
+			s[2][l] = s[2][l] + d1;
+			s[3][l] = s[3][l] + d0 * d1;
+			s[4][l] = s[4][l] + d1 * d1;
+		}
+	}
+	D[0] = lane_tree(s[0]);
+	Q[0][0] = lane_tree(s[1]);
+	if (n > 1) {
+		D[1] = lane_tree(s[2]);
+		Q[0][1] = lane_tree(s[3]);
+		Q[1][1] = lane_tree(s[4]);
+	}
 }
 
 /* The block's sums of deviations from its first path's values c[i]:
  * d[i][r] = x[i][r] - c[i], D[i] = sum of d[i][r], Q[i][j] = sum of
- * d[i][r] d[j][r] (j >= i). False when one is not finite. */
+ * d[i][r] d[j][r] (j >= i). False when one is not finite. d is filled
+ * only for more than 2 columns. */
 SIMD_CLONES static bool block_deviation_sums(int n, const double *const *x, size_t len,
                                              double (*d)[PARTIAL_BLOCK], double *D,
                                              double (*Q)[PARTIAL_MAX_COLUMNS])
 {
 	bool finite = true;
 
+	if (n <= 2) {
+		if (n == 1)
+			deviation_sums_small(1, x, len, D, Q);
+		else
+			deviation_sums_small(2, x, len, D, Q);
+		for (int i = 0; i < n; i++)
+			for (int j = i; j < n; j++)
+				finite &= isfinite(D[i]) && isfinite(Q[i][j]);
+		return finite;
+	}
 	for (int i = 0; i < n; i++) {
 		double c = x[i][0];
 		for (size_t r = 0; r < len; r++)
@@ -75,12 +153,16 @@ SIMD_CLONES static bool block_deviation_sums(int n, const double *const *x, size
 	return finite;
 }
 
-/* x * y, exactly, into to: the product and its error (partial_add_product). */
+/* x * y, exactly, into to: the product and its error (partial_add_product).
+ * An error of 0 is not added: a sum is exact, so adding 0 changes nothing,
+ * and with a whole block (128 paths, a power of two) most products here
+ * are exact. */
 static void add_exact_product(xsum *to, double x, double y)
 {
-	double xy = x * y;
+	double xy = x * y, error = fma(x, y, -xy);
 	xsum_add(to, xy);
-	xsum_add(to, fma(x, y, -xy));
+	if (error != 0)
+		xsum_add(to, error);
 }
 
 /* One whole block, x[i][0..len-1] its paths' values in path order.
