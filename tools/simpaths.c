@@ -292,7 +292,7 @@ ALWAYS_INLINE static void simulate_width(uint64_t seed, uint64_t first, int vali
 
 	for (int v = 0; v < nv; v++)
 		x_now[v] = 0;
-	for (int v = 0; emit != EMIT_TERMINAL && v < nv; v++) {   /* terminal: S_T alone */
+	for (int v = 0; sink.emit != EMIT_TERMINAL && v < nv; v++) {   /* terminal: S_T alone */
 		sum_s[v] = sum_x[v] = 0;
 		max_s[v] = -HUGE_VAL;
 		min_s[v] = HUGE_VAL;
