@@ -28,6 +28,7 @@
 #include "simd.h"
 #include "tail.h"
 #include "xalloc.h"
+#include "ziggurat.h"
 
 #define RNG_SCENARIO 2         /* rng.h's stream for risk scenarios */
 #define MAX_ASSETS 256
@@ -491,6 +492,10 @@ static ALWAYS_INLINE void position_values(const struct position *p, const double
 
 enum returns { GBM, NORMAL, STUDENT };
 static enum returns returns = GBM;
+/* --normals: the assets' normals by inversion (AS241, the default: the
+ * bytes of every run before the option) or by the ziggurat (ziggurat.h:
+ * a third of a shard's instructions were the inversion's) */
+static bool ziggurat;
 static int df;
 static uint64_t seed = 20261206;
 static double drift[MAX_ASSETS], vol_h[MAX_ASSETS], ln_spot[MAX_ASSETS];
@@ -501,11 +506,16 @@ static double zt[MAX_ASSETS][BLOCK], x[MAX_ASSETS][BLOCK];
 static double ln_s[MAX_ASSETS][BLOCK], s_h[MAX_ASSETS][BLOCK], inv_s_h[MAX_ASSETS][BLOCK], scale[BLOCK];
 static double values[BLOCK], loss[BLOCK];
 static struct normal_scratch scratch;
+static struct zig_scratch zig_scratch;
 
 /* The standard normals of scenarios ids[0..n): width a scenario, from its
  * counters alone (word w is half w % 2 of Philox block w / 2), into
  * z_words[w * n + j], word-major so that the Philox loop runs over
- * scenarios in vectors (as simpaths's draw_bits). */
+ * scenarios in vectors (as simpaths's draw_bits). Under --normals
+ * ziggurat the assets' words w < nassets are the ziggurat's (its rare
+ * words from the counters {w, RNG_SCENARIO | RNG_ZIGGURAT, scenario}, one
+ * block a word, so still from (seed, scenario) alone); the words of
+ * RETURNS=t's chi-square stay inversion's. */
 static uint32_t all_lo[BLOCK * (MAX_ASSETS + MAX_DF) + 2], all_hi[BLOCK * (MAX_ASSETS + MAX_DF) + 2];
 static ALWAYS_INLINE void draw_normals(const uint64_t *ids, int n, int width)
 {
@@ -525,7 +535,19 @@ static ALWAYS_INLINE void draw_normals(const uint64_t *ids, int n, int width)
 			hi1[j] = r.v[3];
 		}
 	}
-	for (int done = 0; done < total; done += NORMALS_MAX) {
+	int done = 0;
+	if (ziggurat) {
+		/* whole rows of n words a call, so that word k's w is step0 + k / n */
+		int rows = NORMALS_MAX / n;
+		for (int w = 0; w < nassets; w += rows) {
+			int m = nassets - w < rows ? nassets - w : rows;
+			const struct zig_where where = { seed, 0, RNG_SCENARIO, n, w };
+			ziggurat_from_words_ids(all_lo + w * n, all_hi + w * n, m * n, z_words + w * n,
+			                        &zig_scratch, &where, ids);
+		}
+		done = nassets * n;
+	}
+	for (; done < total; done += NORMALS_MAX) {
 		int len = total - done < NORMALS_MAX ? total - done : NORMALS_MAX;
 		normals_from_words(all_lo + done, all_hi + done, len, z_words + done, &scratch);
 	}
@@ -684,6 +706,9 @@ static void identity(struct tail *t)
 	num_format(text, rate);
 	PUT("r", "%s", text);
 	PUT("inputs", "%016llx", (unsigned long long)inputs_hash());
+	/* inversion's partials carry no normals=, as before the option */
+	if (ziggurat)
+		PUT("normals", "%s", "ziggurat");
 #undef PUT
 	t->nidentity = n;
 	t->have_identity = true;
@@ -827,6 +852,12 @@ static void run_positions(int npaths, char **paths, bool contributions)
 			data_error(what, "the tail's %s=%s differs from this run's %s",
 			           tail.identity[i].key, e ? e->value : "(none)", tail.identity[i].value);
 	}
+	/* and the other way: a key this run has not (normals=ziggurat in a
+	 * tail given to a run of inversion) */
+	for (int i = 0; i < in.nidentity; i++)
+		if (!meta_entry_find(tail.identity, tail.nidentity, in.identity[i].key))
+			data_error(what, "the tail's %s=%s differs from this run's (none)", in.identity[i].key,
+			           in.identity[i].value);
 	for (size_t i = 0; i < in.nranges; i++)
 		tail_add_range(&tail, in.ranges[i].first, in.ranges[i].count, in.ranges[i].where);
 	for (size_t i = 0; i < in.n; i++)
@@ -912,9 +943,10 @@ static const char synopsis[] =
 	"scenarios -m market -c corr -p portfolio [-H days] [-l level] [-n scenarios]\n"
 	"                 [-s seed] [-r rate] [-R gbm|normal|t] [-d df] [-f first] [-k count]\n"
 	"                 [--closed-form | --histogram bins | --no-positions | --positions tail]\n"
-	"                 [--histogram-file file]\n"
+	"                 [--histogram-file file] [--normals inversion|ziggurat]\n"
 	"       scenarios -m market -c corr -p portfolio [-H days] [-l level] [-n scenarios]\n"
-	"                 [-s seed] [-r rate] [-R gbm|normal|t] [-d df] --contributions [tail ...]";
+	"                 [-s seed] [-r rate] [-R gbm|normal|t] [-d df] [--normals inversion|ziggurat]\n"
+	"                 --contributions [tail ...]";
 
 static _Noreturn void help(void)
 {
@@ -931,6 +963,7 @@ static _Noreturn void help(void)
 	       "  -r, --rate R           continuously compounded rate (default 0)\n"
 	       "  -R, --returns MODEL    gbm (default), normal (arithmetic) or t\n"
 	       "  -d, --df DF            degrees of freedom for t, an integer in [3, %d]\n"
+	       "      --normals METHOD   the assets' normals by inversion (default) or ziggurat\n"
 	       "  -f, --first F          this shard's first scenario (default 0)\n"
 	       "  -k, --count C          this shard's scenarios (default all from F)\n"
 	       "      --closed-form      write the delta-normal and delta-gamma-normal rows\n"
@@ -968,6 +1001,7 @@ int main(int argc, char **argv)
 		{ "no-positions", no_argument, NULL, 'N' },
 		{ "positions", required_argument, NULL, 'P' },
 		{ "contributions", no_argument, NULL, 'T' },
+		{ "normals", required_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1018,6 +1052,12 @@ int main(int argc, char **argv)
 		case 'N': no_positions = true; break;
 		case 'P': positions_path = optarg; break;
 		case 'T': contributions = true; break;
+		case 'Z':
+			if (strcmp(optarg, "inversion") == 0 || strcmp(optarg, "ziggurat") == 0)
+				ziggurat = optarg[0] == 'z';
+			else
+				usage_error("--normals: '%s': want inversion or ziggurat", optarg);
+			break;
 		case 'h': help();
 		case 'V': print_version();
 		default: usage_short(synopsis);

@@ -534,8 +534,49 @@ static void check_end(struct stream *in, const char *name, bool ended)
 	(void)in;
 }
 
+/* The normals= word of a partial's first line ("" if none: inversion,
+ * scenarios' default), into buf. The stream unites the inputs' metadata,
+ * so a key present in one partial and absent from another would pass
+ * unseen there: scenarios of inversion and of the ziggurat are other
+ * scenarios of one seed, and merged they would pass for one run. */
+static bool partial_normals(const char *line, char *buf, size_t size)
+{
+	bool tail = false;
+	buf[0] = '\0';
+	for (const char *p = line + 1; *p;) {
+		p += strspn(p, " \t");
+		size_t len = strcspn(p, " \t");
+		if (len == 6 && strncmp(p, "tail=1", 6) == 0)
+			tail = true;
+		else if (len > 8 && strncmp(p, "normals=", 8) == 0)
+			snprintf(buf, size, "%.*s", (int)(len - 8 < 100 ? len - 8 : 100), p + 8);
+		p += len;
+	}
+	return tail;
+}
+
+static void check_normals(struct stream *in, char *first, char *first_where, bool *seen)
+{
+	char mine[128];
+
+	if (!partial_normals(in->line, mine, sizeof mine))
+		return;
+	if (!*seen) {
+		snprintf(first, 128, "%s", mine);
+		snprintf(first_where, 512, "%s", stream_where(in));
+		*seen = true;
+		return;
+	}
+	if (strcmp(mine, first) != 0)
+		data_error(stream_where(in), "normals=%s but %s has normals=%s: tails of inversion and "
+		           "ziggurat normals do not merge (another run?)", *mine ? mine : "(none: inversion)",
+		           first_where, *first ? first : "(none: inversion)");
+}
+
 void tail_read(struct tail *t, struct stream *in)
 {
+	char normals[128], normals_where[512];
+	bool normals_seen = false;
 	enum record r;
 	int input = -1;
 	bool ended = true, ready = false;
@@ -552,6 +593,7 @@ void tail_read(struct tail *t, struct stream *in)
 			rows = 0;
 		}
 		if (r == RECORD_META) {
+			check_normals(in, normals, normals_where, &normals_seen);
 			if (ended) {   /* the next of concatenated partials */
 				ended = false;
 				rows = 0;

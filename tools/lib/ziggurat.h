@@ -159,10 +159,12 @@ ALWAYS_INLINE static void zig__fast_pass(const uint32_t *restrict lo, const uint
 
 /* z[k] for the len words hi[k] << 32 | lo[k], in three passes like
  * normals_from_words: the fast path for every word; the indices of the
- * rest gathered; those finished (a dense loop) and scattered back. */
-ALWAYS_INLINE static void ziggurat_from_words(const uint32_t *lo, const uint32_t *hi, int len,
-                                              double *z, struct zig_scratch *s,
-                                              const struct zig_where *where)
+ * rest gathered; those finished (a dense loop) and scattered back. ids:
+ * NULL (word k's path is where->first + k % width), or the paths
+ * themselves, ids[k % width] (ziggurat_from_words_ids). */
+ALWAYS_INLINE static void zig__from_words(const uint32_t *lo, const uint32_t *hi, int len,
+                                          double *z, struct zig_scratch *s,
+                                          const struct zig_where *where, const uint64_t *ids)
 {
 	DET__NOCONTRACT
 	if (zig_x[1] == 0)
@@ -176,7 +178,7 @@ ALWAYS_INLINE static void ziggurat_from_words(const uint32_t *lo, const uint32_t
 	for (int j = 0; j < m; j++) {
 		int k = s->slow_at[j];
 		s->word[j] = (uint64_t)hi[k] << 32 | lo[k];
-		s->path[j] = where->first + (uint64_t)(k % where->width);
+		s->path[j] = ids ? ids[k % where->width] : where->first + (uint64_t)(k % where->width);
 		s->step[j] = (uint32_t)(where->step0 + k / where->width);
 	}
 	const philox4x32_key_t key = { { (uint32_t)where->seed, (uint32_t)(where->seed >> 32) } };
@@ -200,6 +202,24 @@ ALWAYS_INLINE static void ziggurat_from_words(const uint32_t *lo, const uint32_t
 	}
 	for (int j = 0; j < m; j++)
 		z[s->slow_at[j]] = s->slow_z[j];
+}
+
+ALWAYS_INLINE static void ziggurat_from_words(const uint32_t *lo, const uint32_t *hi, int len,
+                                              double *z, struct zig_scratch *s,
+                                              const struct zig_where *where)
+{
+	zig__from_words(lo, hi, len, z, s, where, NULL);
+}
+
+/* The same for a block whose paths are not consecutive (scenarios(1):
+ * a tail's kept scenarios, recomputed): word k is step step0 + k / width
+ * of path ids[k % width]; where->first is not used. A word's z is the
+ * same as ziggurat_from_words gives it in a block of consecutive paths. */
+ALWAYS_INLINE static void ziggurat_from_words_ids(const uint32_t *lo, const uint32_t *hi, int len,
+                                                  double *z, struct zig_scratch *s,
+                                                  const struct zig_where *where, const uint64_t *ids)
+{
+	zig__from_words(lo, hi, len, z, s, where, ids);
 }
 
 #endif /* MCPIPE_ZIGGURAT_H */
