@@ -94,6 +94,8 @@ backtest: build/bin/backtest $(if $(CLOSES),,$(DJIA)) | deps-run
 VAR_VARS = MARKET CORR PORTFOLIO HORIZON LEVEL SCENARIOS SEED R RETURNS DF \
            SHARDS JOBS HOSTS SCHEDULER OUT
 VAR_VARS += RETRIES
+# scenarios --normals: the ziggurat by default, inversion the old bytes
+VAR_VARS += NORMALS
 $(foreach v,$(VAR_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
 $(call job_exports,var,$(VAR_VARS))
 .PHONY: var

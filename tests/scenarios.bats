@@ -50,7 +50,14 @@ sys.exit(not ok)"
 @test "Hull's example: Monte Carlo VaR and ES (RETURNS=normal, mu=0) hold the closed form in their intervals" {
 	not_sanitized
 	scenarios "${HULL[@]}" -R normal -H 10 --closed-form >closed.tsv
-	scenarios "${HULL[@]}" -R normal -H 10 -n 100000 -s 7 | risk -c contrib.tsv >mc.tsv
+	for normals in inversion ziggurat; do
+		hull_mc "$normals"
+	done
+}
+
+# hull_mc NORMALS: the checks of the test above with those normals
+hull_mc() {
+	scenarios "${HULL[@]}" -R normal -H 10 -n 100000 -s 7 --normals "$1" | risk -c contrib.tsv >mc.tsv
 	within VaR "$(field VaR-delta-normal 2 closed.tsv)" mc.tsv
 	within ES "$(field ES-delta-normal 2 closed.tsv)" mc.tsv
 	# Euler contributions of a normal book: ES cov(i, P) / var(P), within their intervals
@@ -58,17 +65,28 @@ sys.exit(not ok)"
 	within L3-ATT-stock "$(awk -v es="$(field ES-delta-normal 2 closed.tsv)" 'BEGIN { print es * 5500 / 48500 }')" contrib.tsv
 	awk -F '\t' 'NR == FNR && $1 == "ES" { es = $2 } NR > FNR && /^L/ { s += $2 }
 		END { exit !(s - es < 1e-9 * es && es - s < 1e-9 * es) }' mc.tsv contrib.tsv
+	if [ "$1" = ziggurat ]; then grep -q ' normals=ziggurat$' mc.tsv; else ! grep -q normals= mc.tsv; fi
 }
 
 @test "interval coverage over 200 seeds: VaR's and ES's 95% intervals hold the closed form about 95% of the time" {
 	not_sanitized
+	coverage inversion
+}
+
+@test "interval coverage over 200 seeds, the ziggurat's normals (make var's)" {
+	not_sanitized
+	coverage ziggurat
+}
+
+# coverage NORMALS: the 200 seeds' runs with those normals
+coverage() {
 	# 200 runs of 2000 scenarios; coverage of a true 95% interval lies in
 	# [0.89, 1] with probability 1 - 1e-4 (binomial sd 1.5%); an interval
 	# of half the width would cover about 68%
 	scenarios "${HULL[@]}" -R normal --closed-form >closed.tsv
 	var=$(field VaR-delta-normal 2 closed.tsv) es=$(field ES-delta-normal 2 closed.tsv)
 	for s in $(seq 1 200); do
-		scenarios "${HULL[@]}" -R normal -n 2000 -s "$s" | risk
+		scenarios "${HULL[@]}" -R normal -n 2000 -s "$s" --normals "$1" | risk
 	done | awk -F '\t' -v var="$var" -v es="$es" '
 		$1 == "VaR" { n++; v += $4 <= var && var <= $5 }
 		$1 == "ES" { e += $4 <= es && es <= $5 }
@@ -83,11 +101,14 @@ sys.exit(not ok)"
 		P=(-m "$FIX/hull-market.tsv" -c "$FIX/hull-corr.tsv" -p "$FIX/$book.tsv" -R normal)
 		scenarios "${P[@]}" --closed-form >"$book.closed"
 		scenarios "${P[@]}" -n 20000 | risk >"$book.mc"
+		scenarios "${P[@]}" -n 20000 --normals ziggurat | risk >"$book.zig"
 	done
 	dn=$(field VaR-delta-normal 2 long-calls.closed)
 	[ "$(field VaR-delta-normal 2 short-calls.closed)" = "$dn" ]
-	awk -v hi="$(field VaR 5 long-calls.mc)" -v dn="$dn" 'BEGIN { exit !(hi < dn) }'
-	awk -v lo="$(field VaR 4 short-calls.mc)" -v dn="$dn" 'BEGIN { exit !(lo > dn) }'
+	for mc in mc zig; do
+		awk -v hi="$(field VaR 5 long-calls.$mc)" -v dn="$dn" 'BEGIN { exit !(hi < dn) }'
+		awk -v lo="$(field VaR 4 short-calls.$mc)" -v dn="$dn" 'BEGIN { exit !(lo > dn) }'
+	done
 	# delta-gamma-normal moves from delta-normal toward full revaluation
 	awk -v dg="$(field VaR-delta-gamma-normal 2 long-calls.closed)" -v dn="$dn" 'BEGIN { exit !(dg < dn) }'
 	awk -v dg="$(field VaR-delta-gamma-normal 2 short-calls.closed)" -v dn="$dn" 'BEGIN { exit !(dg > dn) }'
@@ -95,26 +116,87 @@ sys.exit(not ok)"
 
 @test "RETURNS=t: fatter tails than gbm at the same volatility" {
 	not_sanitized
-	scenarios "${HULL[@]}" -n 20000 | risk >gbm.tsv
-	scenarios "${HULL[@]}" -n 20000 -R t -d 3 | risk >t.tsv
-	awk -v t="$(field ES 2 t.tsv)" -v g="$(field ES 2 gbm.tsv)" 'BEGIN { exit !(t > 1.1 * g) }'
+	for normals in inversion ziggurat; do
+		scenarios "${HULL[@]}" -n 20000 --normals $normals | risk >gbm.tsv
+		scenarios "${HULL[@]}" -n 20000 -R t -d 3 --normals $normals | risk >t.tsv
+		awk -v t="$(field ES 2 t.tsv)" -v g="$(field ES 2 gbm.tsv)" 'BEGIN { exit !(t > 1.1 * g) }'
+	done
 }
 
 @test "any split into shards gives the same bytes, contributions included" {
+	split_same inversion
+}
+
+@test "any split into shards gives the same bytes under the ziggurat, contributions included" {
+	split_same ziggurat
+}
+
+# split_same NORMALS: the test above with those normals
+split_same() {
 	local n=5000
-	scenarios "${ABC[@]}" -n $n -R t -d 5 -H 5 >whole
+	scenarios "${ABC[@]}" -n $n -R t -d 5 -H 5 --normals "$1" >whole
 	risk whole -c c0 >r0
 	for cuts in "1 4999" "1234 2000" "64 65 129 4000"; do
 		rm -f part-*
 		local first=0 k=0
 		for cut in $cuts $n; do
-			scenarios "${ABC[@]}" -n $n -R t -d 5 -H 5 -f $first -k $((cut - first)) >"part-$k"
+			scenarios "${ABC[@]}" -n $n -R t -d 5 -H 5 -f $first -k $((cut - first)) --normals "$1" >"part-$k"
 			first=$cut k=$((k + 1))
 		done
 		risk part-* -c c1 | cmp - r0
 		cmp c1 c0
 		risk -p part-* | cmp - <(risk -p whole)
 	done
+}
+
+@test "--normals inversion, the default, keeps the bytes of before the option (pinned)" {
+	# the bytes of c0c74a1's scenarios (before --normals), RETURNS=t's
+	# chi-square words included
+	run -0 sh -c 'scenarios "$@" | cksum' sh "${ABC[@]}" -n 5000 -R t -d 5 -H 5
+	[ "$output" = "1957279951 8865" ]
+	run -0 sh -c 'scenarios "$@" | cksum' sh "${ABC[@]}" -n 5000 -R t -d 5 -H 5 --normals inversion
+	[ "$output" = "1957279951 8865" ]
+	run -0 scenarios "${ABC[@]}" -n 5000 -H 5 --no-positions --normals inversion
+	[ "${lines[3]}" = $'4482\t0x1.6e873fcced3bep+6\t0x1p+0' ]
+	[ "${lines[4]}" = $'1475\t0x1.5d7c0f2bf23d7p+6\t0x1p+0' ]
+	echo "$output" | risk >r
+	[ "$(field VaR 2 r)" = 61.37210836206512 ]
+	[ "$(field ES 2 r)" = 69.45002387471489 ]
+	[[ $(head -1 r) != *normals=* ]]
+}
+
+@test "--normals ziggurat: other scenarios of the seed, normals=ziggurat; tails of both kinds do not merge" {
+	local n=5000
+	scenarios "${ABC[@]}" -n $n -k 1800 --no-positions >inv
+	scenarios "${ABC[@]}" -n $n -f 1800 --no-positions --normals ziggurat >zig
+	scenarios "${ABC[@]}" -n $n -k 1800 --no-positions --normals ziggurat >zig-a
+	grep -q '^# tool=scenarios tail=1 .* inputs=[0-9a-f]* normals=ziggurat$' zig
+	# the ziggurat's own bytes (scenarios' first block of the rare words'
+	# counters included: about 1% of the draws)
+	risk zig-a zig >r
+	[ "$(field VaR 2 r)" != "$(risk inv <(scenarios "${ABC[@]}" -n $n -f 1800 --no-positions) | awk -F '\t' '$1 == "VaR" { print $2 }')" ]
+	TOOL=risk
+	run -1 --separate-stderr risk inv zig
+	[ "$stderr" = "risk: zig:1: normals=ziggurat but inv:1 has normals=(none: inversion): tails of inversion and ziggurat normals do not merge (another run?)" ]
+	run -1 --separate-stderr risk zig inv
+	[ "$stderr" = "risk: inv:1: normals=(none: inversion) but zig:1 has normals=ziggurat: tails of inversion and ziggurat normals do not merge (another run?)" ]
+	# concatenated, as one stream
+	run -1 --separate-stderr sh -c 'cat inv zig | risk'
+	[ "$stderr" = "risk: stdin:$(($(wc -l <inv) + 1)): normals=ziggurat but stdin:1 has normals=(none: inversion): tails of inversion and ziggurat normals do not merge (another run?)" ]
+	run -1 --separate-stderr scenarios "${ABC[@]}" -n $n --contributions inv zig
+	[ "$stderr" = "scenarios: zig:1: normals=ziggurat but inv:1 has normals=(none: inversion): tails of inversion and ziggurat normals do not merge (another run?)" ]
+	run -1 --separate-stderr scenarios "${ABC[@]}" -n $n --normals ziggurat --contributions zig inv
+	[ "$stderr" = "scenarios: inv:1: normals=(none: inversion) but zig:1 has normals=ziggurat: tails of inversion and ziggurat normals do not merge (another run?)" ]
+	# a tail of one kind given to a run of the other
+	risk -p zig-a zig >merged
+	run -1 --separate-stderr scenarios "${ABC[@]}" -n $n --positions merged
+	[ "$stderr" = "scenarios: merged: the tail's normals=ziggurat differs from this run's (none)" ]
+	risk -p inv <(scenarios "${ABC[@]}" -n $n -f 1800 --no-positions) >merged-inv
+	run -1 --separate-stderr scenarios "${ABC[@]}" -n $n --normals ziggurat --positions merged-inv
+	[ "$stderr" = "scenarios: merged-inv: the tail's normals=(none) differs from this run's ziggurat" ]
+	# and the right kind: the contributions of the ziggurat's whole run
+	scenarios "${ABC[@]}" -n $n --normals ziggurat --positions merged | risk -c c1 >/dev/null
+	scenarios "${ABC[@]}" -n $n --normals ziggurat --contributions zig-a zig | tail -n +2 | cmp - <(tail -n +2 c1)
 }
 
 @test "options near N's branch point (|d| = 7.07): the same bytes in every block" {
@@ -239,6 +321,7 @@ data_fails() {
 	usage_fails "--returns t needs --df" "${ABC[@]}" -R t
 	usage_fails "--df: '2' must be between 3 and 500" "${ABC[@]}" -R t -d 2
 	usage_fails "--returns: 'cauchy': want gbm, normal or t" "${ABC[@]}" -R cauchy
+	usage_fails "--normals: 'box-muller': want inversion or ziggurat" "${ABC[@]}" --normals box-muller
 	usage_fails "--level: '0.3' is not in [0.5, 1)" "${ABC[@]}" -l 0.3
 	usage_fails "--count: scenarios 90..189 go past --scenarios 100" "${ABC[@]}" -n 100 -f 90 -k 100
 	usage_fails "--market, --corr and --portfolio are required" -m x

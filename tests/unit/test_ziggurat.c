@@ -168,7 +168,8 @@ static void test_determinism(void)
 {
 	enum { LEN = NORMALS_MAX };
 	static uint32_t lo[LEN], hi[LEN];
-	static double z[LEN], one[LEN];
+	static double z[LEN], one[LEN], by_ids[LEN];
+	static uint64_t ids[64];
 	long diffs = 0, slow = 0, checked = 0;
 	for (int round = 0; round < 200; round++) {
 		uint64_t seed = next_u64(), first = next_u64() >> 2;
@@ -184,6 +185,14 @@ static void test_determinism(void)
 		}
 		const struct zig_where where = { seed, first, RNG_TRAINING, width, step0 };
 		ziggurat_from_words(lo, hi, len, z, &scratch, &where);
+		/* the paths given one by one (ziggurat_from_words_ids): the same z */
+		for (int j = 0; j < width; j++)
+			ids[j] = first + (uint64_t)j;
+		ziggurat_from_words_ids(lo, hi, len, by_ids, &scratch, &where, ids);
+		for (int k = 0; k < len; k++)
+			if (to_bits(by_ids[k]) != to_bits(z[k]) && diffs++ < 10)
+				FAIL("word %016" PRIx64 ": %a in a block, %a by ids",
+				     (uint64_t)hi[k] << 32 | lo[k], z[k], by_ids[k]);
 		for (int k = 0; k < len; k++) {
 			const struct zig_where alone = { seed, first + (uint64_t)(k % width),
 				                         RNG_TRAINING, 1, step0 + k / width };
@@ -195,7 +204,7 @@ static void test_determinism(void)
 				     (uint64_t)hi[k] << 32 | lo[k], z[k], one[k]);
 		}
 	}
-	printf("determinism: %ld words (%ld rare), %ld differences between a block and one word\n",
+	printf("determinism: %ld words (%ld rare), %ld differences between a block and one word (or by ids)\n",
 	       checked, slow, diffs);
 }
 
