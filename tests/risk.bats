@@ -169,6 +169,18 @@ data_fails() {
 	data_fails "$BATS_TEST_TMPDIR/other:1: metadata run=y conflicts with run=x (a:1)" a b "$BATS_TEST_TMPDIR/other"
 }
 
+@test "refuses partials of inversion's and the ziggurat's normals together (normals=)" {
+	sed '1s/$/ normals=ziggurat/' c >"$BATS_TEST_TMPDIR/zig"
+	data_fails "$BATS_TEST_TMPDIR/zig:1: normals=ziggurat but a:1 has normals=(none: inversion): tails of inversion and ziggurat normals do not merge (another run?)" a b "$BATS_TEST_TMPDIR/zig"
+	data_fails "a:1: normals=(none: inversion) but $BATS_TEST_TMPDIR/zig:1 has normals=ziggurat: tails of inversion and ziggurat normals do not merge (another run?)" "$BATS_TEST_TMPDIR/zig" a b
+	# all of one kind merge
+	sed '1s/$/ normals=ziggurat/' a >"$BATS_TEST_TMPDIR/zig-a"
+	sed '1s/$/ normals=ziggurat/' b >"$BATS_TEST_TMPDIR/zig-b"
+	run -0 risk "$BATS_TEST_TMPDIR/zig-a" "$BATS_TEST_TMPDIR/zig-b" "$BATS_TEST_TMPDIR/zig"
+	[ "$(rows <(echo "$output"))" = "$(rows <(risk a b c))" ]
+	[[ ${lines[0]} == *" normals=ziggurat" ]]
+}
+
 @test "refuses a table that is not a tail partial" {
 	printf 'x\ty\n1\t2\n' >"$BATS_TEST_TMPDIR/t"
 	data_fails "$BATS_TEST_TMPDIR/t:1: not a tail partial (no tail=1 in the metadata)" "$BATS_TEST_TMPDIR/t"

@@ -10,7 +10,7 @@ setup() {
 	cd "$BATS_TEST_TMPDIR"
 	export MARKET="$ROOT/data/market.tsv" CORR="$ROOT/data/corr.tsv" PORTFOLIO="$ROOT/data/portfolio.tsv"
 	export SCENARIOS=20000 HORIZON=5 OUT="$BATS_TEST_TMPDIR/out"
-	unset LEVEL SEED R RETURNS DF SHARDS JOBS HOSTS SCHEDULER
+	unset LEVEL SEED R RETURNS DF SHARDS JOBS HOSTS SCHEDULER NORMALS
 }
 
 # var_fails MESSAGE VAR=value...: exit 2, exactly "var: MESSAGE", no result.
@@ -42,6 +42,7 @@ var_fails() {
 	var_fails "HOSTS=nothing: cannot read this sshloginfile" HOSTS=nothing
 	var_fails "SCHEDULER=pbs: want slurm, or nothing for GNU parallel" SCHEDULER=pbs
 	var_fails "RETRIES=01: want a whole number from 0 to 100" RETRIES=01
+	var_fails "NORMALS=box-muller: want ziggurat or inversion" NORMALS=box-muller
 }
 
 @test "var.tsv: VaR, ES, then the closed forms; contributions add up to ES; the histogram" {
@@ -71,6 +72,21 @@ var_fails() {
 	run -0 env JOBS=3 RETURNS=t DF=4 var
 	[[ $output == *"(6 shards, 3 jobs)"* ]] || { echo "$output"; false; }
 	cmp one.tsv "$OUT/var.tsv"
+	# the ziggurat's (NORMALS' default) in every shard
+	grep -q ' normals=ziggurat$' "$OUT/var-run/shard-5.part"
+	grep -q ' normals=ziggurat$' "$OUT/var.tsv"
+}
+
+@test "NORMALS=inversion: the shards by inversion, the scenarios of scenarios' default" {
+	SHARDS=3 JOBS=2 NORMALS=inversion var >/dev/null
+	run ! grep -q normals= "$OUT/var-run/shard-2.part" "$OUT/var.tsv"
+	# the same VaR as the scenarios computed in one piece by inversion
+	scenarios -m "$MARKET" -c "$CORR" -p "$PORTFOLIO" -n 20000 -H 5 --no-positions | risk >one.tsv
+	[ "$(field VaR 2 one.tsv)" = "$(field VaR 2 "$OUT/var.tsv")" ]
+	[ "$(field ES 3 one.tsv)" = "$(field ES 3 "$OUT/var.tsv")" ]
+	cp "$OUT/var.tsv" inversion.tsv
+	SHARDS=3 JOBS=2 var >/dev/null
+	[ "$(field VaR 2 inversion.tsv)" != "$(field VaR 2 "$OUT/var.tsv")" ]
 }
 
 @test "a bad file is refused with file:line before any shard runs" {
