@@ -243,10 +243,19 @@ static void flush_stage(struct partial *p)
 
 int partial_add_paths(struct partial *p, uint64_t first, const double *const *columns, size_t nrows)
 {
-	int n = p->ncolumns, refused = partial_first_refused(p, columns, nrows);
+	int refused = partial_first_refused(p, columns, nrows);
 
 	if (refused >= 0)
 		return refused;
+	partial_add_checked_paths(p, first, columns, nrows);
+	return -1;
+}
+
+void partial_add_checked_paths(struct partial *p, uint64_t first, const double *const *columns,
+                               size_t nrows)
+{
+	int n = p->ncolumns;
+
 	for (size_t r = 0; r < nrows;) {
 		uint64_t path = first + r, offset = path % PARTIAL_BLOCK;
 		size_t left = nrows - r;
@@ -276,7 +285,6 @@ int partial_add_paths(struct partial *p, uint64_t first, const double *const *co
 		}
 	}
 	p->nrows += nrows;
-	return -1;
 }
 
 int partial_add_path_row(struct partial *p, uint64_t path, const double *values)
