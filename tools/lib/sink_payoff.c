@@ -95,11 +95,12 @@ ALWAYS_INLINE static bool block_has_bad_price(unsigned needs, const double *cons
 	return bad != 0;
 }
 
-/* block_has_bad_price's test of one price: 1 when refused. */
+/* block_has_bad_price's test of one price: 0, or all bits set when
+ * refused (a vector comparison's own mask: nothing to convert). */
 ALWAYS_INLINE static long price_bad(double S, long read_S)
 {
-	long finite = fabs(S) <= DBL_MAX, positive = S > 0;
-	return (!finite) | (read_S & (!positive));
+	long refused = -(long)!(fabs(S) <= DBL_MAX), not_positive = -(long)!(S > 0);
+	return refused | (read_S & not_positive);
 }
 
 /* Path l's discounted value (its pair's mean with --antithetic). */
@@ -132,11 +133,11 @@ ALWAYS_INLINE static void discount_rows(int ncolumns, bool antithetic, const dou
 			bad |= price_bad(S[w + l], read_S);
 		double y = discounted(antithetic, f, l, w, discount);
 		row_f[l] = y;
-		outsized |= !(fabs(y) <= limit);
+		outsized |= -(long)!(fabs(y) <= limit);
 		if (ncolumns == 2) {
 			double z = discounted(antithetic, c, l, w, discount);
 			row_c[l] = z;
-			outsized |= !(fabs(z) <= limit);
+			outsized |= -(long)!(fabs(z) <= limit);
 		}
 	}
 	*bad_price = bad != 0;
@@ -167,7 +168,7 @@ SIMD_CLONES static void price_block(struct sink *s, const struct sink_block *b)
 	const struct path_block block = { columns[0], columns[1], columns[2], columns[3], columns[4] };
 	payoff_undiscounted(&s->payoff, &block, nv, f, c);   /* (of a bad price: not used) */
 	const double discount = s->payoff.discount;
-	const long read_S = s->payoff.needs & NEED_ST ? 1 : 0;
+	const long read_S = s->payoff.needs & NEED_ST ? -1 : 0;   /* a mask */
 	bool bad_price, refused;
 	if (s->ncolumns == 1 && !antithetic)   /* the European's */
 		discount_rows(1, false, last_s, read_S, f, c, discount, valid, w, rows[0], rows[1],
