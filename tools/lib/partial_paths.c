@@ -190,9 +190,9 @@ ALWAYS_INLINE static void add_exact_product_twice(xsum *to, double x, double y)
  * their size: a mean large against the spread keeps its variance (and a
  * constant column has variance exactly 0), as with exact sums. A block
  * where something overflows is summed exactly path by path instead: also
- * a function of its values only. The clones inline fma (the default's
- * is a libm call, a sixth of this function's time in a European shard;
- * fma is exactly rounded either way). */
+ * a function of its values only. The clones inline fma (the default
+ * build's is a libm call for each product; fma is exactly rounded either
+ * way, so the same bits). */
 SIMD_CLONES static void add_block(struct partial *p, const double *const *x, size_t len)
 {
 	static double d[PARTIAL_MAX_COLUMNS][PARTIAL_BLOCK], D[PARTIAL_MAX_COLUMNS];
