@@ -224,7 +224,7 @@ SIMD_CLONES static void add_columns_by_exponent(struct partial *p, const double 
 }
 
 /* The largest double whose square is finite. */
-static double largest_squarable(void)
+double partial_largest_squarable(void)
 {
 	static double largest;
 	if (largest == 0) {
@@ -260,7 +260,7 @@ static int first_refused(const struct partial *p, const double *const *columns, 
                          bool *bucketable)
 {
 	int n = p->ncolumns;
-	const double limit = largest_squarable();
+	const double limit = partial_largest_squarable();
 
 	if (bucketable)
 		*bucketable = true;

@@ -113,6 +113,10 @@ int partial_row_refused(const double *values, int n);
 /* The first row of the columns partial_add_row would refuse, or -1. */
 int partial_first_refused(const struct partial *p, const double *const *columns, size_t nrows);
 
+/* The largest magnitude partial_add_row accepts (its square is finite):
+ * a row is refused when a value is NaN or !(fabs(value) <= this). */
+double partial_largest_squarable(void);
+
 /* A path range: first, count, and where it was declared (copied). */
 void partial_add_range(struct partial *p, uint64_t first, uint64_t count, const char *where);
 
@@ -163,6 +167,11 @@ void partial_write(const struct partial *p);
  * partials. Returns -1; or, leaving the state as it was, the first row
  * partial_add_row would refuse. */
 int partial_add_paths(struct partial *p, uint64_t first, const double *const *columns, size_t nrows);
+
+/* partial_add_paths for rows the caller has already checked, as
+ * partial_first_refused would, in a pass of its own (sink_payoff.c). */
+void partial_add_checked_paths(struct partial *p, uint64_t first, const double *const *columns,
+                               size_t nrows);
 
 /* One path's row (values[0..ncolumns-1]) by the block rule; as
  * partial_add_row, returns -1 or the index of a value it refuses. */

@@ -157,12 +157,29 @@ SIMD_CLONES static bool block_deviation_sums(int n, const double *const *x, size
  * An error of 0 is not added: a sum is exact, so adding 0 changes nothing,
  * and with a whole block (128 paths, a power of two) most products here
  * are exact. */
-static void add_exact_product(xsum *to, double x, double y)
+ALWAYS_INLINE static void add_exact_product(xsum *to, double x, double y)
 {
 	double xy = x * y, error = fma(x, y, -xy);
 	xsum_add(to, xy);
 	if (error != 0)
 		xsum_add(to, error);
+}
+
+/* x * y twice (c_i D_i, both cross terms of a square), exactly: 2 xy and
+ * twice its error are exact when 2 xy is finite, so two adds instead of
+ * four, and the same sum. */
+ALWAYS_INLINE static void add_exact_product_twice(xsum *to, double x, double y)
+{
+	double xy = x * y, error = fma(x, y, -xy);
+
+	if (!isfinite(2 * xy)) {
+		add_exact_product(to, x, y);
+		add_exact_product(to, x, y);
+		return;
+	}
+	xsum_add(to, 2 * xy);
+	if (error != 0)
+		xsum_add(to, 2 * error);
 }
 
 /* One whole block, x[i][0..len-1] its paths' values in path order.
@@ -173,8 +190,10 @@ static void add_exact_product(xsum *to, double x, double y)
  * their size: a mean large against the spread keeps its variance (and a
  * constant column has variance exactly 0), as with exact sums. A block
  * where something overflows is summed exactly path by path instead: also
- * a function of its values only. */
-static void add_block(struct partial *p, const double *const *x, size_t len)
+ * a function of its values only. The clones inline fma (the default
+ * build's is a libm call for each product; fma is exactly rounded either
+ * way, so the same bits). */
+SIMD_CLONES static void add_block(struct partial *p, const double *const *x, size_t len)
 {
 	static double d[PARTIAL_MAX_COLUMNS][PARTIAL_BLOCK], D[PARTIAL_MAX_COLUMNS];
 	static double Q[PARTIAL_MAX_COLUMNS][PARTIAL_MAX_COLUMNS];
@@ -199,8 +218,12 @@ static void add_block(struct partial *p, const double *const *x, size_t len)
 				xsum *to = &p->products[i][j];
 				add_exact_product(to, count, cc);
 				add_exact_product(to, count, fma(ci, cj, -cc));
-				add_exact_product(to, ci, D[j]);
-				add_exact_product(to, cj, D[i]);
+				if (i == j) {
+					add_exact_product_twice(to, ci, D[i]);
+				} else {
+					add_exact_product(to, ci, D[j]);
+					add_exact_product(to, cj, D[i]);
+				}
 				xsum_add(to, Q[i][j]);
 			}
 		}
@@ -243,10 +266,19 @@ static void flush_stage(struct partial *p)
 
 int partial_add_paths(struct partial *p, uint64_t first, const double *const *columns, size_t nrows)
 {
-	int n = p->ncolumns, refused = partial_first_refused(p, columns, nrows);
+	int refused = partial_first_refused(p, columns, nrows);
 
 	if (refused >= 0)
 		return refused;
+	partial_add_checked_paths(p, first, columns, nrows);
+	return -1;
+}
+
+void partial_add_checked_paths(struct partial *p, uint64_t first, const double *const *columns,
+                               size_t nrows)
+{
+	int n = p->ncolumns;
+
 	for (size_t r = 0; r < nrows;) {
 		uint64_t path = first + r, offset = path % PARTIAL_BLOCK;
 		size_t left = nrows - r;
@@ -276,7 +308,6 @@ int partial_add_paths(struct partial *p, uint64_t first, const double *const *co
 		}
 	}
 	p->nrows += nrows;
-	return -1;
 }
 
 int partial_add_path_row(struct partial *p, uint64_t path, const double *values)

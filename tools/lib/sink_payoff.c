@@ -95,6 +95,55 @@ ALWAYS_INLINE static bool block_has_bad_price(unsigned needs, const double *cons
 	return bad != 0;
 }
 
+/* block_has_bad_price's test of one price: 0, or all bits set when
+ * refused (a vector comparison's own mask: nothing to convert). */
+ALWAYS_INLINE static long price_bad(double S, long read_S)
+{
+	long refused = -(long)!(fabs(S) <= DBL_MAX), not_positive = -(long)!(S > 0);
+	return refused | (read_S & not_positive);
+}
+
+/* Path l's discounted value (its pair's mean with --antithetic). */
+ALWAYS_INLINE static double discounted(bool antithetic, const double *x, int l, int w,
+                                       double discount)
+{
+	return antithetic ? 0.5 * (discount * x[l] + discount * x[w + l]) : discount * x[l];
+}
+
+/* The block's rows from the undiscounted values f and c (f[w + l], the
+ * mirror's), in one pass where there were four: whether a price S_T (a
+ * path's or its mirror's) is one summarize_lane refuses, the discount, the
+ * antithetic pair's mean, and whether partial_add_row would refuse a row.
+ * The four passes cost a European shard 7 instructions a path (AVX2),
+ * this one 4 (bench/RESULTS.md). Every row takes the same operations in the
+ * same order as in those passes, so the same bits; the flags only say
+ * whether, and the slow paths name the path. */
+ALWAYS_INLINE static void discount_rows(int ncolumns, bool antithetic, const double *restrict S,
+                                        long read_S, const double *restrict f,
+                                        const double *restrict c, double discount, int valid,
+                                        int w, double *restrict row_f, double *restrict row_c,
+                                        bool *bad_price, bool *refused)
+{
+	const double limit = partial_largest_squarable();
+	long bad = 0, outsized = 0;   /* longs, a double's width: gcc vectorises their | */
+
+	for (int l = 0; l < valid; l++) {
+		bad |= price_bad(S[l], read_S);
+		if (antithetic)
+			bad |= price_bad(S[w + l], read_S);
+		double y = discounted(antithetic, f, l, w, discount);
+		row_f[l] = y;
+		outsized |= -(long)!(fabs(y) <= limit);
+		if (ncolumns == 2) {
+			double z = discounted(antithetic, c, l, w, discount);
+			row_c[l] = z;
+			outsized |= -(long)!(fabs(z) <= limit);
+		}
+	}
+	*bad_price = bad != 0;
+	*refused = outsized != 0;
+}
+
 /* Without Greeks, from terminal or summary rows: the block's rows at once
  * (price_path's, computed a column at a time). */
 SIMD_CLONES static void price_block(struct sink *s, const struct sink_block *b)
@@ -115,35 +164,42 @@ SIMD_CLONES static void price_block(struct sink *s, const struct sink_block *b)
 			avg[v] = sum_s[v] / (double)steps;
 	const double *const columns[5] = { last_s, summary ? avg : NULL, summary ? geo_s : NULL,
 	                                   extremes ? max_s : NULL, extremes ? min_s : NULL };
-	if (block_has_bad_price(s->payoff.needs, columns, valid, w, nv)) {   /* price_path says which */
-		for (int l = 0; l < valid; l++) {
+	const double *const others[5] = { NULL, columns[1], columns[2], columns[3], columns[4] };
+	const struct path_block block = { columns[0], columns[1], columns[2], columns[3], columns[4] };
+	payoff_undiscounted(&s->payoff, &block, nv, f, c);   /* (of a bad price: not used) */
+	const double discount = s->payoff.discount;
+	const long read_S = s->payoff.needs & NEED_ST ? -1 : 0;   /* a mask */
+	bool bad_price, refused;
+	if (s->ncolumns == 1 && !antithetic)   /* the European's */
+		discount_rows(1, false, last_s, read_S, f, c, discount, valid, w, rows[0], rows[1],
+		              &bad_price, &refused);
+	else if (s->ncolumns == 1)
+		discount_rows(1, true, last_s, read_S, f, c, discount, valid, w, rows[0], rows[1],
+		              &bad_price, &refused);
+	else if (!antithetic)
+		discount_rows(2, false, last_s, read_S, f, c, discount, valid, w, rows[0], rows[1],
+		              &bad_price, &refused);
+	else
+		discount_rows(2, true, last_s, read_S, f, c, discount, valid, w, rows[0], rows[1],
+		              &bad_price, &refused);
+	if (bad_price || (summary && block_has_bad_price(s->payoff.needs, others, valid, w, nv))) {
+		for (int l = 0; l < valid; l++) {   /* price_path says which */
 			s->current_path = first + (uint64_t)l;
 			price_path(s, b, l);
 		}
 		abort();   /* price_path refused one */
 	}
-	const struct path_block block = { columns[0], columns[1], columns[2], columns[3], columns[4] };
-	payoff_undiscounted(&s->payoff, &block, nv, f, c);
-	const double *values[2] = { f, c };
-	for (int k = 0; k < s->ncolumns; k++) {
-		const double *x = values[k];
-		double *row = rows[k], discount = s->payoff.discount;
-		if (antithetic)
-			for (int l = 0; l < valid; l++)
-				row[l] = 0.5 * (discount * x[l] + discount * x[w + l]);
-		else
-			for (int l = 0; l < valid; l++)
-				row[l] = discount * x[l];
-	}
 	if (s->partial_on) {
 		const double *const columns[2] = { rows[0], rows[1] };
-		int bad = partial_add_paths(&s->partial, first, columns, (size_t)valid);
+		int bad = refused ? partial_add_paths(&s->partial, first, columns, (size_t)valid) : -1;
 		if (bad >= 0) {   /* partial_add_row says which value */
 			double row[2] = { rows[0][bad], rows[1][bad] };
 			s->current_path = first + (uint64_t)bad;
 			sink_row(s, row);
 			abort();   /* it refused the row */
 		}
+		if (!refused)
+			partial_add_checked_paths(&s->partial, first, columns, (size_t)valid);
 		if (s->replicates)
 			partial_add_replicate_columns(&s->partial, columns, (size_t)valid, first);
 		return;
