@@ -569,6 +569,10 @@ outer_h() {
 	local e=(--model heston --v0 0 --kappa 0.5 --theta 0.04 --xi 1 --rho -0.9 --substeps 1
 		-e path --variance --antithetic --count 2000 --seed 8)
 	cmp <(simpaths "${e[@]}" | rows | cut -f 2) <(simpaths "${e[@]}" --normals ziggurat | rows | cut -f 2)
+	# the mirror's uniform is 1 - U_v: with p = (psi - 1)/(psi + 1) = 12/13 >
+	# 1/2, V > 0 needs U_v > p, so a path and its mirror are never both above 0
+	simpaths "${e[@]}" --normals ziggurat | rows | cut -f 2 | paste - - |
+		awk '$1 > 0 { a++ } $1 > 0 && $2 > 0 { both++ } END { exit !(a > 100 && both == 0) }'
 	run -1 cmp -s <(simpaths "${e[@]}" | rows | cut -f 1) \
 		<(simpaths "${e[@]}" --normals ziggurat | rows | cut -f 1)
 	# partials of the two transforms are never summed together
