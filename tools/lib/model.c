@@ -297,8 +297,9 @@ SIMD_CLONES static void heston_walk(const struct model *m, uint64_t seed, uint32
 	/* per virtual lane */
 	static double next[2 * HESTON_LANES], k0[2 * HESTON_LANES];
 	static int flag[2 * HESTON_LANES];
-	static unsigned char exponential[2 * HESTON_LANES + 8];   /* + 8: whole groups */
-	static int at[2 * HESTON_LANES + 8];                      /* a group writes 8 slots */
+	/* + 16: normals__flag_indices reads and writes whole groups */
+	static unsigned char exponential[2 * HESTON_LANES + 16];
+	static int at[2 * HESTON_LANES + 16];
 	/* the gathered lanes of the exponential branch */
 	static double gv[2 * HESTON_LANES], gu[2 * HESTON_LANES], gnext[2 * HESTON_LANES],
 	              gk0[2 * HESTON_LANES];
@@ -339,19 +340,13 @@ SIMD_CLONES static void heston_walk(const struct model *m, uint64_t seed, uint32
 					next[w + l] = qe_quadratic(&p, var[w + l], -z[l], &k0[w + l],
 					                           &flag[w + l]);
 				}
-			/* the exponential lanes' indices, 8 lanes at a time as
-			 * normals.h gathers its tails */
+			/* the exponential lanes' indices, as normals.h gathers its
+			 * tails */
 			for (int l = 0; l < nv; l++)
 				exponential[l] = (unsigned char)flag[l];
-			for (int l = nv; l % 8; l++)
+			for (int l = nv; l % 16; l++)
 				exponential[l] = 0;
-			int ne = 0;
-			for (int l = 0; l < nv; l += 8) {
-				unsigned byte = normals__gather_flags(exponential + l);
-				for (int b = 0; b < 8; b++)
-					at[ne + b] = l + normals__bit_at[byte][b];
-				ne += normals__bits_in[byte];
-			}
+			int ne = normals__flag_indices(exponential, nv, at);
 			/* U_v only where it is used: a mirror's 1 - U_v is
 			 * det_u01 of the word's complement, exactly */
 			for (int j = 0; j < ne; j++) {
