@@ -265,15 +265,7 @@ size_t num_format_hex(char *buf, double x)
 	} else {
 		*p++ = '+';
 	}
-	char reversed[8];
-	int n = 0;
-	do {
-		reversed[n++] = (char)('0' + exponent % 10);
-		exponent /= 10;
-	} while (exponent);
-	while (n)
-		*p++ = reversed[--n];
-	*p = '\0';
+	p += num_format_u64(p, (uint64_t)exponent);
 	return (size_t)(p - buf);
 }
 
