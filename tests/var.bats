@@ -115,3 +115,21 @@ var_fails() {
 	cmp old-bins.tsv "$OUT/var-run/bins.tsv"
 	[ "$(field VaR 6 "$OUT/var.tsv")" = 100005 ]
 }
+
+@test "the next 100000 scenarios run beside the runner's start (early.part): the same bytes" {
+	not_sanitized
+	# 200005 scenarios: 5 shards find 5 left after the histogram's 100000
+	# and the early partial's next 100000 (early.part); 6 shards do not,
+	# and share all but the histogram's
+	SCENARIOS=200005 SHARDS=6 var >/dev/null
+	[ ! -e "$OUT/var-run/early.part" ]
+	[ "$(sed -n 3p "$OUT/var-run/args")" = 100000 ]
+	for f in var.tsv contributions.tsv; do cp "$OUT/$f" "old-$f"; done
+	SCENARIOS=200005 SHARDS=5 var >/dev/null
+	grep -qx '# first=100000 count=100000' "$OUT/var-run/early.part"
+	[ "$(sed -n 3p "$OUT/var-run/args")" = 200000 ]
+	grep -qx '# first=200004 count=1' "$OUT/var-run/shard-4.part"
+	cmp old-var.tsv "$OUT/var.tsv"
+	cmp old-contributions.tsv "$OUT/contributions.tsv"
+	[ "$(field VaR 6 "$OUT/var.tsv")" = 200005 ]
+}
