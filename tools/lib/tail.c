@@ -137,6 +137,47 @@ static void sort_rows(struct tail_row *src, struct tail_row *dst, size_t n)
 	merge_rows(src, half, src + half, n - half, dst);
 }
 
+/* The ends of the sorted runs (worst first) of r[0, n), at most max of
+ * them; 0 if there are more. Rows read from partials (risk, scenarios
+ * --contributions) arrive a partial at a time, each worst first: the rows
+ * added between two trims are a few runs. */
+#define RUNS_MAX 16
+static size_t run_ends(const struct tail_row *r, size_t n, size_t *ends)
+{
+	size_t k = 0;
+	for (size_t i = 1; i <= n; i++)
+		if (i == n || worse(&r[i], &r[i - 1])) {
+			if (k == RUNS_MAX)
+				return 0;
+			ends[k++] = i;
+		}
+	return k;
+}
+
+/* rows[0, n), `runs` sorted runs ending at ends[], sorted in place by
+ * merging neighbouring runs pass after pass (n log(runs), not a sort's
+ * n log n; the order of sort_rows, `worse` being a total order), tmp of n
+ * rows the other buffer. */
+static void merge_runs(struct tail_row *rows, struct tail_row *tmp, size_t n, size_t *ends, size_t runs)
+{
+	struct tail_row *src = rows, *dst = tmp;
+	while (runs > 1) {
+		size_t k = 0, begin = 0;
+		for (size_t r = 0; r < runs; r += 2) {
+			size_t mid = ends[r], end = r + 1 < runs ? ends[r + 1] : mid;
+			merge_rows(src + begin, mid - begin, src + mid, end - mid, dst + begin);
+			ends[k++] = end;
+			begin = end;
+		}
+		runs = k;
+		struct tail_row *swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != rows)
+		memcpy(rows, src, n * sizeof *rows);
+}
+
 void tail_trim(struct tail *t)
 {
 	size_t keep = 0;
@@ -147,9 +188,14 @@ void tail_trim(struct tail *t)
 	 * order on the distinct scenarios of a valid tail). */
 	if (t->n > 0) {
 		struct tail_row *tmp = xreallocarray(NULL, t->n, sizeof *tmp);
-		size_t old = t->nsorted <= t->n ? t->nsorted : 0;
-		memcpy(tmp, t->rows + old, (t->n - old) * sizeof *tmp);
-		sort_rows(tmp, t->rows + old, t->n - old);
+		size_t old = t->nsorted <= t->n ? t->nsorted : 0, ends[RUNS_MAX];
+		size_t runs = run_ends(t->rows + old, t->n - old, ends);
+		if (runs > 0) {
+			merge_runs(t->rows + old, tmp, t->n - old, ends, runs);
+		} else {
+			memcpy(tmp, t->rows + old, (t->n - old) * sizeof *tmp);
+			sort_rows(tmp, t->rows + old, t->n - old);
+		}
 		if (old > 0) {
 			merge_rows(t->rows, old, t->rows + old, t->n - old, tmp);
 			memcpy(t->rows, tmp, t->n * sizeof *tmp);
