@@ -133,3 +133,16 @@ var_fails() {
 	cmp old-contributions.tsv "$OUT/contributions.tsv"
 	[ "$(field VaR 6 "$OUT/var.tsv")" = 200005 ]
 }
+
+@test "gnuplot, started with the scenarios, fails: its message, exit 1, var.tsv whole, no hang" {
+	not_sanitized
+	# it fails before reading VaR and ES from its FIFO: the job's write
+	# then fails (EPIPE) instead of ending the job silently (SIGPIPE)
+	mkdir bin
+	printf '#!/bin/sh\necho "gnuplot: no terminal" >&2\nexit 1\n' >bin/gnuplot
+	chmod +x bin/gnuplot
+	run -1 --separate-stderr timeout 60 env PATH="$PWD/bin:$PATH" var
+	[ "$stderr" = "gnuplot: no terminal" ]
+	[ "$(field VaR 6 "$OUT/var.tsv")" = 20000 ]
+	[ ! -e "$OUT/var.png" ]
+}
