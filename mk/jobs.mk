@@ -36,9 +36,11 @@ $(foreach v,$(MCPIPE_GIVEN),$(eval override $(v) := $$(value $(v))))
 $(foreach v,$(JOB_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
 
 # A new job appends its target here (it gets PATH and MCPIPE_GIVEN) and
-# its variables to JOB_VARS. A job that checks its own variables (var,
-# credit, calibrate, backtest) gets MCPIPE_GIVEN and MCPIPE_KNOWN, its
-# variables, and refuses a typo by `manifest --names JOB $MCPIPE_KNOWN`.
+# its variables to JOB_VARS. make var, credit, calibrate and backtest get
+# MCPIPE_GIVEN and their variables, the names of their rows of
+# pipeline/variables.tsv (table_vars), which `manifest JOB` checks. A job
+# that checks its own variables (convergence) gets MCPIPE_KNOWN too, and
+# refuses a typo by `manifest --names JOB $MCPIPE_KNOWN`.
 JOB_TARGETS = price grid speedup
 $(JOB_TARGETS): export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 $(JOB_TARGETS): export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
@@ -75,15 +77,18 @@ $(DJIA): $(DJIA_GDT) pipeline/gdt2tsv
 	pipeline/gdt2tsv $(DJIA_GDT) gretl-data >$@.tmp
 	mv $@.tmp $@
 
+# table_vars JOB: the names of JOB's rows of pipeline/variables.tsv, the one
+# table of the jobs' variables (pipeline/manifest checks them).
+table_vars = $(shell awk -F '\t' -v job='$(1)' '!/^\#/ && $$1 == job { print $$2 }' pipeline/variables.tsv)
+
 # A job variable given on the command line or in the environment, as typed:
 # make never expands it (LEVEL='$(shell ...)' stays text, which the job
 # refuses); exported as it is. PATH finds the tool before the job script.
-BACKTEST_VARS = CLOSES LEVEL WINDOW SCENARIOS SEED LAMBDA SHARDS JOBS OUT
+BACKTEST_VARS := $(call table_vars,backtest)
 $(foreach v,$(BACKTEST_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
 $(call job_exports,backtest,$(filter-out CLOSES,$(BACKTEST_VARS)))
 backtest: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 backtest: export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
-backtest: export MCPIPE_KNOWN := $(BACKTEST_VARS)
 backtest: export CLOSES ?= $(DJIA)
 backtest: build/bin/backtest $(if $(CLOSES),,$(DJIA)) | deps-run
 	@pipeline/backtest
@@ -91,41 +96,32 @@ backtest: build/bin/backtest $(if $(CLOSES),,$(DJIA)) | deps-run
 # make var (pipeline/var): its variables reach the job through the
 # environment, as typed (make expands none of them), never pasted into the
 # recipe; the job checks each of them before any work.
-VAR_VARS = MARKET CORR PORTFOLIO HORIZON LEVEL SCENARIOS SEED R RETURNS DF \
-           SHARDS JOBS HOSTS SCHEDULER OUT
-VAR_VARS += RETRIES
-# scenarios --normals: the ziggurat by default, inversion the old bytes
-VAR_VARS += NORMALS
+VAR_VARS := $(call table_vars,var)
 $(foreach v,$(VAR_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
 $(call job_exports,var,$(VAR_VARS))
 .PHONY: var
 var: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 var: export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
-var: export MCPIPE_KNOWN := $(VAR_VARS)
 var: $(BIN) | deps-run
 	@pipeline/var
 
 # make credit (pipeline/credit): its variables reach the job through the
 # environment, as typed (make expands none of them), never pasted into the
 # recipe; the job checks each one.
-CREDIT_VARS = LOANS SECTORS COPULA NU RHO LEVEL SCENARIOS SEED IS SHARDS JOBS HOSTS SCHEDULER RETRIES OUT
+CREDIT_VARS := $(call table_vars,credit)
 $(foreach v,$(CREDIT_VARS),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
 $(call job_exports,credit,$(CREDIT_VARS))
 .PHONY: credit
 credit: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 credit: export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
-credit: export MCPIPE_KNOWN := $(CREDIT_VARS)
 credit: $(BIN) | deps-run
 	@pipeline/credit
 
 # make calibrate SURFACE=file (pipeline/calibrate): the variables reach the
 # job through the environment only, as typed; the job checks them.
-CALIBRATE_VARS = SURFACE STARTS V0_GRID KAPPA_GRID THETA_GRID XI_GRID RHO_GRID JOBS OUT \
-                 CHECK_PATHS CHECK_SEED CHECK_SUBSTEPS
-CALIBRATE_VARS += SHARDS HOSTS SCHEDULER RETRIES
+CALIBRATE_VARS := $(call table_vars,calibrate)
 calibrate: export PATH := $(CURDIR)/build/bin:$(CURDIR)/pipeline:$(PATH)
 calibrate: export MCPIPE_GIVEN := $(MCPIPE_GIVEN)
-calibrate: export MCPIPE_KNOWN := $(CALIBRATE_VARS)
 # override: a command-line value is otherwise exported expanded, so that
 # SURFACE='$(shell ...)' would run; $(value) keeps the text as typed.
 $(foreach v,$(CALIBRATE_VARS),$(eval calibrate: override export $(v) := $$(value $(v))))

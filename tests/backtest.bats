@@ -277,7 +277,7 @@ check_tests() {
 	run -2 --separate-stderr env OUT="$out" CLOSES="$CLOSES" LEVEL='0.9;touch pwned' "$ROOT/pipeline/backtest"
 	[ ! -e pwned ]
 	[ ! -e "$BATS_TEST_TMPDIR/pwned" ]
-	[ "$stderr" = "backtest: LEVEL=0.9;touch pwned: want a decimal strictly between 0 and 1" ]
+	[ "$stderr" = "backtest: LEVEL=0.9;touch pwned: want a number in (0, 1)" ]
 }
 
 @test "backtest: a bad close fails the job with its file:line and leaves no result" {
@@ -341,13 +341,13 @@ check_tests() {
 	[ "$output" = 2027 ]
 	# a value that is not one is refused by the job, before any work
 	run -2 --separate-stderr make -s -C "$ROOT" backtest OUT="$BATS_TEST_TMPDIR/p" "LEVEL=0.9';touch x;'"
-	[[ $stderr == *"backtest: LEVEL=0.9';touch x;': want a decimal strictly between 0 and 1"* ]]
+	[[ $stderr == *"backtest: LEVEL=0.9';touch x;': want a number in (0, 1)"* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/p" ]
 	[ ! -e "$ROOT/x" ]
 	# nor does make expand it: $(shell ...) stays text
 	run -2 --separate-stderr make -s -C "$ROOT" backtest OUT="$BATS_TEST_TMPDIR/p" \
 		"LEVEL=\$(shell touch $BATS_TEST_TMPDIR/pwned)0.99"
-	[[ $stderr == *"backtest: LEVEL=\$(shell touch $BATS_TEST_TMPDIR/pwned)0.99: want a decimal"* ]]
+	[[ $stderr == *"backtest: LEVEL=\$(shell touch $BATS_TEST_TMPDIR/pwned)0.99: want a number in (0, 1)"* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/pwned" ] && [ ! -e "$BATS_TEST_TMPDIR/p" ]
 }
 

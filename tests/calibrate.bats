@@ -176,21 +176,21 @@ close() {
 @test "make calibrate checks its variables first" {
 	cd "$ROOT"
 	run -2 --separate-stderr make -s calibrate
-	[ "${stderr_lines[0]}" = "calibrate: SURFACE=: required, a surface file (maturity strike iv|price)" ]
+	[ "${stderr_lines[0]}" = "calibrate: SURFACE=: want a readable surface file (maturity strike iv|price)" ]
 	run -2 --separate-stderr make -s calibrate SURFACE='nonexistent $(touch x)'
-	[ "${stderr_lines[0]}" = 'calibrate: SURFACE=nonexistent $(touch x): not a readable file' ]
+	[ "${stderr_lines[0]}" = 'calibrate: SURFACE=nonexistent $(touch x): want a readable surface file (maturity strike iv|price)' ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv STARTS=0
-	[ "${stderr_lines[0]}" = "calibrate: STARTS=0: want a positive integer" ]
+	[ "${stderr_lines[0]}" = "calibrate: STARTS=0: want a whole number from 1 to 1000000" ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv CHECK_PATHS=1
 	[ "${stderr_lines[0]}" = "calibrate: CHECK_PATHS=1: want 0 (no check) or a path count of at least 2" ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv CHECK_SUBSTEPS=0
-	[ "${stderr_lines[0]}" = "calibrate: CHECK_SUBSTEPS=0: want a positive integer" ]
+	[ "${stderr_lines[0]}" = "calibrate: CHECK_SUBSTEPS=0: want a whole number from 1 to 10000" ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv V0_GRID=abc OUT="$BATS_TEST_TMPDIR/o"
 	[ "${stderr_lines[0]}" = "calibrate: V0_GRID=abc: 'abc' is not a number" ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv RHO_GRID=-0.5,x OUT="$BATS_TEST_TMPDIR/o"
 	[ "${stderr_lines[0]}" = "calibrate: RHO_GRID=-0.5,x: 'x' is not a number" ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv SHARDS=0
-	[ "${stderr_lines[0]}" = "calibrate: SHARDS=0: want a positive integer" ]
+	[ "${stderr_lines[0]}" = "calibrate: SHARDS=0: want a whole number from 1 to 999999" ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv RETRIES=101
 	[ "${stderr_lines[0]}" = "calibrate: RETRIES=101: want a whole number from 0 to 100" ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv HOSTS=nothing

@@ -184,7 +184,7 @@ shown() {
 	for v in "${HOSTILE[@]}"; do
 		for var in SHARDS RETRIES SCHEDULER HOSTS; do
 			run -2 --separate-stderr env "$var=$v" "$ROOT/pipeline/calibrate"
-			[[ "$stderr" == "calibrate: $var=$v: "* ]]
+			[[ "$stderr" == "calibrate: $var=$(shown "$v"): "* ]]
 		done
 		[ ! -e "$OUT" ]
 		no_canary

@@ -110,6 +110,48 @@ setup() {
 	[ ! -e "$OUT" ]
 }
 
+@test "manifest: make var, credit, backtest and calibrate from the same table, every problem at once" {
+	# the defaults of their rows, resolved; no payoff rows
+	unset OUT
+	run -0 manifest var
+	[ "${lines[0]}" = "# tool=manifest job=var" ]
+	[[ "$output" == *$'\nHORIZON\t1\nLEVEL\t0.99\nSCENARIOS\t1000000\n'* ]]
+	[[ "$output" != *payoff.* && "$output" != *$'\nDF\t'* ]]
+	# a row's condition on another variable (DF: RETURNS=t); every problem
+	# at once, the types' messages or the row's own
+	run -2 --separate-stderr env HORIZON=0 LEVEL=0.4 SEED=0x12345678901234567 DF=4 R=x SHARDS=9 SCENARIOS=8 manifest var
+	[ "$output" = "" ]
+	[ "$stderr" = "var: HORIZON=0: want a positive number of trading days, at most 2520
+var: LEVEL=0.4: want a number in [0.5, 1)
+var: SEED=0x12345678901234567: want a whole number from 0 to 18446744073709551615, decimal or 0x hex
+var: R=x: want a number in [-1, 1]
+var: DF=4: applies to RETURNS=t only
+var: SHARDS=9: more shards than SCENARIOS=8" ]
+	run -2 --separate-stderr env COPULA=t manifest credit
+	[ "$stderr" = "credit: NU=: COPULA=t wants NU, an integer from 1 to 1000" ]
+	run -2 --separate-stderr env NU=3 RHO=1 IS=2 manifest credit
+	[ "$stderr" = "credit: NU=3: only for COPULA=t
+credit: RHO=1: want a number in [0, 1)
+credit: IS=2: want 0 or 1" ]
+	# a refused RETURNS leaves DF unjudged
+	run -2 --separate-stderr env RETURNS=x DF=4 manifest var
+	[ "$stderr" = "var: RETURNS=x: want gbm, normal or t" ]
+	run -2 --separate-stderr env CLOSES="$ROOT/data/market.tsv" HOSTS=h LAMBDA=1.5 WINDOW=1 manifest backtest
+	[ "$stderr" = "backtest: WINDOW=1: want a whole number from 2 to 10000000
+backtest: LAMBDA=1.5: want a number in [0, 1]
+backtest: HOSTS=h: make backtest runs on this machine only" ]
+	run -2 --separate-stderr env SURFACE="$ROOT/data/dax-2002-07-05.tsv" V0_GRID=0.1:x:0.1 CHECK_PATHS=1 CHECK_SEED=0x1 manifest calibrate
+	[ "$stderr" = "calibrate: V0_GRID=0.1:x:0.1: 'x' is not a number
+calibrate: CHECK_PATHS=1: want 0 (no check) or a path count of at least 2
+calibrate: CHECK_SEED=0x1: want a whole number from 0 to 18446744073709551615" ]
+	# make's lists of these jobs' variables are the table's rows
+	run -0 make -s -C "$ROOT" -p -n var
+	for job in var credit backtest calibrate; do
+		want=$(awk -F '\t' -v j="$job" '$1 == j { printf "%s ", $2 }' "$ROOT/pipeline/variables.tsv")
+		[[ "$output" == *$'\n'"$(echo "$job" | tr a-z A-Z)_VARS := ${want% }"$'\n'* ]]
+	done
+}
+
 @test "the run directory holds the manifest and the stages' arguments as data; nothing is sourced" {
 	PATHS=1000 SHARDS=3 run -0 price
 	rundir=$(ls -d "$OUT"/runs/*)

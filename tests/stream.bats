@@ -149,6 +149,33 @@ fails_cleanly() {
 	run -0 aggregate < <(payoff "$t/zig.tsv")
 }
 
+# The training and the pricing stream of one seed (simpaths --training,
+# metadata stream=training; none is pricing), and Sobol points and Philox
+# draws (--qmc sobol, qmc=sobol; none is Philox) are other paths too: a
+# `cat` of two runs' outputs is refused by payoff, aggregate and exercise,
+# naming the key, both values and where each was.
+@test "paths of the training and the pricing stream, or of QMC and Philox, in one stream are refused" {
+	local t=$BATS_TEST_TMPDIR
+	simpaths --count 16 >"$t/price.tsv"
+	simpaths --count 16 --training >"$t/train.tsv"
+	simpaths --count 16 --qmc sobol >"$t/qmc.tsv"
+	simpaths --steps 4 --emit path --training --count 200 | lsmfit -K 100 >"$t/rule.tsv"
+	simpaths --steps 4 --emit path --count 16 >"$t/price-path.tsv"
+	simpaths --steps 4 --emit path --count 16 --qmc sobol >"$t/qmc-path.tsv"
+	run -1 --separate-stderr payoff "$t/price.tsv" "$t/train.tsv"
+	[ "$stderr" = "payoff: $t/train.tsv:1: metadata stream=training conflicts with $t/price.tsv:1, which has no stream= (the pricing stream; another run?)" ]
+	run -1 --separate-stderr aggregate < <(cat "$t/train.tsv" "$t/price.tsv")
+	[ "$stderr" = "aggregate: stdin:20: metadata has no stream= (the pricing stream) but stdin:1 has stream=training (another run?)" ]
+	run -1 --separate-stderr payoff "$t/qmc.tsv" "$t/price.tsv"
+	[ "$stderr" = "payoff: $t/price.tsv:1: metadata has no qmc= (Philox draws, no QMC) but $t/qmc.tsv:1 has qmc=sobol (another run?)" ]
+	run -1 --separate-stderr exercise -c "$t/rule.tsv" < <(cat "$t/price-path.tsv" "$t/qmc-path.tsv")
+	[ "$stderr" = "exercise: stdin:20: metadata qmc=sobol conflicts with stdin:1, which has no qmc= (Philox draws, no QMC; another run?)" ]
+	# one run's outputs twice are one stream
+	run -0 payoff "$t/train.tsv" "$t/train.tsv"
+	run -0 payoff "$t/qmc.tsv" "$t/qmc.tsv"
+	run -0 exercise -c "$t/rule.tsv" "$t/qmc-path.tsv" "$t/qmc-path.tsv"
+}
+
 @test "first= without count=, and bad range numbers, are refused" {
 	run -1 --separate-stderr aggregate < <(printf 'x\n# first=0\n1\n2\n')
 	[ "$stderr" = "aggregate: stdin:2: metadata has first= without count=" ]

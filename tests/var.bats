@@ -29,19 +29,19 @@ var_fails() {
 	var_fails "HORIZON=1;ls: want a positive number of trading days, at most 2520" 'HORIZON=1;ls'
 	var_fails "LEVEL=1: want a number in [0.5, 1)" LEVEL=1
 	var_fails "LEVEL=0.99x: want a number in [0.5, 1)" LEVEL=0.99x
-	var_fails "SCENARIOS=1e6: want a positive integer" SCENARIOS=1e6
-	var_fails "SEED=-1: want an integer (decimal or 0x hex)" SEED=-1
-	var_fails "R=2: want a rate in [-1, 1]" R=2
+	var_fails "SCENARIOS=1e6: want a whole number from 1 to 9999999999999999 (decimal digits, no sign, no leading zero)" SCENARIOS=1e6
+	var_fails "SEED=-1: want a whole number from 0 to 18446744073709551615, decimal or 0x hex" SEED=-1
+	var_fails "R=2: want a number in [-1, 1]" R=2
 	var_fails "RETURNS=cauchy: want gbm, normal or t" RETURNS=cauchy
 	var_fails "DF=4: applies to RETURNS=t only" DF=4
 	var_fails "DF=: RETURNS=t wants an integer number of degrees of freedom in [3, 500]" RETURNS=t
 	var_fails "DF=2.5: RETURNS=t wants an integer number of degrees of freedom in [3, 500]" RETURNS=t DF=2.5
-	var_fails "SHARDS=0: want a positive integer" SHARDS=0
+	var_fails "SHARDS=0: want a whole number from 1 to 999999" SHARDS=0
 	var_fails "SHARDS=30000: more shards than SCENARIOS=20000" SHARDS=30000
-	var_fails "JOBS=two: want a positive integer" JOBS=two
+	var_fails "JOBS=two: want a whole number from 1 to 99999 (decimal digits, no sign, no leading zero)" JOBS=two
 	var_fails "HOSTS=nothing: cannot read this sshloginfile" HOSTS=nothing
 	var_fails "SCHEDULER=pbs: want slurm, or nothing for GNU parallel" SCHEDULER=pbs
-	var_fails "RETRIES=01: want a whole number from 0 to 100" RETRIES=01
+	var_fails "RETRIES=01: want a whole number from 0 to 100 (decimal digits, no sign, no leading zero)" RETRIES=01
 	var_fails "NORMALS=box-muller: want ziggurat or inversion" NORMALS=box-muller
 }
 

@@ -20,6 +20,62 @@
 #define DATES 16         /* at most; every chunk even: Philox blocks (two dates each) align */
 _Static_assert(LANES * DATES <= NORMALS_MAX, "a chunk's normals fit normals.h's scratch");
 
+/* A batch's lanes, as both walkers (gbm's inner_batch, inner_batch_model)
+ * keep them: lane l holds inner path m0 + path_of[l] while alive[l]; w
+ * lanes in use, nalive of them alive. */
+struct lanes {
+	bool alive[LANES];
+	int path_of[LANES];
+	int w, nalive;
+};
+
+/* w lanes, each alive with its own inner path; no cash flow yet. */
+static inline void lanes_start(struct lanes *t, int w, double *cash)
+{
+	t->w = t->nalive = w;
+	for (int l = 0; l < w; l++) {
+		t->alive[l] = true;
+		t->path_of[l] = l;
+		cash[l] = 0;
+	}
+}
+
+/* The live lanes to the front, in order, each taking its values of the
+ * ncols arrays cols[] (the walk's state: the price, the model's log-price
+ * and variance) with it. */
+static inline void lanes_pack(struct lanes *t, double *const cols[], int ncols)
+{
+	int live = 0;
+	for (int l = 0; l < t->w; l++)
+		if (t->alive[l]) {
+			for (int k = 0; k < ncols; k++)
+				cols[k][live] = cols[k][l];
+			t->path_of[live] = t->path_of[l];
+			t->alive[live++] = true;
+		}
+	t->w = live;
+}
+
+/* Lane l's path exercised at date `date` at price s, for h: its discounted
+ * cash flow and control; the lane walks no further. */
+static inline void lanes_exercise(struct lanes *t, int l, const struct dual *d, long date,
+                                  double h, double s, double *cash, double *control)
+{
+	cash[t->path_of[l]] = h * d->rule->discount[date];
+	control[t->path_of[l]] = s * d->forward_discount[date];
+	t->alive[l] = false;
+	t->nalive--;
+}
+
+/* The paths never exercised: the control at T, at their last price s[l]. */
+static inline void lanes_finish(const struct lanes *t, const struct dual *d, const double *s,
+                                double *control)
+{
+	for (int l = 0; l < t->w; l++)
+		if (t->alive[l])
+			control[t->path_of[l]] = s[l] * d->forward_discount[d->rule->steps];
+}
+
 void dual_init(struct dual *d, const struct rule *r, const struct model *m, long inner)
 {
 	double dt = m->T / (double)r->steps;
@@ -56,37 +112,26 @@ SIMD_CLONES static void inner_batch(const struct dual *d, uint64_t seed, uint64_
 	static double z[LANES * DATES];
 	static struct normal_scratch scratch;
 	double s[LANES];
-	bool alive[LANES];
-	int path_of[LANES];   /* lane l holds inner path m0 + path_of[l] */
+	double *const state[] = { s };
+	struct lanes t;
 	const struct rule *r = d->rule;
 	const philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
 	const uint32_t stream = RNG_INNER | (uint32_t)from;
-	int nalive = w;
 
-	for (int l = 0; l < w; l++) {
+	lanes_start(&t, w, cash);
+	for (int l = 0; l < w; l++)
 		s[l] = s0;
-		alive[l] = true;
-		path_of[l] = l;
-		cash[l] = 0;
-	}
 	/* step q (0-based) of an inner path is date from+1+q */
 	long chunk = 2;
-	for (long q0 = 0; from + 1 + q0 <= r->steps && nalive > 0;
+	for (long q0 = 0; from + 1 + q0 <= r->steps && t.nalive > 0;
 	     q0 += chunk, chunk = chunk < DATES ? 2 * chunk : DATES) {
-		/* the live paths to the front, in order */
-		int live = 0;
-		for (int l = 0; l < w; l++)
-			if (alive[l]) {
-				s[live] = s[l];
-				path_of[live] = path_of[l];
-				alive[live++] = true;
-			}
-		w = live;
+		lanes_pack(&t, state, 1);
+		w = t.w;
 		long n = r->steps - (from + q0) < chunk ? r->steps - (from + q0) : chunk;
 		for (long b = 0; b < (n + 1) / 2; b++) {
 			uint32_t *lo0 = lo + 2 * b * w, *hi0 = hi + 2 * b * w;
 			for (int l = 0; l < w; l++) {
-				uint32_t block = (uint32_t)(m0 + path_of[l]) * d->blocks_per_path +
+				uint32_t block = (uint32_t)(m0 + t.path_of[l]) * d->blocks_per_path +
 				                 (uint32_t)(q0 / 2 + b);
 				philox4x32_ctr_t ctr = { { block, stream, (uint32_t)path,
 				                           (uint32_t)(path >> 32) } };
@@ -98,25 +143,19 @@ SIMD_CLONES static void inner_batch(const struct dual *d, uint64_t seed, uint64_
 			}
 		}
 		normals_from_words(lo, hi, (int)n * w, z, &scratch);
-		for (long q = 0; q < n && nalive > 0; q++) {
+		for (long q = 0; q < n && t.nalive > 0; q++) {
 			long date = from + 1 + q0 + q;
 			const double *zq = z + q * w;
 			for (int l = 0; l < w; l++)
 				s[l] = s[l] * det_exp(d->drift + d->vol * zq[l]);
 			for (int l = 0; l < w; l++) {
 				double h;
-				if (alive[l] && rule_exercises(r, date, s[l], &h)) {
-					cash[path_of[l]] = h * r->discount[date];
-					control[path_of[l]] = s[l] * d->forward_discount[date];
-					alive[l] = false;
-					nalive--;
-				}
+				if (t.alive[l] && rule_exercises(r, date, s[l], &h))
+					lanes_exercise(&t, l, d, date, h, s[l], cash, control);
 			}
 		}
 	}
-	for (int l = 0; l < w; l++)
-		if (alive[l])
-			control[path_of[l]] = s[l] * d->forward_discount[r->steps];
+	lanes_finish(&t, d, s, control);
 }
 
 /* Does the rule exercise at date i, at price s and variance v? */
@@ -128,7 +167,7 @@ static bool exercises(const struct rule *r, long i, double s, double v, double *
 /* inner_batch under heston and merton: the model's own walk (model_walk,
  * model_walk_variance for heston's variance after each date), from price
  * s0 and variance v0 at date `from`. The packing of the live paths is
- * inner_batch's, its chunks from 1 date (a model's block is not two
+ * inner_batch's (struct lanes), its chunks from 1 date (a model's block is not two
  * dates); model_walk numbers its lanes' paths
  * first, first+1, ..., so the live paths go to it in runs of consecutive
  * inner paths, each a call. Each path's numbers are its own counters',
@@ -140,35 +179,25 @@ static void inner_batch_model(const struct dual *d, uint64_t seed, uint64_t path
 	static double x[LANES], var[LANES], lp[LANES * DATES], vp[LANES * DATES],
 	              run_lp[LANES * DATES], run_vp[LANES * DATES];
 	double s[LANES];
-	bool alive[LANES];
-	int path_of[LANES];
+	double *const state[] = { x, var, s };
+	struct lanes t;
+	const int *path_of = t.path_of;
 	const struct rule *r = d->rule;
 	const struct model *m = &d->model;
 	const uint32_t stream = RNG_INNER | (uint32_t)from;
 	const uint64_t outer = path << 32;   /* the model's path word pair: (m, path) */
-	int nalive = w;
 
 	model_start(m, w, x, var);
+	lanes_start(&t, w, cash);
 	for (int l = 0; l < w; l++) {
 		var[l] = v0;
 		s[l] = s0;
-		alive[l] = true;
-		path_of[l] = l;
-		cash[l] = 0;
 	}
 	long chunk = 1;
-	for (long q0 = 0; from + 1 + q0 <= r->steps && nalive > 0;
+	for (long q0 = 0; from + 1 + q0 <= r->steps && t.nalive > 0;
 	     q0 += chunk, chunk = chunk < DATES ? 2 * chunk : DATES) {
-		int live = 0;
-		for (int l = 0; l < w; l++)
-			if (alive[l]) {
-				x[live] = x[l];
-				var[live] = var[l];
-				s[live] = s[l];
-				path_of[live] = path_of[l];
-				alive[live++] = true;
-			}
-		w = live;
+		lanes_pack(&t, state, 3);
+		w = t.w;
 		long n = r->steps - (from + q0) < chunk ? r->steps - (from + q0) : chunk;
 		for (int a = 0, b; a < w; a = b) {
 			for (b = a + 1; b < w && path_of[b] == path_of[b - 1] + 1; b++)
@@ -190,21 +219,15 @@ static void inner_batch_model(const struct dual *d, uint64_t seed, uint64_t path
 			long date = from + 1 + q0 + q;
 			for (int l = 0; l < w; l++) {
 				double h;
-				if (!alive[l])
+				if (!t.alive[l])
 					continue;
 				s[l] = s0 * det_exp(lp[q * w + l]);
-				if (exercises(r, date, s[l], vp[q * w + l], &h)) {
-					cash[path_of[l]] = h * r->discount[date];
-					control[path_of[l]] = s[l] * d->forward_discount[date];
-					alive[l] = false;
-					nalive--;
-				}
+				if (exercises(r, date, s[l], vp[q * w + l], &h))
+					lanes_exercise(&t, l, d, date, h, s[l], cash, control);
 			}
 		}
 	}
-	for (int l = 0; l < w; l++)
-		if (alive[l])
-			control[path_of[l]] = s[l] * d->forward_discount[r->steps];
+	lanes_finish(&t, d, s, control);
 }
 
 /* Sums of n cash flows f and control deviations y, for a regression. */

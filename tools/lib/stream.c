@@ -217,32 +217,47 @@ static const char *word_value(const char *word, const char *key)
 	return strncmp(word, key, len) == 0 && word[len] == '=' ? word + len + 1 : NULL;
 }
 
-/* A simpaths line's normals= (normals, or NULL when absent: inversion)
- * against the first simpaths line's. The dictionary cannot see it: a key
- * absent from one input and present in another is no conflict there (a
- * later stage adds keys of its own), but paths of inversion and of the
- * ziggurat are other paths of one seed, and summed together would pass
- * for one run (aggregate refuses their partials; this refuses a `cat`). */
-static void check_paths_normals(struct stream *s, const char *normals)
-{
-	const char *mine = normals ? normals : "";
+/* The keys of a simpaths line whose absence means a default, and what the
+ * default is. The dictionary cannot see them: a key absent from one input
+ * and present in another is no conflict there (a later stage adds keys of
+ * its own), but paths of inversion and of the ziggurat, of the training and
+ * the pricing stream, of Sobol points and of Philox draws are other paths
+ * of one seed, and summed together would pass for one run (aggregate
+ * refuses their partials; this refuses a `cat`). */
+static const struct {
+	const char *key;
+	const char *absent;   /* what no key= means */
+} defaulted_keys[STREAM_DEFAULTED_KEYS] = {
+	{ "normals", "paths drawn by inversion" },
+	{ "stream", "the pricing stream" },
+	{ "qmc", "Philox draws, no QMC" },
+};
 
-	if (!s->paths_normals) {
-		s->paths_normals = xstrdup(mine);
-		s->paths_normals_where = xstrdup(stream_where(s));
+/* A simpaths line's values of defaulted_keys (NULL where absent) against
+ * the first simpaths line's. */
+static void check_paths_defaults(struct stream *s, const char *const values[])
+{
+	if (!s->paths_where) {
+		s->paths_where = xstrdup(stream_where(s));
+		for (int k = 0; k < STREAM_DEFAULTED_KEYS; k++)
+			s->paths_values[k] = xstrdup(values[k] ? values[k] : "");
 		return;
 	}
-	if (strcmp(mine, s->paths_normals) == 0)
-		return;
-	if (!normals)
-		data_error(stream_where(s), "metadata has no normals= (paths drawn by inversion) but "
-		           "%s has normals=%.*s%s (another run?)", s->paths_normals_where,
-		           CLIPPED(s->paths_normals));
-	if (!*s->paths_normals)
-		data_error(stream_where(s), "metadata normals=%.*s%s conflicts with %s, which has no "
-		           "normals= (paths drawn by inversion; another run?)", CLIPPED(normals),
-		           s->paths_normals_where);
-	/* two values: take_meta_word refused them already */
+	for (int k = 0; k < STREAM_DEFAULTED_KEYS; k++) {
+		const char *key = defaulted_keys[k].key, *first = s->paths_values[k];
+		const char *mine = values[k] ? values[k] : "";
+		if (strcmp(mine, first) == 0)
+			continue;
+		if (!values[k])
+			data_error(stream_where(s), "metadata has no %s= (%s) but %s has %s=%.*s%s "
+			           "(another run?)", key, defaulted_keys[k].absent, s->paths_where, key,
+			           CLIPPED(first));
+		if (!*first)
+			data_error(stream_where(s), "metadata %s=%.*s%s conflicts with %s, which has no "
+			           "%s= (%s; another run?)", key, CLIPPED(mine), s->paths_where, key,
+			           defaulted_keys[k].absent);
+		/* two values: take_meta_word refused them already */
+	}
 }
 
 /* Parses a '#' line's key=value words without disturbing s->line, which a
@@ -251,17 +266,18 @@ static void take_meta_line(struct stream *s)
 {
 	char *copy = xstrdup(s->line + 1);
 	bool saw_first = false, saw_count = false, simpaths = false;
-	const char *normals = NULL;
+	const char *values[STREAM_DEFAULTED_KEYS] = { NULL };
 
 	for (char *word = strtok(copy, " \t"); word; word = strtok(NULL, " \t")) {
 		const char *tool = word_value(word, "tool");
 		simpaths |= tool && strcmp(tool, "simpaths") == 0;
-		if (word_value(word, "normals"))
-			normals = word_value(word, "normals");
+		for (int k = 0; k < STREAM_DEFAULTED_KEYS; k++)
+			if (word_value(word, defaulted_keys[k].key))
+				values[k] = word_value(word, defaulted_keys[k].key);
 		take_meta_word(s, word, &saw_first, &saw_count);
 	}
 	if (simpaths)
-		check_paths_normals(s, normals);
+		check_paths_defaults(s, values);
 	free(copy);
 	if (saw_first != saw_count)
 		data_error(stream_where(s), "metadata has %s= without %s=",
@@ -483,7 +499,8 @@ void stream_close(struct stream *s)
 		free(s->columns[0]);
 	free(s->columns);
 	free(s->header_text);
-	free(s->paths_normals);
-	free(s->paths_normals_where);
+	free(s->paths_where);
+	for (int k = 0; k < STREAM_DEFAULTED_KEYS; k++)
+		free(s->paths_values[k]);
 	memset(s, 0, sizeof *s);
 }

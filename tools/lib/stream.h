@@ -11,7 +11,8 @@
  * error. Only the keys that legitimately differ between shards of one run
  * (the range keys first, count, shard, and tool) may change. A key absent
  * from one simpaths line may not be present in another where its absence
- * means a default: normals= (none is inversion). A metadata
+ * means a default: normals= (none is inversion), stream= (none is the
+ * pricing stream) and qmc= (none is Philox's draws). A metadata
  * line with first= and count= opens a path range: the rows that follow,
  * up to the next range, are those paths. */
 #ifndef MCPIPE_STREAM_H
@@ -22,6 +23,9 @@
 #include <stdio.h>
 
 enum record { RECORD_END, RECORD_META, RECORD_ROW };
+
+/* How many metadata keys of simpaths mean a default when absent. */
+#define STREAM_DEFAULTED_KEYS 3
 
 struct meta_entry {
 	char *key;
@@ -60,10 +64,13 @@ struct stream {
 	bool range_opened;       /* set by a metadata line with first= and count= */
 	uint64_t range_first, range_count;
 
-	/* The first simpaths line's normals= ("" when it has none: inversion,
-	 * simpaths' default) and where it was, so that paths drawn by two
-	 * transforms are never read as one stream (take_meta_line). */
-	char *paths_normals, *paths_normals_where;
+	/* The first simpaths line's values of the keys whose absence means
+	 * simpaths' default (normals=, stream=, qmc=: stream.c's
+	 * defaulted_keys; "" when it has none) and where it was, so that paths
+	 * of two runs are never read as one stream (take_meta_line). NULL
+	 * before the first simpaths line. */
+	char *paths_where;
+	char *paths_values[STREAM_DEFAULTED_KEYS];
 
 	char where_buf[512];
 };
