@@ -205,13 +205,16 @@ ALWAYS_INLINE static void add_replicate_block(struct partial *p, uint64_t start,
 		cnt[j] = (unsigned)((len - j + R - 1) / R);
 	for (int i = 0; i < p->ncolumns; i++) {
 		const double c = x[i][0];
+		size_t k = 0;
 		for (size_t j = 0; j < nrep; j++)
 			D[j] = 0;
-		for (size_t k = 0, j = 0; k < len; k++) {
-			D[j] = D[j] + (x[i][k] - c);
-			if (++j == R)
-				j = 0;
-		}
+		/* round by round of R paths: replicate j's running sum takes its
+		 * paths in path order, and the loop over j vectorises */
+		for (; k + R <= len; k += R)
+			for (size_t j = 0; j < R; j++)
+				D[j] = D[j] + (x[i][k + j] - c);
+		for (size_t j = 0; k + j < len; j++)
+			D[j] = D[j] + (x[i][k + j] - c);
 		for (size_t j = 0; j < nrep; j++) {
 			size_t r = r0 + j < R ? r0 + j : r0 + j - R;
 			xsum *to = &p->rsums[r * PARTIAL_MAX_COLUMNS + (size_t)i];
