@@ -85,6 +85,27 @@ qmc_price() {
 	[ "$output" = "$(cat "$BATS_TEST_TMPDIR/want")" ]
 }
 
+@test "replicate sums by blocks: 3 replicates, blocks starting on replicates 0, 2, 1, split anywhere" {
+	not_sanitized
+	# 3 does not divide the block of 128 paths: the blocks at paths 0, 128
+	# and 256 begin with replicates 0, 2 and 1, hold 43 or 42 paths of
+	# each, and the ranges split two of them. The estimate and stderr are
+	# those of the rows' replicate means (awk, 10 decimals: the block sums
+	# round differently from awk's running sums, at 1e-16 relative).
+	args=(--qmc sobol --replicates 3 --steps 4 -e summary --paths 384 --seed 5 -p asian-call-arith -K 100)
+	simpaths "${args[@]}" --first 0 --count 384 >"$BATS_TEST_TMPDIR/rows"
+	simpaths "${args[@]}" --first 0 --count 384 --partial | aggregate >"$BATS_TEST_TMPDIR/one"
+	simpaths "${args[@]}" --first 0 --count 150 --partial >"$BATS_TEST_TMPDIR/a"
+	simpaths "${args[@]}" --first 150 --count 234 --partial >"$BATS_TEST_TMPDIR/b"
+	aggregate "$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/a" | cmp - "$BATS_TEST_TMPDIR/one"
+	rows "$BATS_TEST_TMPDIR/rows" | awk '{ s[(NR - 1) % 3] += $1; n[(NR - 1) % 3]++ }
+		END { for (r = 0; r < 3; r++) { m[r] = s[r] / n[r]; mean += m[r] / 3 }
+		      for (r = 0; r < 3; r++) ss += (m[r] - mean) ^ 2
+		      printf "%.10f %.10f\n", mean, sqrt(ss / 2 / 3) }' >"$BATS_TEST_TMPDIR/want"
+	run -0 awk -F'\t' '$1 == "price" { printf "%.10f %.10f\n", $2, $3 }' "$BATS_TEST_TMPDIR/one"
+	[ "$output" = "$(cat "$BATS_TEST_TMPDIR/want")" ]
+}
+
 @test "any split into ranges, fused or through payoff, partials merged in any order: the same bytes" {
 	args=(--qmc sobol --replicates 4 --steps 5 -e summary --paths 256 --seed 9)
 	pay=(-p asian-call-arith -K 100 --control --control-mean "$(closed asian-call-geo -K 100 --steps 5)")
@@ -210,12 +231,29 @@ qmc_price() {
 	awk '{ print } /^rep/ && !done { print; done = 1 }' "$BATS_TEST_TMPDIR/p" >"$BATS_TEST_TMPDIR/twice"
 	run -1 --separate-stderr aggregate "$BATS_TEST_TMPDIR/twice"
 	[[ "$stderr" == "aggregate: $BATS_TEST_TMPDIR/twice:"*": invalid or repeated replicate '0'" ]]
-	sed 's/ replicates=2//' "$BATS_TEST_TMPDIR/p" >"$BATS_TEST_TMPDIR/bare"
+	sed 's/ replicates=2//; s/ rep_block=128//' "$BATS_TEST_TMPDIR/p" >"$BATS_TEST_TMPDIR/bare"
 	run -1 --separate-stderr aggregate "$BATS_TEST_TMPDIR/bare"
 	[[ "$stderr" == "aggregate: $BATS_TEST_TMPDIR/bare:"*": replicate sum without replicates= in the metadata, or before the sums" ]]
 	sed 's/ replicates=2/ replicates=1/' "$BATS_TEST_TMPDIR/p" >"$BATS_TEST_TMPDIR/one"
 	run -1 --separate-stderr aggregate "$BATS_TEST_TMPDIR/one"
 	[ "$stderr" = "aggregate: $BATS_TEST_TMPDIR/one: invalid replicates=1 (2 to 1024)" ]
+}
+
+@test "aggregate refuses QMC partials whose replicate sums were formed by another rule" {
+	simpaths --qmc sobol --replicates 2 --count 8 -p call -K 100 --partial >"$BATS_TEST_TMPDIR/p"
+	[[ "$(head -1 "$BATS_TEST_TMPDIR/p")" == "# tool=aggregate partial=1 sum_block=128 rep_block=128 "* ]]
+	# a version that added each path to its replicate's exact sum
+	sed 's/ rep_block=128//' "$BATS_TEST_TMPDIR/p" >"$BATS_TEST_TMPDIR/old"
+	run -1 --separate-stderr aggregate "$BATS_TEST_TMPDIR/p" "$BATS_TEST_TMPDIR/old"
+	[ "$stderr" = "aggregate: $BATS_TEST_TMPDIR/old: partial has replicates= but no rep_block= (replicate sums path by path, from a version before their block sums?): want rep_block=128" ]
+	sed 's/ rep_block=128/ rep_block=64/' "$BATS_TEST_TMPDIR/p" >"$BATS_TEST_TMPDIR/other"
+	run -1 --separate-stderr aggregate "$BATS_TEST_TMPDIR/other"
+	[ "$stderr" = "aggregate: $BATS_TEST_TMPDIR/other: partial's replicate sums in blocks of rep_block=64 paths: want rep_block=128" ]
+	sed 's/ replicates=2//' "$BATS_TEST_TMPDIR/p" >"$BATS_TEST_TMPDIR/norep"
+	run -1 --separate-stderr aggregate "$BATS_TEST_TMPDIR/norep"
+	[ "$stderr" = "aggregate: $BATS_TEST_TMPDIR/norep: partial has rep_block= but no replicates=" ]
+	# plain Monte Carlo's partials do not say it
+	simpaths --count 8 -p call -K 100 --partial | head -1 | grep -v rep_block
 }
 
 @test "aggregate refuses QMC rows outside path ranges or ranges that split a point" {

@@ -97,16 +97,11 @@ static void read_rows(struct stream *in, enum record r)
 			partial_add_range(&state, in->range_first, in->range_count, range_where);
 			continue;
 		}
+		/* QMC: the row's replicate from its path (the block rule sums it) */
+		if (state.replicates && !in_range)
+			data_error(stream_where(in), "replicates= needs path ranges (first= count=) "
+			           "to tell each row's replicate");
 		add_row(in, in_range, in->range_first + range_rows);
-		if (state.replicates) {   /* QMC: the row's replicate from its path */
-			if (!in_range)
-				data_error(stream_where(in), "replicates= needs path ranges (first= count=) "
-				           "to tell each row's replicate");
-			double values[PARTIAL_MAX_COLUMNS];
-			for (int i = 0; i < state.ncolumns; i++)
-				values[i] = stream_field_double(in, i);
-			partial_add_replicate_row(&state, in->range_first + range_rows, values);
-		}
 		if (in_range)
 			range_rows++;
 		else
@@ -160,13 +155,26 @@ static void partial_counts_its_paths(struct stream *in, size_t first, size_t end
 static void check_block_rule(struct stream *in)
 {
 	const char *block = stream_meta(in, PARTIAL_BLOCK_KEY);
+	const char *where = in->name ? in->name : "stdin";
 
 	if (!block)
-		data_error(in->name, "partial has no %s= (from a version before block sums?): "
+		data_error(where, "partial has no %s= (from a version before block sums?): "
 		           "want %s=%d", PARTIAL_BLOCK_KEY, PARTIAL_BLOCK_KEY, PARTIAL_BLOCK);
 	if (strcmp(block, PARTIAL_BLOCK_TEXT) != 0)
-		data_error(in->name, "partial summed in blocks of %s=%.40s paths: want %s=%d",
+		data_error(where, "partial summed in blocks of %s=%.40s paths: want %s=%d",
 		           PARTIAL_BLOCK_KEY, block, PARTIAL_BLOCK_KEY, PARTIAL_BLOCK);
+	/* QMC: the replicate sums' rule, the same blocks (partial.h) */
+	const char *rep_block = stream_meta(in, PARTIAL_REP_BLOCK_KEY);
+	bool qmc = stream_meta(in, "replicates") != NULL;
+	if (qmc && !rep_block)
+		data_error(where, "partial has replicates= but no %s= (replicate sums path by path, "
+		           "from a version before their block sums?): want %s=%d", PARTIAL_REP_BLOCK_KEY,
+		           PARTIAL_REP_BLOCK_KEY, PARTIAL_BLOCK);
+	if (rep_block && !qmc)
+		data_error(where, "partial has %s= but no replicates=", PARTIAL_REP_BLOCK_KEY);
+	if (rep_block && strcmp(rep_block, PARTIAL_BLOCK_TEXT) != 0)
+		data_error(where, "partial's replicate sums in blocks of %s=%.40s paths: want %s=%d",
+		           PARTIAL_REP_BLOCK_KEY, rep_block, PARTIAL_REP_BLOCK_KEY, PARTIAL_BLOCK);
 }
 
 /* A `path - PATH VALUES` row: a path of a block the partial holds only in

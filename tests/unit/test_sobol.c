@@ -66,6 +66,14 @@ int main(int argc, char **argv)
 			CHECK(memcmp(again, w[i], sizeof again) == 0, "point %llu recomputed differs",
 			      (unsigned long long)i);
 		}
+		/* sobol_advance: by the Gray-code step from the last point, or
+		 * from the index after a jump, the same words */
+		uint64_t at = UINT64_MAX, next[DIMS];
+		for (uint64_t i = 3; i < 1 << M; i += i % 97 == 0 ? 5 : 1) {
+			sobol_advance(&s, r, i, next, &at);
+			CHECK(at == i && memcmp(next, w[i], sizeof next) == 0,
+			      "replicate %d: point %llu by sobol_advance differs", r, (unsigned long long)i);
+		}
 		/* the low bits are filled: det_u01 of a word is never 0 or 1 */
 		CHECK((w[0][0] & 0xffffffff) != 0 || (w[0][1] & 0xffffffff) != 0,
 		      "replicate %d: low bits of point 0 not scrambled", r);

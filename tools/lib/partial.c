@@ -330,7 +330,8 @@ void partial_take_identity(struct partial *p, struct stream *in)
 	for (int i = 0; i < in->nmeta; i++) {
 		const struct meta_entry *m = &in->meta[i];
 		if (!meta_key_is_identity(m->key) || strcmp(m->key, "partial") == 0 ||
-		    strcmp(m->key, PARTIAL_BLOCK_KEY) == 0)   /* aggregate checks it */
+		    strcmp(m->key, PARTIAL_BLOCK_KEY) == 0 ||   /* aggregate checks them */
+		    strcmp(m->key, PARTIAL_REP_BLOCK_KEY) == 0)
 			continue;
 		count++;
 		if (!p->have_identity) {
@@ -410,7 +411,11 @@ static void put_xsum(const char *stat, const char *a, const char *b, const xsum 
 
 void partial_write(const struct partial *p)
 {
-	partial_write_identity(p, "tool=aggregate partial=1 " PARTIAL_BLOCK_KEY "=" PARTIAL_BLOCK_TEXT);
+	partial_write_identity(p, p->replicates ? "tool=aggregate partial=1 " PARTIAL_BLOCK_KEY "="
+	                                          PARTIAL_BLOCK_TEXT " " PARTIAL_REP_BLOCK_KEY "="
+	                                          PARTIAL_BLOCK_TEXT
+	                                        : "tool=aggregate partial=1 " PARTIAL_BLOCK_KEY "="
+	                                          PARTIAL_BLOCK_TEXT);
 	printf("%s\n", PARTIAL_HEADER);
 	/* Adjacent ranges merge, so a complete partial says first=0 count=paths. */
 	for (size_t i = 0; i < p->nranges;) {
@@ -447,24 +452,6 @@ void partial_set_replicates(struct partial *p, int replicates, const char *where
 	} else if (p->replicates != replicates) {
 		data_error(where, "replicates=%d, but the first input has replicates=%d", replicates,
 		           p->replicates);
-	}
-}
-
-void partial_add_replicate_row(struct partial *p, uint64_t path, const double *values)
-{
-	xsum *to = p->rsums + (size_t)(path % (uint64_t)p->replicates) * PARTIAL_MAX_COLUMNS;
-	for (int i = 0; i < p->ncolumns; i++)
-		xsum_add(&to[i], values[i]);
-}
-
-void partial_add_replicate_columns(struct partial *p, const double *const *columns,
-                                   size_t nrows, uint64_t first)
-{
-	for (size_t k = 0; k < nrows; k++) {
-		xsum *to = p->rsums + (size_t)((first + k) % (uint64_t)p->replicates) *
-		                      PARTIAL_MAX_COLUMNS;
-		for (int i = 0; i < p->ncolumns; i++)
-			xsum_add(&to[i], columns[i][k]);
 	}
 }
 

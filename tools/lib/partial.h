@@ -66,7 +66,9 @@ struct partial {
 
 	/* Randomized quasi-Monte Carlo (qmc.h): path p belongs to replicate
 	 * p % replicates, and rsums[r * PARTIAL_MAX_COLUMNS + i] is the exact
-	 * sum of column i over replicate r's rows. 0 and NULL when not QMC. */
+	 * sum over the blocks summed of the block's sum of column i over
+	 * replicate r's paths (the block rule, PARTIAL_REP_BLOCK_KEY). 0 and
+	 * NULL when not QMC. */
 	int replicates;
 	xsum *rsums;
 	/* The block rule (partial_paths.c): the block being filled (stage_count
@@ -136,14 +138,11 @@ const char *partial_identity_where(const struct partial *p, const char *key);
 uint64_t partial_check_coverage(struct partial *p, bool complete);
 
 /* Replicate sums (QMC): sets the count (first call) or checks it is the
- * same (a data error at `where` otherwise). 2 <= replicates <= 1024. */
+ * same (a data error at `where` otherwise). 2 <= replicates <= 1024. Set
+ * before any path is added: the block rule then sums each block's paths
+ * into their replicates' sums too (partial_paths.c), only the blocks'
+ * replicate sums exact, with the same deferral of split blocks. */
 void partial_set_replicates(struct partial *p, int replicates, const char *where);
-/* The row of path `path` (already added by partial_add_row) into its
- * replicate's sums; nrows rows of paths first.. given as columns (already
- * added by partial_add_columns). */
-void partial_add_replicate_row(struct partial *p, uint64_t path, const double *values);
-void partial_add_replicate_columns(struct partial *p, const double *const *columns,
-                                   size_t nrows, uint64_t first);
 /* A partial's rows `rep COLUMN R value`: replicate R's exact sum of
  * COLUMN, merged into p (text is the value's field); false if R or the
  * value is not valid. */
@@ -195,5 +194,11 @@ void partial_write_pending(const struct partial *p);
 /* sum_block=PARTIAL_BLOCK: the metadata partial_write adds to the
  * identity, and that aggregate wants of every partial it merges. */
 #define PARTIAL_BLOCK_KEY "sum_block"
+
+/* rep_block=PARTIAL_BLOCK: a QMC partial's (replicates=) replicate sums
+ * are by the block rule too (each block's per-replicate sums in double
+ * arithmetic, only they exact), not path by path as before; aggregate
+ * wants it of every partial with replicates=, and refuses it without. */
+#define PARTIAL_REP_BLOCK_KEY "rep_block"
 
 #endif

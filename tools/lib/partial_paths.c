@@ -182,6 +182,49 @@ ALWAYS_INLINE static void add_exact_product_twice(xsum *to, double x, double y)
 		xsum_add(to, 2 * error);
 }
 
+/* The block's replicate sums (randomized QMC, partial.h): path start + k
+ * is replicate (start + k) % R, so the block holds cnt[j] paths of
+ * replicate (start % R + j) % R, j < min(R, len). Each replicate's values
+ * are shifted by the block's first value c, as add_block's are, and summed
+ * in path order in double arithmetic: rsum += cnt c (an exact product) +
+ * D. Two exact adds a replicate and block (cnt c is exact when cnt is a
+ * power of two, as with R = 16: 8 paths each) instead of one a path; the
+ * rounding is relative to the spread, and a constant column gives every
+ * replicate the same exact sum. No overflow: a value partial_add_row
+ * accepts is at most partial_largest_squarable (~1e154), so 128 of its
+ * deviations sum far below DBL_MAX. */
+ALWAYS_INLINE static void add_replicate_block(struct partial *p, uint64_t start,
+                                              const double *const *x, size_t len)
+{
+	static double D[PARTIAL_BLOCK];
+	static unsigned cnt[PARTIAL_BLOCK];
+	const size_t R = (size_t)p->replicates, nrep = R < len ? R : len;
+	const size_t r0 = (size_t)(start % R);
+
+	for (size_t j = 0; j < nrep; j++)
+		cnt[j] = (unsigned)((len - j + R - 1) / R);
+	for (int i = 0; i < p->ncolumns; i++) {
+		const double c = x[i][0];
+		size_t k = 0;
+		for (size_t j = 0; j < nrep; j++)
+			D[j] = 0;
+		/* round by round of R paths: replicate j's running sum takes its
+		 * paths in path order, and the loop over j vectorises */
+		for (; k + R <= len; k += R)
+			for (size_t j = 0; j < R; j++)
+				D[j] = D[j] + (x[i][k + j] - c);
+		for (size_t j = 0; k + j < len; j++)
+			D[j] = D[j] + (x[i][k + j] - c);
+		for (size_t j = 0; j < nrep; j++) {
+			size_t r = r0 + j < R ? r0 + j : r0 + j - R;
+			xsum *to = &p->rsums[r * PARTIAL_MAX_COLUMNS + (size_t)i];
+			add_exact_product(to, (double)cnt[j], c);
+			if (D[j] != 0)
+				xsum_add(to, D[j]);
+		}
+	}
+}
+
 /* One whole block, x[i][0..len-1] its paths' values in path order.
  * Shifted by the block's first values c: x = c + d, so
  *     sum x = len c + D,  sum x_i x_j = len c_i c_j + c_i D_j + c_j D_i + Q_ij,
@@ -193,12 +236,16 @@ ALWAYS_INLINE static void add_exact_product_twice(xsum *to, double x, double y)
  * a function of its values only. The clones inline fma (the default
  * build's is a libm call for each product; fma is exactly rounded either
  * way, so the same bits). */
-SIMD_CLONES static void add_block(struct partial *p, const double *const *x, size_t len)
+SIMD_CLONES static void add_block(struct partial *p, uint64_t start, const double *const *x,
+                                  size_t len)
 {
 	static double d[PARTIAL_MAX_COLUMNS][PARTIAL_BLOCK], D[PARTIAL_MAX_COLUMNS];
 	static double Q[PARTIAL_MAX_COLUMNS][PARTIAL_MAX_COLUMNS];
 	int n = p->ncolumns;
 	double count = (double)len;
+
+	if (p->replicates)
+		add_replicate_block(p, start, x, len);
 	bool finite = block_deviation_sums(n, x, len, d, D, Q);
 
 	/* every term below finite (the exact products' errors are then too) */
@@ -288,7 +335,7 @@ void partial_add_checked_paths(struct partial *p, uint64_t first, const double *
 			const double *x[PARTIAL_MAX_COLUMNS];
 			for (int i = 0; i < n; i++)
 				x[i] = columns[i] + r;
-			add_block(p, x, PARTIAL_BLOCK);
+			add_block(p, path, x, PARTIAL_BLOCK);
 			r += PARTIAL_BLOCK;
 			continue;
 		}
@@ -303,7 +350,7 @@ void partial_add_checked_paths(struct partial *p, uint64_t first, const double *
 		p->stage_count += take;
 		r += take;
 		if (p->stage_first % PARTIAL_BLOCK == 0 && p->stage_count == PARTIAL_BLOCK) {
-			add_block(p, (const double *const *)p->stage, PARTIAL_BLOCK);
+			add_block(p, p->stage_first, (const double *const *)p->stage, PARTIAL_BLOCK);
 			p->stage_count = 0;
 		}
 	}
@@ -355,7 +402,7 @@ void partial_settle(struct partial *p, bool complete)
 					memcpy(&block[i][r], &p->pending[(g + r) * words + 1 + (size_t)i],
 					       sizeof block[i][r]);
 			}
-			add_block(p, (const double *const *)block, len);
+			add_block(p, start, (const double *const *)block, len);
 			continue;
 		}
 		if (complete)

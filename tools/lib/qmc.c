@@ -44,7 +44,12 @@ void qmc_init(struct qmc *q, long steps, int per_date, int replicates, uint64_t 
 	q->steps = steps;
 	sobol_init(&q->sobol, (int)dims, replicates, seed, true);
 	bridge_init(&q->bridge, steps);
-	q->point = xreallocarray(NULL, (size_t)dims, sizeof *q->point);
+	/* each replicate's last point: a shard's paths take every replicate's
+	 * points in order, each from the last by one XOR a dimension */
+	q->point = xreallocarray(NULL, (size_t)replicates * (size_t)dims, sizeof *q->point);
+	q->point_at = xreallocarray(NULL, (size_t)replicates, sizeof *q->point_at);
+	for (int r = 0; r < replicates; r++)
+		q->point_at[r] = UINT64_MAX;
 	q->lo = xreallocarray(NULL, cells, sizeof *q->lo);
 	q->hi = xreallocarray(NULL, cells, sizeof *q->hi);
 	q->z = xreallocarray(NULL, cells, sizeof *q->z);
@@ -56,6 +61,7 @@ void qmc_free(struct qmc *q)
 	sobol_free(&q->sobol);
 	bridge_free(&q->bridge);
 	free(q->point);
+	free(q->point_at);
 	free(q->lo);
 	free(q->hi);
 	free(q->z);
@@ -81,10 +87,12 @@ void qmc_increments(struct qmc *q, uint64_t first, int w, double *inc)
 
 	for (int l = 0; l < w; l++) {
 		uint64_t path = first + (uint64_t)l;
-		sobol_point(&q->sobol, (int)(path % r), path / r, q->point);
+		const int rep = (int)(path % r);
+		uint64_t *point = q->point + (size_t)rep * (size_t)dims;
+		sobol_advance(&q->sobol, rep, path / r, point, &q->point_at[rep]);
 		for (long d = 0; d < dims; d++) {
-			q->lo[d * w + l] = (uint32_t)q->point[d];
-			q->hi[d * w + l] = (uint32_t)(q->point[d] >> 32);
+			q->lo[d * w + l] = (uint32_t)point[d];
+			q->hi[d * w + l] = (uint32_t)(point[d] >> 32);
 		}
 	}
 	normals(q->lo, q->hi, cells, q->z);

@@ -28,7 +28,8 @@ struct qmc {
 	long steps;
 	struct sobol sobol;
 	struct bridge bridge;
-	uint64_t *point;              /* one point's words */
+	uint64_t *point;              /* [replicate][dimension]: its last point's words */
+	uint64_t *point_at;           /* [replicate]: that point's index (sobol_advance) */
 	uint32_t *lo, *hi;            /* [date][lane] */
 	double *z;                    /* [dimension][lane]: each word's normal */
 	double *u;                    /* [dimension][lane]: its uniform, per_date > 1 */

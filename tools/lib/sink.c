@@ -47,8 +47,6 @@ void sink_row(struct sink *s, const double *row)
 		fatal("path %llu: value too large to square: %s", (unsigned long long)s->current_path,
 		      text);
 	}
-	if (s->replicates)
-		partial_add_replicate_row(&s->partial, s->current_path, row);
 }
 
 void sink_columns(struct sink *s, const char *line, const char **names)

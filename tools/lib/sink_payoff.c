@@ -198,10 +198,8 @@ SIMD_CLONES static void price_block(struct sink *s, const struct sink_block *b)
 			sink_row(s, row);
 			abort();   /* it refused the row */
 		}
-		if (!refused)
+		if (!refused)   /* (under QMC the replicate sums too: partial.h) */
 			partial_add_checked_paths(&s->partial, first, columns, (size_t)valid);
-		if (s->replicates)
-			partial_add_replicate_columns(&s->partial, columns, (size_t)valid, first);
 		return;
 	}
 	for (int l = 0; l < valid; l++) {

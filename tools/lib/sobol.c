@@ -79,10 +79,10 @@ void sobol_init(struct sobol *s, int dims, int replicates, uint64_t seed, bool s
 				}
 			}
 			for (int k = 0; k < SOBOL_BITS; k++) {
+				/* M v: the columns of v's set bits (k + 1 at most), XORed */
 				uint64_t y = 0;
-				for (int b = 0; b < 64; b++)
-					if (v[k] >> b & 1)
-						y ^= column[b];
+				for (uint64_t bits = v[k]; bits; bits &= bits - 1)
+					y ^= column[__builtin_ctzll(bits)];
 				s->dir[((size_t)r * SOBOL_BITS + (size_t)k) * (size_t)dims + (size_t)d] = y;
 			}
 			s->shift[(size_t)r * (size_t)dims + (size_t)d] = shift;
@@ -95,6 +95,22 @@ void sobol_free(struct sobol *s)
 	free(s->dir);
 	free(s->shift);
 	s->dir = s->shift = NULL;
+}
+
+void sobol_advance(const struct sobol *s, int r, uint64_t i, uint64_t *words, uint64_t *at)
+{
+	const int dims = s->dims;
+
+	if (*at == UINT64_MAX || i != *at + 1 || i >= (UINT64_C(1) << SOBOL_BITS)) {
+		sobol_point(s, r, i, words);
+		*at = i;
+		return;
+	}
+	const int k = __builtin_ctzll(i);   /* < SOBOL_BITS: 0 < i < 2^SOBOL_BITS */
+	const uint64_t *v = s->dir + ((size_t)r * SOBOL_BITS + (size_t)k) * (size_t)dims;
+	for (int d = 0; d < dims; d++)
+		words[d] ^= v[d];
+	*at = i;
 }
 
 void sobol_point(const struct sobol *s, int r, uint64_t i, uint64_t *words)

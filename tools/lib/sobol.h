@@ -51,4 +51,12 @@ void sobol_free(struct sobol *s);
  * fraction. */
 void sobol_point(const struct sobol *s, int r, uint64_t i, uint64_t *words);
 
+/* words holds point *at of replicate r (*at UINT64_MAX: none yet); makes
+ * it point i and sets *at = i. The next point in Gray-code order is the
+ * last one XOR one direction number a dimension (gray(i) = gray(i - 1) ^
+ * 2^ctz(i)), dims XORs instead of sobol_point's dims per set bit of
+ * gray(i) (16 at 2^16 points); XOR is exact, so the same words. Any other
+ * i: sobol_point. */
+void sobol_advance(const struct sobol *s, int r, uint64_t i, uint64_t *words, uint64_t *at);
+
 #endif
