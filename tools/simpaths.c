@@ -220,12 +220,12 @@ ALWAYS_INLINE static void draw_bits(uint64_t seed, uint64_t first, int w, uint32
 	}
 }
 
-/* gbm's lean walk (simulate_width's `lean`): dates i0 .. i0+n-1 of a
+/* gbm's lean walk (simulate_width's `lean`): n dates of a
  * block straight into the sums, from their normals z ([date][lane]). The
  * arrays never overlap, and `restrict` says so: without it the compiler
  * checks their overlap on every date and, inside that check, reloads the
  * exp's 30-odd constants on every date too, which cost the Asian shard
- * about 1,200 instructions a path of 252 dates (bench/RESULTS.md). */
+ * about 870 of its 19,400 instructions a path (bench/RESULTS.md). */
 ALWAYS_INLINE static void lean_walk(const double *restrict z, int w, long n, bool antithetic,
                                     double *restrict x_now, double *restrict sum_s,
                                     double *restrict sum_x)
