@@ -220,6 +220,34 @@ ALWAYS_INLINE static void draw_bits(uint64_t seed, uint64_t first, int w, uint32
 	}
 }
 
+/* gbm's lean walk (simulate_width's `lean`): n dates of a
+ * block straight into the sums, from their normals z ([date][lane]). The
+ * arrays never overlap, and `restrict` says so: without it the compiler
+ * checks their overlap on every date and, inside that check, reloads the
+ * exp's 30-odd constants on every date too, which cost the Asian shard
+ * about 870 of its 19,400 instructions a path (bench/RESULTS.md). */
+ALWAYS_INLINE static void lean_walk(const double *restrict z, int w, long n, bool antithetic,
+                                    double *restrict x_now, double *restrict sum_s,
+                                    double *restrict sum_x)
+{
+	for (long i = 0; i < n; i++, z += w) {
+		for (int l = 0; l < w; l++) {
+			double x = x_now[l] + (drift_per_step + vol_per_step * z[l]);
+			x_now[l] = x;
+			sum_s[l] = sum_s[l] + s0 * det_exp(x);
+			sum_x[l] = sum_x[l] + x;
+		}
+		if (antithetic)
+			for (int l = 0; l < w; l++) {
+				double x = x_now[w + l] +
+				           (drift_per_step + vol_per_step * -z[l]);
+				x_now[w + l] = x;
+				sum_s[w + l] = sum_s[w + l] + s0 * det_exp(x);
+				sum_x[w + l] = sum_x[w + l] + x;
+			}
+	}
+}
+
 /* gbm's walk over dates i0 .. i0+n-1 of a block (simulate_width's
  * arguments): the log-prices into logprice[i][virtual lane], or when lean
  * straight into the sums. Returns false when lean (nothing left to do). */
@@ -241,23 +269,7 @@ ALWAYS_INLINE static bool gbm_walk(uint64_t seed, uint64_t first, int w, long i0
 		}
 	}
 	if (lean) {
-		for (long i = 0; i < n; i++) {
-			const double *z = normals + i * w;
-			for (int l = 0; l < w; l++) {
-				double x = x_now[l] + (drift_per_step + vol_per_step * z[l]);
-				x_now[l] = x;
-				sum_s[l] = sum_s[l] + s0 * det_exp(x);
-				sum_x[l] = sum_x[l] + x;
-			}
-			if (sink.antithetic)
-				for (int l = 0; l < w; l++) {
-					double x = x_now[w + l] +
-					           (drift_per_step + vol_per_step * -z[l]);
-					x_now[w + l] = x;
-					sum_s[w + l] = sum_s[w + l] + s0 * det_exp(x);
-					sum_x[w + l] = sum_x[w + l] + x;
-				}
-		}
+		lean_walk(normals, w, n, sink.antithetic, x_now, sum_s, sum_x);
 		return false;
 	}
 	/* the log-price walk: sequential in the steps, parallel in the lanes */
