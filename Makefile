@@ -138,6 +138,16 @@ include mk/deps.mk
 
 # --- tests ---------------------------------------------------------------
 BATS_FILES = $(wildcard tests/*.bats)
+# The longest files first (measured, plain and sanitized, the longest of
+# the two first): bats --jobs starts the files in the order given, so the
+# two job slots then end within a short file of each other, instead of one
+# core idle while the other finishes a long file that started last.
+BATS_LONGEST = tests/distributed.bats tests/simpaths.bats tests/heston.bats \
+               tests/greeks.bats tests/american.bats tests/resume.bats tests/stats.bats \
+               tests/closedform.bats tests/pathdep.bats tests/variance.bats \
+               tests/backtest.bats tests/bench.bats tests/hostile.bats
+BATS_FILES := $(foreach f,$(BATS_LONGEST),$(filter $(f),$(BATS_FILES))) \
+              $(filter-out $(BATS_LONGEST),$(BATS_FILES))
 
 # check-simd (mk/bench.mk): every vector target simpaths can pick gives the
 # same bytes on this CPU.
