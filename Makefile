@@ -130,7 +130,7 @@ build/obj/lib/sobol.o build/asan/obj/lib/sobol.o: build/gen/sobol_table.h
 .SECONDARY:
 -include $(wildcard build/obj/*/*.d build/asan/obj/*/*.d)
 
-.PHONY: all deps deps-build deps-run test check check-plain check-sanitized \
+.PHONY: all deps deps-build deps-run test check test-build check-plain check-sanitized \
         check-expensive price grid speedup bench install uninstall clean
 
 # --- dependencies: Debian packages, installed when missing ----------------
@@ -151,7 +151,16 @@ BATS_FILES := $(foreach f,$(BATS_LONGEST),$(filter $(f),$(BATS_FILES))) \
 
 # check-simd (mk/bench.mk): every vector target simpaths can pick gives the
 # same bytes on this CPU.
-test check: check-plain check-sanitized check-simd
+# The suites' programs are built first, by one make with a job a core (one
+# at a time, the tools, their sanitized twins, the fuzz replay programs and
+# check-simd's targets were about four minutes of a CI run); then the suites
+# run, one make target after the other (each runs bats on two jobs itself).
+TEST_BUILD = $(TEST_PREREQS) $(SANTEST_PREREQS)
+BUILD_JOBS = $(shell nproc 2>/dev/null || echo 2)
+test check:
+	$(MAKE) -j$(BUILD_JOBS) test-build
+	$(MAKE) -j1 check-plain check-sanitized check-simd
+
 
 # Test files run two at a time (bats --jobs uses GNU parallel).
 BATS_JOBS = --jobs 2 --no-parallelize-within-files
@@ -182,6 +191,10 @@ include mk/jobs.mk
 # --- benchmarks and fuzzing (make bench, make fuzz) -----------------------
 -include mk/bench.mk
 -include mk/fuzz.mk
+
+# (after the includes: they add to TEST_BUILD, and a rule's prerequisites
+# are expanded where it is read)
+test-build: $(TEST_BUILD)
 
 # --- mutation testing (make mutants) ----------------------------------------
 include mk/mutants.mk

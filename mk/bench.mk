@@ -44,6 +44,7 @@ build/bench/fused-heston: bench/fused-heston.c $(LIB_OBJ) $(LIB_HDR) | deps-buil
 # tests/bench.bats runs bench/run-bench.py briefly: it needs numpy and the loop.
 check-plain: build/bench/fused | deps-bench
 check-plain: build/bench/fused-heston
+TEST_BUILD += build/bench/fused build/bench/fused-heston
 
 # The bench's settings reach its scripts through the environment (each
 # script checks them), never pasted into the recipe. Each bench script is
@@ -127,6 +128,7 @@ $(foreach t,$(SIMD_TARGETS),$(eval $(call simd_programs,$(t))))
 # model_walk's)
 SIMD_UPPER = build/bin/simpaths --s0 36 --rate 0.06 --steps 10 --emit path --seed 5
 
+TEST_BUILD += $(SIMD_TARGETS:%=build/simd/simpaths-%) $(SIMD_TARGETS:%=build/simd/exercise-%)
 check-simd: $(BIN) $(SIMD_TARGETS:%=build/simd/simpaths-%) $(SIMD_TARGETS:%=build/simd/exercise-%)
 	@$(SIMD_UPPER) --training --count 2000 | build/bin/lsmfit -K 40 >build/simd/rule.tsv
 	@$(SIMD_UPPER) --count 40 >build/simd/outer.tsv

@@ -73,6 +73,7 @@ fuzz-replay-build: $(FUZZ_REPLAY)
 
 # `make test` replays the kept corpus (tests/fuzz.bats needs these).
 check-plain check-sanitized: fuzz-replay-build
+TEST_BUILD += $(FUZZ_REPLAY)
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@for h in $(FUZZ_HARNESSES); do \
