@@ -95,6 +95,11 @@ setup() {
 	[ -s "$part" ]                                              # recomputed
 	[ -z "$(find "$OUT"/runs/*/shard-0.part -newer "$part")" ]   # kept
 	cmp "$BATS_TEST_TMPDIR/first.tsv" "$OUT/price.tsv"
+	# every partial there: nothing to run (GNU parallel, started before
+	# the shards were known, stopped), the same result, no temporary left
+	SHARDS=4 run -0 price
+	cmp "$BATS_TEST_TMPDIR/first.tsv" "$OUT/price.tsv"
+	[ -z "$(find "$OUT" -name '*.tmp*')" ]
 }
 
 @test "changed parameters never reuse another run's shards" {
