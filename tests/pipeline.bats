@@ -175,6 +175,28 @@ setup() {
 	[ ! -e "$OUT/price.tsv" ]
 }
 
+@test "parallel-run --many --stdin: the shards on its input, one group a job slot; no input: nothing run, nothing left; no run directory: refused" {
+	PATHS=50000 SHARDS=5 JOBS=2 run -0 price
+	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"
+	rundir=$(ls -d "$OUT"/runs/*)
+	rm "$rundir"/shard-*.part
+	printf '%s\n' "$rundir" 0 1 2 3 4 >"$BATS_TEST_TMPDIR/input"
+	JOBS=2 run -0 parallel-run --many --stdin "$BATS_TEST_TMPDIR/log" <"$BATS_TEST_TMPDIR/input"
+	# groups of 3 and 2 shards, the joblog moved into the run directory
+	[ "$(tail -n +2 "$rundir/jobs.log" | cut -f 9 | sed 's,.*/runs/[0-9a-f]* ,,' | sort)" = "0 1 2"$'\n'"3 4" ]
+	[ ! -e "$BATS_TEST_TMPDIR/log" ]
+	PATHS=50000 SHARDS=5 JOBS=2 run -0 price
+	cmp "$BATS_TEST_TMPDIR/first.tsv" "$OUT/price.tsv"
+	# nothing to run: exit 0 at once, no joblog left
+	JOBS=2 run -0 parallel-run --many --stdin "$BATS_TEST_TMPDIR/log" </dev/null
+	[ -z "$output" ]
+	[ ! -e "$BATS_TEST_TMPDIR/log" ]
+	printf '%s\n' "$BATS_TEST_TMPDIR/none" 0 >"$BATS_TEST_TMPDIR/input"
+	JOBS=2 run -2 --separate-stderr parallel-run --many --stdin "$BATS_TEST_TMPDIR/log" <"$BATS_TEST_TMPDIR/input"
+	[ "$stderr" = "price: $BATS_TEST_TMPDIR/none: no such run directory" ]
+	[ ! -e "$BATS_TEST_TMPDIR/log" ]
+}
+
 @test "grid writes grid.tsv with one row per volatility and a PNG" {
 	not_sanitized
 	PATHS=20000 run -0 grid
