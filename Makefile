@@ -214,3 +214,10 @@ uninstall:
 
 clean:
 	rm -rf build out
+
+# No built-in implicit rules: every rule here is explicit, and make no
+# longer tries the built-in ones on each of the hundreds of sources,
+# headers and .d files it checks. `make price` spends 6 ms of CPU in make
+# instead of 17 before the job starts (issue 20: a run's fixed cost); the
+# commands of every target are the same (make -n, with and without).
+MAKEFLAGS += --no-builtin-rules

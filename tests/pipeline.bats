@@ -95,6 +95,11 @@ setup() {
 	[ -s "$part" ]                                              # recomputed
 	[ -z "$(find "$OUT"/runs/*/shard-0.part -newer "$part")" ]   # kept
 	cmp "$BATS_TEST_TMPDIR/first.tsv" "$OUT/price.tsv"
+	# every partial there: nothing to run (GNU parallel, started before
+	# the shards were known, stopped), the same result, no temporary left
+	SHARDS=4 run -0 price
+	cmp "$BATS_TEST_TMPDIR/first.tsv" "$OUT/price.tsv"
+	[ -z "$(find "$OUT" -name '*.tmp*')" ]
 }
 
 @test "changed parameters never reuse another run's shards" {
@@ -149,15 +154,18 @@ setup() {
 }
 
 @test "shards go several to a GNU parallel job, each its own partial; a failed group names its shard" {
-	# JOBS=1: two jobs of three shards (about two jobs a job slot)
-	PATHS=60000 SHARDS=6 JOBS=1 run -0 price
+	# JOBS=2: two jobs of three shards (one a job slot)
+	PATHS=60000 SHARDS=6 JOBS=2 run -0 price
 	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/grouped.tsv"
 	rundir=$(ls -d "$OUT"/runs/*)
 	[ "$(ls "$rundir"/shard-*.part | wc -l)" -eq 6 ]
-	[ "$(tail -n +2 "$rundir/jobs.log" | cut -f 9 | sed 's,.*/runs/[0-9a-f]* ,,')" = "0 1 2"$'\n'"3 4 5" ]
+	[ "$(tail -n +2 "$rundir/jobs.log" | cut -f 9 | sed 's,.*/runs/[0-9a-f]* ,,' | sort)" = "0 1 2"$'\n'"3 4 5" ]
+	# (the joblog, written under OUT until the run directory is known, moved)
+	[ -z "$(find "$OUT" -name 'jobs.log.tmp*')" ]
 	PATHS=60000 SHARDS=1 OUT="$BATS_TEST_TMPDIR/one" run -0 price
 	cmp "$BATS_TEST_TMPDIR/grouped.tsv" "$BATS_TEST_TMPDIR/one/price.tsv"
-	# shard 4 refused: shard 3 before it done and kept, 5 never started
+	# JOBS=1, one job of six: shard 4 refused, shard 3 before it done and
+	# kept, 5 never started
 	rm "$OUT/price.tsv" "$rundir"/shard-*.part
 	sed -i '7s/^\([0-9]*\)\t[0-9]*/\1\tjunk/' "$rundir/seeds.tsv"
 	PATHS=60000 SHARDS=6 JOBS=1 run -1 --separate-stderr price
@@ -165,6 +173,28 @@ setup() {
 	[[ "$stderr" == *$'\n'"price: shard 4 failed: exit status 1"$'\n'* ]]
 	[ "$(cd "$rundir" && ls shard-*.part)" = "shard-0.part"$'\n'"shard-1.part"$'\n'"shard-2.part"$'\n'"shard-3.part" ]
 	[ ! -e "$OUT/price.tsv" ]
+}
+
+@test "parallel-run --many --stdin: the shards on its input, one group a job slot; no input: nothing run, nothing left; no run directory: refused" {
+	PATHS=50000 SHARDS=5 JOBS=2 run -0 price
+	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"
+	rundir=$(ls -d "$OUT"/runs/*)
+	rm "$rundir"/shard-*.part
+	printf '%s\n' "$rundir" 0 1 2 3 4 >"$BATS_TEST_TMPDIR/input"
+	JOBS=2 run -0 parallel-run --many --stdin "$BATS_TEST_TMPDIR/log" <"$BATS_TEST_TMPDIR/input"
+	# groups of 3 and 2 shards, the joblog moved into the run directory
+	[ "$(tail -n +2 "$rundir/jobs.log" | cut -f 9 | sed 's,.*/runs/[0-9a-f]* ,,' | sort)" = "0 1 2"$'\n'"3 4" ]
+	[ ! -e "$BATS_TEST_TMPDIR/log" ]
+	PATHS=50000 SHARDS=5 JOBS=2 run -0 price
+	cmp "$BATS_TEST_TMPDIR/first.tsv" "$OUT/price.tsv"
+	# nothing to run: exit 0 at once, no joblog left
+	JOBS=2 run -0 parallel-run --many --stdin "$BATS_TEST_TMPDIR/log" </dev/null
+	[ -z "$output" ]
+	[ ! -e "$BATS_TEST_TMPDIR/log" ]
+	printf '%s\n' "$BATS_TEST_TMPDIR/none" 0 >"$BATS_TEST_TMPDIR/input"
+	JOBS=2 run -2 --separate-stderr parallel-run --many --stdin "$BATS_TEST_TMPDIR/log" <"$BATS_TEST_TMPDIR/input"
+	[ "$stderr" = "price: $BATS_TEST_TMPDIR/none: no such run directory" ]
+	[ ! -e "$BATS_TEST_TMPDIR/log" ]
 }
 
 @test "grid writes grid.tsv with one row per volatility and a PNG" {
