@@ -146,3 +146,32 @@ var_fails() {
 	[ "$(field VaR 6 "$OUT/var.tsv")" = 20000 ]
 	[ ! -e "$OUT/var.png" ]
 }
+
+@test "the runner starts before the files are read: one group of shards a job slot; a refused or failed run leaves no process and no joblog" {
+	not_sanitized
+	# 7 shards on 2 job slots: two GNU parallel jobs, of 4 and 3 shards
+	SHARDS=7 JOBS=2 run -0 var
+	[ "$(tail -n +2 "$OUT/var-run/jobs.log" | cut -f 9 | sed 's,.*/var-run ,,' | sort)" = "0 1 2 3"$'\n'"4 5 6" ]
+	[ ! -e "$OUT/var-run/jobs.log.tmp" ]
+	# a bad file: refused before the runner has anything to run, which
+	# then ends at once, silently, with GNU parallel
+	printf 'A\tB\nA\t1\t0.3\nB\t0.4\t1\n' >corr.tsv
+	printf 'asset\tspot\tvol\tq\tmu\nA\t1\t0.2\t0\t0\nB\t1\t0.2\t0\t0\n' >market.tsv
+	run -1 --separate-stderr timeout 60 env MARKET=market.tsv CORR=corr.tsv var
+	[ "$stderr" = "scenarios: corr.tsv:3: not symmetric: entry B,A = 0.4 but A,B = 0.3" ]
+	[ -z "$(ls -A "$OUT/var-run" | grep -v '^closed.tsv$')" ]
+	run -1 pgrep -f -- "$OUT/var-run"
+	# a failed shard: its message, the job's, no process left
+	mkdir bin
+	printf '#!/bin/sh\necho "var-shard: broken" >&2\nexit 1\n' >bin/var-shard
+	chmod +x bin/var-shard
+	rm "$OUT/var.tsv"
+	run -1 --separate-stderr timeout 60 env PATH="$PWD/bin:$PATH" SHARDS=4 JOBS=2 var
+	# (GNU parallel's --halt names the job; the first group to fail, 0 1
+	# or 2 3, stops the other)
+	[[ $stderr == "var-shard: broken"$'\n'* ]] || { echo "$stderr"; false; }
+	[[ $stderr == *$'\n'"var: shard "[02]" failed: exit status 1"$'\n'"var: a shard failed" ]] || { echo "$stderr"; false; }
+	[ ! -e "$OUT/var.tsv" ]
+	[ ! -e "$OUT/var-run/jobs.log.tmp" ]
+	run -1 pgrep -f -- "$OUT/var-run"
+}
