@@ -56,6 +56,8 @@ var_fails() {
 		END { exit !(s - es < 1e-9 * es && es - s < 1e-9 * es) }' "$OUT/var.tsv" "$OUT/contributions.tsv"
 	[ "$(head -c 4 "$OUT/var.png" | tail -c 3)" = PNG ]
 	[[ $output == *"scenarios/s"* ]]
+	# no FIFO left behind (gnuplot's: a `cat out/var-run/*` would hang on it)
+	[ "$(find "$OUT" -type p)" = "" ]
 }
 
 @test "the same bytes for any SHARDS and JOBS" {
@@ -145,4 +147,5 @@ var_fails() {
 	[ "$stderr" = "gnuplot: no terminal" ]
 	[ "$(field VaR 6 "$OUT/var.tsv")" = 20000 ]
 	[ ! -e "$OUT/var.png" ]
+	[ "$(find "$OUT" -type p)" = "" ]
 }
