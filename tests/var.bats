@@ -45,6 +45,13 @@ var_fails() {
 	var_fails "NORMALS=box-muller: want ziggurat or inversion" NORMALS=box-muller
 }
 
+@test "a default file that cannot be read is refused up front, as a given one" {
+	# (data/market.tsv, relative: not here, in the test's directory)
+	run -2 --separate-stderr env -u MARKET var
+	[ "$stderr" = "var: MARKET=data/market.tsv: cannot read this file" ]
+	[ ! -e "$OUT" ]
+}
+
 @test "var.tsv: VaR, ES, then the closed forms; contributions add up to ES; the histogram" {
 	run -0 var
 	[ "$(grep -v '^#' "$OUT/var.tsv" | cut -f1 | tr '\n' ' ')" = \
