@@ -228,6 +228,20 @@ small_run() {
 	[ -s session ]
 	local sid
 	sid=$(cat session)
+	# a second run, waiting for OUT's lock, stopped too: at once (not
+	# when the first ends), exit 143
+	price >second.log 2>&1 &
+	local second=$!
+	for _ in $(seq 500); do
+		grep -q 'another run is using it' second.log && break
+		sleep 0.02
+	done
+	kill -TERM "$second"
+	local t0=$SECONDS status2=0
+	wait "$second" || status2=$?
+	echo "second: exit $status2 after $((SECONDS - t0)) s"
+	[ "$status2" -eq 143 ]
+	[ $((SECONDS - t0)) -le 5 ]
 	kill -TERM "$sid"   # price itself (exec'd by the session's leader)
 	local status=0
 	wait "$job" || status=$?
