@@ -180,7 +180,11 @@ close() {
 	run -2 --separate-stderr make -s calibrate SURFACE='nonexistent $(touch x)'
 	[ "${stderr_lines[0]}" = 'calibrate: SURFACE=nonexistent $(touch x): want a readable surface file (maturity strike iv|price)' ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv STARTS=0
-	[ "${stderr_lines[0]}" = "calibrate: STARTS=0: want a whole number from 1 to 1000000" ]
+	[ "${stderr_lines[0]}" = "calibrate: STARTS=0: want a whole number from 1 to 1000" ]
+	# calibrate --starts takes at most 1000: refused here, not after the search
+	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv STARTS=1001 OUT="$BATS_TEST_TMPDIR/o"
+	[ "${stderr_lines[0]}" = "calibrate: STARTS=1001: want a whole number from 1 to 1000" ]
+	[ ! -e "$BATS_TEST_TMPDIR/o" ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv CHECK_PATHS=1
 	[ "${stderr_lines[0]}" = "calibrate: CHECK_PATHS=1: want 0 (no check) or a path count of at least 2" ]
 	run -2 --separate-stderr make -s calibrate SURFACE=data/dax-2002-07-05.tsv CHECK_SUBSTEPS=0

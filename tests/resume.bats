@@ -211,3 +211,54 @@ small_run() {
 	[ "$(sort -n "$SHARD_LOG" | tr '\n' ' ')" = "0 2 " ]
 	cmp good.tsv "$OUT/price.tsv"
 }
+
+@test "kill -TERM of price mid-run: GNU parallel and every shard stop with it, nothing of it left" {
+	# (heston's 252 steps: each shard runs for a while; the run is stopped
+	# after its first shard's start, about a second of CPU)
+	export OUT="$BATS_TEST_TMPDIR/out" MODEL=heston STEPS=252 PATHS=1600000 SHARDS=16
+	setsid bash -c 'echo $$ >session; exec price' >first.log 2>&1 &
+	local job=$!
+	local tmp=0
+	for _ in $(seq 3000); do
+		[ ! -d "$OUT/runs" ] || tmp=$(find "$OUT/runs" -name 'shard-*.part.tmp.*' | wc -l)
+		[ "$tmp" -lt 1 ] || break
+		sleep 0.02
+	done
+	[ "$tmp" -ge 1 ]
+	[ -s session ]
+	local sid
+	sid=$(cat session)
+	# a second run, waiting for OUT's lock, stopped too: at once (not
+	# when the first ends), exit 143
+	price >second.log 2>&1 &
+	local second=$!
+	for _ in $(seq 500); do
+		grep -q 'another run is using it' second.log && break
+		sleep 0.02
+	done
+	kill -TERM "$second"
+	local t0=$SECONDS status2=0
+	wait "$second" || status2=$?
+	echo "second: exit $status2 after $((SECONDS - t0)) s"
+	[ "$status2" -eq 143 ]
+	[ $((SECONDS - t0)) -le 5 ]
+	kill -TERM "$sid"   # price itself (exec'd by the session's leader)
+	local status=0
+	wait "$job" || status=$?
+	echo "price: exit $status"
+	[ "$status" -eq 143 ]
+	# nothing of the run left running a few seconds later (before: GNU
+	# parallel and the shards went on, holding OUT's lock)
+	local left=
+	for _ in $(seq 50); do
+		left=$(ps -eo sid=,pid=,args= | awk -v sid="$sid" '$1 == sid')
+		[ -n "$left" ] || break
+		sleep 0.1
+	done
+	echo "left: $left"
+	[ -z "$left" ]
+	rm session
+	[ ! -e "$OUT/price.tsv" ]
+	# no temporary of price's left in OUT (its joblog among them)
+	[ -z "$(find "$OUT" -maxdepth 1 -name '*.tmp.*')" ]
+}

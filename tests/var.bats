@@ -45,6 +45,13 @@ var_fails() {
 	var_fails "NORMALS=box-muller: want ziggurat or inversion" NORMALS=box-muller
 }
 
+@test "a default file that cannot be read is refused up front, as a given one" {
+	# (data/market.tsv, relative: not here, in the test's directory)
+	run -2 --separate-stderr env -u MARKET var
+	[ "$stderr" = "var: MARKET=data/market.tsv: cannot read this file" ]
+	[ ! -e "$OUT" ]
+}
+
 @test "var.tsv: VaR, ES, then the closed forms; contributions add up to ES; the histogram" {
 	run -0 var
 	[ "$(grep -v '^#' "$OUT/var.tsv" | cut -f1 | tr '\n' ' ')" = \
@@ -56,6 +63,8 @@ var_fails() {
 		END { exit !(s - es < 1e-9 * es && es - s < 1e-9 * es) }' "$OUT/var.tsv" "$OUT/contributions.tsv"
 	[ "$(head -c 4 "$OUT/var.png" | tail -c 3)" = PNG ]
 	[[ $output == *"scenarios/s"* ]]
+	# no FIFO left behind (gnuplot's: a `cat out/var-run/*` would hang on it)
+	[ "$(find "$OUT" -type p)" = "" ]
 }
 
 @test "the same bytes for any SHARDS and JOBS" {
@@ -145,6 +154,7 @@ var_fails() {
 	[ "$stderr" = "gnuplot: no terminal" ]
 	[ "$(field VaR 6 "$OUT/var.tsv")" = 20000 ]
 	[ ! -e "$OUT/var.png" ]
+	[ "$(find "$OUT" -type p)" = "" ]
 }
 
 @test "the runner starts before the files are read: one group of shards a job slot; a refused or failed run leaves no process and no joblog" {
