@@ -91,37 +91,62 @@ ALWAYS_INLINE static void exp_skip__all(const double *restrict x, int n, double 
     && !defined(MCPIPE_NO_CLONES)
 #include <immintrin.h>
 
+/* exp_skip__v4's 8 lanes from i (`in`: those below n) into the dense
+ * array at m; returns the new m. */
+__attribute__((target("arch=x86-64-v4,tune=icelake-server,prefer-vector-width=512"), always_inline))
+static inline int exp_skip__compress(const double *restrict x, int i, __mmask8 in, __m512d lo,
+                                     __m512d hi, struct exp_skip_scratch *restrict sc, int m)
+{
+	__m512d v = _mm512_maskz_loadu_pd(in, x + i);
+	/* the same test as x > lo && x < hi: NaN is never skipped */
+	__mmask8 skip = _mm512_cmp_pd_mask(v, lo, _CMP_GT_OQ) & _mm512_cmp_pd_mask(v, hi, _CMP_LT_OQ);
+	__mmask8 need = in & (__mmask8)~skip;
+	_mm512_storeu_pd(sc->x + m, _mm512_maskz_compress_pd(need, v));
+	sc->need[i / 8] = need;
+	return m + __builtin_popcount(need);
+}
+
+/* The exps back from m over the fill into lanes i.. (`in`: those below n);
+ * returns the new m. */
+__attribute__((target("arch=x86-64-v4,tune=icelake-server,prefer-vector-width=512"), always_inline))
+static inline int exp_skip__expand(double *restrict s, int i, __mmask8 in, __m512d fill,
+                                   const struct exp_skip_scratch *restrict sc, int m)
+{
+	__mmask8 need = sc->need[i / 8];
+	__m512d v = _mm512_mask_expand_pd(fill, need, _mm512_loadu_pd(sc->s + m));
+	_mm512_mask_storeu_pd(s + i, in, v);
+	return m + __builtin_popcount(need);
+}
+
+/* The whole vectors in a loop of their own and the partial one after it:
+ * one loop with a lane mask per vector computed from n cost a European
+ * shard (n not a constant) about 10 instructions per 8 lanes more than the
+ * fused loop, where gcc split the loop itself (bench/RESULTS.md). */
 __attribute__((target("arch=x86-64-v4,tune=icelake-server,prefer-vector-width=512"), noinline, unused))
 static void exp_skip__v4(const double *restrict x, int n, double s0, const struct exp_skip *k,
                          double *restrict s, struct exp_skip_scratch *restrict sc)
 {
 	DET__NOCONTRACT
+	/* read once: the byte stores to sc->need could alias *k */
 	const __m512d lo = _mm512_set1_pd(k->lo), hi = _mm512_set1_pd(k->hi);
 	const __m512d fill = _mm512_set1_pd(k->fill);
+	const int whole = n & ~7;
+	const __mmask8 tail = (__mmask8)((1u << (n - whole)) - 1);
 	int m = 0;
-	for (int i = 0; i < n; i += 8) {
-		__mmask8 in = (__mmask8)(n - i >= 8 ? 0xff : (1u << (n - i)) - 1);
-		__m512d v = _mm512_maskz_loadu_pd(in, x + i);
-		/* the same test as x > lo && x < hi: NaN is never skipped */
-		__mmask8 skip = _mm512_cmp_pd_mask(v, lo, _CMP_GT_OQ) & _mm512_cmp_pd_mask(v, hi, _CMP_LT_OQ);
-		__mmask8 need = in & (__mmask8)~skip;
-		_mm512_storeu_pd(sc->x + m, _mm512_maskz_compress_pd(need, v));
-		sc->need[i / 8] = need;
-		m += __builtin_popcount(need);
-	}
+	for (int i = 0; i < whole; i += 8)
+		m = exp_skip__compress(x, i, 0xff, lo, hi, sc, m);
+	if (whole < n)
+		m = exp_skip__compress(x, whole, tail, lo, hi, sc, m);
 	int m8 = (m + 7) & ~7;
 	for (int j = m; j < m8; j++)
 		sc->x[j] = 0;
 	for (int j = 0; j < m8; j++)
 		sc->s[j] = s0 * det_exp(sc->x[j]);
 	m = 0;
-	for (int i = 0; i < n; i += 8) {
-		__mmask8 in = (__mmask8)(n - i >= 8 ? 0xff : (1u << (n - i)) - 1);
-		__mmask8 need = sc->need[i / 8];
-		__m512d v = _mm512_mask_expand_pd(fill, need, _mm512_loadu_pd(sc->s + m));
-		_mm512_mask_storeu_pd(s + i, in, v);
-		m += __builtin_popcount(need);
-	}
+	for (int i = 0; i < whole; i += 8)
+		m = exp_skip__expand(s, i, 0xff, fill, sc, m);
+	if (whole < n)
+		exp_skip__expand(s, whole, tail, fill, sc, m);
 }
 
 /* s[i] = s0 * det_exp(x[i]) for n <= EXP_SKIP_MAX lanes, or k->fill where
