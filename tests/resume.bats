@@ -6,9 +6,11 @@
 
 load test_helper
 
-# 16 shards of 250000 paths: each takes a good fraction of a second, so
-# the run can be caught between shards.
-KILL_PATHS=4000000
+# 16 shards of 25000 Asian paths of 252 dates: each takes tens of
+# milliseconds, so the run can be caught between shards (a European shard
+# of 250000 paths took a few: the run, one price-shard for all its shards
+# at JOBS=1, sometimes ended before the kill reached it).
+KILL_PATHS=400000
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
@@ -59,7 +61,7 @@ partials() {
 }
 
 @test "kill -9 mid-run, rerun: only the missing shards are computed, same bytes as an uninterrupted run" {
-	export OUT="$BATS_TEST_TMPDIR/out" PATHS=$KILL_PATHS SHARDS=16
+	export OUT="$BATS_TEST_TMPDIR/out" PATHS=$KILL_PATHS SHARDS=16 PAYOFF=asian-call-arith STEPS=252
 	# In its own session, so that kill -9 reaches parallel and every shard.
 	setsid bash -c 'echo $$ >session; exec price' >first.log 2>&1 &
 	local job=$!
