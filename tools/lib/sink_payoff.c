@@ -144,6 +144,115 @@ ALWAYS_INLINE static void discount_rows(int ncolumns, bool antithetic, const dou
 	*refused = outsized != 0;
 }
 
+/* A plain payoff's f of S (payoff_undiscounted's operations). */
+ALWAYS_INLINE static double plain_payoff(enum payoff_plain kind, double S, double K)
+{
+	switch (kind) {
+	case PLAIN_CALL: return S > K ? S - K : 0;
+	case PLAIN_PUT: return K > S ? K - S : 0;
+	case PLAIN_DIGITAL_CALL: return S > K ? 1 : 0;
+	default: return S < K ? 1 : 0;
+	}
+}
+
+/* Path l's row and discount_rows' flags, of a plain payoff. */
+ALWAYS_INLINE static double plain_row(enum payoff_plain kind, const double *S, int l, long read_S,
+                                      double K, double discount, double limit, long *bad,
+                                      long *outsized)
+{
+	*bad |= price_bad(S[l], read_S);
+	double y = discount * plain_payoff(kind, S[l], K);
+	*outsized |= -(long)!(fabs(y) <= limit);
+	return y;
+}
+
+/* The plain European's rows (price_block's, one column, no mirror) in one
+ * pass where there were three (payoff_undiscounted, discount_rows and the
+ * partial's block_deviation_sums): each whole block of PARTIAL_BLOCK paths
+ * also leaves its deviation sums D[k], Q[k], in the partial's block order
+ * (partial.h), the same operations in the same order, so the same bits. A
+ * row is made as discount_rows makes it; the flags are its. */
+ALWAYS_INLINE static void plain_rows(enum payoff_plain kind, const double *restrict S, long read_S,
+                                     double K, double discount, int valid, double *restrict row,
+                                     double *restrict D, double *restrict Q, bool *bad_price,
+                                     bool *refused)
+{
+	const double limit = partial_largest_squarable();
+	long bad = 0, outsized = 0;
+	int whole = valid / PARTIAL_BLOCK, l = 0;
+
+	for (int k = 0; k < whole; k++) {
+		const double *Sk = S + k * PARTIAL_BLOCK;
+		double *yk = row + k * PARTIAL_BLOCK;
+		const double c = discount * plain_payoff(kind, Sk[0], K);
+		double a[PARTIAL_BLOCK_LANES] = { 0 }, q[PARTIAL_BLOCK_LANES] = { 0 };
+		for (int r = 0; r < PARTIAL_BLOCK; r += PARTIAL_BLOCK_LANES)
+			for (int j = 0; j < PARTIAL_BLOCK_LANES; j++) {
+				double y = plain_row(kind, Sk, r + j, read_S, K, discount, limit, &bad,
+				                     &outsized);
+				yk[r + j] = y;
+				double d = y - c;
+				a[j] = a[j] + d;
+				q[j] = q[j] + d * d;
+			}
+		D[k] = partial_lane_tree(a);
+		Q[k] = partial_lane_tree(q);
+	}
+	for (l = whole * PARTIAL_BLOCK; l < valid; l++)
+		row[l] = plain_row(kind, S, l, read_S, K, discount, limit, &bad, &outsized);
+	*bad_price = bad != 0;
+	*refused = outsized != 0;
+}
+
+/* price_block for a plain payoff, --emit terminal, no mirror, --partial
+ * with one column and the block begun on a partial's block boundary. */
+SIMD_CLONES static void price_block_plain(struct sink *s, const struct sink_block *b,
+                                          enum payoff_plain kind)
+{
+	static double row[SINK_LANES_MAX];
+	static double D[SINK_LANES_MAX / PARTIAL_BLOCK + 1], Q[SINK_LANES_MAX / PARTIAL_BLOCK + 1];
+	const double *last_s = b->st + 5 * b->stride;
+	const long read_S = s->payoff.needs & NEED_ST ? -1 : 0;   /* a mask */
+	const double K = s->payoff.strike, discount = s->payoff.discount;
+	const int valid = b->valid;
+	bool bad_price, refused;
+
+	switch (kind) {
+	case PLAIN_CALL:
+		plain_rows(PLAIN_CALL, last_s, read_S, K, discount, valid, row, D, Q, &bad_price,
+		           &refused);
+		break;
+	case PLAIN_PUT:
+		plain_rows(PLAIN_PUT, last_s, read_S, K, discount, valid, row, D, Q, &bad_price,
+		           &refused);
+		break;
+	case PLAIN_DIGITAL_CALL:
+		plain_rows(PLAIN_DIGITAL_CALL, last_s, read_S, K, discount, valid, row, D, Q,
+		           &bad_price, &refused);
+		break;
+	default:
+		plain_rows(PLAIN_DIGITAL_PUT, last_s, read_S, K, discount, valid, row, D, Q,
+		           &bad_price, &refused);
+		break;
+	}
+	if (bad_price) {
+		for (int l = 0; l < valid; l++) {   /* price_path says which */
+			s->current_path = b->first + (uint64_t)l;
+			price_path(s, b, l);
+		}
+		abort();   /* price_path refused one */
+	}
+	if (refused) {
+		const double *const columns[1] = { row };
+		int bad = partial_add_paths(&s->partial, b->first, columns, (size_t)valid);
+		double value[2] = { bad >= 0 ? row[bad] : NAN, 0 };
+		s->current_path = b->first + (uint64_t)(bad >= 0 ? bad : 0);
+		sink_row(s, value);   /* partial_add_row says which value */
+		abort();   /* it refused the row */
+	}
+	partial_add_summed_blocks(&s->partial, b->first, row, (size_t)valid, D, Q);
+}
+
 /* Without Greeks, from terminal or summary rows: the block's rows at once
  * (price_path's, computed a column at a time). */
 SIMD_CLONES static void price_block(struct sink *s, const struct sink_block *b)
@@ -213,6 +322,12 @@ SIMD_CLONES static void price_block(struct sink *s, const struct sink_block *b)
 
 static void payoff_block(struct sink *s, const struct sink_block *b)
 {
+	enum payoff_plain kind = payoff_plain(&s->payoff);
+	if (kind != PLAIN_NONE && s->emit == EMIT_TERMINAL && !s->antithetic && s->partial_on &&
+	    s->ncolumns == 1 && partial_takes_summed_blocks(&s->partial, b->first)) {
+		price_block_plain(s, b, kind);
+		return;
+	}
 	if (!s->payoff.greek_set && s->emit != EMIT_PATH) {
 		price_block(s, b);
 		return;
