@@ -1,7 +1,9 @@
 /* sink_payoff.c: the fused payoff and its partial (sink_payoff.h). */
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bumpgreeks.h"
 #include "simd.h"
@@ -166,39 +168,73 @@ ALWAYS_INLINE static double plain_row(enum payoff_plain kind, const double *S, i
 	return y;
 }
 
+/* Four lanes: a GCC vector (one AVX2 register, half an AVX-512 one, two
+ * SSE2 ones), element by element the operations of a double's; a
+ * comparison gives a lane all bits set where true. */
+typedef double lanes4 __attribute__((vector_size(4 * sizeof(double))));
+typedef long mask4 __attribute__((vector_size(4 * sizeof(double))));
+
 /* The plain European's rows (price_block's, one column, no mirror) in one
  * pass where there were three (payoff_undiscounted, discount_rows and the
  * partial's block_deviation_sums): each whole block of PARTIAL_BLOCK paths
  * also leaves its deviation sums D[k], Q[k], in the partial's block order
- * (partial.h), the same operations in the same order, so the same bits. A
- * row is made as discount_rows makes it; the flags are its. */
+ * (partial.h: path r to lane r % 8, here two lanes4), the same operations
+ * in the same order, so the same bits. A row is made as discount_rows
+ * makes it; the flags are its. */
 ALWAYS_INLINE static void plain_rows(enum payoff_plain kind, const double *restrict S, long read_S,
                                      double K, double discount, int valid, double *restrict row,
                                      double *restrict D, double *restrict Q, bool *bad_price,
                                      bool *refused)
 {
+	_Static_assert(PARTIAL_BLOCK_LANES == 8, "the block's lanes are two lanes4");
 	const double limit = partial_largest_squarable();
+	const lanes4 Kv = { K, K, K, K }, disc = { discount, discount, discount, discount };
+	const lanes4 lim = { limit, limit, limit, limit };
+	const lanes4 big = { DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX }, zero = { 0, 0, 0, 0 };
+	const lanes4 one = { 1, 1, 1, 1 };
+	const mask4 read = { read_S, read_S, read_S, read_S };
+	const mask4 magnitude = { LONG_MAX, LONG_MAX, LONG_MAX, LONG_MAX };   /* fabs's bits */
+	mask4 bad4 = { 0 }, outsized4 = { 0 };
 	long bad = 0, outsized = 0;
-	int whole = valid / PARTIAL_BLOCK, l = 0;
+	int whole = valid / PARTIAL_BLOCK;
 
 	for (int k = 0; k < whole; k++) {
 		const double *Sk = S + k * PARTIAL_BLOCK;
 		double *yk = row + k * PARTIAL_BLOCK;
 		const double c = discount * plain_payoff(kind, Sk[0], K);
-		double a[PARTIAL_BLOCK_LANES] = { 0 }, q[PARTIAL_BLOCK_LANES] = { 0 };
+		const lanes4 cv = { c, c, c, c };
+		lanes4 a[2] = { { 0 } }, q[2] = { { 0 } };
 		for (int r = 0; r < PARTIAL_BLOCK; r += PARTIAL_BLOCK_LANES)
-			for (int j = 0; j < PARTIAL_BLOCK_LANES; j++) {
-				double y = plain_row(kind, Sk, r + j, read_S, K, discount, limit, &bad,
-				                     &outsized);
-				yk[r + j] = y;
-				double d = y - c;
-				a[j] = a[j] + d;
-				q[j] = q[j] + d * d;
+			for (int h = 0; h < 2; h++) {
+				lanes4 s4, y, d;
+				memcpy(&s4, Sk + r + 4 * h, sizeof s4);
+				bad4 |= ~((lanes4)((mask4)s4 & magnitude) <= big) | (read & ~(s4 > zero));
+				/* plain_payoff: the selected value's bits, or +0's
+				 * (all bits clear), as the scalar ?: gives */
+				switch (kind) {
+				case PLAIN_CALL: y = (lanes4)((mask4)(s4 - Kv) & (s4 > Kv)); break;
+				case PLAIN_PUT: y = (lanes4)((mask4)(Kv - s4) & (Kv > s4)); break;
+				case PLAIN_DIGITAL_CALL: y = (lanes4)((mask4)one & (s4 > Kv)); break;
+				default: y = (lanes4)((mask4)one & (s4 < Kv)); break;
+				}
+				y = disc * y;
+				memcpy(yk + r + 4 * h, &y, sizeof y);
+				outsized4 |= ~((lanes4)((mask4)y & magnitude) <= lim);
+				d = y - cv;
+				a[h] = a[h] + d;
+				q[h] = q[h] + d * d;
 			}
-		D[k] = partial_lane_tree(a);
-		Q[k] = partial_lane_tree(q);
+		double sa[PARTIAL_BLOCK_LANES], sq[PARTIAL_BLOCK_LANES];
+		memcpy(sa, a, sizeof sa);
+		memcpy(sq, q, sizeof sq);
+		D[k] = partial_lane_tree(sa);
+		Q[k] = partial_lane_tree(sq);
 	}
-	for (l = whole * PARTIAL_BLOCK; l < valid; l++)
+	for (int l = 0; l < 4; l++) {
+		bad |= bad4[l];
+		outsized |= outsized4[l];
+	}
+	for (int l = whole * PARTIAL_BLOCK; l < valid; l++)
 		row[l] = plain_row(kind, S, l, read_S, K, discount, limit, &bad, &outsized);
 	*bad_price = bad != 0;
 	*refused = outsized != 0;
