@@ -170,9 +170,44 @@ ALWAYS_INLINE static double plain_row(enum payoff_plain kind, const double *S, i
 
 /* Four lanes: a GCC vector (one AVX2 register, half an AVX-512 one, two
  * SSE2 ones), element by element the operations of a double's; a
- * comparison gives a lane all bits set where true. */
+ * comparison gives a lane all bits set where true. The block's eight lanes
+ * are two, each with its own variables (an array of the two, gcc kept on
+ * the stack: a store and a load in every sum's chain; one 8-lane vector,
+ * the AVX2 clone spilled). Passed by pointer: a vector argument's ABI
+ * depends on the target (always inlined, the pointers are registers). */
 typedef double lanes4 __attribute__((vector_size(4 * sizeof(double))));
 typedef long mask4 __attribute__((vector_size(4 * sizeof(double))));
+
+struct plain_consts {
+	lanes4 K, discount, limit, big, zero, one, c;
+	mask4 read, magnitude;
+};
+
+/* Four paths of a block: their rows into y, the flags, and the lanes'
+ * running sums a (of d = row - c) and q (of d * d). */
+ALWAYS_INLINE static void plain_four(enum payoff_plain kind, const struct plain_consts *k,
+                                     const double *S, double *y, lanes4 *a, lanes4 *q,
+                                     mask4 *bad, mask4 *outsized)
+{
+	lanes4 s4, f, d;
+
+	memcpy(&s4, S, sizeof s4);
+	*bad |= ~((lanes4)((mask4)s4 & k->magnitude) <= k->big) | (k->read & ~(s4 > k->zero));
+	/* plain_payoff: the selected value's bits, or +0's (all bits clear),
+	 * as the scalar ?: gives */
+	switch (kind) {
+	case PLAIN_CALL: f = (lanes4)((mask4)(s4 - k->K) & (s4 > k->K)); break;
+	case PLAIN_PUT: f = (lanes4)((mask4)(k->K - s4) & (k->K > s4)); break;
+	case PLAIN_DIGITAL_CALL: f = (lanes4)((mask4)k->one & (s4 > k->K)); break;
+	default: f = (lanes4)((mask4)k->one & (s4 < k->K)); break;
+	}
+	f = k->discount * f;
+	memcpy(y, &f, sizeof f);
+	*outsized |= ~((lanes4)((mask4)f & k->magnitude) <= k->limit);
+	d = f - k->c;
+	*a = *a + d;
+	*q = *q + d * d;
+}
 
 /* The plain European's rows (price_block's, one column, no mirror) in one
  * pass where there were three (payoff_undiscounted, discount_rows and the
@@ -188,47 +223,31 @@ ALWAYS_INLINE static void plain_rows(enum payoff_plain kind, const double *restr
 {
 	_Static_assert(PARTIAL_BLOCK_LANES == 8, "the block's lanes are two lanes4");
 	const double limit = partial_largest_squarable();
-	const lanes4 Kv = { K, K, K, K }, disc = { discount, discount, discount, discount };
-	const lanes4 lim = { limit, limit, limit, limit };
-	const lanes4 big = { DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX }, zero = { 0, 0, 0, 0 };
-	const lanes4 one = { 1, 1, 1, 1 };
-	const mask4 read = { read_S, read_S, read_S, read_S };
-	const mask4 magnitude = { LONG_MAX, LONG_MAX, LONG_MAX, LONG_MAX };   /* fabs's bits */
+#define ALL4(x) { x, x, x, x }
+	struct plain_consts k = { ALL4(K), ALL4(discount), ALL4(limit), ALL4(DBL_MAX), ALL4(0),
+	                          ALL4(1), ALL4(0), ALL4(read_S), ALL4(LONG_MAX) };
+#undef ALL4
 	mask4 bad4 = { 0 }, outsized4 = { 0 };
 	long bad = 0, outsized = 0;
 	int whole = valid / PARTIAL_BLOCK;
 
-	for (int k = 0; k < whole; k++) {
-		const double *Sk = S + k * PARTIAL_BLOCK;
-		double *yk = row + k * PARTIAL_BLOCK;
-		const double c = discount * plain_payoff(kind, Sk[0], K);
-		const lanes4 cv = { c, c, c, c };
-		lanes4 a[2] = { { 0 } }, q[2] = { { 0 } };
-		for (int r = 0; r < PARTIAL_BLOCK; r += PARTIAL_BLOCK_LANES)
-			for (int h = 0; h < 2; h++) {
-				lanes4 s4, y, d;
-				memcpy(&s4, Sk + r + 4 * h, sizeof s4);
-				bad4 |= ~((lanes4)((mask4)s4 & magnitude) <= big) | (read & ~(s4 > zero));
-				/* plain_payoff: the selected value's bits, or +0's
-				 * (all bits clear), as the scalar ?: gives */
-				switch (kind) {
-				case PLAIN_CALL: y = (lanes4)((mask4)(s4 - Kv) & (s4 > Kv)); break;
-				case PLAIN_PUT: y = (lanes4)((mask4)(Kv - s4) & (Kv > s4)); break;
-				case PLAIN_DIGITAL_CALL: y = (lanes4)((mask4)one & (s4 > Kv)); break;
-				default: y = (lanes4)((mask4)one & (s4 < Kv)); break;
-				}
-				y = disc * y;
-				memcpy(yk + r + 4 * h, &y, sizeof y);
-				outsized4 |= ~((lanes4)((mask4)y & magnitude) <= lim);
-				d = y - cv;
-				a[h] = a[h] + d;
-				q[h] = q[h] + d * d;
-			}
+	for (int b = 0; b < whole; b++) {
+		const double *Sb = S + b * PARTIAL_BLOCK;
+		double *yb = row + b * PARTIAL_BLOCK;
+		const double c = discount * plain_payoff(kind, Sb[0], K);
+		k.c = (lanes4){ c, c, c, c };
+		lanes4 a0 = { 0 }, a1 = { 0 }, q0 = { 0 }, q1 = { 0 };
+		for (int r = 0; r < PARTIAL_BLOCK; r += PARTIAL_BLOCK_LANES) {
+			plain_four(kind, &k, Sb + r, yb + r, &a0, &q0, &bad4, &outsized4);
+			plain_four(kind, &k, Sb + r + 4, yb + r + 4, &a1, &q1, &bad4, &outsized4);
+		}
 		double sa[PARTIAL_BLOCK_LANES], sq[PARTIAL_BLOCK_LANES];
-		memcpy(sa, a, sizeof sa);
-		memcpy(sq, q, sizeof sq);
-		D[k] = partial_lane_tree(sa);
-		Q[k] = partial_lane_tree(sq);
+		memcpy(sa, &a0, sizeof a0);
+		memcpy(sa + 4, &a1, sizeof a1);
+		memcpy(sq, &q0, sizeof q0);
+		memcpy(sq + 4, &q1, sizeof q1);
+		D[b] = partial_lane_tree(sa);
+		Q[b] = partial_lane_tree(sq);
 	}
 	for (int l = 0; l < 4; l++) {
 		bad |= bad4[l];
