@@ -100,6 +100,9 @@ SIMD_CASES  += "--model heston --normals ziggurat -e path --steps 5 --count 1001
 # the block rule's sums (tools/lib/partial_paths.c) from a first path
 # inside a block: path rows, whole blocks, and a last block held in part
 SIMD_CASES  += "-p put --count 4099 --paths 9000 --first 5 --antithetic --partial"
+# the fused European rows (sink_payoff.c plain_rows, plain_rows8): a digital
+# put, and a last block held in part
+SIMD_CASES  += "-p digital-put -K 104.5 --count 1030 --partial" "--normals ziggurat -p call -K 180 --count 4099 --partial"
 # expskip.h (issue 20): a fused call's or put's S_T without the exp where
 # it pays nothing (AVX-512 compresses the lanes that need it)
 SIMD_CASES  += "--normals ziggurat -p call --count 20011 --first 3 --antithetic" \

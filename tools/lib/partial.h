@@ -172,6 +172,27 @@ int partial_add_paths(struct partial *p, uint64_t first, const double *const *co
 void partial_add_checked_paths(struct partial *p, uint64_t first, const double *const *columns,
                                size_t nrows);
 
+/* A block's sums, in the block order of partial_paths.c: its paths in
+ * index order spread over PARTIAL_BLOCK_LANES running sums (path r of the
+ * block goes to lane r % PARTIAL_BLOCK_LANES), the lanes then added in
+ * this tree. A caller summing a block in its own loop (simpaths' fused
+ * European) makes the same operations, so the same bits. */
+#define PARTIAL_BLOCK_LANES 8
+static inline double partial_lane_tree(const double *acc)
+{
+	return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/* Whether partial_add_summed_blocks may take paths from `first`: one
+ * column, no replicates, no block begun, first on a block boundary. */
+bool partial_takes_summed_blocks(const struct partial *p, uint64_t first);
+
+/* partial_add_checked_paths of one column x[0..nrows-1] (paths first ..),
+ * whose whole blocks the caller has summed: D[k] and Q[k], block k's sum
+ * of d = x - (its first x) and of d * d, each in the block order above. */
+void partial_add_summed_blocks(struct partial *p, uint64_t first, const double *x, size_t nrows,
+                               const double *D, const double *Q);
+
 /* One path's row (values[0..ncolumns-1]) by the block rule; as
  * partial_add_row, returns -1 or the index of a value it refuses. */
 int partial_add_path_row(struct partial *p, uint64_t path, const double *values);

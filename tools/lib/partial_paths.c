@@ -27,13 +27,8 @@
 #include "simd.h"
 #include "xalloc.h"
 
-#define BLOCK_LANES 8
-
-/* The lanes' running sums added pairwise in a fixed tree. */
-ALWAYS_INLINE static double lane_tree(const double *acc)
-{
-	return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
+#define BLOCK_LANES PARTIAL_BLOCK_LANES
+#define lane_tree partial_lane_tree
 
 /* sum over r of x[r] * y[r] (y NULL: of x[r]), r < len, the block order. */
 ALWAYS_INLINE static double lane_sum(const double *x, const double *y, size_t len)
@@ -236,17 +231,29 @@ ALWAYS_INLINE static void add_replicate_block(struct partial *p, uint64_t start,
  * a function of its values only. The clones inline fma (the default
  * build's is a libm call for each product; fma is exactly rounded either
  * way, so the same bits). */
+static void add_block_sums(struct partial *p, const double *const *x, size_t len, bool finite,
+                           const double *D, double (*Q)[PARTIAL_MAX_COLUMNS]);
+
 SIMD_CLONES static void add_block(struct partial *p, uint64_t start, const double *const *x,
                                   size_t len)
 {
 	static double d[PARTIAL_MAX_COLUMNS][PARTIAL_BLOCK], D[PARTIAL_MAX_COLUMNS];
 	static double Q[PARTIAL_MAX_COLUMNS][PARTIAL_MAX_COLUMNS];
-	int n = p->ncolumns;
-	double count = (double)len;
 
 	if (p->replicates)
 		add_replicate_block(p, start, x, len);
-	bool finite = block_deviation_sums(n, x, len, d, D, Q);
+	bool finite = block_deviation_sums(p->ncolumns, x, len, d, D, Q);
+	add_block_sums(p, x, len, finite, D, Q);
+}
+
+/* add_block's exact part, from the block's deviation sums D and Q
+ * (finite: all of them are). */
+SIMD_CLONES static void add_block_sums(struct partial *p, const double *const *x, size_t len,
+                                       bool finite, const double *D,
+                                       double (*Q)[PARTIAL_MAX_COLUMNS])
+{
+	int n = p->ncolumns;
+	double count = (double)len;
 
 	/* every term below finite (the exact products' errors are then too) */
 	for (int i = 0; finite && i < n; i++)
@@ -282,6 +289,30 @@ SIMD_CLONES static void add_block(struct partial *p, uint64_t start, const doubl
 			for (int j = i; j < n; j++)
 				partial_add_product(&p->products[i][j], x[i][r], x[j][r]);
 		}
+}
+
+bool partial_takes_summed_blocks(const struct partial *p, uint64_t first)
+{
+	return p->ncolumns == 1 && !p->replicates && p->stage_count == 0 && first % PARTIAL_BLOCK == 0;
+}
+
+void partial_add_summed_blocks(struct partial *p, uint64_t first, const double *x, size_t nrows,
+                               const double *D, const double *Q)
+{
+	static double Qk[1][PARTIAL_MAX_COLUMNS];
+	size_t whole = nrows / PARTIAL_BLOCK;
+
+	for (size_t k = 0; k < whole; k++) {
+		const double *xk = x + k * PARTIAL_BLOCK;
+		Qk[0][0] = Q[k];
+		add_block_sums(p, &xk, PARTIAL_BLOCK, isfinite(D[k]) && isfinite(Q[k]), &D[k], Qk);
+	}
+	p->nrows += whole * PARTIAL_BLOCK;
+	if (nrows > whole * PARTIAL_BLOCK) {
+		const double *rest = x + whole * PARTIAL_BLOCK;
+		partial_add_checked_paths(p, first + whole * PARTIAL_BLOCK, &rest,
+		                          nrows - whole * PARTIAL_BLOCK);
+	}
 }
 
 /* A path of a block not complete here joins the pending list. */

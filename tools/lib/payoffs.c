@@ -69,6 +69,19 @@ static enum payoff_id id_of(const struct payoff *p)
 	return (enum payoff_id)(p->kind - payoff_kinds);
 }
 
+enum payoff_plain payoff_plain(const struct payoff *p)
+{
+	if (p->control != NO_CONTROL || p->greek_set)
+		return PLAIN_NONE;
+	switch (id_of(p)) {
+	case CALL: return PLAIN_CALL;
+	case PUT: return PLAIN_PUT;
+	case DIGITAL_CALL: return PLAIN_DIGITAL_CALL;
+	case DIGITAL_PUT: return PLAIN_DIGITAL_PUT;
+	default: return PLAIN_NONE;
+	}
+}
+
 void payoff_init(struct payoff *p)
 {
 	*p = (struct payoff){ .kind = payoff_kinds, .strike = 100, .barrier = NAN,

@@ -143,6 +143,12 @@ void payoff_undiscounted(const struct payoff *p, const struct path_block *b, int
  * A fused caller may then skip the exp there (expskip.h). */
 int payoff_zero_side(const struct payoff *p);
 
+/* The payoffs whose row is one function of S_T alone (no control, no
+ * Greeks), which a fused caller may compute in its own loop: f = the
+ * operations of payoff_undiscounted's, discounted after. */
+enum payoff_plain { PLAIN_NONE, PLAIN_CALL, PLAIN_PUT, PLAIN_DIGITAL_CALL, PLAIN_DIGITAL_PUT };
+enum payoff_plain payoff_plain(const struct payoff *p);
+
 /* One path's row into values[] (payoff_columns of them): the discounted
  * payoff, the control, the Greeks. prices: the whole path when
  * greeks_use_path, else unused. A Greek may come out non-finite (sigma or

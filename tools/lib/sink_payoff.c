@@ -1,7 +1,9 @@
 /* sink_payoff.c: the fused payoff and its partial (sink_payoff.h). */
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bumpgreeks.h"
 #include "simd.h"
@@ -144,6 +146,286 @@ ALWAYS_INLINE static void discount_rows(int ncolumns, bool antithetic, const dou
 	*refused = outsized != 0;
 }
 
+/* A plain payoff's f of S (payoff_undiscounted's operations). */
+ALWAYS_INLINE static double plain_payoff(enum payoff_plain kind, double S, double K)
+{
+	switch (kind) {
+	case PLAIN_CALL: return S > K ? S - K : 0;
+	case PLAIN_PUT: return K > S ? K - S : 0;
+	case PLAIN_DIGITAL_CALL: return S > K ? 1 : 0;
+	default: return S < K ? 1 : 0;
+	}
+}
+
+/* Path l's row and discount_rows' flags, of a plain payoff. */
+ALWAYS_INLINE static double plain_row(enum payoff_plain kind, const double *S, int l, long read_S,
+                                      double K, double discount, double limit, long *bad,
+                                      long *outsized)
+{
+	*bad |= price_bad(S[l], read_S);
+	double y = discount * plain_payoff(kind, S[l], K);
+	*outsized |= -(long)!(fabs(y) <= limit);
+	return y;
+}
+
+/* Four lanes: a GCC vector (one AVX2 register, half an AVX-512 one, two
+ * SSE2 ones), element by element the operations of a double's; a
+ * comparison gives a lane all bits set where true. The block's eight lanes
+ * are two, each with its own variables (an array of the two, gcc kept on
+ * the stack: a store and a load in every sum's chain; one 8-lane vector,
+ * the AVX2 clone spilled). Passed by pointer: a vector argument's ABI
+ * depends on the target (always inlined, the pointers are registers). */
+typedef double lanes4 __attribute__((vector_size(4 * sizeof(double))));
+typedef long mask4 __attribute__((vector_size(4 * sizeof(double))));
+
+struct plain_consts {
+	lanes4 K, discount, limit, big, zero, one, c;
+	mask4 read, magnitude;
+};
+
+/* Four paths of a block: their rows into y, the flags, and the lanes'
+ * running sums a (of d = row - c) and q (of d * d). */
+ALWAYS_INLINE static void plain_four(enum payoff_plain kind, const struct plain_consts *k,
+                                     const double *S, double *y, lanes4 *a, lanes4 *q,
+                                     mask4 *bad, mask4 *outsized)
+{
+	lanes4 s4, f, d;
+
+	memcpy(&s4, S, sizeof s4);
+	*bad |= ~((lanes4)((mask4)s4 & k->magnitude) <= k->big) | (k->read & ~(s4 > k->zero));
+	/* plain_payoff: the selected value's bits, or +0's (all bits clear),
+	 * as the scalar ?: gives */
+	switch (kind) {
+	case PLAIN_CALL: f = (lanes4)((mask4)(s4 - k->K) & (s4 > k->K)); break;
+	case PLAIN_PUT: f = (lanes4)((mask4)(k->K - s4) & (k->K > s4)); break;
+	case PLAIN_DIGITAL_CALL: f = (lanes4)((mask4)k->one & (s4 > k->K)); break;
+	default: f = (lanes4)((mask4)k->one & (s4 < k->K)); break;
+	}
+	f = k->discount * f;
+	memcpy(y, &f, sizeof f);
+	*outsized |= ~((lanes4)((mask4)f & k->magnitude) <= k->limit);
+	d = f - k->c;
+	*a = *a + d;
+	*q = *q + d * d;
+}
+
+/* The plain European's rows (price_block's, one column, no mirror) in one
+ * pass where there were three (payoff_undiscounted, discount_rows and the
+ * partial's block_deviation_sums): each whole block of PARTIAL_BLOCK paths
+ * also leaves its deviation sums D[k], Q[k], in the partial's block order
+ * (partial.h: path r to lane r % 8, here two lanes4), the same operations
+ * in the same order, so the same bits. A row is made as discount_rows
+ * makes it; the flags are its. */
+ALWAYS_INLINE static void plain_rows(enum payoff_plain kind, const double *restrict S, long read_S,
+                                     double K, double discount, int valid, double *restrict row,
+                                     double *restrict D, double *restrict Q, bool *bad_price,
+                                     bool *refused)
+{
+	_Static_assert(PARTIAL_BLOCK_LANES == 8, "the block's lanes are two lanes4");
+	const double limit = partial_largest_squarable();
+#define ALL4(x) { x, x, x, x }
+	struct plain_consts k = { ALL4(K), ALL4(discount), ALL4(limit), ALL4(DBL_MAX), ALL4(0),
+	                          ALL4(1), ALL4(0), ALL4(read_S), ALL4(LONG_MAX) };
+#undef ALL4
+	mask4 bad4 = { 0 }, outsized4 = { 0 };
+	long bad = 0, outsized = 0;
+	int whole = valid / PARTIAL_BLOCK;
+
+	for (int b = 0; b < whole; b++) {
+		const double *Sb = S + b * PARTIAL_BLOCK;
+		double *yb = row + b * PARTIAL_BLOCK;
+		const double c = discount * plain_payoff(kind, Sb[0], K);
+		k.c = (lanes4){ c, c, c, c };
+		lanes4 a0 = { 0 }, a1 = { 0 }, q0 = { 0 }, q1 = { 0 };
+		for (int r = 0; r < PARTIAL_BLOCK; r += PARTIAL_BLOCK_LANES) {
+			plain_four(kind, &k, Sb + r, yb + r, &a0, &q0, &bad4, &outsized4);
+			plain_four(kind, &k, Sb + r + 4, yb + r + 4, &a1, &q1, &bad4, &outsized4);
+		}
+		double sa[PARTIAL_BLOCK_LANES], sq[PARTIAL_BLOCK_LANES];
+		memcpy(sa, &a0, sizeof a0);
+		memcpy(sa + 4, &a1, sizeof a1);
+		memcpy(sq, &q0, sizeof q0);
+		memcpy(sq + 4, &q1, sizeof q1);
+		D[b] = partial_lane_tree(sa);
+		Q[b] = partial_lane_tree(sq);
+	}
+	for (int l = 0; l < 4; l++) {
+		bad |= bad4[l];
+		outsized |= outsized4[l];
+	}
+	for (int l = whole * PARTIAL_BLOCK; l < valid; l++)
+		row[l] = plain_row(kind, S, l, read_S, K, discount, limit, &bad, &outsized);
+	*bad_price = bad != 0;
+	*refused = outsized != 0;
+}
+
+/* On AVX-512, plain_rows with the block's eight lanes in one vector: one
+ * register where two lanes4 are two (and the loop half the instructions).
+ * The same operations lane by lane, so the same bits. Only for the clones'
+ * AVX-512 target or a -march with it: in an AVX2 or SSE2 build the 8-lane
+ * vectors spill. */
+#if defined(__AVX512F__) || (defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && \
+                             defined(__x86_64__) && !defined(MCPIPE_NO_CLONES))
+#define PLAIN_WIDE 1
+typedef double lanes8 __attribute__((vector_size(8 * sizeof(double))));
+typedef long mask8 __attribute__((vector_size(8 * sizeof(double))));
+
+#ifdef __AVX512F__
+#define TARGET_V4
+#else
+#define TARGET_V4 __attribute__((target("arch=x86-64-v4")))
+#endif
+TARGET_V4 ALWAYS_INLINE static void plain_rows8_of(enum payoff_plain kind, const double *restrict S,
+                                                   long read_S, double K, double discount,
+                                                   int valid, double *restrict row,
+                                                   double *restrict D, double *restrict Q,
+                                                   bool *bad_price, bool *refused)
+{
+	_Static_assert(PARTIAL_BLOCK_LANES == 8, "the block's lanes are a lanes8");
+	const double limit = partial_largest_squarable();
+#define ALL8(x) { x, x, x, x, x, x, x, x }
+	const lanes8 Kv = ALL8(K), disc = ALL8(discount), lim = ALL8(limit), big = ALL8(DBL_MAX);
+	const lanes8 zero = ALL8(0), one = ALL8(1);
+	const mask8 read = ALL8(read_S), magnitude = ALL8(LONG_MAX);   /* fabs's bits */
+#undef ALL8
+	mask8 bad8 = { 0 }, outsized8 = { 0 };
+	long bad = 0, outsized = 0;
+	int whole = valid / PARTIAL_BLOCK;
+
+	for (int b = 0; b < whole; b++) {
+		const double *Sb = S + b * PARTIAL_BLOCK;
+		double *yb = row + b * PARTIAL_BLOCK;
+		const double c = discount * plain_payoff(kind, Sb[0], K);
+		const lanes8 cv = { c, c, c, c, c, c, c, c };
+		lanes8 a = { 0 }, q = { 0 };
+		for (int r = 0; r < PARTIAL_BLOCK; r += PARTIAL_BLOCK_LANES) {
+			lanes8 s8, f, d;
+			memcpy(&s8, Sb + r, sizeof s8);
+			bad8 |= ~((lanes8)((mask8)s8 & magnitude) <= big) | (read & ~(s8 > zero));
+			switch (kind) {   /* as plain_four's */
+			case PLAIN_CALL: f = (lanes8)((mask8)(s8 - Kv) & (s8 > Kv)); break;
+			case PLAIN_PUT: f = (lanes8)((mask8)(Kv - s8) & (Kv > s8)); break;
+			case PLAIN_DIGITAL_CALL: f = (lanes8)((mask8)one & (s8 > Kv)); break;
+			default: f = (lanes8)((mask8)one & (s8 < Kv)); break;
+			}
+			f = disc * f;
+			memcpy(yb + r, &f, sizeof f);
+			outsized8 |= ~((lanes8)((mask8)f & magnitude) <= lim);
+			d = f - cv;
+			a = a + d;
+			q = q + d * d;
+		}
+		double sa[PARTIAL_BLOCK_LANES], sq[PARTIAL_BLOCK_LANES];
+		memcpy(sa, &a, sizeof sa);
+		memcpy(sq, &q, sizeof sq);
+		D[b] = partial_lane_tree(sa);
+		Q[b] = partial_lane_tree(sq);
+	}
+	for (int l = 0; l < PARTIAL_BLOCK_LANES; l++) {
+		bad |= bad8[l];
+		outsized |= outsized8[l];
+	}
+	for (int l = whole * PARTIAL_BLOCK; l < valid; l++)
+		row[l] = plain_row(kind, S, l, read_S, K, discount, limit, &bad, &outsized);
+	*bad_price = bad != 0;
+	*refused = outsized != 0;
+}
+
+/* plain_rows8 of each kind, the kind a constant in its loop. */
+TARGET_V4 static void plain_rows8(enum payoff_plain kind, const double *restrict S, long read_S,
+                                  double K, double discount, int valid, double *restrict row,
+                                  double *restrict D, double *restrict Q, bool *bad_price,
+                                  bool *refused)
+{
+	switch (kind) {
+	case PLAIN_CALL:
+		plain_rows8_of(PLAIN_CALL, S, read_S, K, discount, valid, row, D, Q, bad_price, refused);
+		break;
+	case PLAIN_PUT:
+		plain_rows8_of(PLAIN_PUT, S, read_S, K, discount, valid, row, D, Q, bad_price, refused);
+		break;
+	case PLAIN_DIGITAL_CALL:
+		plain_rows8_of(PLAIN_DIGITAL_CALL, S, read_S, K, discount, valid, row, D, Q, bad_price,
+		               refused);
+		break;
+	default:
+		plain_rows8_of(PLAIN_DIGITAL_PUT, S, read_S, K, discount, valid, row, D, Q, bad_price,
+		               refused);
+		break;
+	}
+}
+
+/* Whether plain_rows8 runs here: the CPU has AVX-512 (x86-64-v4). */
+static bool plain_wide(void)
+{
+#ifdef __AVX512F__
+	return true;
+#else
+	static int wide = -1;
+	if (wide < 0) {
+		__builtin_cpu_init();
+		wide = __builtin_cpu_supports("x86-64-v4");
+	}
+	return wide;
+#endif
+}
+#endif
+
+/* price_block for a plain payoff, --emit terminal, no mirror, --partial
+ * with one column and the block begun on a partial's block boundary. */
+SIMD_CLONES static void price_block_plain(struct sink *s, const struct sink_block *b,
+                                          enum payoff_plain kind)
+{
+	static double row[SINK_LANES_MAX];
+	static double D[SINK_LANES_MAX / PARTIAL_BLOCK + 1], Q[SINK_LANES_MAX / PARTIAL_BLOCK + 1];
+	const double *last_s = b->st + 5 * b->stride;
+	const long read_S = s->payoff.needs & NEED_ST ? -1 : 0;   /* a mask */
+	const double K = s->payoff.strike, discount = s->payoff.discount;
+	const int valid = b->valid;
+	bool bad_price, refused;
+
+#ifdef PLAIN_WIDE
+	if (plain_wide())
+		plain_rows8(kind, last_s, read_S, K, discount, valid, row, D, Q, &bad_price,
+		            &refused);
+	else
+#endif
+	switch (kind) {
+	case PLAIN_CALL:
+		plain_rows(PLAIN_CALL, last_s, read_S, K, discount, valid, row, D, Q, &bad_price,
+		           &refused);
+		break;
+	case PLAIN_PUT:
+		plain_rows(PLAIN_PUT, last_s, read_S, K, discount, valid, row, D, Q, &bad_price,
+		           &refused);
+		break;
+	case PLAIN_DIGITAL_CALL:
+		plain_rows(PLAIN_DIGITAL_CALL, last_s, read_S, K, discount, valid, row, D, Q,
+		           &bad_price, &refused);
+		break;
+	default:
+		plain_rows(PLAIN_DIGITAL_PUT, last_s, read_S, K, discount, valid, row, D, Q,
+		           &bad_price, &refused);
+		break;
+	}
+	if (bad_price) {
+		for (int l = 0; l < valid; l++) {   /* price_path says which */
+			s->current_path = b->first + (uint64_t)l;
+			price_path(s, b, l);
+		}
+		abort();   /* price_path refused one */
+	}
+	if (refused) {
+		const double *const columns[1] = { row };
+		int bad = partial_add_paths(&s->partial, b->first, columns, (size_t)valid);
+		double value[2] = { bad >= 0 ? row[bad] : NAN, 0 };
+		s->current_path = b->first + (uint64_t)(bad >= 0 ? bad : 0);
+		sink_row(s, value);   /* partial_add_row says which value */
+		abort();   /* it refused the row */
+	}
+	partial_add_summed_blocks(&s->partial, b->first, row, (size_t)valid, D, Q);
+}
+
 /* Without Greeks, from terminal or summary rows: the block's rows at once
  * (price_path's, computed a column at a time). */
 SIMD_CLONES static void price_block(struct sink *s, const struct sink_block *b)
@@ -213,6 +495,12 @@ SIMD_CLONES static void price_block(struct sink *s, const struct sink_block *b)
 
 static void payoff_block(struct sink *s, const struct sink_block *b)
 {
+	enum payoff_plain kind = payoff_plain(&s->payoff);
+	if (kind != PLAIN_NONE && s->emit == EMIT_TERMINAL && !s->antithetic && s->partial_on &&
+	    s->ncolumns == 1 && partial_takes_summed_blocks(&s->partial, b->first)) {
+		price_block_plain(s, b, kind);
+		return;
+	}
 	if (!s->payoff.greek_set && s->emit != EMIT_PATH) {
 		price_block(s, b);
 		return;
