@@ -330,6 +330,7 @@ hosts_clean() {
 
 @test "make price HOSTS= stopped by TERM mid-run: GNU parallel and the shards stop, nothing left here or on the hosts" {
 	need_ssh
+	cd "$BATS_TEST_TMPDIR"
 	# (shards of 5*10^8 paths, one at a time on each host: minutes each;
 	# the run is stopped once a host computes. Before: parallel-run,
 	# parallel and the shards went on, here and on the hosts)
