@@ -376,6 +376,38 @@ hosts_clean() {
 	[ "$(ls "$(rundir)"/slurm/*_[0-3].log | wc -l)" -eq 4 ]
 }
 
+@test "SCHEDULER=slurm stopped by TERM mid-run: its job array cancelled, nothing of it left" {
+	need_slurm
+	cd "$BATS_TEST_TMPDIR"
+	# (shards of 5*10^8 paths: minutes each; the run is stopped once its
+	# array is queued)
+	export PATHS=2000000000 SHARDS=4
+	SCHEDULER=slurm setsid bash -c 'echo $$ >session; exec price' >first.log 2>&1 </dev/null &
+	local job=$!
+	local queued=
+	for _ in $(seq 1500); do
+		queued=$(squeue --noheader --format=%i 2>/dev/null || true)
+		[ -z "$queued" ] || break
+		sleep 0.02
+	done
+	echo "queued: $queued"
+	[ -n "$queued" ]
+	kill -TERM "$(cat session)"   # price itself (exec'd by the session's leader)
+	local status=0
+	wait "$job" || status=$?
+	echo "price: exit $status"
+	cat first.log
+	[ "$status" -eq 143 ]
+	for _ in $(seq 100); do
+		queued=$(squeue --noheader --format=%i 2>/dev/null || true)
+		[ -n "$queued" ] || break
+		sleep 0.1
+	done
+	echo "still queued: $queued"
+	[ -z "$queued" ]
+	[ ! -e "$OUT/price.tsv" ]
+}
+
 @test "SCHEDULER=slurm: more shards than MaxArraySize (5 here) go in chunks of arrays: same bytes" {
 	need_slurm
 	OUT="$BATS_TEST_TMPDIR/local" SHARDS=11 run -0 price
