@@ -205,3 +205,15 @@ close() {
 	[[ "${stderr_lines[0]}" == "calibrate: HOSTS=data/hosts.example and SCHEDULER=slurm: choose one" ||
 	   "${stderr_lines[0]}" == "calibrate: SCHEDULER=slurm: sbatch not found"* ]]
 }
+
+@test "kill -TERM of make calibrate mid-run: GNU parallel and every batch stop with it, nothing of it left" {
+	not_sanitized
+	cd "$BATS_TEST_TMPDIR"
+	# (40000 candidates in 16 batches: each runs for seconds; the run is
+	# stopped once a batch runs. Before: parallel and the batches went
+	# on, holding OUT's lock)
+	OUT="$BATS_TEST_TMPDIR/out" SURFACE="$ROOT/data/dax-2002-07-05.tsv" SHARDS=16 JOBS=2 \
+		V0_GRID=0.02:0.2:0.02 KAPPA_GRID=0.5:5:0.5 THETA_GRID=0.01:0.1:0.01 XI_GRID=0.2:2:0.2 \
+		stopped_mid_run calibrate-shard "$ROOT/pipeline/calibrate"
+	[ ! -e "$BATS_TEST_TMPDIR/out/candidates.tsv" ]
+}

@@ -293,3 +293,15 @@ var_covers() {
 				"$F/distinct.tsv" -
 	done
 }
+
+@test "kill -TERM of make credit mid-run: GNU parallel and every shard stop with it, nothing of it left" {
+	not_sanitized
+	cd "$BATS_TEST_TMPDIR"
+	# (10^7 scenarios in 2 shards: each runs for seconds; the run is
+	# stopped once a shard runs. Before: parallel and the shards went on,
+	# holding OUT's lock)
+	OUT="$BATS_TEST_TMPDIR/out" SCENARIOS=10000000 SHARDS=2 JOBS=2 \
+		stopped_mid_run credit-shard "$ROOT/pipeline/credit"
+	[ ! -e "$BATS_TEST_TMPDIR/out/credit.tsv" ]
+	[ -z "$(find "$BATS_TEST_TMPDIR/out" -name '*.tmp.*')" ]
+}

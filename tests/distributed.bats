@@ -328,6 +328,43 @@ hosts_clean() {
 	hosts_clean
 }
 
+@test "make price HOSTS= stopped by TERM mid-run: GNU parallel and the shards stop, nothing left here or on the hosts" {
+	need_ssh
+	cd "$BATS_TEST_TMPDIR"
+	# (shards of 5*10^8 paths, one at a time on each host: minutes each;
+	# the run is stopped once a host computes. Before: parallel-run,
+	# parallel and the shards went on, here and on the hosts)
+	export PATHS=2000000000 SHARDS=4
+	HOSTS="$DIST/hosts" JOBS=1 setsid bash -c 'echo $$ >session; exec price' >first.log 2>&1 </dev/null &
+	local job=$!
+	local remote=
+	for _ in $(seq 1500); do
+		remote=$(ps -u mcpipe-h1,mcpipe-h2 -o args= | grep '^simpaths ' || true)
+		[ -z "$remote" ] || break
+		sleep 0.02
+	done
+	[ -n "$remote" ]
+	local sid
+	sid=$(cat session)
+	kill -TERM "$sid"   # price itself (exec'd by the session's leader)
+	local status=0
+	wait "$job" || status=$?
+	echo "price: exit $status"
+	cat first.log
+	[ "$status" -eq 143 ]
+	local left=
+	for _ in $(seq 50); do
+		left=$(ps -eo sid=,pid=,args= | awk -v sid="$sid" '$1 == sid')
+		[ -n "$left" ] || break
+		sleep 0.1
+	done
+	echo "left: $left"
+	[ -z "$left" ]
+	hosts_clean
+	[ ! -e "$(rundir)/.mcpipe" ]
+	[ ! -e "$OUT/price.tsv" ]
+}
+
 # ---- SCHEDULER=slurm: a job array -----------------------------------------
 
 @test "SCHEDULER=slurm prices as a SLURM job array: same bytes as a local run" {
@@ -337,6 +374,38 @@ hosts_clean() {
 	cmp "$DIST/local/price.tsv" "$OUT/price.tsv"
 	# One array task per shard, each with its log beside the partials.
 	[ "$(ls "$(rundir)"/slurm/*_[0-3].log | wc -l)" -eq 4 ]
+}
+
+@test "SCHEDULER=slurm stopped by TERM mid-run: its job array cancelled, nothing of it left" {
+	need_slurm
+	cd "$BATS_TEST_TMPDIR"
+	# (shards of 5*10^8 paths: minutes each; the run is stopped once its
+	# array is queued)
+	export PATHS=2000000000 SHARDS=4
+	SCHEDULER=slurm setsid bash -c 'echo $$ >session; exec price' >first.log 2>&1 </dev/null &
+	local job=$!
+	local queued=
+	for _ in $(seq 1500); do
+		queued=$(squeue --noheader --format=%i 2>/dev/null || true)
+		[ -z "$queued" ] || break
+		sleep 0.02
+	done
+	echo "queued: $queued"
+	[ -n "$queued" ]
+	kill -TERM "$(cat session)"   # price itself (exec'd by the session's leader)
+	local status=0
+	wait "$job" || status=$?
+	echo "price: exit $status"
+	cat first.log
+	[ "$status" -eq 143 ]
+	for _ in $(seq 100); do
+		queued=$(squeue --noheader --format=%i 2>/dev/null || true)
+		[ -n "$queued" ] || break
+		sleep 0.1
+	done
+	echo "still queued: $queued"
+	[ -z "$queued" ]
+	[ ! -e "$OUT/price.tsv" ]
 }
 
 @test "SCHEDULER=slurm: more shards than MaxArraySize (5 here) go in chunks of arrays: same bytes" {

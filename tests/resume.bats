@@ -264,3 +264,16 @@ small_run() {
 	# no temporary of price's left in OUT (its joblog among them)
 	[ -z "$(find "$OUT" -maxdepth 1 -name '*.tmp.*')" ]
 }
+
+@test "kill -TERM of price TOL= mid-run: GNU parallel and every shard stop with it, nothing of it left" {
+	# (a tolerance no batch meets; heston's 252 steps, 3.2e6 paths a
+	# batch: each shard runs for a while; the run is stopped once a shard
+	# runs. Before: parallel-run, parallel and the shards went on, holding
+	# OUT's lock)
+	export OUT="$BATS_TEST_TMPDIR/out" MODEL=heston STEPS=252 PATHS=12800000 SHARDS=16 \
+		TOL=0.00001 TOL_BATCH=3200000
+	stopped_mid_run price-shard price
+	[ ! -e "$OUT/price.tsv" ]
+	# no temporary of price's left in OUT
+	[ -z "$(find "$OUT" -maxdepth 1 -name '*.tmp.*')" ]
+}

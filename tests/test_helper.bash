@@ -129,3 +129,40 @@ needs_package() {
 	echo "CI: no $2, but make test installs Debian package $1 (mk/deps.mk): a broken setup" >&2
 	return 1
 }
+
+# stopped_mid_run SHARD COMMAND...: runs COMMAND (a job script) in a
+# session of its own, output in first.log, and once a process of SHARD
+# (a shard command's name: price-shard, credit-shard) runs in it sends
+# TERM to the job script; fails unless it then exits 143 and nothing of
+# its session is left running a few seconds later (GNU parallel and the
+# shards would hold OUT's lock). $sid is the session's.
+stopped_mid_run() {
+	local name=$1
+	shift
+	setsid bash -c 'echo $$ >session; exec "$@"' - "$@" >first.log 2>&1 </dev/null &
+	local job=$!
+	for _ in $(seq 500); do [ -s session ] && break; sleep 0.02; done
+	sid=$(cat session)
+	local shard=
+	for _ in $(seq 3000); do
+		shard=$(ps -eo sid=,args= | awk -v sid="$sid" -v name="$name" '$1 == sid && $3 ~ ("/" name "$")')
+		[ -z "$shard" ] || break
+		sleep 0.02
+	done
+	echo "shard: $shard"
+	[ -n "$shard" ] || return 1
+	kill -TERM "$sid"   # the job itself (exec'd by the session's leader)
+	local status=0
+	wait "$job" || status=$?
+	echo "job: exit $status"
+	[ "$status" -eq 143 ] || return 1
+	local left=
+	for _ in $(seq 50); do
+		left=$(ps -eo sid=,pid=,args= | awk -v sid="$sid" '$1 == sid')
+		[ -n "$left" ] || break
+		sleep 0.1
+	done
+	echo "left: $left"
+	[ -z "$left" ] || return 1
+	rm session
+}
