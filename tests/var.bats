@@ -190,34 +190,7 @@ var_fails() {
 	not_sanitized
 	# (3e7 scenarios in 8 shards: each shard runs for seconds; the run is
 	# stopped once a shard runs)
-	SCENARIOS=30000000 SHARDS=8 JOBS=2 setsid bash -c 'echo $$ >session; exec var' >first.log 2>&1 <<<'' &
-	local job=$!
-	for _ in $(seq 500); do [ -s session ] && break; sleep 0.02; done
-	local sid
-	sid=$(cat session)
-	local shard=
-	for _ in $(seq 3000); do
-		shard=$(ps -eo sid=,args= | awk -v sid="$sid" '$1 == sid && $3 ~ /\/var-shard$/')
-		[ -z "$shard" ] || break
-		sleep 0.02
-	done
-	echo "shard: $shard"
-	[ -n "$shard" ]
-	kill -TERM "$sid"   # var itself (exec'd by the session's leader)
-	local status=0
-	wait "$job" || status=$?
-	echo "var: exit $status"
-	[ "$status" -eq 143 ]
-	# nothing of the run left running a few seconds later (before: GNU
-	# parallel and the shards went on, holding OUT's lock)
-	local left=
-	for _ in $(seq 50); do
-		left=$(ps -eo sid=,pid=,args= | awk -v sid="$sid" '$1 == sid')
-		[ -n "$left" ] || break
-		sleep 0.1
-	done
-	echo "left: $left"
-	[ -z "$left" ]
+	SCENARIOS=30000000 SHARDS=8 JOBS=2 stopped_mid_run var-shard var
 	[ ! -e "$OUT/var.tsv" ]
 	[ ! -e "$OUT/var-run/jobs.log.tmp" ]
 }
