@@ -157,9 +157,11 @@ BATS_FILES := $(foreach f,$(BATS_LONGEST),$(filter $(f),$(BATS_FILES))) \
 # run, one make target after the other (each runs bats on two jobs itself).
 TEST_BUILD = $(TEST_PREREQS) $(SANTEST_PREREQS)
 BUILD_JOBS = $(shell nproc 2>/dev/null || echo 2)
+# (--no-print-directory: a sub-make prints its directory on stdout, and the
+# suites' own make runs would inherit that through MAKEFLAGS)
 test check:
-	$(MAKE) -j$(BUILD_JOBS) test-build
-	$(MAKE) -j1 check-plain check-sanitized check-simd
+	$(MAKE) --no-print-directory -j$(BUILD_JOBS) test-build
+	$(MAKE) --no-print-directory -j1 check-plain check-sanitized check-simd
 
 
 # Test files run two at a time (bats --jobs uses GNU parallel).
