@@ -68,15 +68,21 @@ numbers() {
 
 @test "TOL=: a run interrupted by a failed shard resumes: only the missing shards are computed, same bytes" {
 	not_sanitized   # the glue's tests; the tools' sanitized runs are in their own suites
-	# price-shard, counted; it fails (once) the first shard of the third batch
+	# price-shard (price-shard RUNDIR SHARD...: a job takes several),
+	# counted a shard at a time; it fails (once) the job holding the first
+	# shard of the third batch
 	mkdir -p bin
 	export SHARD_LOG="$BATS_TEST_TMPDIR/computed.log" FAIL_ONCE="$BATS_TEST_TMPDIR/failed"
 	cat >bin/price-shard <<-'EOF'
 	#!/bin/bash
-	if grep -q $'^run.first\t2048$' "$1/manifest.tsv" && [ "$2" = 0 ] && [ ! -e "$FAIL_ONCE" ]; then
-		touch "$FAIL_ONCE"; exit 1
-	fi
-	[ -s "$1/shard-$2.part" ] || echo "$1 $2" >>"$SHARD_LOG"
+	for shard in "${@:2}"; do
+		if grep -q $'^run.first\t2048$' "$1/manifest.tsv" && [ "$shard" = 0 ] && [ ! -e "$FAIL_ONCE" ]; then
+			touch "$FAIL_ONCE"; exit 1
+		fi
+	done
+	for shard in "${@:2}"; do
+		[ -s "$1/shard-$shard.part" ] || echo "$1 $shard" >>"$SHARD_LOG"
+	done
 	exec "$ROOT/pipeline/price-shard" "$@"
 	EOF
 	chmod +x bin/price-shard
