@@ -197,6 +197,22 @@ setup() {
 	[ ! -e "$BATS_TEST_TMPDIR/log" ]
 }
 
+@test "parallel-run: a JOBS that is not a number is refused, never evaluated (bash's arithmetic would run \$(...) in it)" {
+	PATHS=50000 SHARDS=2 JOBS=2 run -0 price
+	rundir=$(ls -d "$OUT"/runs/*)
+	rm "$rundir"/shard-*.part
+	local v
+	for v in 'a[$(touch canary)]' '1+1' 'x' '0' '-1' '08'; do
+		printf '%s\n' "$rundir" 0 1 >"$BATS_TEST_TMPDIR/input"
+		JOBS=$v run -2 --separate-stderr parallel-run --many --stdin "$BATS_TEST_TMPDIR/log" <"$BATS_TEST_TMPDIR/input"
+		[ "$stderr" = "price: JOBS=$v: want a positive integer" ]
+		JOBS=$v run -2 --separate-stderr parallel-run --many "$rundir" 0 1
+		[ "$stderr" = "price: JOBS=$v: want a positive integer" ]
+		[ ! -e canary ]
+	done
+	[ -z "$(ls "$rundir"/shard-*.part 2>/dev/null)" ]
+}
+
 @test "grid writes grid.tsv with one row per volatility and a PNG" {
 	not_sanitized
 	PATHS=20000 run -0 grid
