@@ -352,14 +352,7 @@ hosts_clean() {
 	echo "price: exit $status"
 	cat first.log
 	[ "$status" -eq 143 ]
-	local left=
-	for _ in $(seq 50); do
-		left=$(ps -eo sid=,pid=,args= | awk -v sid="$sid" '$1 == sid')
-		[ -n "$left" ] || break
-		sleep 0.1
-	done
-	echo "left: $left"
-	[ -z "$left" ]
+	session_ended "$sid"
 	hosts_clean
 	[ ! -e "$(rundir)/.mcpipe" ]
 	[ ! -e "$OUT/price.tsv" ]

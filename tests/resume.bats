@@ -251,14 +251,7 @@ small_run() {
 	[ "$status" -eq 143 ]
 	# nothing of the run left running a few seconds later (before: GNU
 	# parallel and the shards went on, holding OUT's lock)
-	local left=
-	for _ in $(seq 50); do
-		left=$(ps -eo sid=,pid=,args= | awk -v sid="$sid" '$1 == sid')
-		[ -n "$left" ] || break
-		sleep 0.1
-	done
-	echo "left: $left"
-	[ -z "$left" ]
+	session_ended "$sid"
 	rm session
 	[ ! -e "$OUT/price.tsv" ]
 	# no temporary of price's left in OUT (its joblog among them)

@@ -130,6 +130,20 @@ needs_package() {
 	return 1
 }
 
+# session_ended SID: true once no process of session SID is left, within
+# about 5 s (a stopped run's GNU parallel and shards would hold OUT's
+# lock); names what is left otherwise.
+session_ended() {
+	local left=
+	for _ in $(seq 50); do
+		left=$(ps -eo sid=,pid=,args= | awk -v sid="$1" '$1 == sid')
+		[ -n "$left" ] || return 0
+		sleep 0.1
+	done
+	echo "left: $left"
+	return 1
+}
+
 # stopped_mid_run SHARD COMMAND...: runs COMMAND (a job script) in a
 # session of its own, output in first.log, and once a process of SHARD
 # (a shard command's name: price-shard, credit-shard) runs in it sends
@@ -156,13 +170,6 @@ stopped_mid_run() {
 	wait "$job" || status=$?
 	echo "job: exit $status"
 	[ "$status" -eq 143 ] || return 1
-	local left=
-	for _ in $(seq 50); do
-		left=$(ps -eo sid=,pid=,args= | awk -v sid="$sid" '$1 == sid')
-		[ -n "$left" ] || break
-		sleep 0.1
-	done
-	echo "left: $left"
-	[ -z "$left" ] || return 1
+	session_ended "$sid" || return 1
 	rm session
 }
