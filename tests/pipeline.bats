@@ -213,6 +213,33 @@ setup() {
 	[ -z "$(ls "$rundir"/shard-*.part 2>/dev/null)" ]
 }
 
+@test "parallel-run, stopped by TERM: a job that GNU parallel did not count (its own session here) is stopped too, and waited for" {
+	# GNU parallel counts a job once its fork returns and stops only the
+	# jobs it counted: a TERM in between left a shard running (CI). A job
+	# in a session of its own is a job parallel's stop cannot reach, every
+	# time: parallel-run finds it by its PARALLEL_PID.
+	mkdir "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/run"
+	cat >"$BATS_TEST_TMPDIR/bin/escaping-shard" <<-'EOF'
+		#!/bin/bash
+		setsid sleep 300 &
+		echo "$!" >"$1/escaped-$2"
+		wait
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/bin/escaping-shard"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" JOBS=2 parallel-run --shard escaping-shard "$BATS_TEST_TMPDIR/run" 0 1 \
+		>/dev/null 2>&1 </dev/null &
+	local runner=$! status=0
+	for _ in $(seq 500); do [ -s "$BATS_TEST_TMPDIR/run/escaped-1" ] && [ -s "$BATS_TEST_TMPDIR/run/escaped-0" ] && break; sleep 0.02; done
+	local escaped
+	escaped=$(cat "$BATS_TEST_TMPDIR/run/escaped-0" "$BATS_TEST_TMPDIR/run/escaped-1")
+	kill -0 $escaped
+	kill -TERM "$runner"
+	wait "$runner" || status=$?
+	[ "$status" -eq 143 ]
+	# parallel-run has waited for them: gone as it exits
+	run ! kill -0 $escaped 2>/dev/null
+}
+
 @test "grid writes grid.tsv with one row per volatility and a PNG" {
 	not_sanitized
 	PATHS=20000 run -0 grid
