@@ -319,3 +319,41 @@ setup() {
 	NORMALS=boxmuller run -2 --separate-stderr price
 	[ "$stderr" = "price: NORMALS=boxmuller: want one of inversion|ziggurat" ]
 }
+
+# deep DIR: a directory under DIR whose path is some 3,800 characters (15
+# names of 250), so that 20 partials' names are past merge-parts' 64 KiB.
+deep() {
+	local d=$1 i
+	for i in $(seq 15); do d+=/$(printf 'd%.0s' $(seq 250)); done
+	mkdir -p "$d"
+	printf '%s\n' "$d"
+}
+
+@test "merge-parts: past 64 KiB of names the partials go to the tool as one stream, the same bytes as arguments" {
+	local d r p
+	# make price's, var's and credit's partials, 20 each
+	SHARDS=20 PATHS=2000 OUT="$BATS_TEST_TMPDIR/p" price >/dev/null
+	SCENARIOS=4000 SHARDS=20 OUT="$BATS_TEST_TMPDIR/v" MARKET="$ROOT/data/market.tsv" CORR="$ROOT/data/corr.tsv" \
+		PORTFOLIO="$ROOT/data/portfolio.tsv" var >/dev/null
+	SCENARIOS=4000 SHARDS=20 OUT="$BATS_TEST_TMPDIR/c" LOANS="$ROOT/data/loans.tsv" "$ROOT/pipeline/credit" >/dev/null
+	d=$(deep "$BATS_TEST_TMPDIR")
+	for r in p v c; do
+		mkdir "$d/$r"
+		cp "$BATS_TEST_TMPDIR/$r"/*/*/shard-*.part "$BATS_TEST_TMPDIR/$r"/*-run*/shard-*.part "$d/$r/" 2>/dev/null || true
+		[ "$(ls "$d/$r" | wc -l)" = 20 ]
+	done
+	# the names: 20 of some 3,800 characters
+	[ "$(printf '%s\0' "$d"/p/shard-*.part | wc -c)" -gt 65536 ]
+	cmp <(cd "$d/p" && aggregate shard-*.part) <(printf '%s\0' "$d"/p/shard-*.part | merge-parts aggregate)
+	cmp <(cd "$d/p" && tol-merge 2000 shard-*.part) <(printf '%s\0' "$d"/p/shard-*.part | merge-parts tol-merge 2000)
+	cmp <(cd "$d/v" && risk shard-*.part) <(printf '%s\0' "$d"/v/shard-*.part | merge-parts risk)
+	local a=(-m "$ROOT/data/market.tsv" -c "$ROOT/data/corr.tsv" -p "$ROOT/data/portfolio.tsv" -n 4000)
+	cmp <(cd "$d/v" && scenarios "${a[@]}" --contributions shard-*.part) \
+		<(printf '%s\0' "$d"/v/shard-*.part | merge-parts scenarios "${a[@]}" --contributions)
+	cmp <(cd "$d/c" && credit -l "$ROOT/data/loans.tsv" -r 0.2 -n 4000 --merge shard-*.part) \
+		<(printf '%s\0' "$d"/c/shard-*.part | merge-parts credit -l "$ROOT/data/loans.tsv" -r 0.2 -n 4000 --merge)
+	# a failure of the tool is merge-parts' status
+	printf 'x\n' >"$d/p/shard-99.part"
+	run -1 --separate-stderr bash -c 'printf "%s\0" "$1"/p/shard-*.part | merge-parts aggregate' - "$d"
+	[[ "$stderr" == "aggregate: "* ]]
+}
