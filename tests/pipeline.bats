@@ -357,3 +357,20 @@ deep() {
 	run -1 --separate-stderr bash -c 'printf "%s\0" "$1"/p/shard-*.part | merge-parts aggregate' - "$d"
 	[[ "$stderr" == "aggregate: "* ]]
 }
+
+@test "parallel-run RUNDIR -: 20,000 shards on standard input, in jobs of at most 4096, within the kernel's least limit on arguments" {
+	# a shard command that only writes its partials
+	mkdir "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/run"
+	printf '#!/bin/bash\nrun=$1; shift\nfor k; do printf "x\\n" >"$run/shard-$k.part"; done\n' >"$BATS_TEST_TMPDIR/bin/noop-shard"
+	chmod +x "$BATS_TEST_TMPDIR/bin/noop-shard"
+	# a 256 KiB stack: 128 KiB of arguments at most (before: 20,000
+	# shards as parallel-run's arguments, and 10,000 a job on 2 slots,
+	# were Argument list too long)
+	run -0 bash -c 'ulimit -S -s 256 && seq 0 19999 |
+		PATH="$1/bin:$PATH" JOBS=2 parallel-run --shard noop-shard --many "$1/run" -' - "$BATS_TEST_TMPDIR"
+	[ "$(ls "$BATS_TEST_TMPDIR/run" | grep -c '^shard-[0-9]*\.part$')" = 20000 ]
+	# 5 jobs of 4000 shards (not 2 of 10,000)
+	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/run/jobs.log" | wc -l)" = 5 ]
+	# no shard at all: nothing to run
+	run -0 bash -c 'PATH="$1/bin:$PATH" parallel-run --shard noop-shard "$1/run" - </dev/null' - "$BATS_TEST_TMPDIR"
+}
