@@ -374,3 +374,16 @@ deep() {
 	# no shard at all: nothing to run
 	run -0 bash -c 'PATH="$1/bin:$PATH" parallel-run --shard noop-shard "$1/run" - </dev/null' - "$BATS_TEST_TMPDIR"
 }
+
+@test "make price SHARDS=3000 under a 128 KiB argument limit: the shards and their partials never on one command line" {
+	expensive
+	not_sanitized
+	# 3000 partials' names are some 140 KB (at the usual 2 MiB limit,
+	# some 45,000 with OUT=out). Before: every shard ran, then
+	# aggregate: Argument list too long
+	run -0 --separate-stderr bash -c 'ulimit -S -s 256 && SHARDS=3000 PATHS=3000 OUT="$1" price' - "$BATS_TEST_TMPDIR/o"
+	[[ "$output" == *"paths  3000 in "*" (3000 shards)"* ]]
+	# the same bytes as one shard
+	SHARDS=1 PATHS=3000 OUT="$BATS_TEST_TMPDIR/one" price >/dev/null
+	cmp <(grep -v '^#' "$BATS_TEST_TMPDIR/o/price.tsv") <(grep -v '^#' "$BATS_TEST_TMPDIR/one/price.tsv")
+}
