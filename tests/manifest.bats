@@ -194,6 +194,26 @@ calibrate: CHECK_SEED=0x1: want a whole number from 0 to 18446744073709551615" ]
 	grep -q 'DESIGN.md' README.md
 }
 
+@test "manifest: a fixed run's SHARDS at most PATHS (the default 16 lowered to a smaller PATHS)" {
+	# before: genseeds refused them after the run had started
+	PATHS=5 SHARDS=6 run -2 --separate-stderr manifest price
+	[ "$stderr" = "price: SHARDS=6: more shards than PATHS=5 (at most one shard a path)" ]
+	PATHS=5 SHARDS=5 run -0 manifest price
+	[[ "$output" == *$'\nSHARDS\t5\n'* ]]
+	PATHS=2 run -0 manifest price
+	[[ "$output" == *$'\nSHARDS\t2\n'* ]]
+	PATHS=3 run -0 manifest grid
+	[[ "$output" == *$'\nSHARDS\t3\n'* ]]
+	# a run to a tolerance sizes each batch's shards itself
+	PATHS=1000000 TOL=0.01 SHARDS=20000 TOL_BATCH=16384 run -0 manifest price
+	[[ "$output" == *$'\nSHARDS\t20000\n'* ]]
+	# and make price refuses it before any work
+	cd "$ROOT"
+	run -2 --separate-stderr make -s price PATHS=5 SHARDS=6 OUT="$BATS_TEST_TMPDIR/o"
+	[ "${stderr_lines[0]}" = "price: SHARDS=6: more shards than PATHS=5 (at most one shard a path)" ]
+	[ ! -e "$BATS_TEST_TMPDIR/o" ]
+}
+
 # The bounds of every numeric variable against the tool that finally takes
 # it: the manifest's largest (and smallest) value is one the tool takes,
 # and the next is refused up front, with the manifest's message. Columns:
