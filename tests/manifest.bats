@@ -220,7 +220,8 @@ calibrate: CHECK_SEED=0x1: want a whole number from 0 to 18446744073709551615" ]
 # job, variable, smallest, largest, the other variables it needs (or -),
 # then the tool's command with @ for the value (- when the value goes to
 # no tool's option: GNU parallel's -j and --retries, the runners' shard
-# counts). Run for real where it is cheap; `--help` after the option
+# counts; make grid's, the same tools as make price's). Run for real where
+# it is cheap; `--help` after the option
 # where the option is checked as it is read (getopt's loop) and a run
 # would be long (10^9 training paths). Before: make var SCENARIOS=2^53+1
 # (up to 9999999999999999) and make price STEPS=100001 (up to 10^8) were
@@ -239,8 +240,8 @@ bounds_table() {
 	price|REPLICATES|2|1024|QMC=sobol|simpaths --qmc sobol --replicates @ --paths @ --count @ -e terminal
 	price|JOBS|1|100000|-|-
 	price|RETRIES|0|100|-|-
-	grid|PATHS|2|1000000000000000|SHARDS=1|genseeds --paths @ --shards 1
-	grid|SHARDS|1|1000000|PATHS=1000000|genseeds --paths 1000000 --shards @
+	grid|PATHS|2|1000000000000000|SHARDS=1|-
+	grid|SHARDS|1|1000000|PATHS=1000000|-
 	var|SCENARIOS|1|9007199254740992|SHARDS=1|scenarios ${v[*]} -n @ -f 0 -k 1 --no-positions
 	var|DF|3|500|RETURNS=t|scenarios ${v[*]} -n 1 -R t -d @ --no-positions
 	var|SHARDS|1|999999|-|-
@@ -257,7 +258,7 @@ bounds_table() {
 	backtest|JOBS|1|9999|-|-
 	calibrate|STARTS|1|1000|-|calibrate --surface $s --refine $c --starts @
 	calibrate|CHECK_PATHS|2|999999999999|-|simpaths --model heston --count @ --help
-	calibrate|CHECK_SUBSTEPS|1|10000|-|simpaths --model heston --substeps @ --count 1 -e terminal
+	calibrate|CHECK_SUBSTEPS|1|10000|-|simpaths --model heston --substeps @ --help
 	calibrate|SHARDS|1|999999|-|-
 	calibrate|JOBS|1|99999|-|-
 	calibrate|RETRIES|0|100|-|-
