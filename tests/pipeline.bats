@@ -175,6 +175,43 @@ setup() {
 	[ ! -e "$OUT/price.tsv" ]
 }
 
+@test "a job slot that starts late gets no more work: the other takes its shards (same bytes); a taken shard that fails is the one named" {
+	not_sanitized   # the glue's tests; the tools' sanitized runs are in their own suites
+	PATHS=60000 SHARDS=6 OUT="$BATS_TEST_TMPDIR/plain" run -0 price
+	# price-shard, wrapped: the job of shard 0's group starts only when its
+	# shards are all done, or after 20 s, and says which were done then
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	export LATE_LOG="$BATS_TEST_TMPDIR/late.log"
+	cat >"$BATS_TEST_TMPDIR/bin/price-shard" <<-'EOF'
+	#!/bin/bash
+	if [ "$2" = 0 ]; then
+		for _ in $(seq 400); do
+			[ -s "$1/shard-0.part" ] && [ -s "$1/shard-1.part" ] && [ -s "$1/shard-2.part" ] && break
+			sleep 0.05
+		done
+		for s in "${@:2}"; do [ ! -s "$1/shard-$s.part" ] || echo "$s" >>"$LATE_LOG"; done
+	fi
+	exec "$ROOT/pipeline/price-shard" "$@"
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/bin/price-shard"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=60000 SHARDS=6 JOBS=2 run -0 price
+	rundir=$(ls -d "$OUT"/runs/*)
+	# groups 0 1 2 and 3 4 5 (the joblog), and the late one found its own done
+	[ "$(tail -n +2 "$rundir/jobs.log" | cut -f 9 | sed 's,.*/runs/[0-9a-f]* ,,' | sort)" = "0 1 2"$'\n'"3 4 5" ]
+	[ "$(cat "$LATE_LOG")" = "0"$'\n'"1"$'\n'"2" ]
+	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
+	[ -z "$(find "$OUT" -name '*.tmp.*')" ]
+	# shard 1 refused: the slot of 3 4 5 takes 2, then fails on 1, which
+	# the report names (not its own last shard)
+	rm "$OUT/price.tsv" "$rundir"/shard-*.part "$LATE_LOG"
+	sed -i '4s/^\([0-9]*\)\t[0-9]*/\1\tjunk/' "$rundir/seeds.tsv"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=60000 SHARDS=6 JOBS=2 run -1 --separate-stderr price
+	[[ "$stderr" == *"simpaths: stdin:3: invalid first 'junk'"* ]]
+	[[ "$stderr" == *$'\n'"price: shard 1 failed: exit status 1"$'\n'* ]]
+	[ "$(cd "$rundir" && ls shard-*.part)" = "shard-2.part"$'\n'"shard-3.part"$'\n'"shard-4.part"$'\n'"shard-5.part" ]
+	[ ! -e "$OUT/price.tsv" ]
+}
+
 @test "parallel-run --many --stdin: the shards on its input, one group a job slot; no input: nothing run, nothing left; no run directory: refused" {
 	PATHS=50000 SHARDS=5 JOBS=2 run -0 price
 	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"
