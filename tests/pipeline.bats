@@ -212,44 +212,6 @@ setup() {
 	[ ! -e "$OUT/price.tsv" ]
 }
 
-@test "local-run: the jobs of a run on this machine without GNU parallel; RETRIES; a failed job stops the other, named; bad JOBS refused" {
-	not_sanitized   # the glue's tests; the tools' sanitized runs are in their own suites
-	PATHS=60000 SHARDS=6 JOBS=2 run -0 price
-	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"
-	rundir=$(ls -d "$OUT"/runs/*)
-	# GNU parallel's joblog format, a line a job
-	[ "$(head -n 1 "$rundir/jobs.log")" = "$(printf 'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand')" ]
-	[ "$(tail -n +2 "$rundir/jobs.log" | cut -f 1,2,5-9 | sort)" = "$(printf '1\t:\t0\t0\t0\t0\tprice-shard %s 0 1 2\n2\t:\t0\t0\t0\t0\tprice-shard %s 3 4 5' "$rundir" "$rundir")" ]
-	# the job of shard 0's group fails once: RETRIES=1 runs it again
-	mkdir -p "$BATS_TEST_TMPDIR/bin"
-	export FAIL_ONCE="$BATS_TEST_TMPDIR/failed"
-	cat >"$BATS_TEST_TMPDIR/bin/price-shard" <<-'EOF'
-	#!/bin/bash
-	if [ "$2" = 0 ] && [ ! -e "$FAIL_ONCE" ]; then touch "$FAIL_ONCE"; exit 3; fi
-	exec "$ROOT/pipeline/price-shard" "$@"
-	EOF
-	chmod +x "$BATS_TEST_TMPDIR/bin/price-shard"
-	rm "$rundir"/shard-*.part "$OUT/price.tsv"
-	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=60000 SHARDS=6 JOBS=2 RETRIES=1 run -0 price
-	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"
-	[ "$(tail -n +2 "$rundir/jobs.log" | cut -f 1,7 | sort)" = "$(printf '1\t0\n1\t3\n2\t0')" ]
-	# without RETRIES the run fails, naming the shard; no shard left running
-	rm "$rundir"/shard-*.part "$OUT/price.tsv" "$FAIL_ONCE"
-	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=60000 SHARDS=6 JOBS=2 run -1 --separate-stderr price
-	[ "$stderr" = "price: shard 0 failed: exit status 3"$'\n'"price: a shard failed; rerun to resume (finished shards are kept in $rundir)" ]
-	[ -z "$(ps -eo args= | grep -F -- "$rundir" | grep -v grep)" ]
-	[ -z "$(find "$OUT" -name '*.tmp.*')" ]
-	[ ! -e "$OUT/price.tsv" ]
-	local v
-	for v in 'a[$(touch canary)]' 0 08 x; do
-		JOBS=$v run -2 --separate-stderr local-run "$rundir" 0 1
-		[ "$stderr" = "price: JOBS=$v: want a positive integer" ]
-	done
-	[ ! -e canary ]
-	run -2 --separate-stderr local-run "$BATS_TEST_TMPDIR/none" 0
-	[ "$stderr" = "price: $BATS_TEST_TMPDIR/none: no such run directory" ]
-}
-
 @test "parallel-run --many --stdin: the shards on its input, one group a job slot; no input: nothing run, nothing left; no run directory: refused" {
 	PATHS=50000 SHARDS=5 JOBS=2 run -0 price
 	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"
