@@ -484,7 +484,19 @@ bool tail_estimates(const struct tail *t, struct tail_estimate *e, char *why, si
 	xsum_init(&over);
 	partial_add_product(&over, -(double)t->scenarios, p);
 	xsum_init(&sum);
-	for (j = 0; j < t->n; j++) {
+	j = 0;
+	if (!t->weighted) {
+		/* weights of 1: C_j = j, and no j below floor(M) - 1 ends the
+		 * search (j < M there): those rows' weight added at once, the same
+		 * exact sum (an xsum_sign a row was 5% of risk's instructions) */
+		double m = xsum_round(&mass);
+		if (m > 2) {
+			j = (size_t)m - 2;
+			j = j < t->n ? j : t->n;
+			xsum_add(&over, (double)j);
+		}
+	}
+	for (; j < t->n; j++) {
 		if (xsum_sign(&over) > 0)
 			break;
 		xsum_add(&over, t->rows[j].weight);
