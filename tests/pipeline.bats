@@ -319,3 +319,73 @@ setup() {
 	NORMALS=boxmuller run -2 --separate-stderr price
 	[ "$stderr" = "price: NORMALS=boxmuller: want one of inversion|ziggurat" ]
 }
+
+# deep DIR: a directory under DIR whose path is some 3,800 characters (15
+# names of 250), so that 20 partials' names are past merge-parts' 64 KiB.
+deep() {
+	local d=$1 i
+	for i in $(seq 15); do d+=/$(printf 'd%.0s' $(seq 250)); done
+	mkdir -p "$d"
+	printf '%s\n' "$d"
+}
+
+@test "merge-parts: past 64 KiB of names the partials go to the tool as one stream, the same bytes as arguments" {
+	local d r p
+	# make price's, var's and credit's partials, 20 each
+	SHARDS=20 PATHS=2000 OUT="$BATS_TEST_TMPDIR/p" price >/dev/null
+	# (JOBS=20: a job slot's consecutive shards would share a partial)
+	SCENARIOS=4000 SHARDS=20 JOBS=20 OUT="$BATS_TEST_TMPDIR/v" MARKET="$ROOT/data/market.tsv" CORR="$ROOT/data/corr.tsv" \
+		PORTFOLIO="$ROOT/data/portfolio.tsv" var >/dev/null
+	SCENARIOS=4000 SHARDS=20 OUT="$BATS_TEST_TMPDIR/c" LOANS="$ROOT/data/loans.tsv" "$ROOT/pipeline/credit" >/dev/null
+	d=$(deep "$BATS_TEST_TMPDIR")
+	for r in p v c; do
+		mkdir "$d/$r"
+		cp "$BATS_TEST_TMPDIR/$r"/*/*/shard-*.part "$BATS_TEST_TMPDIR/$r"/*-run*/shard-*.part "$d/$r/" 2>/dev/null || true
+		[ "$(ls "$d/$r" | wc -l)" = 20 ]
+	done
+	# the names: 20 of some 3,800 characters
+	[ "$(printf '%s\0' "$d"/p/shard-*.part | wc -c)" -gt 65536 ]
+	cmp <(cd "$d/p" && aggregate shard-*.part) <(printf '%s\0' "$d"/p/shard-*.part | merge-parts aggregate)
+	cmp <(cd "$d/p" && tol-merge 2000 shard-*.part) <(printf '%s\0' "$d"/p/shard-*.part | merge-parts tol-merge 2000)
+	cmp <(cd "$d/v" && risk shard-*.part) <(printf '%s\0' "$d"/v/shard-*.part | merge-parts risk)
+	local a=(-m "$ROOT/data/market.tsv" -c "$ROOT/data/corr.tsv" -p "$ROOT/data/portfolio.tsv" -n 4000)
+	cmp <(cd "$d/v" && scenarios "${a[@]}" --contributions shard-*.part) \
+		<(printf '%s\0' "$d"/v/shard-*.part | merge-parts scenarios "${a[@]}" --contributions)
+	cmp <(cd "$d/c" && credit -l "$ROOT/data/loans.tsv" -r 0.2 -n 4000 --merge shard-*.part) \
+		<(printf '%s\0' "$d"/c/shard-*.part | merge-parts credit -l "$ROOT/data/loans.tsv" -r 0.2 -n 4000 --merge)
+	# a failure of the tool is merge-parts' status
+	printf 'x\n' >"$d/p/shard-99.part"
+	run -1 --separate-stderr bash -c 'printf "%s\0" "$1"/p/shard-*.part | merge-parts aggregate' - "$d"
+	[[ "$stderr" == "aggregate: "* ]]
+}
+
+@test "parallel-run RUNDIR -: 20,000 shards on standard input, in jobs of at most 4096, within the kernel's least limit on arguments" {
+	[ -z "${MCPIPE_SANITIZED:-}" ] || skip "shell alone: not repeated under sanitizers"
+	# a shard command that only writes its partials
+	mkdir "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/run"
+	printf '#!/bin/bash\nrun=$1; shift\nfor k; do printf "x\\n" >"$run/shard-$k.part"; done\n' >"$BATS_TEST_TMPDIR/bin/noop-shard"
+	chmod +x "$BATS_TEST_TMPDIR/bin/noop-shard"
+	# a 256 KiB stack: 128 KiB of arguments at most (before: 20,000
+	# shards as parallel-run's arguments, and 10,000 a job on 2 slots,
+	# were Argument list too long)
+	run -0 bash -c 'ulimit -S -s 256 && seq 0 19999 |
+		PATH="$1/bin:$PATH" JOBS=2 parallel-run --shard noop-shard --many "$1/run" -' - "$BATS_TEST_TMPDIR"
+	[ "$(ls "$BATS_TEST_TMPDIR/run" | grep -c '^shard-[0-9]*\.part$')" = 20000 ]
+	# 5 jobs of 4000 shards (not 2 of 10,000)
+	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/run/jobs.log" | wc -l)" = 5 ]
+	# no shard at all: nothing to run
+	run -0 bash -c 'PATH="$1/bin:$PATH" parallel-run --shard noop-shard "$1/run" - </dev/null' - "$BATS_TEST_TMPDIR"
+}
+
+@test "make price SHARDS=3000 under a 128 KiB argument limit: the shards and their partials never on one command line" {
+	expensive
+	not_sanitized
+	# 3000 partials' names are some 140 KB (at the usual 2 MiB limit,
+	# some 45,000 with OUT=out). Before: every shard ran, then
+	# aggregate: Argument list too long
+	run -0 --separate-stderr bash -c 'ulimit -S -s 256 && SHARDS=3000 PATHS=3000 OUT="$1" price' - "$BATS_TEST_TMPDIR/o"
+	[[ "$output" == *"paths  3000 in "*" (3000 shards)"* ]]
+	# the same bytes as one shard
+	SHARDS=1 PATHS=3000 OUT="$BATS_TEST_TMPDIR/one" price >/dev/null
+	cmp <(grep -v '^#' "$BATS_TEST_TMPDIR/o/price.tsv") <(grep -v '^#' "$BATS_TEST_TMPDIR/one/price.tsv")
+}

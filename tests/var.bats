@@ -29,7 +29,7 @@ var_fails() {
 	var_fails "HORIZON=1;ls: want a positive number of trading days, at most 2520" 'HORIZON=1;ls'
 	var_fails "LEVEL=1: want a number in [0.5, 1)" LEVEL=1
 	var_fails "LEVEL=0.99x: want a number in [0.5, 1)" LEVEL=0.99x
-	var_fails "SCENARIOS=1e6: want a whole number from 1 to 9999999999999999 (decimal digits, no sign, no leading zero)" SCENARIOS=1e6
+	var_fails "SCENARIOS=1e6: want a whole number from 1 to 9007199254740992 (decimal digits, no sign, no leading zero)" SCENARIOS=1e6
 	var_fails "SEED=-1: want a whole number from 0 to 18446744073709551615, decimal or 0x hex" SEED=-1
 	var_fails "R=2: want a number in [-1, 1]" R=2
 	var_fails "RETURNS=cauchy: want gbm, normal or t" RETURNS=cauchy
