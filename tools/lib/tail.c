@@ -246,8 +246,14 @@ static void trim_between(struct tail *t)
 	size_t kept = (size_t)t->keep + 1, ends[RUNS_MAX];
 	if (t->weighted || t->nextra != 0 || t->n <= kept ||
 	    run_ends(t->rows + (t->nsorted <= t->n ? t->nsorted : 0),
-	             t->n - (t->nsorted <= t->n ? t->nsorted : 0), ends) > 0 ||
-	    !select_worst(t->rows, t->n, kept)) {
+	             t->n - (t->nsorted <= t->n ? t->nsorted : 0), ends) > 0) {
+		tail_trim(t);
+		return;
+	}
+	/* the selection reorders every row, the last trim's sorted ones too:
+	 * should it give up, tail_trim sorts them all */
+	t->nsorted = 0;
+	if (!select_worst(t->rows, t->n, kept)) {
 		tail_trim(t);
 		return;
 	}
