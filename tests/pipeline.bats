@@ -370,7 +370,8 @@ deep() {
 	local d r p
 	# make price's, var's and credit's partials, 20 each
 	SHARDS=20 PATHS=2000 OUT="$BATS_TEST_TMPDIR/p" price >/dev/null
-	SCENARIOS=4000 SHARDS=20 OUT="$BATS_TEST_TMPDIR/v" MARKET="$ROOT/data/market.tsv" CORR="$ROOT/data/corr.tsv" \
+	# (JOBS=20: a job slot's consecutive shards would share a partial)
+	SCENARIOS=4000 SHARDS=20 JOBS=20 OUT="$BATS_TEST_TMPDIR/v" MARKET="$ROOT/data/market.tsv" CORR="$ROOT/data/corr.tsv" \
 		PORTFOLIO="$ROOT/data/portfolio.tsv" var >/dev/null
 	SCENARIOS=4000 SHARDS=20 OUT="$BATS_TEST_TMPDIR/c" LOANS="$ROOT/data/loans.tsv" "$ROOT/pipeline/credit" >/dev/null
 	d=$(deep "$BATS_TEST_TMPDIR")
