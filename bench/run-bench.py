@@ -39,8 +39,8 @@ short run (on a loaded machine a run then takes longer, but does the work
 it would do on an idle one); the sizing runs are not kept. Then a
 workload's rows are measured at those sizes in BENCH_ROUNDS (default 5)
 interleaved rounds: round r runs each of the workload's rows once,
-starting at its r-th row (the order rotated, so that no row always
-follows the same one), so that the rows a ratio compares are measured
+starting at its r-th row, backwards every other round (a row's place in
+the round and the row before it change), so that the rows a ratio compares are measured
 seconds apart, and a slow minute of this guest hits every row of a round
 rather than all runs of one. Every row that enters a ratio (the fused
 loops, every peer, make price JOBS=1 and JOBS=<all cores>) runs in every
