@@ -158,7 +158,7 @@ group = [[n, 1, lambda w, p, n=n: log.append(n) or (1.0, 1.0, 0.0, 0.0), "europe
          for n, k in (("a", 4), ("b", 4), ("c", 2))]
 rb.interleave(group, 4)
 print(" ".join(log), [len(g[6]) for g in group])'
-	run -0 --separate-stderr /usr/bin/python3 -c "$code"
+	run -0 --separate-stderr /usr/bin/python3 -B -c "$code"   # -B: no __pycache__ in bench/
 	printf '%s\n' "${lines[@]}"
 	[ "${lines[0]}" = "(2.1, 1.0, 9.0) (2.0, 1.0, 3.0)" ]
 	[ "${lines[1]}" = "$(printf '%-52s' 'a / b')0.48x   (0.90x)     (0.25x)  >= 0.45: met" ]
