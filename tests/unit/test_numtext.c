@@ -245,6 +245,16 @@ static void test_hex(long n)
 		{ "0x0p99999999", 0.0 },
 		{ "0x1.fffffffffffffp1023", DBL_MAX },
 		{ "0x1p+0001", 2.0 },
+		/* the ends of 2^e by its bits (e in [-1022, 1023]) and just past
+		 * them (ldexp's): a wrong bias or range reads 0, NaN or inf */
+		{ "0x1p-1022", 0x1p-1022 },
+		{ "0x1p-1023", 0x1p-1023 },
+		{ "0x2p-1024", 0x1p-1023 },
+		{ "-0x0p-1023", -0.0 },
+		{ "0x1p1023", 0x1p1023 },
+		{ "0x0p1023", 0.0 },
+		{ "0x0p1024", 0.0 },
+		{ "-0x0p+1024", -0.0 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		double got = 12345.0;
