@@ -426,3 +426,62 @@ deep() {
 	SHARDS=1 PATHS=3000 OUT="$BATS_TEST_TMPDIR/one" price >/dev/null
 	cmp <(grep -v '^#' "$BATS_TEST_TMPDIR/o/price.tsv") <(grep -v '^#' "$BATS_TEST_TMPDIR/one/price.tsv")
 }
+
+@test "merge-parts: names of up to 65536 bytes (name + 9 each) are arguments, a byte more is one stream" {
+	not_sanitized   # shell alone
+	# a tool that says how it got the partials
+	mkdir "$BATS_TEST_TMPDIR/m"
+	cd "$BATS_TEST_TMPDIR/m"
+	printf '#!/bin/bash\nif [ $# -gt 0 ]; then echo "args $#"; else echo "stdin $(wc -c)"; fi\n' >../how
+	chmod +x ../how
+	# 256 names of 247 characters: 256 x 256 = 65536 bytes; then a 257th
+	local i
+	for i in $(seq 1000 1256); do printf 'x\n' >"$(printf "%0247d" "$i")"; done
+	run -0 bash -c 'ls | head -256 | tr "\n" "\0" | merge-parts ../how'
+	[ "$output" = "args 256" ]
+	run -0 bash -c 'ls | tr "\n" "\0" | merge-parts ../how'
+	[ "$output" = "stdin 514" ]
+}
+
+@test "MCPIPE_STEAL: no slot computes a shard another slot is computing, its own or a taken one (each shard once)" {
+	not_sanitized   # the glue's tests
+	# groups 0 1 and 2 3. simpaths, wrapped, logs the shard it computes (its
+	# output: the shard's temporary partial) and orders the slots: shard 0
+	# waits until the other slot computes shard 1 (taken: it has done 2 and
+	# 3), which holds until the slot of 0 1 has ended (or 20 s), having
+	# found its shard 1 taken
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	export STEAL_DIR="$BATS_TEST_TMPDIR" REAL_SIMPATHS
+	REAL_SIMPATHS=$(command -v simpaths)
+	cat >"$BATS_TEST_TMPDIR/bin/simpaths" <<-'EOF'
+	#!/bin/bash
+	out=$(readlink /proc/$$/fd/1)
+	case $out in */shard-*.part.tmp.*) ;; *) exec "$REAL_SIMPATHS" "$@" ;; esac
+	shard=${out##*/shard-} shard=${shard%%.part.tmp.*}
+	echo "$shard" >>"$STEAL_DIR/computed"
+	wait_for() { for _ in $(seq 400); do [ ! -e "$STEAL_DIR/$1" ] || break; sleep 0.05; done; }
+	case $shard in
+	0) wait_for computing-1 ;;
+	1) if [ ! -e "$STEAL_DIR/computing-1" ]; then : >"$STEAL_DIR/computing-1"; wait_for slot-0-done; fi ;;
+	esac
+	exec "$REAL_SIMPATHS" "$@"
+	EOF
+	# price-shard, wrapped: the slot of shard 0 says when it has ended
+	cat >"$BATS_TEST_TMPDIR/bin/price-shard" <<-'EOF'
+	#!/bin/bash
+	"$ROOT/pipeline/price-shard" "$@"
+	status=$?
+	[ "$2" != 0 ] || : >"$STEAL_DIR/slot-0-done"
+	exit $status
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/bin/simpaths" "$BATS_TEST_TMPDIR/bin/price-shard"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=4000 SHARDS=4 JOBS=2 run -0 price
+	rundir=$(ls -d "$OUT"/runs/*)
+	[ "$(tail -n +2 "$rundir/jobs.log" | cut -f 9 | sed 's,.*/runs/[0-9a-f]* ,,' | sort)" = "0 1"$'\n'"2 3" ]
+	# shard 1 computed last, by the slot of 2 3
+	[ "$(tail -n 1 "$STEAL_DIR/computed")" = 1 ]
+	[ -e "$STEAL_DIR/computing-1" ]
+	[ "$(sort "$STEAL_DIR/computed")" = "0"$'\n'"1"$'\n'"2"$'\n'"3" ]
+	PATHS=4000 SHARDS=4 OUT="$BATS_TEST_TMPDIR/plain" price >/dev/null
+	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
+}

@@ -16,7 +16,8 @@
  *     rows (or all);
  *  4. contributions of columns that split each loss add up to the ES;
  *  5. tails of no extra columns (a shard's, whose trims between rows
- *     select rather than sort) keep the same rows, whole or in shards.
+ *     select rather than sort) keep the same rows, whole or in shards,
+ *     and a shard of 4096 rows (its first trim's selection kept whole).
  * Failures go to stderr; the exit status is 1 if any. */
 #include "tail.h"
 
@@ -183,6 +184,19 @@ static void one_sample(long sample)
 		tail_init(&bare, level, n, weighted, 2, names, "test");
 		feed(&bare, s, from, to);
 		CHECK(same_rows(&shard, &bare), "sample %ld: a shard without extras, other rows", sample);
+		tail_free(&shard);
+		tail_free(&bare);
+	}
+	/* 5. and a shard that ends at tail_add's first trim (TRIM_MIN, 4096
+	 * rows; K is below it here): that trim's selection is the rows kept,
+	 * which later rows would mostly have replaced (selecting one of the
+	 * wrong side of a pivot survived the random cuts) */
+	if (n >= 4096 && !weighted) {
+		tail_init(&shard, level, n, weighted, 0, NULL, "test");
+		feed(&shard, s, 0, 4096);
+		tail_init(&bare, level, n, weighted, 2, names, "test");
+		feed(&bare, s, 0, 4096);
+		CHECK(same_rows(&shard, &bare), "sample %ld: 4096 rows without extras, other rows", sample);
 		tail_free(&shard);
 		tail_free(&bare);
 	}
