@@ -485,3 +485,40 @@ deep() {
 	PATHS=4000 SHARDS=4 OUT="$BATS_TEST_TMPDIR/plain" price >/dev/null
 	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
 }
+
+@test "MCPIPE_STEAL: a slot done with its own shards does not take the one another slot is computing" {
+	not_sanitized   # the glue's tests
+	# simpaths, wrapped: logs the shard it computes; shard 0's holds until
+	# the slot of shard 1 has ended (or 20 s), shard 1's starts only once
+	# shard 0's runs: that slot looks at shard 0 while it is computed
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	export STEAL_DIR="$BATS_TEST_TMPDIR" REAL_SIMPATHS
+	REAL_SIMPATHS=$(command -v simpaths)
+	cat >"$BATS_TEST_TMPDIR/bin/simpaths" <<-'EOF'
+	#!/bin/bash
+	out=$(readlink /proc/$$/fd/1)
+	case $out in */shard-*.part.tmp.*) ;; *) exec "$REAL_SIMPATHS" "$@" ;; esac
+	shard=${out##*/shard-} shard=${shard%%.part.tmp.*}
+	echo "$shard" >>"$STEAL_DIR/computed"
+	wait_for() { for _ in $(seq 400); do [ ! -e "$STEAL_DIR/$1" ] || break; sleep 0.05; done; }
+	case $shard in
+	0) if [ ! -e "$STEAL_DIR/computing-0" ]; then : >"$STEAL_DIR/computing-0"; wait_for slot-1-done; fi ;;
+	1) wait_for computing-0 ;;
+	esac
+	exec "$REAL_SIMPATHS" "$@"
+	EOF
+	# price-shard, wrapped: the slot of shard 1 says when it has ended
+	cat >"$BATS_TEST_TMPDIR/bin/price-shard" <<-'EOF'
+	#!/bin/bash
+	"$ROOT/pipeline/price-shard" "$@"
+	status=$?
+	[ "$2" != 1 ] || : >"$STEAL_DIR/slot-1-done"
+	exit $status
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/bin/simpaths" "$BATS_TEST_TMPDIR/bin/price-shard"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=2000 SHARDS=2 JOBS=2 run -0 price
+	[ -e "$STEAL_DIR/slot-1-done" ]
+	[ "$(sort "$STEAL_DIR/computed")" = "0"$'\n'"1" ]
+	PATHS=2000 SHARDS=2 OUT="$BATS_TEST_TMPDIR/plain" price >/dev/null
+	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
+}
