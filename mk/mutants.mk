@@ -2,6 +2,8 @@
 #
 #   make mutants                  every mutant of tests/mutants/list.tsv
 #   make mutants MUTANTS='asian-* control-*'   some of them (shell patterns)
+#   make mutants-check            only that every row's snippet occurs once
+#                                 in its file and its suites exist (a second)
 #
 # tests/mutants/run seeds one error at a time into a copy of the checkout
 # (build/mutants/tree), rebuilds what it reaches, runs the suites named for
@@ -29,3 +31,9 @@ mutants: export MUTANTS := $(MUTANTS)
 mutants: export FUZZ_HARNESSES := $(FUZZ_HARNESSES)
 mutants: build/gen/sobol_table.h | deps-build deps-run
 	tests/mutants/run
+
+# The rows' snippets and suites, checked without building or running any:
+# what a change to the code makes stale, found in a second.
+.PHONY: mutants-check
+mutants-check:
+	tests/mutants/run --check
