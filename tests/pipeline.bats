@@ -448,7 +448,7 @@ deep() {
 	# groups 0 1 and 2 3. simpaths, wrapped, logs the shard it computes (its
 	# output: the shard's temporary partial) and orders the slots: shard 0
 	# waits until the other slot computes shard 1 (taken: it has done 2 and
-	# 3), which holds until the slot of 0 1 has ended (or 20 s), having
+	# 3), which holds until the slot of 0 1 has ended (or 60 s), having
 	# found its shard 1 taken
 	mkdir -p "$BATS_TEST_TMPDIR/bin"
 	export STEAL_DIR="$BATS_TEST_TMPDIR" REAL_SIMPATHS
@@ -459,7 +459,7 @@ deep() {
 	case $out in */shard-*.part.tmp.*) ;; *) exec "$REAL_SIMPATHS" "$@" ;; esac
 	shard=${out##*/shard-} shard=${shard%%.part.tmp.*}
 	echo "$shard" >>"$STEAL_DIR/computed"
-	wait_for() { for _ in $(seq 400); do [ ! -e "$STEAL_DIR/$1" ] || break; sleep 0.05; done; }
+	wait_for() { for _ in $(seq 1200); do [ ! -e "$STEAL_DIR/$1" ] || break; sleep 0.05; done; }
 	case $shard in
 	0) wait_for computing-1 ;;
 	1) if [ ! -e "$STEAL_DIR/computing-1" ]; then : >"$STEAL_DIR/computing-1"; wait_for slot-0-done; fi ;;
@@ -489,7 +489,7 @@ deep() {
 @test "MCPIPE_STEAL: a slot done with its own shards does not take the one another slot is computing" {
 	not_sanitized   # the glue's tests
 	# simpaths, wrapped: logs the shard it computes; shard 0's holds until
-	# the slot of shard 1 has ended (or 20 s), shard 1's starts only once
+	# the slot of shard 1 has ended (or 60 s), shard 1's starts only once
 	# shard 0's runs: that slot looks at shard 0 while it is computed
 	mkdir -p "$BATS_TEST_TMPDIR/bin"
 	export STEAL_DIR="$BATS_TEST_TMPDIR" REAL_SIMPATHS
@@ -500,7 +500,7 @@ deep() {
 	case $out in */shard-*.part.tmp.*) ;; *) exec "$REAL_SIMPATHS" "$@" ;; esac
 	shard=${out##*/shard-} shard=${shard%%.part.tmp.*}
 	echo "$shard" >>"$STEAL_DIR/computed"
-	wait_for() { for _ in $(seq 400); do [ ! -e "$STEAL_DIR/$1" ] || break; sleep 0.05; done; }
+	wait_for() { for _ in $(seq 1200); do [ ! -e "$STEAL_DIR/$1" ] || break; sleep 0.05; done; }
 	case $shard in
 	0) if [ ! -e "$STEAL_DIR/computing-0" ]; then : >"$STEAL_DIR/computing-0"; wait_for slot-1-done; fi ;;
 	1) wait_for computing-0 ;;
