@@ -212,6 +212,25 @@ setup() {
 	[ ! -e "$OUT/price.tsv" ]
 }
 
+@test "a temporary partial of a killed shard whose pid a live process now has (pid reuse) is no claim: the rerun computes that shard" {
+	not_sanitized   # the glue's tests; the tools' sanitized runs are in their own suites
+	PATHS=4000 SHARDS=4 JOBS=2 run -0 price
+	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"
+	rundir=$(ls -d "$OUT"/runs/*)
+	rm "$OUT/price.tsv" "$rundir/shard-1.part"
+	# shard 1's process was killed (kill -9: its temporary stays) and its
+	# pid is now a process that is no price-shard
+	sleep 60 &
+	pid=$!
+	: >"$rundir/shard-1.part.tmp.${HOSTNAME:-host}.$pid"
+	# (before: price-shard took the live pid for a slot computing shard 1
+	# and skipped it, as did every other slot: aggregate found its paths
+	# missing, at every rerun while that process lived)
+	PATHS=4000 SHARDS=4 JOBS=2 run -0 price
+	kill "$pid"
+	cmp <(grep -v '^#' "$OUT/price.tsv") <(grep -v '^#' "$BATS_TEST_TMPDIR/first.tsv")
+}
+
 @test "parallel-run --many --stdin: the shards on its input, one group a job slot; no input: nothing run, nothing left; no run directory: refused" {
 	PATHS=50000 SHARDS=5 JOBS=2 run -0 price
 	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"
