@@ -415,6 +415,30 @@ deep() {
 	[[ "$stderr" == "aggregate: "* ]]
 }
 
+@test "merge-parts stopped by a signal while it streams the partials: the tool stops too, not left running" {
+	local d i pid tool
+	d=$(deep "$BATS_TEST_TMPDIR")
+	for i in $(seq 20); do : >"$d/shard-$i.part"; done
+	# the tool: a sleep (make var stops its merges in the background so
+	# when it ends early; before, the stream's tool went on alone)
+	merge-parts sleep 30 < <(printf '%s\0' "$d"/shard-*.part) &
+	pid=$!
+	tool=
+	for i in $(seq 100); do
+		tool=$(pgrep -P "$pid" -x sleep) && break
+		sleep 0.05
+	done
+	[ -n "$tool" ]
+	kill -TERM "$pid"
+	wait "$pid" || true
+	for i in $(seq 40); do
+		kill -0 "$tool" 2>/dev/null || break
+		sleep 0.05
+	done
+	run ! kill -0 "$tool"
+	kill "$tool" 2>/dev/null || true
+}
+
 @test "parallel-run RUNDIR -: 20,000 shards on standard input, in jobs of at most 4096, within the kernel's least limit on arguments" {
 	[ -z "${MCPIPE_SANITIZED:-}" ] || skip "shell alone: not repeated under sanitizers"
 	# a shard command that only writes its partials
