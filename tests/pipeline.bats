@@ -415,6 +415,21 @@ deep() {
 	[[ "$stderr" == "aggregate: "* ]]
 }
 
+@test "merge-parts counts the names' bytes, not their characters (a UTF-8 OUT): no E2BIG under a 128 KiB limit" {
+	local d c i
+	# 50 names of 15 directories of 40 x é€ (2 and 3 bytes): some
+	# 62,000 characters (under 64 KiB: before, the names were arguments)
+	# and 151,000 bytes, past the kernel's least limit on a command line
+	d=$BATS_TEST_TMPDIR c=
+	for i in $(seq 40); do c+=é€; done
+	for i in $(seq 15); do d+=/$c; done
+	mkdir -p "$d"
+	for i in $(seq 50); do : >"$d/shard-$i.part"; done
+	[ "$(printf '%s\0' "$d"/shard-*.part | wc -c)" -gt 131072 ]
+	run -0 env LC_ALL=C.UTF-8 bash -c 'ulimit -S -s 256 && printf "%s\0" "$1"/shard-*.part | merge-parts cat' - "$d"
+	[ -z "$output" ]
+}
+
 @test "merge-parts stopped by a signal while it streams the partials: the tool stops too, not left running" {
 	local d i pid tool
 	d=$(deep "$BATS_TEST_TMPDIR")
