@@ -218,16 +218,24 @@ setup() {
 	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"
 	rundir=$(ls -d "$OUT"/runs/*)
 	rm "$OUT/price.tsv" "$rundir/shard-1.part"
-	# shard 1's process was killed (kill -9: its temporary stays) and its
-	# pid is now a process that is no price-shard
+	# shards 1 and 2's processes were killed (kill -9: their temporaries
+	# stay) and their pids are now a process that is no price-shard, and
+	# another run's price-shard
+	rm "$rundir/shard-2.part"
 	sleep 60 &
 	pid=$!
 	: >"$rundir/shard-1.part.tmp.${HOSTNAME:-host}.$pid"
-	# (before: price-shard took the live pid for a slot computing shard 1
+	mkdir -p "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/other"
+	printf '#!/bin/bash\nsleep 60 &\ntrap "kill $!" TERM\nwait\n' >"$BATS_TEST_TMPDIR/bin/price-shard"
+	chmod +x "$BATS_TEST_TMPDIR/bin/price-shard"
+	"$BATS_TEST_TMPDIR/bin/price-shard" "$BATS_TEST_TMPDIR/other" 2 &
+	other=$!
+	: >"$rundir/shard-2.part.tmp.${HOSTNAME:-host}.$other"
+	# (before: price-shard took a live pid for a slot computing the shard
 	# and skipped it, as did every other slot: aggregate found its paths
 	# missing, at every rerun while that process lived)
 	PATHS=4000 SHARDS=4 JOBS=2 run -0 price
-	kill "$pid"
+	kill "$pid" "$other"
 	cmp <(grep -v '^#' "$OUT/price.tsv") <(grep -v '^#' "$BATS_TEST_TMPDIR/first.tsv")
 }
 
