@@ -212,6 +212,33 @@ setup() {
 	[ ! -e "$OUT/price.tsv" ]
 }
 
+@test "a temporary partial of a killed shard whose pid a live process now has (pid reuse) is no claim: the rerun computes that shard" {
+	not_sanitized   # the glue's tests; the tools' sanitized runs are in their own suites
+	PATHS=4000 SHARDS=4 JOBS=2 run -0 price
+	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"
+	rundir=$(ls -d "$OUT"/runs/*)
+	rm "$OUT/price.tsv" "$rundir/shard-1.part"
+	# shards 1 and 2's processes were killed (kill -9: their temporaries
+	# stay) and their pids are now a process that is no price-shard, and
+	# another run's price-shard
+	rm "$rundir/shard-2.part"
+	sleep 60 &
+	pid=$!
+	: >"$rundir/shard-1.part.tmp.${HOSTNAME:-host}.$pid"
+	mkdir -p "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/other"
+	printf '#!/bin/bash\nsleep 60 &\ntrap "kill $!" TERM\nwait\n' >"$BATS_TEST_TMPDIR/bin/price-shard"
+	chmod +x "$BATS_TEST_TMPDIR/bin/price-shard"
+	"$BATS_TEST_TMPDIR/bin/price-shard" "$BATS_TEST_TMPDIR/other" 2 &
+	other=$!
+	: >"$rundir/shard-2.part.tmp.${HOSTNAME:-host}.$other"
+	# (before: price-shard took a live pid for a slot computing the shard
+	# and skipped it, as did every other slot: aggregate found its paths
+	# missing, at every rerun while that process lived)
+	PATHS=4000 SHARDS=4 JOBS=2 run -0 price
+	kill "$pid" "$other"
+	cmp <(grep -v '^#' "$OUT/price.tsv") <(grep -v '^#' "$BATS_TEST_TMPDIR/first.tsv")
+}
+
 @test "parallel-run --many --stdin: the shards on its input, one group a job slot; no input: nothing run, nothing left; no run directory: refused" {
 	PATHS=50000 SHARDS=5 JOBS=2 run -0 price
 	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"
@@ -382,18 +409,68 @@ deep() {
 	done
 	# the names: 20 of some 3,800 characters
 	[ "$(printf '%s\0' "$d"/p/shard-*.part | wc -c)" -gt 65536 ]
-	cmp <(cd "$d/p" && aggregate shard-*.part) <(printf '%s\0' "$d"/p/shard-*.part | merge-parts aggregate)
-	cmp <(cd "$d/p" && tol-merge 2000 shard-*.part) <(printf '%s\0' "$d"/p/shard-*.part | merge-parts tol-merge 2000)
-	cmp <(cd "$d/v" && risk shard-*.part) <(printf '%s\0' "$d"/v/shard-*.part | merge-parts risk)
-	local a=(-m "$ROOT/data/market.tsv" -c "$ROOT/data/corr.tsv" -p "$ROOT/data/portfolio.tsv" -n 4000)
-	cmp <(cd "$d/v" && scenarios "${a[@]}" --contributions shard-*.part) \
-		<(printf '%s\0' "$d"/v/shard-*.part | merge-parts scenarios "${a[@]}" --contributions)
-	cmp <(cd "$d/c" && credit -l "$ROOT/data/loans.tsv" -r 0.2 -n 4000 --merge shard-*.part) \
-		<(printf '%s\0' "$d"/c/shard-*.part | merge-parts credit -l "$ROOT/data/loans.tsv" -r 0.2 -n 4000 --merge)
+	# same DIR TOOL [ARG...]: TOOL's output over DIR's partials as
+	# arguments (its failure fails the test, and it says something), then
+	# through merge-parts, the same bytes (before: cmp of two process
+	# substitutions, which two failures' empty outputs passed)
+	same() {
+		local dir=$1
+		shift
+		(cd "$dir" && "$@" shard-*.part) >"$BATS_TEST_TMPDIR/args.out"
+		[ -s "$BATS_TEST_TMPDIR/args.out" ]
+		printf '%s\0' "$dir"/shard-*.part | merge-parts "$@" | cmp "$BATS_TEST_TMPDIR/args.out" -
+	}
+	same "$d/p" aggregate
+	same "$d/p" tol-merge 2000
+	same "$d/v" risk
+	# (the runs' SEED=7, setup's: the contributions' comparison before ran
+	# under the default seed, refused alike both ways)
+	same "$d/v" scenarios -m "$ROOT/data/market.tsv" -c "$ROOT/data/corr.tsv" -p "$ROOT/data/portfolio.tsv" -n 4000 \
+		-s 7 --normals ziggurat --contributions
+	same "$d/c" credit -l "$ROOT/data/loans.tsv" -r 0.2 -n 4000 --seed 7 --merge
 	# a failure of the tool is merge-parts' status
 	printf 'x\n' >"$d/p/shard-99.part"
 	run -1 --separate-stderr bash -c 'printf "%s\0" "$1"/p/shard-*.part | merge-parts aggregate' - "$d"
 	[[ "$stderr" == "aggregate: "* ]]
+}
+
+@test "merge-parts counts the names' bytes, not their characters (a UTF-8 OUT): no E2BIG under a 128 KiB limit" {
+	local d c i
+	# 50 names of 15 directories of 40 x é€ (2 and 3 bytes): some
+	# 62,000 characters (under 64 KiB: before, the names were arguments)
+	# and 151,000 bytes, past the kernel's least limit on a command line
+	d=$BATS_TEST_TMPDIR c=
+	for i in $(seq 40); do c+=é€; done
+	for i in $(seq 15); do d+=/$c; done
+	mkdir -p "$d"
+	for i in $(seq 50); do : >"$d/shard-$i.part"; done
+	[ "$(printf '%s\0' "$d"/shard-*.part | wc -c)" -gt 131072 ]
+	run -0 env LC_ALL=C.UTF-8 bash -c 'ulimit -S -s 256 && printf "%s\0" "$1"/shard-*.part | merge-parts cat' - "$d"
+	[ -z "$output" ]
+}
+
+@test "merge-parts stopped by a signal while it streams the partials: the tool stops too, not left running" {
+	local d i pid tool
+	d=$(deep "$BATS_TEST_TMPDIR")
+	for i in $(seq 20); do : >"$d/shard-$i.part"; done
+	# the tool: a sleep (make var stops its merges in the background so
+	# when it ends early; before, the stream's tool went on alone)
+	merge-parts sleep 30 < <(printf '%s\0' "$d"/shard-*.part) &
+	pid=$!
+	tool=
+	for i in $(seq 100); do
+		tool=$(pgrep -P "$pid" -x sleep) && break
+		sleep 0.05
+	done
+	[ -n "$tool" ]
+	kill -TERM "$pid"
+	wait "$pid" || true
+	for i in $(seq 40); do
+		kill -0 "$tool" 2>/dev/null || break
+		sleep 0.05
+	done
+	run ! kill -0 "$tool"
+	kill "$tool" 2>/dev/null || true
 }
 
 @test "parallel-run RUNDIR -: 20,000 shards on standard input, in jobs of at most 4096, within the kernel's least limit on arguments" {
