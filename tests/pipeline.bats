@@ -278,6 +278,30 @@ setup() {
 	run ! running $(cat "$BATS_TEST_TMPDIR"/run/job-* 2>/dev/null)
 }
 
+@test "slurm-run, stopped by TERM while sbatch submits: that array is cancelled too" {
+	# Its trap cancelled the arrays in its list at once: a TERM that came
+	# while sbatch ran was acted on as sbatch returned, before the array's
+	# id was in the list, and left the array queued. A SLURM of four
+	# commands here: sbatch sends slurm-run TERM, scancel notes its
+	# arguments.
+	mkdir "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/run"
+	cat >"$BATS_TEST_TMPDIR/bin/sbatch" <<-'EOF'
+		#!/bin/bash
+		p=$PPID
+		until [ "$(ps -o comm= -p "$p")" = slurm-run ] || [ "$p" -le 1 ]; do
+			p=$(ps -o ppid= -p "$p" | tr -d ' ')
+		done
+		kill -TERM "$p"
+		echo 4242
+	EOF
+	printf '#!/bin/sh\necho 4242\n' >"$BATS_TEST_TMPDIR/bin/squeue"
+	printf '#!/bin/sh\necho "$*" >>"%s/cancelled"\n' "$BATS_TEST_TMPDIR" >"$BATS_TEST_TMPDIR/bin/scancel"
+	printf '#!/bin/sh\n' >"$BATS_TEST_TMPDIR/bin/scontrol"
+	chmod +x "$BATS_TEST_TMPDIR"/bin/*
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" run -143 slurm-run "$BATS_TEST_TMPDIR/run" 0 1
+	[ "$(cat "$BATS_TEST_TMPDIR/cancelled")" = 4242 ]
+}
+
 @test "grid writes grid.tsv with one row per volatility and a PNG" {
 	not_sanitized
 	PATHS=20000 run -0 grid
