@@ -235,8 +235,9 @@ small_run() {
 	for _ in $(seq 500); do [ -s zombie ] && break; sleep 0.02; done
 	local zombie
 	zombie=$(cat zombie)
-	for _ in $(seq 500); do [ "$(ps -o stat= -p "$zombie")" = Z ] && break; sleep 0.02; done
-	[ "$(ps -o stat= -p "$zombie")" = Z ]
+	# (Z, or ZN under nice)
+	for _ in $(seq 500); do [[ $(ps -o stat= -p "$zombie") == Z* ]] && break; sleep 0.02; done
+	[[ $(ps -o stat= -p "$zombie") == Z* ]]
 	head -c 100 "$rundir/shard-1.part" >"$rundir/shard-2.part.tmp.$HOSTNAME.$zombie"
 	: >"$SHARD_LOG"
 	run -0 price
