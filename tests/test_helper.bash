@@ -182,3 +182,9 @@ stopped_mid_run() {
 running() {
 	ps -o stat= -p "$(IFS=,; echo "$*")" | grep -qv '^Z'
 }
+
+# A machine whose environment has no HOME (a bare container, some CI
+# runners): GNU parallel then warns on stderr ("$HOME not set. Using
+# /tmp."), which every message test would see. Suites that want GNU
+# parallel's state apart set HOME themselves.
+[ -n "${HOME:-}" ] || export HOME="$BATS_RUN_TMPDIR"
