@@ -36,13 +36,23 @@ the implementation uses).
 Each measurement is sized to take at least 0.7 x BENCH_SECONDS (default 2),
 of wall time and of CPU time per core it uses, by growing PATHS from a
 short run (on a loaded machine a run then takes longer, but does the work
-it would do on an idle one), then run BENCH_REPEAT times (default 3)
-at that size, in rounds of one run of every row, so that rows compared in
-a ratio are measured side by side; the table shows the medians. make
+it would do on an idle one); the sizing runs are not kept. Then a
+workload's rows are measured at those sizes in BENCH_ROUNDS (default 5)
+interleaved rounds: round r runs each of the workload's rows once,
+starting at its r-th row, backwards every other round (a row's place in
+the round and the row before it change), so that the rows a ratio compares are measured
+seconds apart, and a slow minute of this guest hits every row of a round
+rather than all runs of one. Every row that enters a ratio (the fused
+loops, every peer, make price JOBS=1 and JOBS=<all cores>) runs in every
+round; the text pipeline (FUSED=0), in no ratio, runs in the first
+BENCH_REPEAT (default 3) rounds only. Each row shows the median of its
+runs' wall times and their min and max (its spread); the ratios and the
+goals' verdicts are from the medians (paths / median wall), and beside
+them the ratio from each row's fastest run (paths / min wall). make
 price runs after `make all`, so no rebuild is timed; JOBS=1 runs the PATHS
 sized for all cores, and must give the same bits. Environment: MAKE (the
 make to call), BENCH_PYTHON (the python3 with numpy), FUSED_LOOP (the fused
-loop's binary), BENCH_SECONDS, BENCH_REPEAT, BENCH_Z (the prices must agree
+loop's binary), BENCH_SECONDS, BENCH_ROUNDS, BENCH_REPEAT, BENCH_Z (the prices must agree
 within this many standard errors, default 4), BENCH_ROWS (all, the
 default, or ceiling: only the fused loops and make price JOBS=<all cores>
 on the GBM workloads, and their ratios: issue 20's ceiling goal in a
@@ -82,6 +92,10 @@ def setting(name, default, parse, valid, what):
 
 SECONDS = setting("BENCH_SECONDS", "2", float, lambda v: 0.001 <= v <= 3600,
                   "not a number of seconds from 0.001 to 3600")
+# the interleaved rounds of every row in a ratio, and the runs of the rows
+# in none (the text pipeline: its first BENCH_REPEAT rounds)
+ROUNDS = setting("BENCH_ROUNDS", "5", int, lambda v: 1 <= v <= 100,
+                 "not a whole number from 1 to 100")
 REPEAT = setting("BENCH_REPEAT", "3", int, lambda v: 1 <= v <= 100,
                  "not a whole number from 1 to 100")
 # Prices must agree within this many standard errors (tests/bench.bats
@@ -226,16 +240,68 @@ def size(fn, workload, guess, cores):
     return paths, result
 
 
+def spread(values):
+    """(median, min, max) of a row's run times. The ratios and goals use the
+    median: a run that a neighbour's burst on this guest slowed (or a lucky
+    one) moves it less than it moves a mean, and not at all while fewer
+    than half the runs are hit; the min, the row's fastest run, is shown
+    beside it."""
+    values = sorted(values)
+    return statistics.median(values), values[0], values[-1]
+
+
 def row_of(name, cores, workload, paths, results):
-    """The row of the runs' medians."""
-    wall = statistics.median(r[0] for r in results)
+    """The row of one implementation's runs at `paths`, each (wall s, CPU s,
+    price, stderr): its rate from the median wall time, its best rate from
+    the fastest run, the spread, and the median CPU time."""
+    wall, fastest, slowest = spread([r[0] for r in results])
     cpu = statistics.median(r[1] for r in results)
     row = {"name": name, "cores": cores, "workload": workload, "paths": paths,
-           "seconds": wall, "rate": paths / wall, "cpu": cpu, "cpu_rate": paths / cpu,
+           "seconds": wall, "min": fastest, "max": slowest, "runs": len(results),
+           "rate": paths / wall, "best": paths / fastest, "cpu": cpu, "cpu_rate": paths / cpu,
            "price": results[-1][2], "stderr": results[-1][3]}
     print(f"  {name:<24} {workload:<9} {paths:>11} paths {wall:7.2f} s "
+          f"({fastest:.2f}-{slowest:.2f}, {len(results)} runs) "
           f"{row['rate']:10.3g} paths/s {cpu:7.2f} CPU s", file=sys.stderr, flush=True)
     return row
+
+
+def ratio(a, b):
+    """Row a's paths/s over row b's: from their medians (what the goals'
+    verdicts use), from their fastest runs, and the idle-machine estimate
+    (paths per median CPU second times the cores each uses)."""
+    return (a["rate"] / b["rate"], a["best"] / b["best"],
+            a["cpu_rate"] * a["cores"] / (b["cpu_rate"] * b["cores"]))
+
+
+def ratio_text(text, r, goal=None):
+    """A line of the ratios: the median's, the fastest runs' and the idle
+    estimate's (None: not shown), and the goal's verdict on the median."""
+    med, best, idle = r
+    line = (f"{text:<50} {med:5.2f}x {'(' + format(best, '.2f') + 'x)':>9} "
+            f"{'' if idle is None else '(' + format(idle, '.2f') + 'x)':>11}")
+    if goal is None:
+        return line
+    return f"{line}  >= {goal:g}: {'met' if med >= goal else 'NOT met'}"
+
+
+def interleave(group, rounds):
+    """Measures a workload's rows, each [name, cores, fn, workload, paths,
+    runs wanted, results], in rounds: round r runs once each row that wants
+    more runs, starting from the r-th row, in reverse order every other
+    round, so that a row's place in the round and the row run before it
+    change from round to round. Rows compared in a ratio are then measured
+    seconds apart in every round, and a slow minute of the guest falls on
+    all of a round's rows, not on all runs of one row."""
+    for r in range(rounds):
+        k = r % len(group)
+        order = group[k:] + group[:k]
+        if r % 2:
+            order.reverse()
+        print(f"  round {r + 1}/{rounds}: {group[0][3]}", file=sys.stderr, flush=True)
+        for name, cores, fn, workload, paths, wanted, results in order:
+            if len(results) < wanted:
+                results.append(fn(workload, paths))
 
 
 def peak_rss(workload, paths):
@@ -298,20 +364,27 @@ def heston_closed_form():
     return float(p.stdout) if p.returncode == 0 else None
 
 
+def ratio_header(title, goal=""):
+    return f"{title:<50} {'median':>6} {'(fastest)':>9} {'(idle est.)':>11}  {goal}".rstrip()
+
+
+METHOD = ("ratios of paths/s: 'median' from each row's median wall time (the goals' "
+          "verdicts), '(fastest)' from each row's fastest run, '(idle est.)' from CPU time")
+
+
 def ceiling_only(rows):
     """BENCH_ROWS=ceiling: make price against the fused loops on every core
     (issue 20's 0.85x), and the estimates against the fused loop's."""
     print()
-    print(f"{'ratio of paths/s':<50} {'wall':>6} {'(idle est.)':>11}  goal")
+    print(METHOD)
+    print(ratio_header("ratio of paths/s", "goal"))
     bad = []
     for workload in GBM:
         p, f, one = (rows[f"make price JOBS={CORES}", workload],
                      rows[f"fused C loop, {CORES} cores", workload],
                      rows["fused C loop, 1 core", workload])
-        wall, idle = p["rate"] / f["rate"], p["cpu_rate"] / f["cpu_rate"]
         text = f"{workload.capitalize()}: make price / fused on {CORES} cores"
-        print(f"{text:<50} {wall:5.2f}x {'(' + format(idle, '.2f') + 'x)':>11}  >= {CEILING_GOAL:g}: "
-              f"{'met' if wall >= CEILING_GOAL else 'NOT met'}")
+        print(ratio_text(text, ratio(p, f), CEILING_GOAL))
         z = (p["price"] - one["price"]) / (p["stderr"] ** 2 + one["stderr"] ** 2) ** 0.5
         if abs(z) > Z_LIMIT:
             bad.append(f"{workload}: z = {z:.1f}")
@@ -333,8 +406,9 @@ def main():
     heston = heston_available()
     print(f"machine: {cpu_model()}, nproc {CORES}; load average {loadavg()} at the start")
     print(f"compiler: {gcc}; numpy {numpy_version} ({PYTHON}); "
-          f"median of {REPEAT} run(s) per row, each at least {0.7 * SECONDS:g} s of wall and "
-          "of CPU per core")
+          f"each row sized to at least {0.7 * SECONDS:g} s of wall and of CPU per core, then run in "
+          f"{ROUNDS} interleaved rounds (the text pipeline in {min(REPEAT, ROUNDS)}); "
+          "wall s: the median, min-max: the fastest and slowest run")
     print("measuring...", file=sys.stderr, flush=True)
 
     FUSED_ROW, FUSEDN, NP1, NPN, OLDN, PRICE1, PRICEN, TEXTN = (
@@ -344,24 +418,23 @@ def main():
     PEERS = (NP1, NPN, OLDN)
     guesses = {"european": (2000000, 1000000, 2000000), "asian": (20000, 4000, 40000),
                "heston": (20000, 20000, 100000)}
-    # First each row's size, sized to take SECONDS (JOBS=1 runs the PATHS
-    # of all cores, so the same bits, for the speedup; the text pipeline is
-    # sized on its own, being slower). Then rounds of one run of every row:
-    # the machine's speed drifts from minute to minute (a VM's neighbours),
-    # and rows measured side by side in each round drift together, so their
-    # ratios hold better than if each row's runs were done in one go.
-    plan = []   # [name, cores, fn, workload, paths, results]
+    # Per workload: first each row's size, sized to take SECONDS (JOBS=1
+    # runs the PATHS of all cores, so the same bits, for the speedup; the
+    # text pipeline is sized on its own, being slower). Then interleaved
+    # rounds of one run of every row: the guest's speed moves from minute
+    # to minute (its neighbours; the same 2-core fused run took 1.9 to 3.9
+    # s back to back, bench/RESULTS.md, "Noise"), and rows measured side
+    # by side in each round move together, so the medians' ratios hold
+    # better than if each row's runs were done in one go.
+    plan = []   # [name, cores, fn, workload, paths, runs wanted, results]
     for workload in WORKLOADS:
         g_fused, g_numpy, g_price = guesses[workload]
         if ROWS == "ceiling":   # the fused loops and make price alone
-            if workload in GBM:
-                for name, cores, fn, guess in ((FUSED_ROW, 1, fused, g_fused),
-                                               (FUSEDN, CORES, fused_all_cores, g_fused),
-                                               (PRICEN, CORES, make_price(CORES), g_price)):
-                    paths, first = size(fn, workload, guess, cores)
-                    plan.append([name, cores, fn, workload, paths, [first]])
-            continue
-        if workload in GBM:
+            if workload not in GBM:
+                continue
+            rows = ((FUSED_ROW, 1, fused, g_fused), (FUSEDN, CORES, fused_all_cores, g_fused),
+                    (PRICEN, CORES, make_price(CORES), g_price))
+        elif workload in GBM:
             rows = ((FUSED_ROW, 1, fused, g_fused), (FUSEDN, CORES, fused_all_cores, g_fused),
                     (NP1, 1, numpy_peer(1), g_numpy), (NPN, CORES, numpy_peer(CORES), g_numpy),
                     (OLDN, CORES, numpy_peer(CORES, "--old"), g_numpy // 2),
@@ -374,17 +447,18 @@ def main():
                         (FUSEDN, CORES, fused_all_cores, g_fused)) + rows
             if heston:
                 rows += ((PRICEN, CORES, make_price(CORES), g_price),)
+        group = []
         for name, cores, fn, guess in rows:
-            paths, first = size(fn, workload, guess, cores)
-            plan.append([name, cores, fn, workload, paths, [first]])
-            if name == PRICEN and workload in GBM:
-                plan.append([PRICE1, 1, make_price(1), workload, paths, []])
-    for _ in range(REPEAT):
-        for name, cores, fn, workload, paths, results in plan:
-            if len(results) < REPEAT:
-                results.append(fn(workload, paths))
+            paths, _ = size(fn, workload, guess, cores)   # the sizing run is not kept
+            # the text pipeline is in no ratio: fewer rounds
+            group.append([name, cores, fn, workload, paths,
+                          min(REPEAT, ROUNDS) if name == TEXTN else ROUNDS, []])
+            if name == PRICEN and workload in GBM and ROWS == "all":
+                group.append([PRICE1, 1, make_price(1), workload, paths, ROUNDS, []])
+        interleave(group, ROUNDS)
+        plan += group
     rows = {(name, workload): row_of(name, cores, workload, paths, results)
-            for name, cores, fn, workload, paths, results in plan}
+            for name, cores, fn, workload, paths, wanted, results in plan}
     for workload in GBM:
         if ROWS == "ceiling":
             break
@@ -396,8 +470,9 @@ def main():
 
     print()
     print(f"| {'implementation':<{NAME_W}} | {'workload':<21} | {'paths':>9} | {'wall s':>6} "
-          f"| {'paths/s':>8} | {'CPU s':>6} | {'paths/CPU s':>11} | {'price ± stderr':<17} |")
-    print(f"|{'-' * (NAME_W + 2)}|{'-' * 23}|{'-' * 10}:|{'-' * 7}:|{'-' * 9}:|{'-' * 7}:"
+          f"| {'min-max':>11} | {'paths/s':>8} | {'CPU s':>6} | {'paths/CPU s':>11} "
+          f"| {'price ± stderr':<17} |")
+    print(f"|{'-' * (NAME_W + 2)}|{'-' * 23}|{'-' * 10}:|{'-' * 7}:|{'-' * 12}:|{'-' * 9}:|{'-' * 7}:"
           f"|{'-' * 12}:|{'-' * 19}|")
     for workload, w in WORKLOADS.items():
         for name in order:
@@ -405,6 +480,7 @@ def main():
                 continue
             r = rows[name, workload]
             print(f"| {name:<{NAME_W}} | {w['label']:<21} | {r['paths']:>9} | {r['seconds']:6.2f} "
+                  f"| {format(r['min'], '.2f') + '-' + format(r['max'], '.2f'):>11} "
                   f"| {r['rate']:8.3g} | {r['cpu']:6.2f} | {r['cpu_rate']:11.3g} "
                   f"| {r['price']:7.4f} ± {r['stderr']:.4f} |")
     if not heston:
@@ -430,69 +506,68 @@ def main():
                 disagree.append(f"{name} {workload}: z = {z:.1f} against {ref_name}")
 
     def ratios(a, b, workload):
-        ra, rb = rows[a, workload], rows[b, workload]
-        return (ra["rate"] / rb["rate"],
-                ra["cpu_rate"] * ra["cores"] / (rb["cpu_rate"] * rb["cores"]))
-    # the strongest peer of each workload: the fastest of the peers' rows
-    # in this run, by wall-clock paths/s; for the idle estimates, the
-    # fastest by paths per CPU second times its cores (on a loaded machine
-    # the two can differ: one process may get as much wall time as two)
-    def idle_rate(name, workload):
-        r = rows[name, workload]
-        return r["cpu_rate"] * r["cores"]
-    strongest = {w: max((n for n in PEERS if (n, w) in rows), key=lambda n: rows[n, w]["rate"])
-                 for w in WORKLOADS}
-    strongest_idle = {w: max((n for n in PEERS if (n, w) in rows), key=lambda n: idle_rate(n, w))
-                      for w in WORKLOADS}
+        return ratio(rows[a, workload], rows[b, workload])
+
+    # The strongest peer of each workload: the fastest of the peers' rows
+    # in this run, by each statistic on its own (every peer measured as
+    # mcpipe is): by median paths/s, by its fastest run, and by paths per
+    # CPU second times its cores (on a loaded machine these can differ:
+    # one process may get as much wall time as two).
+    def peers(workload):
+        return [rows[n, workload] for n in PEERS if (n, workload) in rows]
+
+    def strongest(workload, key):
+        return max(peers(workload), key=key)["name"]
+    by_median = lambda r: r["rate"]
+    by_fastest = lambda r: r["best"]
+    by_idle = lambda r: r["cpu_rate"] * r["cores"]
 
     def ratios_peer(a, workload):
-        """a against the strongest peer: wall against the fastest by wall,
-        the idle estimate against the fastest by the idle estimate."""
-        return (rows[a, workload]["rate"] / rows[strongest[workload], workload]["rate"],
-                idle_rate(a, workload) / idle_rate(strongest_idle[workload], workload))
+        """a against the strongest peer, each statistic against the peer
+        strongest by it."""
+        ra = rows[a, workload]
+        return tuple(k(ra) / max(k(r) for r in peers(workload))
+                     for k in (by_median, by_fastest, by_idle))
     short = {"european": "European", "asian": "Asian", "heston": "Heston"}
     print()
-    print("the strongest peer of each workload (the fastest numpy row in this run):")
+    print("the strongest peer of each workload (the numpy row of the highest median paths/s):")
     for workload in WORKLOADS:
-        print(f"  {short[workload]:<9} {strongest[workload]} "
-              f"(idle est.: {strongest_idle[workload]})")
+        print(f"  {short[workload]:<9} {strongest(workload, by_median)} "
+              f"(fastest run: {strongest(workload, by_fastest)}; "
+              f"idle est.: {strongest(workload, by_idle)})")
     print()
-    print(f"{'ratio of paths/s (issue 20 goals)':<50} {'wall':>6} {'(idle est.)':>11}  goal")
-
-    def goal_line(text, pair, goal):
-        wall, idle = pair
-        print(f"{text:<50} {wall:5.2f}x {'(' + format(idle, '.2f') + 'x)':>11}  >= {goal:g}: "
-              f"{'met' if wall >= goal else 'NOT met'}")
+    print(METHOD)
+    print(ratio_header("ratio of paths/s (issue 20 goals)", "goal"))
     for workload in WORKLOADS:
         text = f"{short[workload]}: make price / strongest peer"
         if (PRICEN, workload) in rows:
-            goal_line(text, ratios_peer(PRICEN, workload), PEER_GOALS[workload])
+            print(ratio_text(text, ratios_peer(PRICEN, workload), PEER_GOALS[workload]))
         else:
-            print(f"{text:<50} {'n/a':>6} {'':>11}  >= {PEER_GOALS[workload]:g}: NOT met "
+            print(f"{text:<50} {'n/a':>6} {'':>9} {'':>11}  >= {PEER_GOALS[workload]:g}: NOT met "
                   "(no heston in simpaths yet)")
     for workload in GBM:
-        goal_line(f"{short[workload]}: make price / fused on {CORES} cores",
-                  ratios(PRICEN, FUSEDN, workload), CEILING_GOAL)
+        print(ratio_text(f"{short[workload]}: make price / fused on {CORES} cores",
+                         ratios(PRICEN, FUSEDN, workload), CEILING_GOAL))
     if CORES >= 2:
         goal = 1.8 if CORES == 2 else 0.9 * CORES
         for workload in GBM:
-            s = rows[PRICEN, workload]["rate"] / rows[PRICE1, workload]["rate"]
-            text = f"{WORKLOADS[workload]['label']}: JOBS={CORES} / JOBS=1"
-            print(f"{text:<50} {s:5.2f}x {'':>11}  >= {goal:g}: {'met' if s >= goal else 'NOT met'}")
+            med, best, _ = ratios(PRICEN, PRICE1, workload)
+            print(ratio_text(f"{WORKLOADS[workload]['label']}: JOBS={CORES} / JOBS=1",
+                             (med, best, None), goal))
     # The ceiling: the fused loop on every core at once, with no start-up,
     # no text and no job control, is as fast as make price could be here;
     # a goal above (ceiling / strongest peer) is out of reach on this machine.
     print()
-    print(f"{'the ceiling: one fused loop per core':<50} {'wall':>6} {'(idle est.)':>11}")
+    print(ratio_header("the ceiling: one fused loop per core"))
     for workload in GBM:
         label = short[workload]
-        old = ratios(strongest[workload], OLDN, workload)[0], \
-            idle_rate(strongest_idle[workload], workload) / idle_rate(OLDN, workload)
-        for text, (wall, idle) in (
+        old = tuple(k(max(peers(workload), key=k)) / k(rows[OLDN, workload])
+                    for k in (by_median, by_fastest, by_idle))
+        for text, r in (
                 (f"{label}: fused on {CORES} cores / fused on 1 core", ratios(FUSEDN, FUSED_ROW, workload)),
                 (f"{label}: fused on {CORES} cores / strongest peer", ratios_peer(FUSEDN, workload)),
                 (f"{label}: strongest peer / old numpy peer", old)):
-            print(f"{text:<50} {wall:5.2f}x {'(' + format(idle, '.2f') + 'x)':>11}")
+            print(ratio_text(text, r))
     if (FUSEDN, "heston") in rows:
         # the Heston limit: model.c's QE walk fused, the same normals as
         # make price (bench/fused-heston.c); issue 15/20's goal is 3x the peer
@@ -503,8 +578,8 @@ def main():
         if (PRICEN, "heston") in rows:
             pairs.append(("Heston: make price / fused on {} cores".format(CORES),
                           ratios(PRICEN, FUSEDN, "heston")))
-        for text, (wall, idle) in pairs:
-            print(f"{text:<50} {wall:5.2f}x {'(' + format(idle, '.2f') + 'x)':>11}")
+        for text, r in pairs:
+            print(ratio_text(text, r))
     for workload in GBM:
         ceiling = ratios_peer(FUSEDN, workload)[0]
         goal = PEER_GOALS[workload]

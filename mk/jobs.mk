@@ -78,8 +78,12 @@ $(DJIA): $(DJIA_GDT) pipeline/gdt2tsv
 	mv $@.tmp $@
 
 # table_vars JOB: the names of JOB's rows of pipeline/variables.tsv, the one
-# table of the jobs' variables (pipeline/manifest checks them).
-table_vars = $(shell awk -F '\t' -v job='$(1)' '!/^\#/ && $$1 == job { print $$2 }' pipeline/variables.tsv)
+# table of the jobs' variables (pipeline/manifest checks them). The table
+# is read once, by one awk, as JOB:NAME words: every make reads it before
+# any job starts, and an awk a job was 4 programs, 6 ms of every make
+# price's wall time (issue 20, bench/RESULTS.md).
+JOB_TABLE := $(shell awk -F '\t' '!/^\#/ { print $$1 ":" $$2 }' pipeline/variables.tsv)
+table_vars = $(patsubst $(1):%,%,$(filter $(1):%,$(JOB_TABLE)))
 
 # A job variable given on the command line or in the environment, as typed:
 # make never expands it (LEVEL='$(shell ...)' stays text, which the job

@@ -6,9 +6,10 @@
 # the strongest peer of each workload, the ratios against issue 20's goals,
 # the prices' agreement, the same bits from JOBS=1 and all cores, and peak
 # memory as PATHS grows. Its runs are cut to a few hundredths of a second
-# each, so the numbers mean nothing here; `make bench` measures
-# (bench/RESULTS.md). The numpy peer's own prices are tested against
-# closed forms below.
+# each, in 2 interleaved rounds, so the numbers mean nothing here; `make
+# bench` measures (bench/RESULTS.md). The statistics the ratios use (the
+# rows' medians) are tested on fixed runs; the numpy peer's own prices
+# against closed forms.
 
 load test_helper
 
@@ -28,7 +29,7 @@ row() { # the table row of implementation $1 on workload $2
 	# BENCH_Z=6: many comparisons of tiny runs; 4 standard errors would
 	# fail a run now and then by chance.
 	run -0 --separate-stderr env MAKE=make BENCH_PYTHON=/usr/bin/python3 \
-		FUSED_LOOP=build/bench/fused FUSED_HESTON=build/bench/fused-heston BENCH_SECONDS=0.05 BENCH_REPEAT=1 BENCH_Z=6 \
+		FUSED_LOOP=build/bench/fused FUSED_HESTON=build/bench/fused-heston BENCH_SECONDS=0.05 BENCH_ROUNDS=2 BENCH_REPEAT=1 BENCH_Z=6 \
 		/usr/bin/python3 bench/run-bench.py
 	printf '%s\n' "${lines[@]}"
 	local n impl workload
@@ -48,7 +49,7 @@ row() { # the table row of implementation $1 on workload $2
 	# the strongest peer and make price
 	for line in "Heston: fused on $n cores / fused on 1 core" \
 		"Heston: fused on $n cores / strongest peer" "Heston: make price / fused on $n cores"; do
-		[[ "$(grep -F "$line" <<<"$output")" =~ ^.+\ [0-9.]+x\ +\([0-9.]+x\)$ ]]
+		[[ "$(grep -F "$line" <<<"$output")" =~ ^.+\ [0-9.]+x\ +\([0-9.]+x\)\ +\([0-9.]+x\)$ ]]
 	done
 	# make price's Heston row is there exactly when simpaths has the model
 	if build/bin/simpaths --help 2>&1 | grep -q heston; then
@@ -61,12 +62,12 @@ row() { # the table row of implementation $1 on workload $2
 	fi
 	# the strongest peer: one of the peers' rows, per workload
 	local peers="(numpy, 1 process|numpy, ProcessPool\\($n\\)|old numpy peer, pool\\($n\\))"
-	local re="^  European +$peers \\(idle est\\.: $peers\\)$"
+	local re="^  European +$peers \\(fastest run: $peers; idle est\\.: $peers\\)$"
 	[[ "$(grep -E '^  European ' <<<"$output")" =~ $re ]]
-	re="^  Asian +$peers \\(idle est\\.: $peers\\)$"
+	re="^  Asian +$peers \\(fastest run: $peers; idle est\\.: $peers\\)$"
 	[[ "$(grep -E '^  Asian ' <<<"$output")" =~ $re ]]
 	peers="(numpy, 1 process|numpy, ProcessPool\\($n\\))"
-	re="^  Heston +$peers \\(idle est\\.: $peers\\)$"
+	re="^  Heston +$peers \\(fastest run: $peers; idle est\\.: $peers\\)$"
 	[[ "$(grep -E '^  Heston ' <<<"$output")" =~ $re ]]
 	local goal line
 	for goal in "European: make price / strongest peer:1.2" "Asian: make price / strongest peer:2.5" \
@@ -90,10 +91,22 @@ row() { # the table row of implementation $1 on workload $2
 		"European: fused on $n cores / strongest peer" "European: strongest peer / old numpy peer" \
 		"Asian: fused on $n cores / fused on 1 core" \
 		"Asian: fused on $n cores / strongest peer" "Asian: strongest peer / old numpy peer"; do
-		[[ "$(grep -F "$goal" <<<"$output")" =~ ^.+\ [0-9.]+x\ +\([0-9.]+x\)$ ]]
+		[[ "$(grep -F "$goal" <<<"$output")" =~ ^.+\ [0-9.]+x\ +\([0-9.]+x\)\ +\([0-9.]+x\)$ ]]
 	done
 	grep -qE '^European, 1.2x the strongest peer: make price must reach [0-9]+% of the ceiling; it reached [0-9]+%$' <<<"$output"
 	grep -qE '^Asian, 2.5x the strongest peer: make price must reach [0-9]+% of the ceiling; it reached [0-9]+%$' <<<"$output"
+	# the method, said where the ratios are; every row's median within its
+	# min-max, from 2 runs (1 for the text pipeline: BENCH_REPEAT=1)
+	grep -qxF "ratios of paths/s: 'median' from each row's median wall time (the goals' verdicts), '(fastest)' from each row's fastest run, '(idle est.)' from CPU time" <<<"$output"
+	grep -qF "then run in 2 interleaved rounds (the text pipeline in 1); wall s: the median, min-max: the fastest and slowest run" <<<"$output"
+	local rows
+	rows=$(grep -cE '^\| [^|]+ \| (European call|Asian call, 252 steps|Heston call, dt 1/32) +\|' <<<"$output")
+	[ "$rows" -ge 20 ]
+	[ "$(grep -cE '^\| [^|]+ \| [^|]+ \| +[0-9]+ \| +[0-9.]+ \| +[0-9.]+-[0-9.]+ \|' <<<"$output")" -eq "$rows" ]
+	awk -F '|' '$6 ~ /^ +[0-9.]+-[0-9.]+ $/ { split($6, m, "-"); w = $5 + 0
+		if (!(m[1] + 0 <= w && w <= m[2] + 0)) { print "median outside min-max: " $0; bad = 1 }
+		if ($2 ~ /FUSED=0/ && m[1] + 0 != m[2] + 0) { print "one run, two times: " $0; bad = 1 } }
+		END { exit bad }' <<<"$output"
 	grep -qE '^prices agree within 6 standard errors +yes$' <<<"$output"
 	grep -qE '^make price JOBS=1 and JOBS=[0-9]+: same estimate +yes \(identical bits\)$' <<<"$output"
 	grep -qE "^Heston: numpy, ProcessPool\($n\) against the closed form +10\.3619, z = [-+][0-9.]+$" <<<"$output"
@@ -110,10 +123,52 @@ row() { # the table row of implementation $1 on workload $2
 	[ "$output" = "run-bench: BENCH_SECONDS=fast: not a number of seconds from 0.001 to 3600" ]
 	run -2 env BENCH_REPEAT=0 /usr/bin/python3 bench/run-bench.py
 	[ "$output" = "run-bench: BENCH_REPEAT=0: not a whole number from 1 to 100" ]
+	run -2 env BENCH_ROUNDS=5x /usr/bin/python3 bench/run-bench.py
+	[ "$output" = "run-bench: BENCH_ROUNDS=5x: not a whole number from 1 to 100" ]
+	run -2 env BENCH_ROUNDS=101 /usr/bin/python3 bench/run-bench.py
+	[ "$output" = "run-bench: BENCH_ROUNDS=101: not a whole number from 1 to 100" ]
 	run -2 env BENCH_Z=nan /usr/bin/python3 bench/run-bench.py
 	[ "$output" = "run-bench: BENCH_Z=nan: not a number from 1 to 100" ]
 	run -2 env BENCH_ROWS=price /usr/bin/python3 bench/run-bench.py
 	[ "$output" = "run-bench: BENCH_ROWS=price: not all or ceiling" ]
+}
+
+# run-bench.py's statistics on fixed runs (wall s, CPU s, price, stderr)
+# of 1000 paths: row a's walls 2.0 9.0 2.2 2.1 1.0 (median 2.1, min 1.0,
+# mean 3.26), 2 CPU s each on 1 core; row b's 1.0 1.1 0.9 5.0 1.0 (median
+# 1.0, min 0.9, mean 1.8), 1 CPU s each on 2 cores. a / b: 1.0 / 2.1 =
+# 0.476 from the medians, 0.9 / 1.0 from the fastest runs, (500 x 1) /
+# (1000 x 2) = 0.25 idle; from the means it would be 0.552, from the
+# slowest runs 0.556.
+@test "run-bench: the ratios and goal verdicts are the medians', the fastest runs' ratio beside them; the rounds' order" {
+	cd "$ROOT"
+	local code='
+import importlib.util
+spec = importlib.util.spec_from_file_location("run_bench", "bench/run-bench.py")
+rb = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(rb)
+print(rb.spread([2.0, 9.0, 2.2, 2.1, 1.0]), rb.spread([3.0, 1.0]))
+a = rb.row_of("a", 1, "european", 1000, [(w, 2.0, 10.45, 0.01) for w in (2.0, 9.0, 2.2, 2.1, 1.0)])
+b = rb.row_of("b", 2, "european", 1000, [(w, 1.0, 10.45, 0.01) for w in (1.0, 1.1, 0.9, 5.0, 1.0)])
+print(rb.ratio_text("a / b", rb.ratio(a, b), 0.45))
+print(rb.ratio_text("a / b", rb.ratio(a, b), 0.5))
+print(rb.ratio_text("a / b", rb.ratio(a, b)))
+log = []
+group = [[n, 1, lambda w, p, n=n: log.append(n) or (1.0, 1.0, 0.0, 0.0), "european", 10, k, []]
+         for n, k in (("a", 4), ("b", 4), ("c", 2))]
+rb.interleave(group, 4)
+print(" ".join(log), [len(g[6]) for g in group])'
+	run -0 --separate-stderr /usr/bin/python3 -B -c "$code"   # -B: no __pycache__ in bench/
+	printf '%s\n' "${lines[@]}"
+	[ "${lines[0]}" = "(2.1, 1.0, 9.0) (2.0, 1.0, 3.0)" ]
+	[ "${lines[1]}" = "$(printf '%-52s' 'a / b')0.48x   (0.90x)     (0.25x)  >= 0.45: met" ]
+	# NOT met: the median misses 0.5, though the fastest runs and the means reach it
+	[ "${lines[2]}" = "$(printf '%-52s' 'a / b')0.48x   (0.90x)     (0.25x)  >= 0.5: NOT met" ]
+	[ "${lines[3]}" = "$(printf '%-52s' 'a / b')0.48x   (0.90x)     (0.25x)" ]
+	# the rounds: each row once a round until it has its runs, round r from
+	# the r-th row, every other round backwards: a b c, (b c a reversed),
+	# a b (c has its 2), (a b c reversed)
+	[ "${lines[4]}" = "a b c a c b a b b a [4, 4, 2]" ]
 }
 
 @test "BENCH_ROWS=ceiling: only the fused loops and make price on GBM, and the ceiling goal, in a short run" {
@@ -122,7 +177,7 @@ row() { # the table row of implementation $1 on workload $2
 	[ -x build/bench/fused ] ||
 		{ echo "build/bench/fused is missing: make build/bench/fused" >&2; return 1; }
 	run -0 --separate-stderr env MAKE=make BENCH_PYTHON=/usr/bin/python3 BENCH_ROWS=ceiling \
-		FUSED_LOOP=build/bench/fused BENCH_SECONDS=0.05 BENCH_REPEAT=1 BENCH_Z=6 \
+		FUSED_LOOP=build/bench/fused BENCH_SECONDS=0.05 BENCH_ROUNDS=1 BENCH_Z=6 \
 		/usr/bin/python3 bench/run-bench.py
 	printf '%s\n' "${lines[@]}"
 	local n workload impl goal line ratio bench=$output
@@ -146,6 +201,32 @@ row() { # the table row of implementation $1 on workload $2
 		fi
 	done
 	grep -qx 'prices agree within 6 standard errors *yes' <<<"$bench"
+}
+
+@test "var-bench: make var and the numpy pool in interleaved rounds, the ratio and goal from the medians, in a short run" {
+	not_sanitized
+	cd "$ROOT"
+	# 20000 scenarios, 2 rounds: the numbers mean nothing here (make bench
+	# measures 10^6 in BENCH_ROUNDS rounds)
+	run -0 --separate-stderr env MAKE=make /usr/bin/python3 bench/var-bench --scenarios 20000 --rounds 2
+	printf '%s\n' "${lines[@]}"
+	local re='^make var NORMALS=ziggurat	([0-9.]+)	([0-9.]+)-([0-9.]+)	[0-9.]+	[0-9.]+	[0-9.]+$'
+	[[ "${lines[2]}" =~ $re ]]
+	local m=${BASH_REMATCH[1]} m_min=${BASH_REMATCH[2]} m_max=${BASH_REMATCH[3]}
+	re='^numpy pool	([0-9.]+)	([0-9.]+)-([0-9.]+)	[0-9.]+	[0-9.]+	[0-9.]+$'
+	[[ "${lines[4]}" =~ $re ]]
+	local p=${BASH_REMATCH[1]} p_min=${BASH_REMATCH[2]} p_max=${BASH_REMATCH[3]}
+	re='^numpy / make var NORMALS=ziggurat: wall ([0-9.]+)x \(fastest runs ([0-9.]+)x; shards\+merge [0-9.]+x\), CPU [0-9.]+x; goal 3x: (met|NOT met)$'
+	[[ "${lines[5]}" =~ $re ]]
+	local wall=${BASH_REMATCH[1]} fastest=${BASH_REMATCH[2]} verdict=${BASH_REMATCH[3]}
+	# medians within min-max; the ratios those of the medians and of the
+	# fastest runs (to the printed times' rounding); the verdict the median's
+	awk -v m="$m" -v a="$m_min" -v b="$m_max" -v p="$p" -v c="$p_min" -v d="$p_max" \
+		-v w="$wall" -v f="$fastest" -v v="$verdict" 'function near(x, y, u, t) {
+			return (x - y / u) ^ 2 <= (0.006 + y / u * (0.005 / y + 0.005 / u)) ^ 2 }
+		BEGIN { exit !(a <= m && m <= b && c <= p && p <= d && near(w, p, m) && near(f, c, a) &&
+			(v == "met") == (w >= 3)) }'
+	grep -qx '2 interleaved rounds, each side once a round, the order rotated; wall, CPU: the medians (the ratios and the goal), min-max: each side'"'"'s fastest and slowest run.' <<<"$output"
 }
 
 # The price of `numpy_peer.py ARGS...`, and its stderr, as "price stderr".

@@ -173,6 +173,56 @@ close() {
 	[[ "$output" == *"check: 15 quotes by Monte Carlo (20000 paths, common random numbers): max |z| "* ]]
 }
 
+@test "make calibrate: a batch past the kernel's limit on a command line (E2BIG), the same rows as candidates given as arguments" {
+	not_sanitized
+	# one maturity, six strikes: one integral a candidate
+	local s="$BATS_TEST_TMPDIR/s.tsv" K
+	{
+		printf '# s0=100 r=0.03\nmaturity\tstrike\tiv\n'
+		for K in 80 90 100 110 120 130; do printf '1\t%s\t0.2\n' $K; done
+	} >"$s"
+	cd "$ROOT"
+	# 18,000 candidates in one batch: 90,000 values, some 1.2 MB as
+	# arguments, past the 512 KiB a 2 MiB stack allows (a quarter of the
+	# stack limit; at the usual 8 MiB, some 30,000 candidates). Before:
+	# calibrate-shard: ... calibrate: Argument list too long
+	run -0 --separate-stderr bash -c 'ulimit -S -s 2048 && exec "$@"' - \
+		make -s calibrate SURFACE="$s" OUT="$BATS_TEST_TMPDIR/out" SHARDS=1 STARTS=1 CHECK_PATHS=0 \
+		V0_GRID=0.01:0.2:0.01 KAPPA_GRID=1:10:1 THETA_GRID=0.02:0.1:0.02 XI_GRID=0.2:1:0.1 RHO_GRID=-0.7,-0.3
+	echo "$stderr"
+	[[ "$output" == *"search: 18000 candidates in 1 batches on "* ]]
+	# the rows of calibrate --evaluate with the candidates as arguments,
+	# a few thousand a call
+	gridgen v0=0.01:0.2:0.01 kappa=1:10:1 theta=0.02:0.1:0.02 xi=0.2:1:0.1 rho=-0.7,-0.3 | tail -n +2 | tr '\t' '\n' |
+		xargs -n 5000 calibrate --surface "$s" --evaluate -- |
+		awk 'NR == 1 || $0 != header { print } NR == 1 { header = $0 }' >"$BATS_TEST_TMPDIR/expected.tsv"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/expected.tsv")" = 18001 ]
+	cmp "$BATS_TEST_TMPDIR/expected.tsv" "$BATS_TEST_TMPDIR/out/candidates.tsv"
+}
+
+@test "--evaluate --candidates: the candidates as rows of a stream (gridgen's), the same rows as arguments" {
+	synthetic "$BATS_TEST_TMPDIR/s.tsv"
+	gridgen v0=0.05,-0.1 kappa=2 theta=0.06 xi=0.5 rho=-0.6,-1.5 >"$BATS_TEST_TMPDIR/g.tsv"
+	run -0 calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --evaluate --candidates "$BATS_TEST_TMPDIR/g.tsv"
+	[ "${#lines[@]}" = 5 ]
+	[ "$output" = "$(calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --evaluate -- \
+		0.05 2 0.06 0.5 -0.6 0.05 2 0.06 0.5 -1.5 -0.1 2 0.06 0.5 -0.6 -0.1 2 0.06 0.5 -1.5)" ]
+	# standard input, columns by name in any order, others ignored
+	run -0 calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --evaluate --candidates - \
+		< <(printf '# tool=x\nrho\tname\txi\ttheta\tkappa\tv0\n-0.6\ta\t0.5\t0.06\t2\t0.05\n')
+	[ "$output" = "$(calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --evaluate -- 0.05 2 0.06 0.5 -0.6)" ]
+	printf 'v0\tkappa\ttheta\txi\n1\t2\t3\t4\n' >"$BATS_TEST_TMPDIR/bad.tsv"
+	run -1 --separate-stderr calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --evaluate --candidates "$BATS_TEST_TMPDIR/bad.tsv"
+	[ "$stderr" = "calibrate: $BATS_TEST_TMPDIR/bad.tsv:1: candidates need columns v0 kappa theta xi rho" ]
+	printf 'v0\tkappa\ttheta\txi\trho\n0.05\t2\tx\t0.5\t-0.6\n' >"$BATS_TEST_TMPDIR/bad.tsv"
+	run -1 --separate-stderr calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --evaluate --candidates "$BATS_TEST_TMPDIR/bad.tsv"
+	[ "$stderr" = "calibrate: $BATS_TEST_TMPDIR/bad.tsv:2: invalid number in column 3 (theta): 'x'" ]
+	run -2 --separate-stderr calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --evaluate --candidates "$BATS_TEST_TMPDIR/g.tsv" 0.05 2 0.06 0.5 -0.6
+	[ "${stderr_lines[0]}" = "calibrate: unexpected argument '0.05'" ]
+	run -2 --separate-stderr calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --refine "$BATS_TEST_TMPDIR/g.tsv" --candidates "$BATS_TEST_TMPDIR/g.tsv"
+	[ "${stderr_lines[0]}" = "calibrate: --candidates goes with --evaluate" ]
+}
+
 @test "make calibrate checks its variables first" {
 	cd "$ROOT"
 	run -2 --separate-stderr make -s calibrate

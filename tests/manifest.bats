@@ -193,3 +193,159 @@ calibrate: CHECK_SEED=0x1: want a whole number from 0 to 18446744073709551615" ]
 	# the README points there
 	grep -q 'DESIGN.md' README.md
 }
+
+@test "manifest: a fixed run's SHARDS at most PATHS (the default 16 lowered to a smaller PATHS)" {
+	# before: genseeds refused them after the run had started
+	PATHS=5 SHARDS=6 run -2 --separate-stderr manifest price
+	[ "$stderr" = "price: SHARDS=6: more shards than PATHS=5 (at most one shard a path)" ]
+	PATHS=5 SHARDS=5 run -0 manifest price
+	[[ "$output" == *$'\nSHARDS\t5\n'* ]]
+	PATHS=2 run -0 manifest price
+	[[ "$output" == *$'\nSHARDS\t2\n'* ]]
+	PATHS=3 run -0 manifest grid
+	[[ "$output" == *$'\nSHARDS\t3\n'* ]]
+	# a run to a tolerance sizes each batch's shards itself
+	PATHS=1000000 TOL=0.01 SHARDS=20000 TOL_BATCH=16384 run -0 manifest price
+	[[ "$output" == *$'\nSHARDS\t20000\n'* ]]
+	# and make price refuses it before any work
+	cd "$ROOT"
+	run -2 --separate-stderr make -s price PATHS=5 SHARDS=6 OUT="$BATS_TEST_TMPDIR/o"
+	[ "${stderr_lines[0]}" = "price: SHARDS=6: more shards than PATHS=5 (at most one shard a path)" ]
+	[ ! -e "$BATS_TEST_TMPDIR/o" ]
+}
+
+# The bounds of every numeric variable against the tool that finally takes
+# it: the manifest's largest (and smallest) value is one the tool takes,
+# and the next is refused up front, with the manifest's message. Columns:
+# job, variable, smallest, largest, the other variables it needs (or -),
+# then the tool's command with @ for the value (- when the value goes to
+# no tool's option: GNU parallel's -j and --retries, the runners' shard
+# counts; make grid's, the same tools as make price's). Run for real where
+# it is cheap; `--help` after the option
+# where the option is checked as it is read (getopt's loop) and a run
+# would be long (10^9 training paths). Before: make var SCENARIOS=2^53+1
+# (up to 9999999999999999) and make price STEPS=100001 (up to 10^8) were
+# refused by scenarios and simpaths after the run had started.
+bounds_table() {
+	local s="$BATS_TEST_TMPDIR/s.tsv" c="$BATS_TEST_TMPDIR/c.tsv"
+	local v=(-m "$ROOT/data/market.tsv" -c "$ROOT/data/corr.tsv" -p "$ROOT/data/portfolio.tsv")
+	cat <<-TABLE
+	price|STEPS|1|100000|-|simpaths --steps @ --count 1 -e terminal
+	price|SUBSTEPS|1|10000|MODEL=heston|simpaths --model heston --substeps @ --count 1 -e terminal
+	price|PATHS|2|1000000000000000|SHARDS=1|genseeds --paths @ --shards 1
+	price|SHARDS|1|1000000|PATHS=1000000|genseeds --paths 1000000 --shards @
+	price|TRAIN_PATHS|1|1000000000|PAYOFF=american-put|simpaths --training --count @ --help
+	price|UPPER|0|1000000000|PAYOFF=american-put|simpaths --count @ --help
+	price|INNER|1|2147483647|PAYOFF=american-put|exercise --upper @ --help
+	price|REPLICATES|2|1024|QMC=sobol|simpaths --qmc sobol --replicates @ --paths @ --count @ -e terminal
+	price|JOBS|1|100000|-|-
+	price|RETRIES|0|100|-|-
+	grid|PATHS|2|1000000000000000|SHARDS=1|-
+	grid|SHARDS|1|1000000|PATHS=1000000|-
+	var|SCENARIOS|1|9007199254740992|SHARDS=1|scenarios ${v[*]} -n @ -f 0 -k 1 --no-positions
+	var|DF|3|500|RETURNS=t|scenarios ${v[*]} -n 1 -R t -d @ --no-positions
+	var|SHARDS|1|999999|-|-
+	var|JOBS|1|99999|-|-
+	var|RETRIES|0|100|-|-
+	credit|SCENARIOS|1|9007199254740992|SHARDS=1|credit -l $ROOT/data/loans.tsv -r 0.2 -n @ --first 0 --count 1
+	credit|NU|1|1000|COPULA=t|credit -l $ROOT/data/loans.tsv -r 0.2 -c t --nu @ -n 1
+	credit|SHARDS|1|999999|-|-
+	credit|JOBS|1|99999|-|-
+	credit|RETRIES|0|100|-|-
+	backtest|WINDOW|2|10000000|-|backtest --window @ --help
+	backtest|SCENARIOS|1|100000000|-|backtest --scenarios @ --help
+	backtest|SHARDS|1|999999|-|-
+	backtest|JOBS|1|9999|-|-
+	calibrate|STARTS|1|1000|-|calibrate --surface $s --refine $c --starts @
+	calibrate|CHECK_PATHS|2|999999999999|-|simpaths --model heston --count @ --help
+	calibrate|CHECK_SUBSTEPS|1|10000|-|simpaths --model heston --substeps @ --help
+	calibrate|SHARDS|1|999999|-|-
+	calibrate|JOBS|1|99999|-|-
+	calibrate|RETRIES|0|100|-|-
+	TABLE
+}
+
+@test "every numeric variable's bounds are its tool's: the largest accepted runs, the next is refused up front" {
+	local s="$BATS_TEST_TMPDIR/s.tsv" K job var lo hi needs tool bad=() value words w cmd msg n=0
+	{
+		printf '# s0=100 r=0.03\nmaturity\tstrike\tiv\n'
+		for K in 80 90 100 110 120 130; do printf '1\t%s\t0.2\n' $K; done
+	} >"$s"
+	calibrate --surface "$s" --evaluate 0.04 1 0.04 0.3 -0.5 >"$BATS_TEST_TMPDIR/c.tsv"
+	# (the files' defaults are relative to the checkout)
+	printf '1\n' >"$BATS_TEST_TMPDIR/closes.tsv"
+	export SURFACE="$s" CLOSES="$BATS_TEST_TMPDIR/closes.tsv" MARKET="$ROOT/data/market.tsv" \
+		CORR="$ROOT/data/corr.tsv" PORTFOLIO="$ROOT/data/portfolio.tsv"
+	while IFS='|' read -r job var lo hi needs tool; do
+		n=$((n + 1))
+		local env=()
+		[ "$needs" = - ] || read -r -a env <<<"$needs"
+		# the bounds: accepted, and the first value past each refused
+		for value in "$lo" "$hi"; do
+			env "${env[@]}" "$var=$value" manifest "$job" >/dev/null 2>&1 || bad+=("$job $var=$value: refused by the manifest")
+		done
+		for value in "$((hi + 1))" "$((lo - 1))"; do
+			msg="want a whole number from $lo to $hi"
+			case $job.$var in
+			var.DF) msg="RETURNS=t wants an integer number of degrees of freedom in [3, 500]" ;;
+			credit.NU) msg="COPULA=t wants NU, an integer from 1 to 1000" ;;
+			calibrate.CHECK_PATHS) msg="want 0 (no check) or a path count of at least 2"; [ "$value" -ne 1 ] || value=1 ;;
+			esac
+			[ "$value" != -1 ] || msg="$msg (decimal digits, no sign, no leading zero)"
+			[ "$job.$var.$value" != calibrate.CHECK_PATHS.-1 ] || msg="want 0 (no check) or a path count of at least 2"
+			run env "${env[@]}" "$var=$value" manifest "$job"
+			[ "$status" -eq 2 ] && [ "$output" = "$job: $var=$value: $msg" ] ||
+				bad+=("$job $var=$value: status $status, '$output' (want 2, '$job: $var=$value: $msg')")
+		done
+		# the largest (and the smallest) value taken by the tool (UPPER=0:
+		# no bound, no tool)
+		[ "$tool" != - ] || continue
+		for value in "$lo" "$hi"; do
+			[ "$value" != 0 ] || continue
+			read -r -a words <<<"$tool"
+			cmd=()
+			for w in "${words[@]}"; do cmd+=("${w//@/$value}"); done
+			"${cmd[@]}" >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
+				bad+=("$job $var=$value: ${cmd[*]}: $(cat "$BATS_TEST_TMPDIR/err")")
+		done
+	done < <(bounds_table)
+	[ "$n" -ge 30 ]
+	# the real-valued ones with bounds: the ends taken (by the tool too),
+	# the values just past them refused with the manifest's message (a
+	# horizon of 2520 days needs options that live longer: stock alone)
+	printf 'quantity\tasset\tinstrument\tstrike\tmaturity\n100\tSPX\tstock\t\t\n' >"$BATS_TEST_TMPDIR/stock.tsv"
+	local ok refused
+	while IFS='|' read -r job var ok refused needs tool msg; do
+		local env=()
+		[ "$needs" = - ] || read -r -a env <<<"$needs"
+		for value in $ok; do
+			env "${env[@]}" "$var=$value" manifest "$job" >/dev/null 2>&1 || bad+=("$job $var=$value: refused by the manifest")
+			read -r -a words <<<"$tool"
+			cmd=()
+			for w in "${words[@]}"; do cmd+=("${w//@/$value}"); done
+			"${cmd[@]}" >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
+				bad+=("$job $var=$value: ${cmd[*]}: $(cat "$BATS_TEST_TMPDIR/err")")
+		done
+		for value in $refused; do
+			run env "${env[@]}" "$var=$value" manifest "$job"
+			[ "$status" -eq 2 ] && [ "$output" = "$job: $var=$value: $msg" ] ||
+				bad+=("$job $var=$value: status $status, '$output' (want 2, '$job: $var=$value: $msg')")
+		done
+	done <<-TABLE
+	price|RHO|-1 1|-1.001 1.001|MODEL=heston|simpaths --model heston --rho @ --count 1 -e terminal|want a number in [-1, 1]
+	var|HORIZON|2520 0.001|2520.001 0|-|scenarios -m $MARKET -c $CORR -p $BATS_TEST_TMPDIR/stock.tsv -n 1 -H @ --no-positions|want a positive number of trading days, at most 2520
+	var|LEVEL|0.5 0.999|0.499 1|-|scenarios -m $MARKET -c $CORR -p $PORTFOLIO -n 1 --level @ --no-positions|want a number in [0.5, 1)
+	var|R|-1 1|-1.001 1.001|-|scenarios -m $MARKET -c $CORR -p $PORTFOLIO -n 1 -r @ --no-positions|want a number in [-1, 1]
+	credit|RHO|0 0.999|-0.001 1|-|credit -l $ROOT/data/loans.tsv -r @ -n 1|want a number in [0, 1)
+	credit|LEVEL|0.5 0.999|0.499 1|-|credit -l $ROOT/data/loans.tsv -r 0.2 -a @ -n 1|want a number in [0.5, 1)
+	backtest|LEVEL|0.001 0.999|0 1|-|backtest --level @ --help|want a number in (0, 1)
+	backtest|LAMBDA|0 1|-0.001 1.001|-|backtest --lambda @ --help|want a number in [0, 1]
+	TABLE
+	# refused before any work: nothing in OUT (the job scripts' first step)
+	for job in price var credit backtest calibrate; do
+		run -2 make -s -C "$ROOT" "$job" OUT="$BATS_TEST_TMPDIR/out-$job" SHARDS=1000000000
+		[ ! -e "$BATS_TEST_TMPDIR/out-$job" ] || bad+=("make $job SHARDS=1000000000: wrote $BATS_TEST_TMPDIR/out-$job")
+	done
+	printf '%s\n' "${bad[@]}"
+	[ ${#bad[@]} -eq 0 ]
+}

@@ -175,6 +175,43 @@ setup() {
 	[ ! -e "$OUT/price.tsv" ]
 }
 
+@test "a job slot that starts late gets no more work: the other takes its shards (same bytes); a taken shard that fails is the one named" {
+	not_sanitized   # the glue's tests; the tools' sanitized runs are in their own suites
+	PATHS=60000 SHARDS=6 OUT="$BATS_TEST_TMPDIR/plain" run -0 price
+	# price-shard, wrapped: the job of shard 0's group starts only when its
+	# shards are all done, or after 20 s, and says which were done then
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	export LATE_LOG="$BATS_TEST_TMPDIR/late.log"
+	cat >"$BATS_TEST_TMPDIR/bin/price-shard" <<-'EOF'
+	#!/bin/bash
+	if [ "$2" = 0 ]; then
+		for _ in $(seq 400); do
+			[ -s "$1/shard-0.part" ] && [ -s "$1/shard-1.part" ] && [ -s "$1/shard-2.part" ] && break
+			sleep 0.05
+		done
+		for s in "${@:2}"; do [ ! -s "$1/shard-$s.part" ] || echo "$s" >>"$LATE_LOG"; done
+	fi
+	exec "$ROOT/pipeline/price-shard" "$@"
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/bin/price-shard"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=60000 SHARDS=6 JOBS=2 run -0 price
+	rundir=$(ls -d "$OUT"/runs/*)
+	# groups 0 1 2 and 3 4 5 (the joblog), and the late one found its own done
+	[ "$(tail -n +2 "$rundir/jobs.log" | cut -f 9 | sed 's,.*/runs/[0-9a-f]* ,,' | sort)" = "0 1 2"$'\n'"3 4 5" ]
+	[ "$(cat "$LATE_LOG")" = "0"$'\n'"1"$'\n'"2" ]
+	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
+	[ -z "$(find "$OUT" -name '*.tmp.*')" ]
+	# shard 1 refused: the slot of 3 4 5 takes 2, then fails on 1, which
+	# the report names (not its own last shard)
+	rm "$OUT/price.tsv" "$rundir"/shard-*.part "$LATE_LOG"
+	sed -i '4s/^\([0-9]*\)\t[0-9]*/\1\tjunk/' "$rundir/seeds.tsv"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=60000 SHARDS=6 JOBS=2 run -1 --separate-stderr price
+	[[ "$stderr" == *"simpaths: stdin:3: invalid first 'junk'"* ]]
+	[[ "$stderr" == *$'\n'"price: shard 1 failed: exit status 1"$'\n'* ]]
+	[ "$(cd "$rundir" && ls shard-*.part)" = "shard-2.part"$'\n'"shard-3.part"$'\n'"shard-4.part"$'\n'"shard-5.part" ]
+	[ ! -e "$OUT/price.tsv" ]
+}
+
 @test "parallel-run --many --stdin: the shards on its input, one group a job slot; no input: nothing run, nothing left; no run directory: refused" {
 	PATHS=50000 SHARDS=5 JOBS=2 run -0 price
 	cp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/first.tsv"
@@ -380,4 +417,74 @@ setup() {
 	[ "$stderr" = "price: NORMALS=ziggurat: only MODEL=gbm and MODEL=heston take it (merton draws by inversion)" ]
 	NORMALS=boxmuller run -2 --separate-stderr price
 	[ "$stderr" = "price: NORMALS=boxmuller: want one of inversion|ziggurat" ]
+}
+
+# deep DIR: a directory under DIR whose path is some 3,800 characters (15
+# names of 250), so that 20 partials' names are past merge-parts' 64 KiB.
+deep() {
+	local d=$1 i
+	for i in $(seq 15); do d+=/$(printf 'd%.0s' $(seq 250)); done
+	mkdir -p "$d"
+	printf '%s\n' "$d"
+}
+
+@test "merge-parts: past 64 KiB of names the partials go to the tool as one stream, the same bytes as arguments" {
+	local d r p
+	# make price's, var's and credit's partials, 20 each
+	SHARDS=20 PATHS=2000 OUT="$BATS_TEST_TMPDIR/p" price >/dev/null
+	# (JOBS=20: a job slot's consecutive shards would share a partial)
+	SCENARIOS=4000 SHARDS=20 JOBS=20 OUT="$BATS_TEST_TMPDIR/v" MARKET="$ROOT/data/market.tsv" CORR="$ROOT/data/corr.tsv" \
+		PORTFOLIO="$ROOT/data/portfolio.tsv" var >/dev/null
+	SCENARIOS=4000 SHARDS=20 OUT="$BATS_TEST_TMPDIR/c" LOANS="$ROOT/data/loans.tsv" "$ROOT/pipeline/credit" >/dev/null
+	d=$(deep "$BATS_TEST_TMPDIR")
+	for r in p v c; do
+		mkdir "$d/$r"
+		cp "$BATS_TEST_TMPDIR/$r"/*/*/shard-*.part "$BATS_TEST_TMPDIR/$r"/*-run*/shard-*.part "$d/$r/" 2>/dev/null || true
+		[ "$(ls "$d/$r" | wc -l)" = 20 ]
+	done
+	# the names: 20 of some 3,800 characters
+	[ "$(printf '%s\0' "$d"/p/shard-*.part | wc -c)" -gt 65536 ]
+	cmp <(cd "$d/p" && aggregate shard-*.part) <(printf '%s\0' "$d"/p/shard-*.part | merge-parts aggregate)
+	cmp <(cd "$d/p" && tol-merge 2000 shard-*.part) <(printf '%s\0' "$d"/p/shard-*.part | merge-parts tol-merge 2000)
+	cmp <(cd "$d/v" && risk shard-*.part) <(printf '%s\0' "$d"/v/shard-*.part | merge-parts risk)
+	local a=(-m "$ROOT/data/market.tsv" -c "$ROOT/data/corr.tsv" -p "$ROOT/data/portfolio.tsv" -n 4000)
+	cmp <(cd "$d/v" && scenarios "${a[@]}" --contributions shard-*.part) \
+		<(printf '%s\0' "$d"/v/shard-*.part | merge-parts scenarios "${a[@]}" --contributions)
+	cmp <(cd "$d/c" && credit -l "$ROOT/data/loans.tsv" -r 0.2 -n 4000 --merge shard-*.part) \
+		<(printf '%s\0' "$d"/c/shard-*.part | merge-parts credit -l "$ROOT/data/loans.tsv" -r 0.2 -n 4000 --merge)
+	# a failure of the tool is merge-parts' status
+	printf 'x\n' >"$d/p/shard-99.part"
+	run -1 --separate-stderr bash -c 'printf "%s\0" "$1"/p/shard-*.part | merge-parts aggregate' - "$d"
+	[[ "$stderr" == "aggregate: "* ]]
+}
+
+@test "parallel-run RUNDIR -: 20,000 shards on standard input, in jobs of at most 4096, within the kernel's least limit on arguments" {
+	[ -z "${MCPIPE_SANITIZED:-}" ] || skip "shell alone: not repeated under sanitizers"
+	# a shard command that only writes its partials
+	mkdir "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/run"
+	printf '#!/bin/bash\nrun=$1; shift\nfor k; do printf "x\\n" >"$run/shard-$k.part"; done\n' >"$BATS_TEST_TMPDIR/bin/noop-shard"
+	chmod +x "$BATS_TEST_TMPDIR/bin/noop-shard"
+	# a 256 KiB stack: 128 KiB of arguments at most (before: 20,000
+	# shards as parallel-run's arguments, and 10,000 a job on 2 slots,
+	# were Argument list too long)
+	run -0 bash -c 'ulimit -S -s 256 && seq 0 19999 |
+		PATH="$1/bin:$PATH" JOBS=2 parallel-run --shard noop-shard --many "$1/run" -' - "$BATS_TEST_TMPDIR"
+	[ "$(ls "$BATS_TEST_TMPDIR/run" | grep -c '^shard-[0-9]*\.part$')" = 20000 ]
+	# 5 jobs of 4000 shards (not 2 of 10,000)
+	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/run/jobs.log" | wc -l)" = 5 ]
+	# no shard at all: nothing to run
+	run -0 bash -c 'PATH="$1/bin:$PATH" parallel-run --shard noop-shard "$1/run" - </dev/null' - "$BATS_TEST_TMPDIR"
+}
+
+@test "make price SHARDS=3000 under a 128 KiB argument limit: the shards and their partials never on one command line" {
+	expensive
+	not_sanitized
+	# 3000 partials' names are some 140 KB (at the usual 2 MiB limit,
+	# some 45,000 with OUT=out). Before: every shard ran, then
+	# aggregate: Argument list too long
+	run -0 --separate-stderr bash -c 'ulimit -S -s 256 && SHARDS=3000 PATHS=3000 OUT="$1" price' - "$BATS_TEST_TMPDIR/o"
+	[[ "$output" == *"paths  3000 in "*" (3000 shards)"* ]]
+	# the same bytes as one shard
+	SHARDS=1 PATHS=3000 OUT="$BATS_TEST_TMPDIR/one" price >/dev/null
+	cmp <(grep -v '^#' "$BATS_TEST_TMPDIR/o/price.tsv") <(grep -v '^#' "$BATS_TEST_TMPDIR/one/price.tsv")
 }

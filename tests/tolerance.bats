@@ -83,6 +83,9 @@ numbers() {
 	for shard in "${@:2}"; do
 		[ -s "$1/shard-$shard.part" ] || echo "$1 $shard" >>"$SHARD_LOG"
 	done
+	# (each shard computed by the job given it, as counted above: no job
+	# slot takes another's, pipeline.bats tests that)
+	unset MCPIPE_STEAL
 	exec "$ROOT/pipeline/price-shard" "$@"
 	EOF
 	chmod +x bin/price-shard

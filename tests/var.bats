@@ -29,7 +29,7 @@ var_fails() {
 	var_fails "HORIZON=1;ls: want a positive number of trading days, at most 2520" 'HORIZON=1;ls'
 	var_fails "LEVEL=1: want a number in [0.5, 1)" LEVEL=1
 	var_fails "LEVEL=0.99x: want a number in [0.5, 1)" LEVEL=0.99x
-	var_fails "SCENARIOS=1e6: want a whole number from 1 to 9999999999999999 (decimal digits, no sign, no leading zero)" SCENARIOS=1e6
+	var_fails "SCENARIOS=1e6: want a whole number from 1 to 9007199254740992 (decimal digits, no sign, no leading zero)" SCENARIOS=1e6
 	var_fails "SEED=-1: want a whole number from 0 to 18446744073709551615, decimal or 0x hex" SEED=-1
 	var_fails "R=2: want a number in [-1, 1]" R=2
 	var_fails "RETURNS=cauchy: want gbm, normal or t" RETURNS=cauchy
@@ -82,8 +82,32 @@ var_fails() {
 	[[ $output == *"(6 shards, 3 jobs)"* ]] || { echo "$output"; false; }
 	cmp one.tsv "$OUT/var.tsv"
 	# the ziggurat's (NORMALS' default) in every shard
-	grep -q ' normals=ziggurat$' "$OUT/var-run/shard-5.part"
+	# (shards 4 and 5, the third job slot's, in one partial: var-shard)
+	grep -q ' normals=ziggurat$' "$OUT/var-run/shard-4-5.part"
 	grep -q ' normals=ziggurat$' "$OUT/var.tsv"
+}
+
+@test "a job slot's consecutive shards make one partial; a shard a partial holds is not run again" {
+	SHARDS=4 JOBS=2 var >/dev/null
+	run=$OUT/var-run
+	[ "$(cd "$run" && echo shard-*)" = "shard-0-1.part shard-2-3.part" ]
+	grep -q '^# first=0 count=10000$' "$run/shard-0-1.part"
+	# nothing left to do: nothing run, nothing written
+	touch -d @0 "$run"/shard-*.part
+	var-shard "$run" 0 1 2 3
+	[ "$(cd "$run" && echo shard-*)" = "shard-0-1.part shard-2-3.part" ]
+	[ -z "$(find "$run" -name 'shard-*' -newermt @1)" ]
+	# shard 1 is in shard-0-1.part; 2 and 3 are missing: one partial for them
+	rm "$run/shard-2-3.part"
+	var-shard "$run" 1 2 3
+	[ "$(cd "$run" && echo shard-*)" = "shard-0-1.part shard-2-3.part" ]
+	[ -z "$(find "$run" -name 'shard-0-1.part' -newermt @1)" ]
+	# one at a time, each its own; any of these partials merge to the run's bytes
+	rm "$run/shard-2-3.part"
+	var-shard "$run" 3
+	var-shard "$run" 2
+	[ "$(cd "$run" && echo shard-*)" = "shard-0-1.part shard-2.part shard-3.part" ]
+	risk "$run"/shard-*.part | cmp - "$run/risk.tsv"
 }
 
 @test "NORMALS=inversion: the shards by inversion, the scenarios of scenarios' default" {
@@ -115,7 +139,8 @@ var_fails() {
 	[ ! -e "$OUT/var-run/head.part" ]
 	[ "$(sed -n 3p "$OUT/var-run/args")" = 0 ]
 	for f in var.tsv contributions.tsv var-run/bins.tsv; do cp "$OUT/$f" "old-${f#*/}"; done
-	SCENARIOS=100005 SHARDS=5 var >/dev/null
+	# (a job slot a shard: shard 4's partial its own)
+	SCENARIOS=100005 SHARDS=5 JOBS=5 var >/dev/null
 	[ -s "$OUT/var-run/head.part" ]
 	[ "$(sed -n 3p "$OUT/var-run/args")" = 100000 ]
 	grep -qx '# first=100004 count=1' "$OUT/var-run/shard-4.part"
@@ -134,7 +159,7 @@ var_fails() {
 	[ ! -e "$OUT/var-run/early.part" ]
 	[ "$(sed -n 3p "$OUT/var-run/args")" = 100000 ]
 	for f in var.tsv contributions.tsv; do cp "$OUT/$f" "old-$f"; done
-	SCENARIOS=200005 SHARDS=5 var >/dev/null
+	SCENARIOS=200005 SHARDS=5 JOBS=5 var >/dev/null
 	grep -qx '# first=100000 count=100000' "$OUT/var-run/early.part"
 	[ "$(sed -n 3p "$OUT/var-run/args")" = 200000 ]
 	grep -qx '# first=200004 count=1' "$OUT/var-run/shard-4.part"

@@ -6,6 +6,9 @@
  *     gets one row: its parameters, its objective and a status; a candidate
  *     that fails (bad parameters, an integral that does not converge, a
  *     number that is not finite) gets its row too, objective nan.
+ *     --candidates FILE reads them as rows of a stream instead (gridgen's
+ *     output): a batch of make calibrate's search has tens of thousands,
+ *     past the kernel's limit on a command line (E2BIG).
  *   --refine FILE: Levenberg-Marquardt (GSL's gsl_multifit_nlinear) from the
  *     best --starts rows of FILE (--evaluate's output), within bounds.
  *
@@ -36,6 +39,7 @@
 
 static const char synopsis[] =
 	"calibrate --surface file --evaluate v0 kappa theta xi rho ...\n"
+	"       calibrate --surface file --evaluate --candidates file\n"
 	"       calibrate --surface file --refine candidates [--starts n] [--fit file]\n"
 	"       (either with [--objective iv|vega])";
 
@@ -60,6 +64,8 @@ static _Noreturn void help(void)
 	       "      --surface FILE   the quotes (metadata s0=, q=, r= or a rate column)\n"
 	       "      --evaluate ...   one row per candidate (five values each): its\n"
 	       "                       objective, the RMS vega-weighted price error\n"
+	       "      --candidates FILE  --evaluate's candidates from FILE (- for stdin):\n"
+	       "                       columns v0 kappa theta xi rho (gridgen's output)\n"
 	       "      --refine FILE    Levenberg-Marquardt from FILE's best candidates\n"
 	       "      --starts N       how many (default 3)\n"
 	       "      --fit FILE       write every quote's fit to FILE\n"
@@ -126,6 +132,19 @@ static double rms(const double *x, size_t n)
 	return sqrt(sum / (double)n);
 }
 
+/* One candidate's row: its five values as given, its objective, its status. */
+static void evaluate_one(struct surface *s, const double p[5], double *res)
+{
+	for (int k = 0; k < 5; k++) {
+		put_num(p[k]);
+		putchar('\t');
+	}
+	struct heston h = { p[0], p[1], p[2], p[3], p[4] };
+	enum heston_status st = residuals(s, &h, res, SEARCH_TOL);
+	put_num(st == HESTON_OK ? rms(res, s->n) : NAN);
+	printf("\t%s\n", status_name(st));
+}
+
 static void evaluate(struct surface *s, int argc, char **argv)
 {
 	if (argc == 0 || argc % 5)
@@ -135,16 +154,40 @@ static void evaluate(struct surface *s, int argc, char **argv)
 	printf("v0\tkappa\ttheta\txi\trho\tobjective\tstatus\n");
 	for (int c = 0; c < argc; c += 5) {
 		double p[5];
-		for (int k = 0; k < 5; k++) {
+		for (int k = 0; k < 5; k++)
 			p[k] = opt_double(names[k], argv[c + k]);
-			put_num(p[k]);
-			putchar('\t');
-		}
-		struct heston h = { p[0], p[1], p[2], p[3], p[4] };
-		enum heston_status st = residuals(s, &h, res, SEARCH_TOL);
-		put_num(st == HESTON_OK ? rms(res, s->n) : NAN);
-		printf("\t%s\n", status_name(st));
+		evaluate_one(s, p, res);
 	}
+	free(res);
+}
+
+/* --evaluate --candidates FILE: the candidates as rows of a stream, read
+ * by column name (other columns ignored), the same numbers as from the
+ * command line (num_parse both), so the same rows. */
+static void evaluate_file(struct surface *s, const char *path)
+{
+	struct stream st;
+	char *inputs[1] = { (char *)path };
+	int col[5] = { -1, -1, -1, -1, -1 };
+	double *res = xreallocarray(NULL, s->n, sizeof *res);
+	enum record rec;
+
+	printf("v0\tkappa\ttheta\txi\trho\tobjective\tstatus\n");
+	stream_open(&st, 1, inputs);
+	while ((rec = stream_next(&st)) != RECORD_END) {
+		if (rec != RECORD_ROW)
+			continue;
+		if (col[0] < 0)
+			for (int k = 0; k < 5; k++)
+				if ((col[k] = stream_column(&st, names[k])) < 0)
+					data_error(stream_header_where(&st),
+					           "candidates need columns v0 kappa theta xi rho");
+		double p[5];
+		for (int k = 0; k < 5; k++)
+			p[k] = stream_field_double(&st, col[k]);
+		evaluate_one(s, p, res);
+	}
+	stream_close(&st);
 	free(res);
 }
 
@@ -342,6 +385,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "surface", required_argument, NULL, 's' },
 		{ "evaluate", no_argument, NULL, 'e' },
+		{ "candidates", required_argument, NULL, 'c' },
 		{ "refine", required_argument, NULL, 'R' },
 		{ "starts", required_argument, NULL, 'n' },
 		{ "fit", required_argument, NULL, 'f' },
@@ -351,6 +395,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *surface_path = NULL, *refine_path = NULL, *fit_path = NULL, *starts = "3";
+	const char *candidates_path = NULL;
 	int evaluate_mode = 0, c;
 
 	tool_init("calibrate", argv);
@@ -359,6 +404,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's': surface_path = optarg; break;
 		case 'e': evaluate_mode = 1; break;
+		case 'c': candidates_path = optarg; break;
 		case 'R': refine_path = optarg; break;
 		case 'n': starts = optarg; break;
 		case 'f': fit_path = optarg; break;
@@ -380,12 +426,16 @@ int main(int argc, char **argv)
 	if (evaluate_mode == !!refine_path)
 		usage_error("give one of --evaluate and --refine");
 	int nstarts = (int)opt_int("--starts", starts, 1, 1000);
-	if (refine_path && optind != argc)
+	if (candidates_path && !evaluate_mode)
+		usage_error("--candidates goes with --evaluate");
+	if ((refine_path || candidates_path) && optind != argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 
 	struct surface s;
 	surface_read(&s, surface_path);
-	if (evaluate_mode)
+	if (candidates_path)
+		evaluate_file(&s, candidates_path);
+	else if (evaluate_mode)
 		evaluate(&s, argc - optind, argv + optind);
 	else
 		refine(&s, refine_path, nstarts, fit_path);

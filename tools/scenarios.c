@@ -751,16 +751,16 @@ static void identity(struct tail *t)
 	t->have_identity = true;
 }
 
-/* Each position's loss for the rows of t (made with npositions extras):
+/* Each position's loss for rows [0, nrows) of t (with npositions extras):
  * the kept scenarios again, the same arithmetic in the same order, so the
  * same loss, bit for bit (checked). */
-static void attach_positions(struct tail *t)
+static void attach_positions(struct tail *t, size_t nrows)
 {
 	static uint64_t ids[BLOCK];
 	double *rows[BLOCK];
 
-	for (size_t i = 0; i < t->n; i += BLOCK) {
-		int n = t->n - i < BLOCK ? (int)(t->n - i) : BLOCK;
+	for (size_t i = 0; i < nrows; i += BLOCK) {
+		int n = nrows - i < BLOCK ? (int)(nrows - i) : BLOCK;
 		for (int j = 0; j < n; j++) {
 			ids[j] = t->rows[i + (size_t)j].scenario;
 			rows[j] = tail_extra(t, i + (size_t)j);
@@ -856,7 +856,7 @@ static void run(void)
 		tail_add_range(&tail, first, count, "scenarios");
 		tail_trim(&tail);
 		if (!no_positions)
-			attach_positions(&tail);
+			attach_positions(&tail, tail.n);
 		tail_check_coverage(&tail, false);
 		tail_write(&tail, "scenarios");
 	}
@@ -880,7 +880,9 @@ static void run_positions(int npaths, char **paths, bool contributions)
 	tail_read(&in, &s);
 	if (in.nextra != 0)
 		data_error(what, "the tail has extra columns already");
-	start_tail(&tail, npositions);
+	/* the losses merged alone, the positions' columns added after the
+	 * trim (tail_add_extras): the shards' 6 x 10^4 rows need none */
+	start_tail(&tail, 0);
 	if (in.level != tail.level || in.scenarios != tail.scenarios || in.weighted)
 		data_error(what, "the tail's level= or scenarios= differ from this run's");
 	for (int i = 0; i < tail.nidentity; i++) {
@@ -900,15 +902,24 @@ static void run_positions(int npaths, char **paths, bool contributions)
 	for (size_t i = 0; i < in.n; i++)
 		tail_add(&tail, in.rows[i].scenario, in.rows[i].loss, 1, NULL);
 	tail_trim(&tail);
-	attach_positions(&tail);
 	tail_check_coverage(&tail, contributions);
+	char **names = xreallocarray(NULL, (size_t)npositions, sizeof *names);
+	for (int p = 0; p < npositions; p++)
+		names[p] = book[p].name;
+	tail_add_extras(&tail, npositions, names);
+	free(names);
 	if (contributions) {
+		/* the estimates need the losses alone; the contributions, the
+		 * positions of the rows up to the VaR's (e.jstar), not of the
+		 * 5 sqrt(M) rows kept past it for the VaR's interval */
 		struct tail_estimate e;
 		char why[400];
 		if (!tail_estimates(&tail, &e, why, sizeof why))
 			fatal("%s", why);
+		attach_positions(&tail, e.jstar + 1);
 		tail_write_contributions(stdout, &tail, &e, "scenarios");
 	} else {
+		attach_positions(&tail, tail.n);
 		tail_write(&tail, "scenarios");
 	}
 	tail_free(&tail);

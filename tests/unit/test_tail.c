@@ -14,7 +14,9 @@
  *     rows and the same estimates and intervals, bit for bit;
  *  3. unweighted, a shard keeps its worst floor(K) + 1 >= ceil(N(1-alpha))
  *     rows (or all);
- *  4. contributions of columns that split each loss add up to the ES.
+ *  4. contributions of columns that split each loss add up to the ES;
+ *  5. tails of no extra columns (a shard's, whose trims between rows
+ *     select rather than sort) keep the same rows, whole or in shards.
  * Failures go to stderr; the exit status is 1 if any. */
 #include "tail.h"
 
@@ -52,7 +54,7 @@ static void feed(struct tail *t, const struct scen *s, size_t from, size_t to)
 {
 	for (size_t i = from; i < to; i++) {
 		double extra[2] = { s[i].part, s[i].loss - s[i].part };
-		if (!tail_add(t, s[i].id, s[i].loss, s[i].weight, extra))
+		if (!tail_add(t, s[i].id, s[i].loss, s[i].weight, t->nextra ? extra : NULL))
 			FAIL("tail_add refused scenario %llu", (unsigned long long)s[i].id);
 	}
 	tail_add_range(t, s[from].id, to - from, "test");
@@ -136,6 +138,13 @@ static void one_sample(long sample)
 		      contribution[1], e1.es);
 	}
 
+	/* 5. the same rows without extras */
+	static struct tail bare;
+	tail_init(&bare, level, n, weighted, 0, NULL, "test");
+	feed(&bare, s, 0, n);
+	CHECK(same_rows(&whole, &bare), "sample %ld: without extras, other rows", sample);
+	tail_free(&bare);
+
 	/* 2. shards merged in a random order */
 	size_t nshards = 1 + below(12), cuts[14];
 	cuts[0] = 0;
@@ -168,6 +177,14 @@ static void one_sample(long sample)
 			         tail_extra(&shard, i));
 		tail_add_range(&merged, s[from].id, to - from, "shard");
 		tail_free(&shard);
+		/* 5. and the shard without extras */
+		tail_init(&shard, level, n, weighted, 0, NULL, "test");
+		feed(&shard, s, from, to);
+		tail_init(&bare, level, n, weighted, 2, names, "test");
+		feed(&bare, s, from, to);
+		CHECK(same_rows(&shard, &bare), "sample %ld: a shard without extras, other rows", sample);
+		tail_free(&shard);
+		tail_free(&bare);
 	}
 	tail_trim(&merged);
 	tail_check_coverage(&merged, true);

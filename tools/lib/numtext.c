@@ -152,8 +152,17 @@ static bool parse_hex_fast(const char *s, const char *end, double *value,
 		*handled = false;
 		return false;
 	}
-	double result = ldexp((double)mantissa,
-	                      shift + (exp_negative ? -exp_value : exp_value));
+	int e = shift + (exp_negative ? -exp_value : exp_value);
+	double result;
+	if (e >= -1022 && e <= 1023) {
+		/* 2^e a normal double: one multiply, exact as ldexp is here
+		 * (a mantissa of 1 or more keeps the result normal; too large,
+		 * both give infinity), without its call */
+		union { double d; uint64_t u; } power = { .u = (uint64_t)(e + 1023) << 52 };
+		result = (double)mantissa * power.d;
+	} else {
+		result = ldexp((double)mantissa, e);
+	}
 	if (isinf(result))
 		return false;
 	*value = negative ? -result : result;
@@ -165,13 +174,17 @@ bool num_parse(const char *s, size_t len, double *value)
 	const char *end = s + len;
 	bool handled;
 
-	if (len == 0 || len > 1000 || memchr(s, '\0', len))
+	if (len == 0 || len > 1000)
 		return false;
-	if (parse_decimal_fast(s, end, value))
+	/* (both fast paths take digits, signs, '.', 'x', 'p' and 'e' alone:
+	 * a NUL inside the text fails them; strtod below would stop at it) */
+	bool hex = len > 2 && s[s[0] == '-' || s[0] == '+'] == '0' &&
+	           (s[1] == 'x' || s[1] == 'X' || s[2] == 'x' || s[2] == 'X');
+	if (!hex && parse_decimal_fast(s, end, value))
 		return true;
 	if (parse_hex_fast(s, end, value, &handled))
 		return true;
-	if (handled)
+	if (handled || memchr(s, '\0', len))
 		return false;
 	/* strtod would accept these, but they are not data: nan, inf, infinity,
 	 * and leading white space. */

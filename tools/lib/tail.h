@@ -128,6 +128,12 @@ bool tail_add(struct tail *t, uint64_t scenario, double loss, double weight,
 /* Sorts worst first and drops what no estimate of the run needs. */
 void tail_trim(struct tail *t);
 
+/* Gives a tail made with no extras nextra columns of zeros (names
+ * copied), for a producer that computes them for a few kept rows only
+ * (scenarios --contributions: the rows up to the VaR's, after the merge
+ * of losses alone, not 63000 rows of 100 zeros read and packed). */
+void tail_add_extras(struct tail *t, int nextra, char **names);
+
 /* Row i's extras, after tail_trim: nextra doubles to read or set. */
 double *tail_extra(struct tail *t, size_t i);
 
