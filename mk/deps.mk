@@ -66,3 +66,16 @@ deps-doc:
 	@pipeline/ensure-packages $(DOC_PACKAGES)
 
 check-plain check-sanitized check-expensive: | deps-doc
+
+# The suites watch processes with ps and pgrep (tests/test_helper.bash's
+# session_ended, running and stopped_mid_run, resume.bats, distributed.bats,
+# var.bats), which a minimal Debian (a fresh container) lacks: procps, for
+# the sanitized run too (openssh-server, which deps-test installs, pulls it
+# in, but only for check-plain).
+PROC_PACKAGES = ps:procps pgrep:procps
+
+.PHONY: deps-proc
+deps-proc:
+	@pipeline/ensure-packages $(PROC_PACKAGES)
+
+check-plain check-sanitized check-expensive: | deps-proc

@@ -64,7 +64,9 @@ start_sshd() {
 	fill sshd_config.in >"$DIST/ssh/sshd_config"
 	fill ssh_config.in >"$DIST/ssh/ssh_config"
 	start "$DIST/ssh" sshd /usr/sbin/sshd -D -e -f "$DIST/ssh/sshd_config"
-	for i in $(seq 50); do
+	# (bounds of 30 s and more: each loop ends as soon as the daemon is up,
+	# and a loaded machine's daemons start slowly)
+	for i in $(seq 300); do
 		grep -q 'Server listening' "$DIST/ssh/sshd.out" && break
 		alive "$DIST/ssh/sshd.pid" || break
 		sleep 0.1
@@ -95,7 +97,7 @@ start_slurm() {
 		--socket="$DIST/munge/munge.socket" --key-file="$DIST/munge/munge.key" \
 		--log-file="$DIST/munge/munged.log" --pid-file="$DIST/munge/munged.pidfile" \
 		--seed-file="$DIST/munge/munged.seed"
-	for i in $(seq 50); do
+	for i in $(seq 300); do
 		[ -S "$DIST/munge/munge.socket" ] && break
 		alive "$DIST/munge/munged.pid" || break
 		sleep 0.1
@@ -109,7 +111,7 @@ start_slurm() {
 	export SLURM_CONF="$DIST/slurm/slurm.conf"
 	start "$DIST/slurm" slurmctld /usr/sbin/slurmctld -D -i -f "$SLURM_CONF"
 	start "$DIST/slurm" slurmd /usr/sbin/slurmd -D -f "$SLURM_CONF" -N "$HOST"
-	for i in $(seq 150); do
+	for i in $(seq 300); do
 		[ "$(sinfo --noheader --format=%t 2>/dev/null)" = idle ] && return 0
 		alive "$DIST/slurm/slurmctld.pid" && alive "$DIST/slurm/slurmd.pid" || break
 		sleep 0.2
@@ -201,11 +203,11 @@ home_of() { getent passwd "$1" | cut -d: -f6; }
 
 # Nothing of a run left on the hosts: no process of either account but
 # sshd's own, a moment after the run (a remote job dies within a second or
-# two of its ssh connection, longer on a loaded machine), and no working
-# directory.
+# two of its ssh connection, longer on a loaded machine: up to 30 s), and
+# no working directory.
 hosts_clean() {
 	local i left
-	for i in $(seq 50); do
+	for i in $(seq 150); do
 		left=$(ps -u mcpipe-h1,mcpipe-h2 -o stat=,user=,args= | awk '$1 !~ /^Z/ && $3 !~ /^sshd/')
 		[ -z "$left" ] && break
 		sleep 0.2
@@ -391,7 +393,8 @@ hosts_clean() {
 	echo "price: exit $status"
 	cat first.log
 	[ "$status" -eq 143 ]
-	for _ in $(seq 100); do
+	# (cancelled jobs stay in the queue while they complete: up to 30 s)
+	for _ in $(seq 300); do
 		queued=$(squeue --noheader --format=%i 2>/dev/null || true)
 		[ -n "$queued" ] || break
 		sleep 0.1

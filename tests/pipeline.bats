@@ -281,10 +281,14 @@ setup() {
 	# GNU parallel counts a job once its fork returns and stops only the
 	# jobs it counted: a TERM in between left a shard running (CI). A job
 	# in a session of its own is a job parallel's stop cannot reach, every
-	# time: parallel-run finds it by its PARALLEL_PID.
+	# time: parallel-run finds it by the mark in its environment.
 	mkdir "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/run"
+	# (shard 1's without PARALLEL_PID: as a job forked and not yet exec'd
+	# is, a copy of parallel, which sets it in perl's %ENV, not in the
+	# environment its /proc/PID/environ shows)
 	cat >"$BATS_TEST_TMPDIR/bin/escaping-shard" <<-'EOF'
 		#!/bin/bash
+		if [ "$2" = 1 ]; then unset PARALLEL_PID; fi
 		setsid sleep 300 &
 		echo "$!" >"$1/escaped-$2"
 		wait
@@ -293,15 +297,73 @@ setup() {
 	PATH="$BATS_TEST_TMPDIR/bin:$PATH" JOBS=2 parallel-run --shard escaping-shard "$BATS_TEST_TMPDIR/run" 0 1 \
 		>/dev/null 2>&1 </dev/null &
 	local runner=$! status=0
-	for _ in $(seq 500); do [ -s "$BATS_TEST_TMPDIR/run/escaped-1" ] && [ -s "$BATS_TEST_TMPDIR/run/escaped-0" ] && break; sleep 0.02; done
+	for _ in $(seq 3000); do [ -s "$BATS_TEST_TMPDIR/run/escaped-1" ] && [ -s "$BATS_TEST_TMPDIR/run/escaped-0" ] && break; sleep 0.02; done
 	local escaped
 	escaped=$(cat "$BATS_TEST_TMPDIR/run/escaped-0" "$BATS_TEST_TMPDIR/run/escaped-1")
 	kill -0 $escaped
 	kill -TERM "$runner"
 	wait "$runner" || status=$?
 	[ "$status" -eq 143 ]
-	# parallel-run has waited for them: gone as it exits
-	run ! kill -0 $escaped 2>/dev/null
+	# parallel-run has waited for them: ended as it exits
+	run ! running $escaped
+}
+
+@test "parallel-run, stopped by TERM as GNU parallel starts (which ignores TERM then): stopped at once, not at the run's end" {
+	# parallel 20221122 ignores TERM until it starts its first job: a TERM
+	# in its first 0.1-0.3 s was lost, and the run went on to its end. Here
+	# a parallel that ignores TERM for its first half second, as that start
+	# does; parallel-run sends TERM again until it ends.
+	mkdir "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/run"
+	local real
+	real=$(command -v parallel)
+	cat >"$BATS_TEST_TMPDIR/bin/parallel" <<-EOF
+		#!/bin/bash
+		trap : TERM
+		touch "$BATS_TEST_TMPDIR/starting"
+		sleep 0.5 & pause=\$!
+		until wait \$pause; do :; done
+		trap - TERM
+		exec "$real" "\$@"
+	EOF
+	printf '#!/bin/sh\necho $$ >"$1/job-$2"\nexec sleep 30\n' >"$BATS_TEST_TMPDIR/bin/sleeping-shard"
+	chmod +x "$BATS_TEST_TMPDIR/bin/parallel" "$BATS_TEST_TMPDIR/bin/sleeping-shard"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" JOBS=2 parallel-run --shard sleeping-shard "$BATS_TEST_TMPDIR/run" 0 1 \
+		>/dev/null 2>&1 </dev/null &
+	local runner=$! status=0
+	for _ in $(seq 3000); do [ -e "$BATS_TEST_TMPDIR/starting" ] && break; sleep 0.02; done
+	[ -e "$BATS_TEST_TMPDIR/starting" ]
+	local t0=$SECONDS
+	kill -TERM "$runner"
+	wait "$runner" || status=$?
+	echo "exit $status after $((SECONDS - t0)) s"
+	[ "$status" -eq 143 ]
+	[ $((SECONDS - t0)) -lt 20 ]
+	# (its jobs, if it started them, ended with it)
+	run ! running $(cat "$BATS_TEST_TMPDIR"/run/job-* 2>/dev/null)
+}
+
+@test "slurm-run, stopped by TERM while sbatch submits: that array is cancelled too" {
+	# Its trap cancelled the arrays in its list at once: a TERM that came
+	# while sbatch ran was acted on as sbatch returned, before the array's
+	# id was in the list, and left the array queued. A SLURM of four
+	# commands here: sbatch sends slurm-run TERM, scancel notes its
+	# arguments.
+	mkdir "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/run"
+	cat >"$BATS_TEST_TMPDIR/bin/sbatch" <<-'EOF'
+		#!/bin/bash
+		p=$PPID
+		until [ "$(ps -o comm= -p "$p")" = slurm-run ] || [ "$p" -le 1 ]; do
+			p=$(ps -o ppid= -p "$p" | tr -d ' ')
+		done
+		kill -TERM "$p"
+		echo 4242
+	EOF
+	printf '#!/bin/sh\necho 4242\n' >"$BATS_TEST_TMPDIR/bin/squeue"
+	printf '#!/bin/sh\necho "$*" >>"%s/cancelled"\n' "$BATS_TEST_TMPDIR" >"$BATS_TEST_TMPDIR/bin/scancel"
+	printf '#!/bin/sh\n' >"$BATS_TEST_TMPDIR/bin/scontrol"
+	chmod +x "$BATS_TEST_TMPDIR"/bin/*
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" run -143 slurm-run "$BATS_TEST_TMPDIR/run" 0 1
+	[ "$(cat "$BATS_TEST_TMPDIR/cancelled")" = 4242 ]
 }
 
 @test "grid writes grid.tsv with one row per volatility and a PNG" {

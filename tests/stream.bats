@@ -251,23 +251,37 @@ fails_cleanly() {
 	fails_cleanly aggregate < <(head -c 100000 /dev/zero)
 }
 
+# random_junk NUL|NONUL: files junk1..junk8 of 100000 random bytes (without
+# NULs: fewer), of fixed seeds, so that a failure is one to reproduce (they
+# came from /dev/urandom: a crash found once was never seen again).
+random_junk() {
+	python3 - "$1" <<-'EOF'
+	import random, sys
+	for i in range(1, 9):
+	    data = random.Random(20261206 + i).randbytes(100000)
+	    if sys.argv[1] == 'NONUL':
+	        data = data.replace(b'\0', b'')
+	    open('junk%d' % i, 'wb').write(data)
+	EOF
+}
+
 @test "random bytes: exit 1 with a message, never a crash" {
 	cd "$BATS_TEST_TMPDIR"
+	random_junk NUL
 	for i in $(seq 8); do
-		head -c 100000 /dev/urandom >junk
-		fails_cleanly aggregate junk
-		fails_cleanly aggregate -p junk
-		fails_cleanly payoff junk
-		fails_cleanly payoff -p up-and-out-call --barrier 120 junk
+		fails_cleanly aggregate "junk$i"
+		fails_cleanly aggregate -p "junk$i"
+		fails_cleanly payoff "junk$i"
+		fails_cleanly payoff -p up-and-out-call --barrier 120 "junk$i"
 	done
 }
 
 @test "random bytes without NULs: exit 1 with a message, never a crash" {
 	cd "$BATS_TEST_TMPDIR"
+	random_junk NONUL
 	for i in $(seq 8); do
-		head -c 100000 /dev/urandom | tr -d '\0' >junk
-		fails_cleanly aggregate junk
-		fails_cleanly payoff junk
+		fails_cleanly aggregate "junk$i"
+		fails_cleanly payoff "junk$i"
 	done
 }
 

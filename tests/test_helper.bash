@@ -132,11 +132,13 @@ needs_package() {
 
 # session_ended SID: true once no process of session SID is left, within
 # about 5 s (a stopped run's GNU parallel and shards would hold OUT's
-# lock); names what is left otherwise.
+# lock); names what is left otherwise. A zombie is no process left: it
+# holds nothing, and the orphans' reaper (PID 1 or a subreaper) may take
+# its time (this machine's init: up to 2 s; a container's may never).
 session_ended() {
 	local left=
 	for _ in $(seq 50); do
-		left=$(ps -eo sid=,pid=,args= | awk -v sid="$1" '$1 == sid')
+		left=$(ps -eo sid=,stat=,pid=,args= | awk -v sid="$1" '$1 == sid && $2 !~ /^Z/')
 		[ -n "$left" ] || return 0
 		sleep 0.1
 	done
@@ -164,12 +166,25 @@ stopped_mid_run() {
 		sleep 0.02
 	done
 	echo "shard: $shard"
-	[ -n "$shard" ] || return 1
+	[ -n "$shard" ] || { echo "job's output:"; cat first.log; return 1; }
 	kill -TERM "$sid"   # the job itself (exec'd by the session's leader)
 	local status=0
 	wait "$job" || status=$?
 	echo "job: exit $status"
-	[ "$status" -eq 143 ] || return 1
+	[ "$status" -eq 143 ] || { echo "job's output:"; cat first.log; return 1; }
 	session_ended "$sid" || return 1
 	rm session
 }
+
+# running PID...: true when one of the PIDs is a process still running (a
+# zombie is not: it has ended, and waits for its reaper, which may be
+# slow; see session_ended).
+running() {
+	ps -o stat= -p "$(IFS=,; echo "$*")" | grep -qv '^Z'
+}
+
+# A machine whose environment has no HOME (a bare container, some CI
+# runners): GNU parallel then warns on stderr ("$HOME not set. Using
+# /tmp."), which every message test would see. Suites that want GNU
+# parallel's state apart set HOME themselves.
+[ -n "${HOME:-}" ] || export HOME="$BATS_RUN_TMPDIR"
