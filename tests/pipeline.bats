@@ -582,6 +582,38 @@ deep() {
 	[ "$output" = "stdin 514" ]
 }
 
+# steal_wrappers SLOT CASES: simpaths and price-shard wrapped in
+# $BATS_TEST_TMPDIR/bin for the MCPIPE_STEAL tests. simpaths logs the
+# shard it computes (its output: the shard's temporary partial) to
+# $STEAL_DIR/computed and, before computing, runs CASES (a case's arms on
+# $shard, with wait_for FILE: until FILE exists, at most 60 s); the job
+# whose first shard is SLOT touches $STEAL_DIR/slot-SLOT-done when it ends.
+steal_wrappers() {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	export STEAL_DIR="$BATS_TEST_TMPDIR" REAL_SIMPATHS
+	REAL_SIMPATHS=$(command -v simpaths)
+	{
+		cat <<-'EOF'
+		#!/bin/bash
+		out=$(readlink /proc/$$/fd/1)
+		case $out in */shard-*.part.tmp.*) ;; *) exec "$REAL_SIMPATHS" "$@" ;; esac
+		shard=${out##*/shard-} shard=${shard%%.part.tmp.*}
+		echo "$shard" >>"$STEAL_DIR/computed"
+		wait_for() { for _ in $(seq 1200); do [ ! -e "$STEAL_DIR/$1" ] || break; sleep 0.05; done; }
+		case $shard in
+		EOF
+		printf '%s\n' "$2" esac 'exec "$REAL_SIMPATHS" "$@"'
+	} >"$BATS_TEST_TMPDIR/bin/simpaths"
+	cat >"$BATS_TEST_TMPDIR/bin/price-shard" <<-EOF
+	#!/bin/bash
+	"\$ROOT/pipeline/price-shard" "\$@"
+	status=\$?
+	[ "\$2" != $1 ] || : >"\$STEAL_DIR/slot-$1-done"
+	exit \$status
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/bin/simpaths" "$BATS_TEST_TMPDIR/bin/price-shard"
+}
+
 @test "MCPIPE_STEAL: no slot computes a shard another slot is computing, its own or a taken one (each shard once)" {
 	not_sanitized   # the glue's tests
 	# groups 0 1 and 2 3. simpaths, wrapped, logs the shard it computes (its
@@ -589,31 +621,8 @@ deep() {
 	# waits until the other slot computes shard 1 (taken: it has done 2 and
 	# 3), which holds until the slot of 0 1 has ended (or 60 s), having
 	# found its shard 1 taken
-	mkdir -p "$BATS_TEST_TMPDIR/bin"
-	export STEAL_DIR="$BATS_TEST_TMPDIR" REAL_SIMPATHS
-	REAL_SIMPATHS=$(command -v simpaths)
-	cat >"$BATS_TEST_TMPDIR/bin/simpaths" <<-'EOF'
-	#!/bin/bash
-	out=$(readlink /proc/$$/fd/1)
-	case $out in */shard-*.part.tmp.*) ;; *) exec "$REAL_SIMPATHS" "$@" ;; esac
-	shard=${out##*/shard-} shard=${shard%%.part.tmp.*}
-	echo "$shard" >>"$STEAL_DIR/computed"
-	wait_for() { for _ in $(seq 1200); do [ ! -e "$STEAL_DIR/$1" ] || break; sleep 0.05; done; }
-	case $shard in
-	0) wait_for computing-1 ;;
-	1) if [ ! -e "$STEAL_DIR/computing-1" ]; then : >"$STEAL_DIR/computing-1"; wait_for slot-0-done; fi ;;
-	esac
-	exec "$REAL_SIMPATHS" "$@"
-	EOF
-	# price-shard, wrapped: the slot of shard 0 says when it has ended
-	cat >"$BATS_TEST_TMPDIR/bin/price-shard" <<-'EOF'
-	#!/bin/bash
-	"$ROOT/pipeline/price-shard" "$@"
-	status=$?
-	[ "$2" != 0 ] || : >"$STEAL_DIR/slot-0-done"
-	exit $status
-	EOF
-	chmod +x "$BATS_TEST_TMPDIR/bin/simpaths" "$BATS_TEST_TMPDIR/bin/price-shard"
+	steal_wrappers 0 '0) wait_for computing-1 ;;
+1) if [ ! -e "$STEAL_DIR/computing-1" ]; then : >"$STEAL_DIR/computing-1"; wait_for slot-0-done; fi ;;'
 	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=4000 SHARDS=4 JOBS=2 run -0 price
 	rundir=$(ls -d "$OUT"/runs/*)
 	[ "$(tail -n +2 "$rundir/jobs.log" | cut -f 9 | sed 's,.*/runs/[0-9a-f]* ,,' | sort)" = "0 1"$'\n'"2 3" ]
@@ -630,31 +639,8 @@ deep() {
 	# simpaths, wrapped: logs the shard it computes; shard 0's holds until
 	# the slot of shard 1 has ended (or 60 s), shard 1's starts only once
 	# shard 0's runs: that slot looks at shard 0 while it is computed
-	mkdir -p "$BATS_TEST_TMPDIR/bin"
-	export STEAL_DIR="$BATS_TEST_TMPDIR" REAL_SIMPATHS
-	REAL_SIMPATHS=$(command -v simpaths)
-	cat >"$BATS_TEST_TMPDIR/bin/simpaths" <<-'EOF'
-	#!/bin/bash
-	out=$(readlink /proc/$$/fd/1)
-	case $out in */shard-*.part.tmp.*) ;; *) exec "$REAL_SIMPATHS" "$@" ;; esac
-	shard=${out##*/shard-} shard=${shard%%.part.tmp.*}
-	echo "$shard" >>"$STEAL_DIR/computed"
-	wait_for() { for _ in $(seq 1200); do [ ! -e "$STEAL_DIR/$1" ] || break; sleep 0.05; done; }
-	case $shard in
-	0) if [ ! -e "$STEAL_DIR/computing-0" ]; then : >"$STEAL_DIR/computing-0"; wait_for slot-1-done; fi ;;
-	1) wait_for computing-0 ;;
-	esac
-	exec "$REAL_SIMPATHS" "$@"
-	EOF
-	# price-shard, wrapped: the slot of shard 1 says when it has ended
-	cat >"$BATS_TEST_TMPDIR/bin/price-shard" <<-'EOF'
-	#!/bin/bash
-	"$ROOT/pipeline/price-shard" "$@"
-	status=$?
-	[ "$2" != 1 ] || : >"$STEAL_DIR/slot-1-done"
-	exit $status
-	EOF
-	chmod +x "$BATS_TEST_TMPDIR/bin/simpaths" "$BATS_TEST_TMPDIR/bin/price-shard"
+	steal_wrappers 1 '0) if [ ! -e "$STEAL_DIR/computing-0" ]; then : >"$STEAL_DIR/computing-0"; wait_for slot-1-done; fi ;;
+1) wait_for computing-0 ;;'
 	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=2000 SHARDS=2 JOBS=2 run -0 price
 	[ -e "$STEAL_DIR/slot-1-done" ]
 	[ "$(sort "$STEAL_DIR/computed")" = "0"$'\n'"1" ]
