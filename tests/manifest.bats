@@ -276,6 +276,15 @@ bounds_table() {
 	printf '1\n' >"$BATS_TEST_TMPDIR/closes.tsv"
 	export SURFACE="$s" CLOSES="$BATS_TEST_TMPDIR/closes.tsv" MARKET="$ROOT/data/market.tsv" \
 		CORR="$ROOT/data/corr.tsv" PORTFOLIO="$ROOT/data/portfolio.tsv"
+	# tool_takes: $tool (its words, @ for the value) run with $value, or
+	# why not in bad
+	tool_takes() {
+		read -r -a words <<<"$tool"
+		cmd=()
+		for w in "${words[@]}"; do cmd+=("${w//@/$value}"); done
+		"${cmd[@]}" >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
+			bad+=("$job $var=$value: ${cmd[*]}: $(cat "$BATS_TEST_TMPDIR/err")")
+	}
 	while IFS='|' read -r job var lo hi needs tool; do
 		n=$((n + 1))
 		local env=()
@@ -302,11 +311,7 @@ bounds_table() {
 		[ "$tool" != - ] || continue
 		for value in "$lo" "$hi"; do
 			[ "$value" != 0 ] || continue
-			read -r -a words <<<"$tool"
-			cmd=()
-			for w in "${words[@]}"; do cmd+=("${w//@/$value}"); done
-			"${cmd[@]}" >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
-				bad+=("$job $var=$value: ${cmd[*]}: $(cat "$BATS_TEST_TMPDIR/err")")
+			tool_takes
 		done
 	done < <(bounds_table)
 	[ "$n" -ge 30 ]
@@ -320,11 +325,7 @@ bounds_table() {
 		[ "$needs" = - ] || read -r -a env <<<"$needs"
 		for value in $ok; do
 			env "${env[@]}" "$var=$value" manifest "$job" >/dev/null 2>&1 || bad+=("$job $var=$value: refused by the manifest")
-			read -r -a words <<<"$tool"
-			cmd=()
-			for w in "${words[@]}"; do cmd+=("${w//@/$value}"); done
-			"${cmd[@]}" >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
-				bad+=("$job $var=$value: ${cmd[*]}: $(cat "$BATS_TEST_TMPDIR/err")")
+			tool_takes
 		done
 		for value in $refused; do
 			run env "${env[@]}" "$var=$value" manifest "$job"
