@@ -246,9 +246,14 @@ small_run() {
 	[[ $(ps -o stat= -p "$zombie") == Z* ]]
 	head -c 100 "$rundir/shard-1.part" >"$rundir/shard-2.part.tmp.$HOSTNAME.$zombie"
 	: >"$SHARD_LOG"
+	local whole
+	whole=$(cd "$rundir" && stat -c '%n %i %y' shard-1.part shard-3.part)
 	JOBS=2 run -0 price
 	kill "$parent"
-	[ "$(sort -n "$SHARD_LOG" | tr '\n' ' ')" = "0 2 " ]
+	# shards 0 and 2 computed (a slot may take the other's: the counting
+	# wrapper then sees one of them only), 1 and 3 not (their files the same)
+	[[ "$(sort -n "$SHARD_LOG" | tr '\n' ' ')" =~ ^(0 2 |0 |2 )$ ]]
+	[ "$(cd "$rundir" && stat -c '%n %i %y' shard-1.part shard-3.part)" = "$whole" ]
 	cmp good.tsv "$OUT/price.tsv"
 	[ ! -e "$rundir/shard-2.part.tmp.$HOSTNAME.$zombie" ]
 }
