@@ -298,6 +298,11 @@ check_tests() {
 	OUT="$dir/out" CLOSES="$dir/closes 'x'.tsv" WINDOW=30 SCENARIOS=10 run -0 job
 	[ -s "$dir/out/backtest.tsv" ]
 	[ ! -e pwned ]
+	# and GNU parallel's replacement strings: taken as text, not replaced
+	# (a{1}b.tsv was read as a31b.tsv, another file)
+	cp "$CLOSES" "$dir/a{1}{}b.tsv"
+	OUT="$dir/braces" CLOSES="$dir/a{1}{}b.tsv" WINDOW=30 SCENARIOS=10 run -0 job
+	cmp "$dir/out/backtest.tsv" "$dir/braces/backtest.tsv"
 }
 
 @test "backtest: gdt2tsv converts gretl-data's DJIA closes, 1980-1989" {
