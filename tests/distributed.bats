@@ -371,6 +371,19 @@ hosts_clean() {
 	[ "$(ls "$(rundir)"/slurm/*_[0-3].log | wc -l)" -eq 4 ]
 }
 
+# queue_until empty|nonempty SECONDS: SLURM's queue (its job ids) once it
+# is empty, or not, or as it is after SECONDS.
+queue_until() {
+	local queued end=$((SECONDS + $2))
+	while :; do
+		queued=$(squeue --noheader --format=%i 2>/dev/null || true)
+		case $1 in empty) [ -z "$queued" ] ;; nonempty) [ -n "$queued" ] ;; esac && break
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 0.05
+	done
+	printf '%s' "$queued"
+}
+
 @test "SCHEDULER=slurm stopped by TERM mid-run: its job array cancelled, nothing of it left" {
 	need_slurm
 	cd "$BATS_TEST_TMPDIR"
@@ -379,12 +392,8 @@ hosts_clean() {
 	export PATHS=2000000000 SHARDS=4
 	SCHEDULER=slurm setsid bash -c 'echo $$ >session; exec price' >first.log 2>&1 </dev/null &
 	local job=$!
-	local queued=
-	for _ in $(seq 1500); do
-		queued=$(squeue --noheader --format=%i 2>/dev/null || true)
-		[ -z "$queued" ] || break
-		sleep 0.02
-	done
+	local queued
+	queued=$(queue_until nonempty 30)
 	echo "queued: $queued"
 	[ -n "$queued" ]
 	kill -TERM "$(cat session)"   # price itself (exec'd by the session's leader)
@@ -394,11 +403,7 @@ hosts_clean() {
 	cat first.log
 	[ "$status" -eq 143 ]
 	# (cancelled jobs stay in the queue while they complete: up to 30 s)
-	for _ in $(seq 300); do
-		queued=$(squeue --noheader --format=%i 2>/dev/null || true)
-		[ -n "$queued" ] || break
-		sleep 0.1
-	done
+	queued=$(queue_until empty 30)
 	echo "still queued: $queued"
 	[ -z "$queued" ]
 	[ ! -e "$OUT/price.tsv" ]
