@@ -184,3 +184,44 @@ bench: build/bench/heston-speed
 # bench/tol-bench (issue 16): time to a 95% half-width of 1e-3 for the
 # Asian, MC, MC + control, QMC, QMC + control, numpy's pool and scipy's
 # scrambled Sobol (scipy.stats.qmc: python3-scipy, in BENCH_PACKAGES).
+
+# check-simd for scenarios (issue 17): its simulation and revaluation are
+# cloned loops too (the Cholesky product in vectors of 8 lanes, N(x) by
+# the near branch alone or both), so each vector target must give the
+# dispatching binary's bytes: the example book's shard partials (a last
+# block held in part, RETURNS=t and normal, inversion's normals), the
+# positions' losses (the default tail) and the histogram.
+SIMD_SCENARIOS = -m data/market.tsv -c data/corr.tsv -p data/portfolio.tsv -n 1000000 -H 10
+SIMD_SCENARIO_CASES = "-f 3 -k 4099 --no-positions" "-k 2011 -R t -d 4 --no-positions" \
+                      "-k 2011 -R normal --normals inversion --no-positions" \
+                      "-f 77 -k 300" "-k 5001 --histogram 40" \
+                      "-k 2011 --normals ziggurat --no-positions -l 0.9"
+define simd_scenarios
+build/simd/scenarios-$(1): tools/scenarios.c $$(LIB_SRC:tools/lib/%.c=build/simd/$(1)/lib/%.o) \
+		$$(LIB_HDR) | deps-build
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) -march=$(1) -DMCPIPE_NO_CLONES $$(CPPFLAGS) -o $$@ $$< \
+		$$(LIB_SRC:tools/lib/%.c=build/simd/$(1)/lib/%.o) $$(LDLIBS)
+endef
+$(foreach t,$(SIMD_TARGETS),$(eval $(call simd_scenarios,$(t))))
+TEST_BUILD += $(SIMD_TARGETS:%=build/simd/scenarios-%)
+.PHONY: check-simd-scenarios
+check-simd: check-simd-scenarios
+check-simd-scenarios: build/bin/scenarios $(SIMD_TARGETS:%=build/simd/scenarios-%)
+	@for t in $(SIMD_TARGETS); do \
+		status=0; build/simd/scenarios-$$t --version >/dev/null 2>build/simd/probe-scenarios.err || status=$$?; \
+		if [ $$status = 132 ]; then \
+			echo "check-simd: scenarios $$t: this CPU lacks its instructions (SIGILL), skipped"; continue; \
+		elif [ $$status != 0 ]; then \
+			echo "check-simd: scenarios-$$t --version exits $$status:"; \
+			cat build/simd/probe-scenarios.err; exit 1; \
+		fi; \
+		for args in $(SIMD_SCENARIO_CASES); do \
+			build/bin/scenarios $(SIMD_SCENARIOS) $$args >build/simd/expected-scenarios || \
+				{ echo "check-simd: scenarios $$args fails"; exit 1; }; \
+			build/simd/scenarios-$$t $(SIMD_SCENARIOS) $$args >build/simd/got-scenarios && \
+			cmp -s build/simd/expected-scenarios build/simd/got-scenarios || \
+				{ echo "check-simd: scenarios $$t differs: $$args"; exit 1; }; \
+		done; \
+		echo "check-simd: scenarios $$t: identical"; \
+	done
