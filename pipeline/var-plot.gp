@@ -5,6 +5,17 @@
 # starts gnuplot with the scenarios, so that its start-up is not after
 # them, and writes them once risk has them; bins.tsv is read after them.
 losses = ARG1; png = ARG2
+# The fonts loaded now, while the scenarios run, not after the wait below
+# (fontconfig's configuration, expat's parse of it and the font files:
+# about 10 ms of the 45 from VaR and ES to the picture, the run's last
+# step): a text on a picture of 64 x 64 pixels, to /dev/null (about 3 ms
+# of CPU). var.png's bytes are the same.
+set terminal pngcairo size 64,64 noenhanced
+set output "/dev/null"
+unset border; unset tics; set key off; set margins 0, 0, 0, 0; set yrange [-1:1]
+set label 1 "VaR 0" at graph 0, graph 0.5
+plot 0 with dots
+reset
 set terminal pngcairo size 900,540 noenhanced
 set output png
 set datafile separator "\t"
