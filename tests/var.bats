@@ -168,6 +168,24 @@ var_fails() {
 	[ "$(field VaR 6 "$OUT/var.tsv")" = 200005 ]
 }
 
+@test "the early partial takes up to 150000 scenarios, as many as leave SHARDS to the shards: the same bytes" {
+	not_sanitized
+	# 250006 scenarios after the histogram's 100000: 5 shards leave
+	# 150001, the early partial takes 150000 (its most) and the shards
+	# the last 6; 7 shards leave 149999 for it, and the shards 7
+	SCENARIOS=250006 SHARDS=5 JOBS=5 var >/dev/null
+	grep -qx '# first=100000 count=150000' "$OUT/var-run/early.part"
+	[ "$(sed -n 3p "$OUT/var-run/args")" = 250000 ]
+	grep -qx '# first=250004 count=2' "$OUT/var-run/shard-4.part"
+	for f in var.tsv contributions.tsv; do cp "$OUT/$f" "old-$f"; done
+	SCENARIOS=250006 SHARDS=7 var >/dev/null
+	grep -qx '# first=100000 count=149999' "$OUT/var-run/early.part"
+	[ "$(sed -n 3p "$OUT/var-run/args")" = 249999 ]
+	cmp old-var.tsv "$OUT/var.tsv"
+	cmp old-contributions.tsv "$OUT/contributions.tsv"
+	[ "$(field VaR 6 "$OUT/var.tsv")" = 250006 ]
+}
+
 @test "gnuplot, started with the scenarios, fails: its message, exit 1, var.tsv whole, no hang" {
 	not_sanitized
 	# it fails before reading VaR and ES from its FIFO: the job's write
