@@ -851,9 +851,16 @@ static void run(void)
 				continue;
 			}
 		}
-		for (int j = 0; j < n; j++)
-			if (!tail_add(&tail, ids[j], loss[j], 1, NULL))
+		for (int j = 0; j < n; j++) {
+			/* tail_add's own test for a loss below the kept rows
+			 * (most of them, once a trim has dropped rows) without
+			 * the call: 2.7% of a shard went to the calls */
+			double l = loss[j];
+			if (tail.cut && l < tail.threshold && isfinite(l))
+				continue;
+			if (!tail_add(&tail, ids[j], l, 1, NULL))
 				fatal("scenario %llu: the loss is not finite", (unsigned long long)ids[j]);
+		}
 		done += (uint64_t)n;
 	}
 	if (histogram_path) {
