@@ -604,8 +604,11 @@ steal_wrappers() {
 		EOF
 		printf '%s\n' "$2" esac 'exec "$REAL_SIMPATHS" "$@"'
 	} >"$BATS_TEST_TMPDIR/bin/simpaths"
+	# (price's head start, MCPIPE_STEAL=head, takes nothing here unless
+	# HEAD_START is set: these tests order the job slots)
 	cat >"$BATS_TEST_TMPDIR/bin/price-shard" <<-EOF
 	#!/bin/bash
+	[ "\${MCPIPE_STEAL:-}" != head ] || [ -n "\${HEAD_START:-}" ] || exit 0
 	"\$ROOT/pipeline/price-shard" "\$@"
 	status=\$?
 	[ "\$2" != $1 ] || : >"\$STEAL_DIR/slot-$1-done"
@@ -630,6 +633,26 @@ steal_wrappers() {
 	[ "$(tail -n 1 "$STEAL_DIR/computed")" = 1 ]
 	[ -e "$STEAL_DIR/computing-1" ]
 	[ "$(sort "$STEAL_DIR/computed")" = "0"$'\n'"1"$'\n'"2"$'\n'"3" ]
+	PATHS=4000 SHARDS=4 OUT="$BATS_TEST_TMPDIR/plain" price >/dev/null
+	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
+}
+
+@test "price's head start (MCPIPE_STEAL=head) takes the last shard; the slot that owns it skips it while it runs (each shard once)" {
+	not_sanitized   # the glue's tests
+	# groups 0 1 and 2 3. The head start computes shard 3, the run's last,
+	# and holds it until the slot of 2 3 has ended (or 60 s); that slot
+	# starts its 2 once 3 is taken, finds 3 taken, takes 1 (the slot of
+	# 0 1 holds its 0 until the slot of 2 3 has ended: no two slots look
+	# at 1 at once) and ends. simpaths logs each shard it computes, and
+	# by whom.
+	steal_wrappers 2 '3) if [ "${MCPIPE_STEAL:-}" = head ]; then : >"$STEAL_DIR/head-3"; wait_for slot-2-done; fi ;;
+2) wait_for head-3 ;;
+0) wait_for slot-2-done ;;'
+	sed -i 's|^echo "$shard" >>"$STEAL_DIR/computed"$|echo "$shard ${MCPIPE_STEAL:-}" >>"$STEAL_DIR/computed"|' "$BATS_TEST_TMPDIR/bin/simpaths"
+	HEAD_START=1 PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=4000 SHARDS=4 JOBS=2 run -0 price
+	cat "$STEAL_DIR/computed"
+	[ -e "$STEAL_DIR/slot-2-done" ]
+	[ "$(sort "$STEAL_DIR/computed")" = "0 1"$'\n'"1 1"$'\n'"2 1"$'\n'"3 head" ]
 	PATHS=4000 SHARDS=4 OUT="$BATS_TEST_TMPDIR/plain" price >/dev/null
 	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
 }

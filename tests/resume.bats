@@ -251,8 +251,10 @@ small_run() {
 	JOBS=2 run -0 price
 	kill "$parent"
 	# shards 0 and 2 computed (a slot may take the other's: the counting
-	# wrapper then sees one of them only), 1 and 3 not (their files the same)
-	[[ "$(sort -n "$SHARD_LOG" | tr '\n' ' ')" =~ ^(0 2 |0 |2 )$ ]]
+	# wrapper then sees one of them only; price's head start begins with
+	# 2, which a slot may then see as not yet done too), 1 and 3 not
+	# (their files the same)
+	[[ "$(sort -n "$SHARD_LOG" | tr '\n' ' ')" =~ ^(0 |2 )+$ ]]
 	[ "$(cd "$rundir" && stat -c '%n %i %y' shard-1.part shard-3.part)" = "$whole" ]
 	cmp good.tsv "$OUT/price.tsv"
 	[ ! -e "$rundir/shard-2.part.tmp.$HOSTNAME.$zombie" ]
@@ -313,4 +315,72 @@ small_run() {
 	[ ! -e "$OUT/price.tsv" ]
 	# no temporary of price's left in OUT
 	[ -z "$(find "$OUT" -maxdepth 1 -name '*.tmp.*')" ]
+}
+
+# head_simpaths CASE: simpaths wrapped in bin/ for the head start's tests
+# (pipeline/price runs a price-shard of its own while GNU parallel starts,
+# MCPIPE_STEAL=head in its environment, which no job slot has): the head
+# start's simpaths, computing a shard's temporary partial, does CASE
+# (hold: writes part of a partial, says so in head-running, and sleeps;
+# fail: a message and exit 1); anything else runs the real simpaths.
+head_simpaths() {
+	export REAL_SIMPATHS
+	REAL_SIMPATHS=$(command -v simpaths)
+	cat >bin/simpaths <<-EOF
+	#!/bin/bash
+	out=\$(readlink /proc/\$\$/fd/1)
+	case \$out in */shard-*.part.tmp.*) ;; *) exec "\$REAL_SIMPATHS" "\$@" ;; esac
+	[ "\${MCPIPE_STEAL:-}" = head ] || exec "\$REAL_SIMPATHS" "\$@"
+	case $1 in
+	hold) echo '# half a partial'; echo "\$out" >"$BATS_TEST_TMPDIR/head-running"; exec sleep 60 ;;
+	fail) echo 'simpaths: the head start fails here' >&2; exit 1 ;;
+	esac
+	EOF
+	chmod +x bin/simpaths
+}
+
+@test "the head start (JOBS=2) stopped by TERM: nothing of it left running, no partial of its shard; the rerun gives an uninterrupted run's bytes" {
+	not_sanitized   # the glue's tests
+	export OUT="$BATS_TEST_TMPDIR/out" PATHS=40000 SHARDS=4 JOBS=2
+	OUT="$BATS_TEST_TMPDIR/plain" run -0 price
+	head_simpaths hold
+	setsid bash -c 'echo $$ >session; exec price' >first.log 2>&1 </dev/null &
+	local job=$!
+	for _ in $(seq 1500); do [ -s head-running ] && break; sleep 0.02; done
+	cat first.log
+	# the head start took the run's last shard first
+	[[ "$(cat head-running)" == */shard-3.part.tmp.* ]]
+	local sid
+	sid=$(cat session)
+	kill -TERM "$sid"   # price itself (exec'd by the session's leader)
+	local status=0
+	wait "$job" || status=$?
+	echo "price: exit $status"
+	[ "$status" -eq 143 ]
+	session_ended "$sid"
+	rm session
+	rundir=$(ls -d "$OUT"/runs/*)
+	# its half-written partial gone, never renamed
+	[ ! -e "$rundir/shard-3.part" ]
+	[ -z "$(find "$OUT" -name '*.tmp.*')" ]
+	[ ! -e "$OUT/price.tsv" ]
+	rm bin/simpaths
+	run -0 price
+	cmp "$BATS_TEST_TMPDIR/plain/price.tsv" "$OUT/price.tsv"
+}
+
+@test "the head start's failure is a shard's: named, the run fails, the rerun completes it" {
+	not_sanitized   # the glue's tests
+	export OUT="$BATS_TEST_TMPDIR/out" PATHS=40000 SHARDS=4 JOBS=2
+	OUT="$BATS_TEST_TMPDIR/plain" run -0 price
+	head_simpaths fail
+	run -1 --separate-stderr price
+	echo "$stderr"
+	[[ "$stderr" == *"simpaths: the head start fails here"* ]]
+	[[ "$stderr" == *"price: shard 3 failed: exit status 1"$'\n'* ]]
+	[[ "$stderr" == *"price: a shard failed; rerun to resume (finished shards are kept in "* ]]
+	[ ! -e "$OUT/price.tsv" ]
+	rm bin/simpaths
+	run -0 price
+	cmp "$BATS_TEST_TMPDIR/plain/price.tsv" "$OUT/price.tsv"
 }

@@ -42,6 +42,7 @@ enum {
  * room left for the carry pass's own carries (< 2^31). The pass costs about
  * as much as 100 adds, so its share stays under a tenth. */
 #define CARRY_EVERY 1024
+_Static_assert(CARRY_EVERY == XSUM__CARRY_EVERY, "xsum_add_inline carries as xsum_add does");
 
 _Static_assert((INT64_C(-5) >> 1) == -3, "needs arithmetic right shift of negative integers");
 /* Even a non-finite x (the caller's bug) only touches limbs below TOP. */
@@ -73,38 +74,29 @@ static void carry(int64_t limb[XSUM_LIMBS])
 	}
 }
 
+void xsum__carry(xsum *a)
+{
+	carry(a->limb);
+	a->pending = 0;
+}
+
 void xsum_init(xsum *a)
 {
 	memset(a, 0, sizeof *a);
 }
 
+/* Adding x (xsum_add_inline, exactsum.h, spells it out): with pos = e +
+ * 1074 the bit where the mantissa's lowest bit lands, m * 2^(pos % 32) is
+ * split into its low 32 bits, added to limb pos/32, and the signed rest,
+ * added to the limb above. Normal: implicit leading 1 and e = biased -
+ * 1075; subnormal: no leading 1 and e = -1074; either way pos is the
+ * biased exponent less is_normal. The sign is branch-free (signs of real
+ * data are random, and a mispredicted branch costs more): with neg = -1,
+ * (m ^ neg) - neg == -m. The low part is the low bits of the
+ * two's-complement product, the rest its floor. */
 void xsum_add(xsum *a, double x)
 {
-	uint64_t bits;
-	memcpy(&bits, &x, sizeof bits);
-	uint64_t biased_exp = (bits >> 52) & 0x7ff;
-	uint64_t is_normal = biased_exp != 0;
-	/* Normal: implicit leading 1 and e = biased - 1075. Subnormal: no
-	 * leading 1 and e = -1074. Either way pos = e + 1074 is this. */
-	unsigned pos = (unsigned)(biased_exp - is_normal);
-	unsigned shift = pos % DIGIT_BITS;
-
-	/* Branch-free sign (signs of real data are random, and a mispredicted
-	 * branch costs more): with neg = -1, (m ^ neg) - neg == -m. */
-	int64_t neg = -(int64_t)(bits >> 63);
-	int64_t mantissa = (int64_t)((bits & ((UINT64_C(1) << 52) - 1)) | is_normal << 52);
-	mantissa = (mantissa ^ neg) - neg;
-
-	/* mantissa * 2^shift == low + rest * 2^32, low in [0, 2^32): the low
-	 * bits of the two's-complement product, and the floor of the rest. */
-	int64_t *at = &a->limb[pos / DIGIT_BITS];
-	at[0] += (int64_t)(((uint64_t)mantissa << shift) & DIGIT_MASK);
-	at[1] += mantissa >> (DIGIT_BITS - shift);
-
-	if (++a->pending >= CARRY_EVERY) {
-		carry(a->limb);
-		a->pending = 0;
-	}
+	xsum_add_inline(a, x);
 }
 
 void xsum_merge(xsum *a, const xsum *b)

@@ -40,4 +40,27 @@ size_t xsum_format(const xsum *a, char *buf, size_t bufsize); /* canonical text 
 int    xsum_parse(xsum *a, const char *s, size_t len);        /* s[0..len) in exactly the canonical form -> 0; anything else -> -1, a untouched */
 bool   xsum_equal(const xsum *a, const xsum *b);              /* same value */
 
+/* xsum_add inlined, for a caller's hot loop (partial_paths.c's block
+ * sums): the same operations, so the same sum; a call's own cost was
+ * about a third of the European shard's exact adds (bench/RESULTS.md). */
+#define XSUM__CARRY_EVERY 1024
+void   xsum__carry(xsum *a);                 /* (xsum_add_inline's carry pass) */
+static inline void xsum_add_inline(xsum *a, double x)
+{
+	uint64_t bits;
+	__builtin_memcpy(&bits, &x, sizeof bits);
+	uint64_t biased_exp = (bits >> 52) & 0x7ff;
+	uint64_t is_normal = biased_exp != 0;
+	unsigned pos = (unsigned)(biased_exp - is_normal);
+	unsigned shift = pos % 32;
+	int64_t neg = -(int64_t)(bits >> 63);
+	int64_t mantissa = (int64_t)((bits & ((UINT64_C(1) << 52) - 1)) | is_normal << 52);
+	mantissa = (mantissa ^ neg) - neg;
+	int64_t *at = &a->limb[pos / 32];
+	at[0] += (int64_t)(((uint64_t)mantissa << shift) & UINT64_C(0xffffffff));
+	at[1] += mantissa >> (32 - shift);
+	if (++a->pending >= XSUM__CARRY_EVERY)
+		xsum__carry(a);
+}
+
 #endif

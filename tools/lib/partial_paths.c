@@ -148,16 +148,26 @@ SIMD_CLONES static bool block_deviation_sums(int n, const double *const *x, size
 	return finite;
 }
 
+/* to += x, exactly; a 0 is not added: a sum is exact, so adding 0
+ * changes nothing (and the carries only restore the form, never the
+ * value). A call's block of paths that all pay nothing, or whose first
+ * path pays nothing (half of an at-the-money call's), has c = 0, and so
+ * most of its terms below are 0: the European shard's exact adds fell
+ * from 7 to 4.5 a block (bench/RESULTS.md, issue 20 session 11). */
+ALWAYS_INLINE static void add_nonzero(xsum *to, double x)
+{
+	if (x != 0)
+		xsum_add_inline(to, x);
+}
+
 /* x * y, exactly, into to: the product and its error (partial_add_product).
- * An error of 0 is not added: a sum is exact, so adding 0 changes nothing,
- * and with a whole block (128 paths, a power of two) most products here
- * are exact. */
+ * With a whole block (128 paths, a power of two) most products here are
+ * exact: their error is 0. */
 ALWAYS_INLINE static void add_exact_product(xsum *to, double x, double y)
 {
 	double xy = x * y, error = fma(x, y, -xy);
-	xsum_add(to, xy);
-	if (error != 0)
-		xsum_add(to, error);
+	add_nonzero(to, xy);
+	add_nonzero(to, error);
 }
 
 /* x * y twice (c_i D_i, both cross terms of a square), exactly: 2 xy and
@@ -172,9 +182,8 @@ ALWAYS_INLINE static void add_exact_product_twice(xsum *to, double x, double y)
 		add_exact_product(to, x, y);
 		return;
 	}
-	xsum_add(to, 2 * xy);
-	if (error != 0)
-		xsum_add(to, 2 * error);
+	add_nonzero(to, 2 * xy);
+	add_nonzero(to, 2 * error);
 }
 
 /* The block's replicate sums (randomized QMC, partial.h): path start + k
@@ -266,7 +275,7 @@ SIMD_CLONES static void add_block_sums(struct partial *p, const double *const *x
 		for (int i = 0; i < n; i++) {
 			double ci = x[i][0];
 			add_exact_product(&p->sums[i], count, ci);
-			xsum_add(&p->sums[i], D[i]);
+			add_nonzero(&p->sums[i], D[i]);
 			for (int j = i; j < n; j++) {
 				double cj = x[j][0], cc = ci * cj;
 				xsum *to = &p->products[i][j];
@@ -278,7 +287,7 @@ SIMD_CLONES static void add_block_sums(struct partial *p, const double *const *x
 					add_exact_product(to, ci, D[j]);
 					add_exact_product(to, cj, D[i]);
 				}
-				xsum_add(to, Q[i][j]);
+				add_nonzero(to, Q[i][j]);
 			}
 		}
 		return;
@@ -296,17 +305,46 @@ bool partial_takes_summed_blocks(const struct partial *p, uint64_t first)
 	return p->ncolumns == 1 && !p->replicates && p->stage_count == 0 && first % PARTIAL_BLOCK == 0;
 }
 
-void partial_add_summed_blocks(struct partial *p, uint64_t first, const double *x, size_t nrows,
-                               const double *D, const double *Q)
+/* add_block_sums of one column and a whole block (count 128), its terms
+ * spelled out: the same exact adds (the ones that are not 0), without the
+ * loops over columns that made the general one about 60 ns a block, 4% of
+ * a European shard (bench/RESULTS.md, issue 20 session 11). A block whose
+ * first value c is 0 (an at-the-money call's, half of them) adds only D
+ * and Q. Not finite: the general one, path by path. */
+ALWAYS_INLINE static void add_block_sums1(struct partial *p, const double *x, double D, double Q)
 {
-	static double Qk[1][PARTIAL_MAX_COLUMNS];
+	const double count = PARTIAL_BLOCK, c = x[0];
+
+	if (c == 0 && isfinite(D) && isfinite(Q)) {
+		add_nonzero(&p->sums[0], D);
+		add_nonzero(&p->products[0][0], Q);
+		return;
+	}
+	double cc = c * c;
+	if (isfinite(D) && isfinite(Q) && isfinite(count * c) && isfinite(count * cc) &&
+	    isfinite(c * D)) {
+		xsum *to = &p->products[0][0];
+		add_exact_product(&p->sums[0], count, c);
+		add_nonzero(&p->sums[0], D);
+		add_exact_product(to, count, cc);
+		add_exact_product(to, count, fma(c, c, -cc));
+		add_exact_product_twice(to, c, D);
+		add_nonzero(to, Q);
+		return;
+	}
+	double Qk[1][PARTIAL_MAX_COLUMNS] = { { Q } };
+	add_block_sums(p, &x, PARTIAL_BLOCK, false, &D, Qk);
+}
+
+/* (cloned: the default build's fma is a libm call, the clones' an
+ * instruction; fma is exactly rounded either way, so the same bits) */
+SIMD_CLONES void partial_add_summed_blocks(struct partial *p, uint64_t first, const double *x,
+                                           size_t nrows, const double *D, const double *Q)
+{
 	size_t whole = nrows / PARTIAL_BLOCK;
 
-	for (size_t k = 0; k < whole; k++) {
-		const double *xk = x + k * PARTIAL_BLOCK;
-		Qk[0][0] = Q[k];
-		add_block_sums(p, &xk, PARTIAL_BLOCK, isfinite(D[k]) && isfinite(Q[k]), &D[k], Qk);
-	}
+	for (size_t k = 0; k < whole; k++)
+		add_block_sums1(p, x + k * PARTIAL_BLOCK, D[k], Q[k]);
 	p->nrows += whole * PARTIAL_BLOCK;
 	if (nrows > whole * PARTIAL_BLOCK) {
 		const double *rest = x + whole * PARTIAL_BLOCK;
