@@ -647,3 +647,18 @@ steal_wrappers() {
 	PATHS=2000 SHARDS=2 OUT="$BATS_TEST_TMPDIR/plain" price >/dev/null
 	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
 }
+
+@test "MCPIPE_STEAL: a slot that fails on a taken shard is named with that shard, not with its own one another slot was computing" {
+	not_sanitized   # the glue's tests
+	# JOBS=3, groups 0 1, 2 3 and 4 5. Ordered by simpaths, wrapped: the
+	# slot of 4 5 takes 3 (and holds in it); the slot of 2 3 waits in 2 until
+	# then, finds 3 taken, takes 1, which fails; shard 0 waits until then
+	steal_wrappers 0 '0) wait_for one-started ;;
+2) wait_for three-started ;;
+3) : >"$STEAL_DIR/three-started"; wait_for never ;;
+1) : >"$STEAL_DIR/one-started"; echo "simpaths: shard 1 refused" >&2; exit 1 ;;'
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=6000 SHARDS=6 JOBS=3 run -1 --separate-stderr price
+	[[ "$stderr" == *"simpaths: shard 1 refused"$'\n'* ]]
+	[[ "$stderr" == *$'\n'"price: shard 1 failed: exit status 1"$'\n'* ]]
+	[ ! -e "$OUT/price.tsv" ]
+}
