@@ -494,6 +494,21 @@ deep() {
 	printf 'x\n' >"$d/p/shard-99.part"
 	run -1 --separate-stderr bash -c 'printf "%s\0" "$1"/p/shard-*.part | merge-parts aggregate' - "$d"
 	[[ "$stderr" == "aggregate: "* ]]
+	# a partial that cannot be read, amid the others: named as the tool
+	# names it among its arguments, and the tool stopped (before: cat's
+	# message, and the tool went on to its own about the paths missing)
+	rm "$d/p/shard-99.part"
+	run -1 --separate-stderr aggregate "$d/p/shard-99.part"
+	[ "$stderr" = "aggregate: $d/p/shard-99.part: cannot open: No such file or directory" ]
+	run -1 --separate-stderr bash -c 'printf "%s\0" "$1"/p/shard-1*.part "$1"/p/shard-99.part "$1"/p/shard-[02-9]*.part |
+		merge-parts aggregate' - "$d"
+	[ "$stderr" = "aggregate: $d/p/shard-99.part: cannot open: No such file or directory" ]
+	[ -z "$output" ]
+	mkdir "$d/p/shard-99.part"
+	run -1 --separate-stderr aggregate "$d/p/shard-99.part"
+	[ "$stderr" = "aggregate: $d/p/shard-99.part: read error: Is a directory" ]
+	run -1 --separate-stderr bash -c 'printf "%s\0" "$1"/p/shard-*.part | merge-parts aggregate' - "$d"
+	[ "$stderr" = "aggregate: $d/p/shard-99.part: read error: Is a directory" ]
 }
 
 @test "merge-parts counts the names' bytes, not their characters (a UTF-8 OUT): no E2BIG under a 128 KiB limit" {
@@ -521,7 +536,8 @@ deep() {
 	pid=$!
 	tool=
 	for i in $(seq 100); do
-		tool=$(pgrep -P "$pid" -x sleep) && break
+		# (a child of merge-parts' copy of the partials, a child of it)
+		tool=$(pgrep -P "$(pgrep -d , -P "$pid")" -x sleep) && break
 		sleep 0.05
 	done
 	[ -n "$tool" ]
