@@ -678,3 +678,24 @@ steal_wrappers() {
 	[[ "$stderr" == *$'\n'"price: shard 1 failed: exit status 1"$'\n'* ]]
 	[ ! -e "$OUT/price.tsv" ]
 }
+
+@test "a JOBS past the shards: GNU parallel is given -j of the jobs there are, not JOBS (its start grows with -j: JOBS=100000 took 50 s); JOBS at most 1024" {
+	not_sanitized   # the glue's tests
+	# parallel, wrapped: logs its -j
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	export J_LOG="$BATS_TEST_TMPDIR/j.log" REAL_PARALLEL
+	REAL_PARALLEL=$(command -v parallel)
+	cat >"$BATS_TEST_TMPDIR/bin/parallel" <<-'EOF'
+	#!/bin/bash
+	for ((i = 1; i < $#; i++)); do [ "${!i}" != -j ] || { j=$((i + 1)); echo "${!j}" >>"$J_LOG"; }; done
+	exec "$REAL_PARALLEL" "$@"
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/bin/parallel"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=4000 SHARDS=3 JOBS=1024 run -0 price
+	[ "$(cat "$J_LOG")" = 3 ]
+	rm "$J_LOG" "$OUT/price.tsv"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=4000 SHARDS=3 JOBS=2 run -0 price
+	[ "$(cat "$J_LOG")" = 2 ]
+	JOBS=1025 run -2 --separate-stderr price
+	[ "$stderr" = "price: JOBS=1025: want a whole number from 1 to 1024" ]
+}
