@@ -4,7 +4,10 @@
 # VaR and ES come on stdin, a header and a row "var es": pipeline/var
 # starts gnuplot with the scenarios, so that its start-up is not after
 # them, and writes them once risk has them; bins.tsv is read after them.
-losses = ARG1; png = ARG2
+# a path as a file name, never a command: gnuplot reads "<CMD" and
+# writes "|CMD" through a shell (an OUT of "<touch x;o" ran it)
+path(p) = p[1:1] eq "/" ? p : "./" . p
+losses = path(ARG1); png = path(ARG2)
 # The fonts loaded now, while the scenarios run, not after the wait below
 # (fontconfig's configuration, expat's parse of it and the font files:
 # about 10 ms of the 45 from VaR and ES to the picture, the run's last

@@ -217,6 +217,17 @@ close() {
 	printf 'v0\tkappa\ttheta\txi\trho\n0.05\t2\tx\t0.5\t-0.6\n' >"$BATS_TEST_TMPDIR/bad.tsv"
 	run -1 --separate-stderr calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --evaluate --candidates "$BATS_TEST_TMPDIR/bad.tsv"
 	[ "$stderr" = "calibrate: $BATS_TEST_TMPDIR/bad.tsv:2: invalid number in column 3 (theta): 'x'" ]
+	# no candidate: a data error, not a header alone and exit 0 (none as
+	# arguments is a usage error; calibrate-shard never gives an empty batch)
+	printf 'v0\tkappa\ttheta\txi\trho\n' >"$BATS_TEST_TMPDIR/empty.tsv"
+	run -1 --separate-stderr calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --evaluate --candidates "$BATS_TEST_TMPDIR/empty.tsv"
+	[ "$stderr" = "calibrate: $BATS_TEST_TMPDIR/empty.tsv: no candidates (a header and no rows)" ]
+	[ "$output" = "" ]
+	printf '# tool=x\nv0\tkappa\n' >"$BATS_TEST_TMPDIR/empty.tsv"
+	run -1 --separate-stderr calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --evaluate --candidates "$BATS_TEST_TMPDIR/empty.tsv"
+	[ "$stderr" = "calibrate: $BATS_TEST_TMPDIR/empty.tsv:2: candidates need columns v0 kappa theta xi rho" ]
+	run -1 --separate-stderr calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --evaluate --candidates - </dev/null
+	[ "$stderr" = "calibrate: stdin: no header: empty input?" ]
 	run -2 --separate-stderr calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --evaluate --candidates "$BATS_TEST_TMPDIR/g.tsv" 0.05 2 0.06 0.5 -0.6
 	[ "${stderr_lines[0]}" = "calibrate: unexpected argument '0.05'" ]
 	run -2 --separate-stderr calibrate --surface "$BATS_TEST_TMPDIR/s.tsv" --refine "$BATS_TEST_TMPDIR/g.tsv" --candidates "$BATS_TEST_TMPDIR/g.tsv"

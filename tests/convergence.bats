@@ -51,7 +51,7 @@ setup() {
 	SEED=-1 run -2 --separate-stderr convergence
 	[ "$stderr" = "convergence: SEED=-1: want a whole number from 0 to 18446744073709551615" ]
 	JOBS='2;touch canary' run -2 --separate-stderr convergence
-	[ "$stderr" = "convergence: JOBS=2;touch canary: want a whole number from 1 to 99999" ]
+	[ "$stderr" = "convergence: JOBS=2;touch canary: want a whole number from 1 to 1024" ]
 	[ ! -e "$OUT" ]
 	[ ! -e canary ]
 	run -2 --separate-stderr make -s -C "$ROOT" convergence STEPZ=1 OUT="$OUT"

@@ -420,6 +420,17 @@ queue_until() {
 	[ "$(ls "$(rundir)"/slurm/*_[5-9].log 2>/dev/null | wc -l)" -eq 0 ]
 }
 
+@test "SCHEDULER=slurm: more shards than the cluster's MaxJobCount (30 here) refused before any array, not sbatch retrying" {
+	need_slurm
+	# (before: sbatch "temporarily unable to accept job, sleeping and
+	# retrying" with growing pauses, until it gave up, "sbatch failed")
+	SCHEDULER=slurm SHARDS=31 PATHS=31000 run -2 --separate-stderr price
+	[ "${stderr_lines[0]}" = "price: SCHEDULER=slurm: 31 shards to run, more than the cluster's MaxJobCount (30; each shard is an array task, which counts as a job): fewer SHARDS" ]
+	[ ! -e "$(rundir)/slurm" ] || [ -z "$(ls "$(rundir)/slurm")" ]
+	[ ! -e "$OUT/price.tsv" ]
+	SCHEDULER=slurm SHARDS=6 run -0 price
+}
+
 @test "SCHEDULER=slurm: an OUT of quotes, ;, \$(...) and backquotes is a name: same bytes, and nothing runs" {
 	need_slurm
 	canary="$BATS_TEST_TMPDIR/canary"

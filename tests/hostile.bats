@@ -209,3 +209,26 @@ shown() {
 		n=$((n + 1))
 	done
 }
+
+@test "an OUT that begins with < or |: gnuplot reads and writes the picture's files by name, never runs them (grid, var, credit, backtest, calibrate, convergence)" {
+	local p out
+	not_sanitized   # the glue's tests
+	# gnuplot reads a file name "<CMD" and writes "|CMD" through a shell:
+	# a relative OUT so ran (make var with OUT='<touch canary;o' did)
+	for p in '<' '|'; do
+		out="${p}touch $CANARY;o"
+		OUT="$out/grid" SIGMA_GRID=0.2,0.3 run -0 grid
+		OUT="$out/var" SCENARIOS=2000 SHARDS=2 MARKET="$ROOT/data/market.tsv" CORR="$ROOT/data/corr.tsv" \
+			PORTFOLIO="$ROOT/data/portfolio.tsv" run -0 var
+		OUT="$out/credit" SCENARIOS=20000 LOANS="$ROOT/data/loans.tsv" run -0 "$ROOT/pipeline/credit"
+		OUT="$out/backtest" SCENARIOS=100 CLOSES="$ROOT/build/data/djclose.tsv" run -0 "$ROOT/pipeline/backtest"
+		OUT="$out/calibrate" SURFACE="$ROOT/data/dax-2002-07-05.tsv" CHECK_PATHS=0 STARTS=1 V0_GRID=0.1 \
+			KAPPA_GRID=1 THETA_GRID=0.1 XI_GRID=0.5 RHO_GRID=-0.5 run -0 "$ROOT/pipeline/calibrate"
+		OUT="$out/convergence" STEPS=4 PATHS=2048 run -0 convergence
+		for png in grid/grid.png var/var.png credit/credit.png backtest/backtest.png calibrate/calibration.png \
+			convergence/convergence.png; do
+			[ "$(head -c 4 "$out/$png" | od -An -c | tr -d ' ')" = '211PNG' ] || { echo "no $out/$png" >&2; false; }
+		done
+		no_canary
+	done
+}

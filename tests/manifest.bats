@@ -69,7 +69,7 @@ setup() {
 	[ "${stderr_lines[3]}" = "price: SEED=18446744073709551616: want a whole number from 0 to 18446744073709551615" ]
 	[ "${stderr_lines[4]}" = "price: ANTITHETIC=yes: want 0 or 1" ]
 	[ "${stderr_lines[5]}" = "price: TRAIN_PATHS=0: only American payoffs take it, not call" ]
-	[ "${stderr_lines[6]}" = "price: JOBS=00: want a whole number from 1 to 100000 (decimal digits, no sign, no leading zero)" ]
+	[ "${stderr_lines[6]}" = "price: JOBS=00: want a whole number from 1 to 1024 (decimal digits, no sign, no leading zero)" ]
 	S0=1e999 run -2 --separate-stderr price
 	[ "$stderr" = "price: S0=1e999: want a finite number" ]
 	SCHEDULER=pbs run -2 --separate-stderr price
@@ -238,29 +238,29 @@ bounds_table() {
 	price|UPPER|0|1000000000|PAYOFF=american-put|simpaths --count @ --help
 	price|INNER|1|2147483647|PAYOFF=american-put|exercise --upper @ --help
 	price|REPLICATES|2|1024|QMC=sobol|simpaths --qmc sobol --replicates @ --paths @ --count @ -e terminal
-	price|JOBS|1|100000|-|-
+	price|JOBS|1|1024|-|-
 	price|RETRIES|0|100|-|-
 	grid|PATHS|2|1000000000000000|SHARDS=1|-
 	grid|SHARDS|1|1000000|PATHS=1000000|-
 	var|SCENARIOS|1|9007199254740992|SHARDS=1|scenarios ${v[*]} -n @ -f 0 -k 1 --no-positions
 	var|DF|3|500|RETURNS=t|scenarios ${v[*]} -n 1 -R t -d @ --no-positions
 	var|SHARDS|1|999999|-|-
-	var|JOBS|1|99999|-|-
+	var|JOBS|1|1024|-|-
 	var|RETRIES|0|100|-|-
 	credit|SCENARIOS|1|9007199254740992|SHARDS=1|credit -l $ROOT/data/loans.tsv -r 0.2 -n @ --first 0 --count 1
 	credit|NU|1|1000|COPULA=t|credit -l $ROOT/data/loans.tsv -r 0.2 -c t --nu @ -n 1
 	credit|SHARDS|1|999999|-|-
-	credit|JOBS|1|99999|-|-
+	credit|JOBS|1|1024|-|-
 	credit|RETRIES|0|100|-|-
 	backtest|WINDOW|2|10000000|-|backtest --window @ --help
 	backtest|SCENARIOS|1|100000000|-|backtest --scenarios @ --help
 	backtest|SHARDS|1|999999|-|-
-	backtest|JOBS|1|9999|-|-
+	backtest|JOBS|1|1024|-|-
 	calibrate|STARTS|1|1000|-|calibrate --surface $s --refine $c --starts @
 	calibrate|CHECK_PATHS|2|999999999999|-|simpaths --model heston --count @ --help
 	calibrate|CHECK_SUBSTEPS|1|10000|-|simpaths --model heston --substeps @ --help
 	calibrate|SHARDS|1|999999|-|-
-	calibrate|JOBS|1|99999|-|-
+	calibrate|JOBS|1|1024|-|-
 	calibrate|RETRIES|0|100|-|-
 	TABLE
 }

@@ -38,7 +38,7 @@ var_fails() {
 	var_fails "DF=2.5: RETURNS=t wants an integer number of degrees of freedom in [3, 500]" RETURNS=t DF=2.5
 	var_fails "SHARDS=0: want a whole number from 1 to 999999" SHARDS=0
 	var_fails "SHARDS=30000: more shards than SCENARIOS=20000" SHARDS=30000
-	var_fails "JOBS=two: want a whole number from 1 to 99999 (decimal digits, no sign, no leading zero)" JOBS=two
+	var_fails "JOBS=two: want a whole number from 1 to 1024 (decimal digits, no sign, no leading zero)" JOBS=two
 	var_fails "HOSTS=nothing: cannot read this sshloginfile" HOSTS=nothing
 	var_fails "SCHEDULER=pbs: want slurm, or nothing for GNU parallel" SCHEDULER=pbs
 	var_fails "RETRIES=01: want a whole number from 0 to 100 (decimal digits, no sign, no leading zero)" RETRIES=01

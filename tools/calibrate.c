@@ -161,9 +161,21 @@ static void evaluate(struct surface *s, int argc, char **argv)
 	free(res);
 }
 
+/* The columns v0 .. rho of the stream's header, once it has one. */
+static void candidate_columns(struct stream *st, int col[5])
+{
+	for (int k = 0; k < 5; k++)
+		if ((col[k] = stream_column(st, names[k])) < 0)
+			data_error(stream_header_where(st), "candidates need columns v0 kappa theta xi rho");
+}
+
 /* --evaluate --candidates FILE: the candidates as rows of a stream, read
  * by column name (other columns ignored), the same numbers as from the
- * command line (num_parse both), so the same rows. */
+ * command line (num_parse both), so the same rows. A FILE without a
+ * candidate is a data error, as none on the command line is a usage
+ * one: make calibrate never gives an empty batch (calibrate-shard
+ * refuses one), and a header alone would pass for a search that found
+ * nothing. */
 static void evaluate_file(struct surface *s, const char *path)
 {
 	struct stream st;
@@ -171,21 +183,28 @@ static void evaluate_file(struct surface *s, const char *path)
 	int col[5] = { -1, -1, -1, -1, -1 };
 	double *res = xreallocarray(NULL, s->n, sizeof *res);
 	enum record rec;
+	size_t rows = 0;
 
-	printf("v0\tkappa\ttheta\txi\trho\tobjective\tstatus\n");
 	stream_open(&st, 1, inputs);
 	while ((rec = stream_next(&st)) != RECORD_END) {
 		if (rec != RECORD_ROW)
 			continue;
-		if (col[0] < 0)
-			for (int k = 0; k < 5; k++)
-				if ((col[k] = stream_column(&st, names[k])) < 0)
-					data_error(stream_header_where(&st),
-					           "candidates need columns v0 kappa theta xi rho");
+		if (col[0] < 0) {
+			candidate_columns(&st, col);
+			printf("v0\tkappa\ttheta\txi\trho\tobjective\tstatus\n");
+		}
+		rows++;
 		double p[5];
 		for (int k = 0; k < 5; k++)
 			p[k] = stream_field_double(&st, col[k]);
 		evaluate_one(s, p, res);
+	}
+	const char *name = st.name ? st.name : "stdin";
+	if (st.ncolumns == 0)
+		data_error(name, "no header: empty input?");
+	if (rows == 0) {
+		candidate_columns(&st, col);
+		data_error(name, "no candidates (a header and no rows)");
 	}
 	stream_close(&st);
 	free(res);
