@@ -71,9 +71,7 @@ bool tail_add(struct tail *t, uint64_t scenario, double loss, double weight, con
 {
 	if (!isfinite(loss) || !isfinite(weight) || !(weight > 0) || (!t->weighted && weight != 1))
 		return false;
-	/* Below the last kept loss of a trim that dropped rows: the rows
-	 * before it already weigh more than K (tail.h), and more so later. */
-	if (t->cut && loss < t->threshold)
+	if (tail_below_cut(t, loss))
 		return true;
 	if (t->n == t->cap) {
 		t->cap = t->cap ? 2 * t->cap : 1024;

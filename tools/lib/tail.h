@@ -118,6 +118,15 @@ void tail_init(struct tail *t, double level, uint64_t scenarios, bool weighted,
                int nextra, char **names, const char *option);
 void tail_free(struct tail *t);
 
+/* Whether a finite loss is below the last kept loss of a trim that
+ * dropped rows: tail_add would keep nothing of it (the rows before it
+ * already weigh more than K, and more so later). A hot loop tests it
+ * without the call (scenarios: most of a shard's losses). */
+static inline bool tail_below_cut(const struct tail *t, double loss)
+{
+	return t->cut && loss < t->threshold;
+}
+
 /* Adds one scenario. extra: nextra values, or NULL for zeros (to be set
  * through tail_extra). Returns false (a data error for the caller to
  * report) if loss is not finite or the weight is not finite and positive,
