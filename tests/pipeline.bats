@@ -676,6 +676,25 @@ steal_wrappers() {
 	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
 }
 
+@test "price's head start hands over: once a job slot computes a shard it takes no other (the slots have the cores)" {
+	not_sanitized   # the glue's tests
+	# groups 0 1 and 2 3. The head start computes shard 3 once the slot
+	# of 0 1 computes its 0 (held until the head start has ended); the
+	# slot of 2 3 starts its 2 only then too. Shard 1 is free when the
+	# head start is done with 3: it must not take it (before, a head start
+	# that looked for the slots' claims where they are not would have).
+	steal_wrappers 3 '3) [ "${MCPIPE_STEAL:-}" != head ] || wait_for computing-0 ;;
+0) : >"$STEAL_DIR/computing-0"; wait_for slot-3-done ;;
+2) wait_for slot-3-done ;;'
+	sed -i 's|^echo "$shard" >>"$STEAL_DIR/computed"$|echo "$shard ${MCPIPE_STEAL:-}" >>"$STEAL_DIR/computed"|' "$BATS_TEST_TMPDIR/bin/simpaths"
+	HEAD_START=1 PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=4000 SHARDS=4 JOBS=2 run -0 price
+	cat "$STEAL_DIR/computed"
+	[ -e "$STEAL_DIR/slot-3-done" ]
+	[ "$(sort "$STEAL_DIR/computed")" = "0 1"$'\n'"1 1"$'\n'"2 1"$'\n'"3 head" ]
+	PATHS=4000 SHARDS=4 OUT="$BATS_TEST_TMPDIR/plain" price >/dev/null
+	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
+}
+
 @test "MCPIPE_STEAL: a slot done with its own shards does not take the one another slot is computing" {
 	not_sanitized   # the glue's tests
 	# simpaths, wrapped: logs the shard it computes; shard 0's holds until
