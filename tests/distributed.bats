@@ -346,15 +346,7 @@ hosts_clean() {
 		sleep 0.02
 	done
 	[ -n "$remote" ]
-	local sid
-	sid=$(cat session)
-	kill -TERM "$sid"   # price itself (exec'd by the session's leader)
-	local status=0
-	wait "$job" || status=$?
-	echo "price: exit $status"
-	cat first.log
-	[ "$status" -eq 143 ]
-	session_ended "$sid"
+	stop_session "$job"
 	hosts_clean
 	[ ! -e "$(rundir)/.mcpipe" ]
 	[ ! -e "$OUT/price.tsv" ]

@@ -274,8 +274,6 @@ small_run() {
 	done
 	[ "$tmp" -ge 1 ]
 	[ -s session ]
-	local sid
-	sid=$(cat session)
 	# a second run, waiting for OUT's lock, stopped too: at once (not
 	# when the first ends), exit 143
 	price >second.log 2>&1 &
@@ -290,15 +288,9 @@ small_run() {
 	echo "second: exit $status2 after $((SECONDS - t0)) s"
 	[ "$status2" -eq 143 ]
 	[ $((SECONDS - t0)) -le 5 ]
-	kill -TERM "$sid"   # price itself (exec'd by the session's leader)
-	local status=0
-	wait "$job" || status=$?
-	echo "price: exit $status"
-	[ "$status" -eq 143 ]
 	# nothing of the run left running a few seconds later (before: GNU
 	# parallel and the shards went on, holding OUT's lock)
-	session_ended "$sid"
-	rm session
+	stop_session "$job"
 	[ ! -e "$OUT/price.tsv" ]
 	# no temporary of price's left in OUT (its joblog among them)
 	[ -z "$(find "$OUT" -maxdepth 1 -name '*.tmp.*')" ]
@@ -358,15 +350,7 @@ head_simpaths() {
 	cat first.log
 	# the head start took the run's last shard first
 	[[ "$(cat head-running)" == */shard-3.part.tmp.* ]]
-	local sid
-	sid=$(cat session)
-	kill -TERM "$sid"   # price itself (exec'd by the session's leader)
-	local status=0
-	wait "$job" || status=$?
-	echo "price: exit $status"
-	[ "$status" -eq 143 ]
-	session_ended "$sid"
-	rm session
+	stop_session "$job"
 	rundir=$(ls -d "$OUT"/runs/*)
 	# its half-written partial gone, never renamed (a job slot that was
 	# still stopping may have taken the shard once the head start was

@@ -167,9 +167,19 @@ stopped_mid_run() {
 	done
 	echo "shard: $shard"
 	[ -n "$shard" ] || { echo "job's output:"; cat first.log; return 1; }
+	stop_session "$job"
+}
+
+# stop_session JOB: TERM to a job script that a test started in a session
+# of its own (`setsid bash -c 'echo $$ >session; exec JOB...' >first.log
+# &`, JOB the background job's pid); fails unless it exits 143 and
+# nothing of its session is left running a few seconds later (GNU parallel
+# and the shards would hold OUT's lock). $sid is the session's.
+stop_session() {
+	sid=$(cat session)
 	kill -TERM "$sid"   # the job itself (exec'd by the session's leader)
 	local status=0
-	wait "$job" || status=$?
+	wait "$1" || status=$?
 	echo "job: exit $status"
 	[ "$status" -eq 143 ] || { echo "job's output:"; cat first.log; return 1; }
 	session_ended "$sid" || return 1
