@@ -656,6 +656,22 @@ steal_wrappers() {
 	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
 }
 
+# head_start_run SLOT CASES: steal_wrappers SLOT CASES, simpaths logging
+# by whom (MCPIPE_STEAL: 1 a job slot, head the head start) it computes
+# each shard; a run of 4 shards on 2 slots with price's head start; each
+# shard computed once: 3 by the head start alone, 0, 1 and 2 by the slots;
+# the job of SLOT ended; the bytes of a run without wrappers.
+head_start_run() {
+	steal_wrappers "$@"
+	sed -i 's|^echo "$shard" >>"$STEAL_DIR/computed"$|echo "$shard ${MCPIPE_STEAL:-}" >>"$STEAL_DIR/computed"|' "$BATS_TEST_TMPDIR/bin/simpaths"
+	HEAD_START=1 PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=4000 SHARDS=4 JOBS=2 run -0 price
+	cat "$STEAL_DIR/computed"
+	[ -e "$STEAL_DIR/slot-$1-done" ]
+	[ "$(sort "$STEAL_DIR/computed")" = "0 1"$'\n'"1 1"$'\n'"2 1"$'\n'"3 head" ]
+	PATHS=4000 SHARDS=4 OUT="$BATS_TEST_TMPDIR/plain" price >/dev/null
+	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
+}
+
 @test "price's head start (MCPIPE_STEAL=head) takes the last shard; the slot that owns it skips it while it runs (each shard once)" {
 	not_sanitized   # the glue's tests
 	# groups 0 1 and 2 3. The head start computes shard 3, the run's last,
@@ -664,16 +680,9 @@ steal_wrappers() {
 	# 0 1 holds its 0 until the slot of 2 3 has ended: no two slots look
 	# at 1 at once) and ends. simpaths logs each shard it computes, and
 	# by whom.
-	steal_wrappers 2 '3) if [ "${MCPIPE_STEAL:-}" = head ]; then : >"$STEAL_DIR/head-3"; wait_for slot-2-done; fi ;;
+	head_start_run 2 '3) if [ "${MCPIPE_STEAL:-}" = head ]; then : >"$STEAL_DIR/head-3"; wait_for slot-2-done; fi ;;
 2) wait_for head-3 ;;
 0) wait_for slot-2-done ;;'
-	sed -i 's|^echo "$shard" >>"$STEAL_DIR/computed"$|echo "$shard ${MCPIPE_STEAL:-}" >>"$STEAL_DIR/computed"|' "$BATS_TEST_TMPDIR/bin/simpaths"
-	HEAD_START=1 PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=4000 SHARDS=4 JOBS=2 run -0 price
-	cat "$STEAL_DIR/computed"
-	[ -e "$STEAL_DIR/slot-2-done" ]
-	[ "$(sort "$STEAL_DIR/computed")" = "0 1"$'\n'"1 1"$'\n'"2 1"$'\n'"3 head" ]
-	PATHS=4000 SHARDS=4 OUT="$BATS_TEST_TMPDIR/plain" price >/dev/null
-	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
 }
 
 @test "price's head start hands over: once a job slot computes a shard it takes no other (the slots have the cores)" {
@@ -683,16 +692,9 @@ steal_wrappers() {
 	# slot of 2 3 starts its 2 only then too. Shard 1 is free when the
 	# head start is done with 3: it must not take it (before, a head start
 	# that looked for the slots' claims where they are not would have).
-	steal_wrappers 3 '3) [ "${MCPIPE_STEAL:-}" != head ] || wait_for computing-0 ;;
+	head_start_run 3 '3) [ "${MCPIPE_STEAL:-}" != head ] || wait_for computing-0 ;;
 0) : >"$STEAL_DIR/computing-0"; wait_for slot-3-done ;;
 2) wait_for slot-3-done ;;'
-	sed -i 's|^echo "$shard" >>"$STEAL_DIR/computed"$|echo "$shard ${MCPIPE_STEAL:-}" >>"$STEAL_DIR/computed"|' "$BATS_TEST_TMPDIR/bin/simpaths"
-	HEAD_START=1 PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=4000 SHARDS=4 JOBS=2 run -0 price
-	cat "$STEAL_DIR/computed"
-	[ -e "$STEAL_DIR/slot-3-done" ]
-	[ "$(sort "$STEAL_DIR/computed")" = "0 1"$'\n'"1 1"$'\n'"2 1"$'\n'"3 head" ]
-	PATHS=4000 SHARDS=4 OUT="$BATS_TEST_TMPDIR/plain" price >/dev/null
-	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
 }
 
 @test "MCPIPE_STEAL: a slot done with its own shards does not take the one another slot is computing" {
