@@ -6,7 +6,7 @@ load test_helper
 
 TRY="Try 'genseeds --help' for more information."
 TOOL=genseeds
-SYNOPSIS="usage: genseeds -n paths [-s shards] [-m multiple] [--first first] [--seed seed]"
+SYNOPSIS="usage: genseeds -n paths [-s shards] [-m multiple | --align A] [--first first] [--seed seed]"
 
 # The interpreter itself, found once: a version manager's python3 shim
 # costs a quarter of a second a call.
@@ -89,6 +89,27 @@ partitions() {
 	usage_fails "--shards: 4 shards for 32 paths in multiples of 16: at most 2" -n 64 -m 16 --first 32 -s 4
 	run -0 genseeds -n 64 -m 16 --first 32 -s 2
 	[ "$(printf '%s\n' "${lines[@]:2}")" = $'0\t32\t16\t1\n1\t48\t16\t1' ]
+}
+
+@test "--align: inner boundaries on multiples of A, every path once; the plain split when blocks are fewer than shards" {
+	# 1000 paths, 3 shards, A=128: 7 whole blocks (0..895) split 3 2 2,
+	# the last shard also takes 896..999
+	run -0 genseeds -n 1000 -s 3 --align 128
+	[ "$(printf '%s\n' "${lines[@]:2}")" = $'0\t0\t384\t1\n1\t384\t256\t1\n2\t640\t360\t1' ]
+	# --first 100: the first shard takes 100..127 before the blocks
+	run -0 genseeds -n 1000 -s 3 --first 100 --align 128
+	[ "$(printf '%s\n' "${lines[@]:2}")" = $'0\t100\t284\t1\n1\t384\t256\t1\n2\t640\t360\t1' ]
+	# make price's split at the bench's size: 15 boundaries on blocks, the
+	# shards' counts adding up to the paths
+	run -0 genseeds -n 270000000 -s 16 --align 128
+	[ "$(printf '%s\n' "${lines[@]:3}" | awk '$2 % 128 { bad++ } END { print bad + 0 }')" = 0 ]
+	[ "$(printf '%s\n' "${lines[@]:2}" | awk '{ n += $3; if ($2 != next_first) bad++; next_first = $2 + $3 } END { print n, bad + 0 }')" = "270000000 0" ]
+	# 2 whole blocks, 3 shards: the plain split
+	run -0 genseeds -n 300 -s 3 --align 128
+	[ "$output" = "$(genseeds -n 300 -s 3)" ]
+	TOOL=genseeds
+	usage_fails "--align: not with --multiple (a shard of replicates starts on a multiple)" -n 1024 -m 4 --align 128
+	usage_fails "--align: '0' must be positive" -n 10 --align 0
 }
 
 @test "defaults to one shard and seed 1" {

@@ -6,7 +6,14 @@
  *
  * Each row names a shard, its first path, its path count and the seed.
  * With a counter-based RNG every shard shares the one seed: the path index
- * alone makes the streams independent, so any split yields the same paths. */
+ * alone makes the streams independent, so any split yields the same paths.
+ *
+ * --align A puts the shards' inner boundaries on multiples of A (path
+ * indices): the partials sum their paths in blocks fixed in that space
+ * (partial.h, 128 paths), and simpaths' fast sums take whole blocks only,
+ * so a shard begun inside a block summed every path of it the slow way
+ * (about 8% of a European shard; 15 shards of 16 at PATHS=2.7e8). Any
+ * split gives the same bytes; this one is only faster. */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <stdio.h>
@@ -20,7 +27,7 @@
 #define MAX_PATHS (UINT64_C(1) << 63)
 
 static const char synopsis[] =
-	"genseeds -n paths [-s shards] [-m multiple] [--first first] [--seed seed]";
+	"genseeds -n paths [-s shards] [-m multiple | --align A] [--first first] [--seed seed]";
 
 static _Noreturn void help(void)
 {
@@ -30,6 +37,8 @@ static _Noreturn void help(void)
 	       "  -s, --shards S   number of shards, 1 to paths (default 1)\n"
 	       "  -m, --multiple M every shard starts and ends on a multiple of M (a run\n"
 	       "                   of M quasi-Monte Carlo replicates; default 1)\n"
+	       "      --align A    the shards' inner boundaries on multiples of A, when\n"
+	       "                   there are paths enough (default 1)\n"
 	       "      --first F    split only [F, paths), 0 to paths-1 (default 0)\n"
 	       "      --seed X     64-bit seed, decimal or 0x hex (default 1)\n"
 	       "  -h, --help       show this help\n"
@@ -64,11 +73,13 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "multiple", required_argument, NULL, 'm' },
 		{ "first", required_argument, NULL, 'F' },
+		{ "align", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *paths_text = NULL, *shards_text = "1", *multiple_text = "1", *first_text = NULL;
+	const char *paths_text = NULL, *shards_text = "1", *multiple_text = "1", *first_text = NULL,
+	           *align_text = "1";
 	uint64_t seed = 1;
 	int c;
 
@@ -80,6 +91,7 @@ int main(int argc, char **argv)
 		case 'm': multiple_text = optarg; break;
 		case 'S': seed = opt_seed("--seed", optarg); break;
 		case 'F': first_text = optarg; break;
+		case 'A': align_text = optarg; break;
 		case 'h': help();
 		case 'V': print_version();
 		default: usage_short(synopsis);
@@ -92,6 +104,9 @@ int main(int argc, char **argv)
 	uint64_t paths = parse_count("--paths", paths_text, MAX_PATHS);
 	uint64_t shards = parse_count("--shards", shards_text, MAX_PATHS);
 	uint64_t multiple = parse_count("--multiple", multiple_text, MAX_PATHS);
+	uint64_t align = parse_count("--align", align_text, MAX_PATHS);
+	if (align > 1 && multiple > 1)
+		usage_error("--align: not with --multiple (a shard of replicates starts on a multiple)");
 	if (paths % multiple)
 		usage_error("--multiple: %llu paths are not a multiple of %llu",
 		            (unsigned long long)paths, (unsigned long long)multiple);
@@ -117,10 +132,28 @@ int main(int argc, char **argv)
 	printf("# tool=genseeds paths=%llu seed=%llu\n", (unsigned long long)paths,
 	       (unsigned long long)seed);
 	printf("shard\tfirst\tcount\tseed\n");
-	/* the split of (paths - first) / multiple units, each `multiple` paths */
-	uint64_t units = (paths - first) / multiple, base = units / shards, extra = units % shards;
+	/* the split of (paths - first) / multiple units, each `multiple` paths;
+	 * with --align, of the whole blocks of A paths from the first
+	 * multiple of A at or after first: shard 0 also takes the paths
+	 * before it, the last shard those after the last whole block (fewer
+	 * blocks than shards: the plain split) */
+	uint64_t start = first, head = 0, tail = 0;
+	if (align > 1) {
+		uint64_t aligned = first % align ? first + (align - first % align) : first;
+		if (aligned < paths && (paths - aligned) / align >= shards) {
+			head = aligned - first;
+			multiple = align;
+			tail = (paths - aligned) % align;
+			start = aligned;
+		}
+	}
+	uint64_t units = (paths - start) / multiple, base = units / shards, extra = units % shards;
 	for (uint64_t shard = 0; shard < shards; shard++) {
 		uint64_t count = (base + (shard < extra)) * multiple;
+		if (shard == 0)
+			count += head;
+		if (shard == shards - 1)
+			count += tail;
 		printf("%llu\t%llu\t%llu\t%llu\n", (unsigned long long)shard,
 		       (unsigned long long)first, (unsigned long long)count,
 		       (unsigned long long)seed);
