@@ -305,7 +305,7 @@ hosts_clean() {
 	need_ssh
 	export SHARDS=4
 	run -0 prepare-run
-	sed -i '4s/^\([0-9]*\)\t[0-9]*/\1\tjunk/' "$output/seeds.tsv"
+	spoil_shard "$output" 1
 	HOSTS="$DIST/hosts" RETRIES=2 run -1 --separate-stderr price
 	[[ "$stderr" == *"simpaths: stdin:3: invalid first 'junk'"* ]]
 	[[ "$stderr" =~ "price: shard 1 failed on "[^:]+": exit status 1 (tried 3 times)" ]]
@@ -323,7 +323,7 @@ hosts_clean() {
 	# stopped them.
 	export PATHS=2000000000 SHARDS=4
 	run -0 prepare-run
-	sed -i '4s/^\([0-9]*\)\t[0-9]*/\1\tjunk/' "$output/seeds.tsv"
+	spoil_shard "$output" 1
 	HOSTS="$DIST/hosts" JOBS=1 run -1 --separate-stderr price
 	[[ "$stderr" =~ "price: shard 1 failed on "[^:]+": exit status 1" ]]
 	[ -z "$(ls "$(rundir)" | grep '^shard-')" ]
@@ -465,7 +465,7 @@ queue_until() {
 	need_slurm
 	export SHARDS=4
 	run -0 prepare-run
-	sed -i '5s/^\([0-9]*\)\t[0-9]*/\1\tjunk/' "$output/seeds.tsv"
+	spoil_shard "$output" 2
 	SCHEDULER=slurm RETRIES=2 run -1 --separate-stderr price
 	[[ "$stderr" =~ "price: shard 2 failed in SLURM job "[0-9]+"_2 (tried 3 times)" ]]
 	[[ "$stderr" == *"simpaths: stdin:3: invalid first 'junk'"* ]]

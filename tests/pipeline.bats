@@ -153,10 +153,25 @@ setup() {
 	rundir=$(ls -d "$OUT"/runs/*)
 	rm "$rundir"/shard-*.part
 	# Corrupt the seeds of one shard: simpaths must refuse it.
-	sed -i '5s/^\([0-9]*\)\t[0-9]*/\1\tjunk/' "$rundir/seeds.tsv"
+	spoil_shard "$rundir" 2
 	SHARDS=4 run -1 --separate-stderr price
 	[[ "$stderr" == *"simpaths: stdin:3: invalid first 'junk'"* ]]
 	[[ "$stderr" == *"price: a shard failed"* ]]
+	[ ! -e "$OUT/price.tsv" ]
+}
+
+# fails_on_shard SHARD KEPT...: $rundir's partials and the result removed,
+# SHARD's seeds spoilt (spoil_shard), price run again (the caller's
+# variables): it fails naming SHARD, and the partials left are exactly
+# those of the KEPT shards (finished before the failure stopped the run).
+fails_on_shard() {
+	rm "$OUT/price.tsv" "$rundir"/shard-*.part
+	spoil_shard "$rundir" "$1"
+	run -1 --separate-stderr price
+	[[ "$stderr" == *"simpaths: stdin:3: invalid first 'junk'"* ]]
+	[[ "$stderr" == *$'\n'"price: shard $1 failed: exit status 1"$'\n'* ]]
+	shift
+	[ "$(cd "$rundir" && ls shard-*.part)" = "$(printf 'shard-%s.part\n' "$@")" ]
 	[ ! -e "$OUT/price.tsv" ]
 }
 
@@ -173,13 +188,7 @@ setup() {
 	cmp "$BATS_TEST_TMPDIR/grouped.tsv" "$BATS_TEST_TMPDIR/one/price.tsv"
 	# JOBS=1, one job of six: shard 4 refused, shard 3 before it done and
 	# kept, 5 never started
-	rm "$OUT/price.tsv" "$rundir"/shard-*.part
-	sed -i '7s/^\([0-9]*\)\t[0-9]*/\1\tjunk/' "$rundir/seeds.tsv"
-	PATHS=60000 SHARDS=6 JOBS=1 run -1 --separate-stderr price
-	[[ "$stderr" == *"simpaths: stdin:3: invalid first 'junk'"* ]]
-	[[ "$stderr" == *$'\n'"price: shard 4 failed: exit status 1"$'\n'* ]]
-	[ "$(cd "$rundir" && ls shard-*.part)" = "shard-0.part"$'\n'"shard-1.part"$'\n'"shard-2.part"$'\n'"shard-3.part" ]
-	[ ! -e "$OUT/price.tsv" ]
+	PATHS=60000 SHARDS=6 JOBS=1 fails_on_shard 4 0 1 2 3
 }
 
 @test "a job slot that starts late gets no more work: the other takes its shards (same bytes); a taken shard that fails is the one named" {
@@ -210,13 +219,8 @@ setup() {
 	[ -z "$(find "$OUT" -name '*.tmp.*')" ]
 	# shard 1 refused: the slot of 3 4 5 takes 2, then fails on 1, which
 	# the report names (not its own last shard)
-	rm "$OUT/price.tsv" "$rundir"/shard-*.part "$LATE_LOG"
-	sed -i '4s/^\([0-9]*\)\t[0-9]*/\1\tjunk/' "$rundir/seeds.tsv"
-	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=60000 SHARDS=6 JOBS=2 run -1 --separate-stderr price
-	[[ "$stderr" == *"simpaths: stdin:3: invalid first 'junk'"* ]]
-	[[ "$stderr" == *$'\n'"price: shard 1 failed: exit status 1"$'\n'* ]]
-	[ "$(cd "$rundir" && ls shard-*.part)" = "shard-2.part"$'\n'"shard-3.part"$'\n'"shard-4.part"$'\n'"shard-5.part" ]
-	[ ! -e "$OUT/price.tsv" ]
+	rm "$LATE_LOG"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=60000 SHARDS=6 JOBS=2 fails_on_shard 1 2 3 4 5
 }
 
 @test "a temporary partial of a killed shard whose pid a live process now has (pid reuse) is no claim: the rerun computes that shard" {

@@ -146,6 +146,15 @@ session_ended() {
 	return 1
 }
 
+# spoil_shard RUNDIR SHARD: SHARD's row of RUNDIR/seeds.tsv given the first
+# path 'junk', so that simpaths refuses that shard alone ("simpaths:
+# stdin:3: invalid first 'junk'") and the run fails on it.
+spoil_shard() {
+	awk -v shard="$2" 'BEGIN { FS = OFS = "\t" } !/^#/ && $1 == shard { $2 = "junk" } 1' \
+		"$1/seeds.tsv" >"$1/seeds.tsv.spoilt"
+	mv "$1/seeds.tsv.spoilt" "$1/seeds.tsv"
+}
+
 # stopped_mid_run SHARD COMMAND...: runs COMMAND (a job script) in a
 # session of its own, output in first.log, and once a process of SHARD
 # (a shard command's name: price-shard, credit-shard) runs in it sends
