@@ -23,11 +23,20 @@ TEST_PACKAGES += /usr/lib/python3/dist-packages/scipy/__init__.py:python3-scipy
 
 .PHONY: deps-test
 
+# pkg_missing CHECK:PACKAGE...: those whose check make itself finds failing
+# (a path that is not there; a command in no directory of PATH). deps-build
+# and deps-run start ensure-packages only then, which checks them all again
+# and installs: when everything is there, no process at all (they were
+# two in every make price and make var, 8 ms before the job started;
+# issue 20 session 12, bench/RESULTS.md).
+pkg_found = $(if $(filter /%,$(1)),$(wildcard $(1)),$(firstword $(wildcard $(addsuffix /$(1),$(subst :, ,$(PATH))))))
+pkg_missing = $(strip $(foreach i,$(1),$(if $(call pkg_found,$(firstword $(subst :, ,$(i)))),,$(i))))
+
 deps-build:
-	@pipeline/ensure-packages $(BUILD_PACKAGES)
+	@$(if $(call pkg_missing,$(BUILD_PACKAGES)),pipeline/ensure-packages $(BUILD_PACKAGES))
 
 deps-run:
-	@pipeline/ensure-packages $(RUN_PACKAGES)
+	@$(if $(call pkg_missing,$(RUN_PACKAGES)),pipeline/ensure-packages $(RUN_PACKAGES))
 
 # Under CI (CI set, not 0 or false) a package that does not install is an
 # error: the tests would skip what it is for.

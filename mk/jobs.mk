@@ -79,10 +79,22 @@ $(DJIA): $(DJIA_GDT) pipeline/gdt2tsv
 
 # table_vars JOB: the names of JOB's rows of pipeline/variables.tsv, the one
 # table of the jobs' variables (pipeline/manifest checks them). The table
-# is read once, by one awk, as JOB:NAME words: every make reads it before
-# any job starts, and an awk a job was 4 programs, 6 ms of every make
-# price's wall time (issue 20, bench/RESULTS.md).
-JOB_TABLE := $(shell awk -F '\t' '!/^\#/ { print $$1 ":" $$2 }' pipeline/variables.tsv)
+# is read once, as JOB:NAME words: every make reads it before any job
+# starts, and an awk a job was 4 programs, 6 ms of every make price's wall
+# time (issue 20, bench/RESULTS.md). Read by make itself ($(file <), no
+# awk: a process less in every make, issue 20 session 12): each line made
+# one word (its TABs ~t~, its spaces ~s~), the comments dropped, and the
+# first two fields of each taken (names, never holding a space or a ~; a
+# ~t~ in a later field only splits what is not read).
+mcpipe_empty :=
+mcpipe_space := $(mcpipe_empty) $(mcpipe_empty)
+mcpipe_tab := $(mcpipe_empty)	$(mcpipe_empty)
+define mcpipe_newline
+
+
+endef
+mcpipe_hash := \#
+JOB_TABLE := $(foreach l,$(filter-out $(mcpipe_hash)%,$(subst $(mcpipe_newline), ,$(subst $(mcpipe_space),~s~,$(subst $(mcpipe_tab),~t~,$(file <pipeline/variables.tsv))))),$(word 1,$(subst ~t~, ,$(l))):$(word 2,$(subst ~t~, ,$(l))))
 table_vars = $(patsubst $(1):%,%,$(filter $(1):%,$(JOB_TABLE)))
 
 # A job variable given on the command line or in the environment, as typed:
