@@ -9,6 +9,9 @@ RUN_PACKAGES   = parallel:parallel bats:bats gnuplot:gnuplot-nox python3:python3
                  ssh:openssh-client rsync:rsync
 # flock: one run at a time per OUT (pipeline/price, grid, speedup).
 RUN_PACKAGES  += flock:util-linux
+# bash's loadable ln and rm: price-shard publishes a shard's partial
+# without a process (it falls back to mv without them).
+RUN_PACKAGES  += /usr/lib/bash/ln:bash-builtins
 # Only for tests/distributed.bats, which starts its own sshd and one-node
 # SLURM (munged, slurmctld, slurmd) on loopback. make test installs them
 # when it can; when it cannot, it goes on and those tests skip, saying why.
