@@ -207,3 +207,12 @@ running() {
 # /tmp."), which every message test would see. Suites that want GNU
 # parallel's state apart set HOME themselves.
 [ -n "${HOME:-}" ] || export HOME="$BATS_RUN_TMPDIR"
+
+# GNU parallel's cache (the longest command line it may give a job, which
+# it finds by running echo with ever longer arguments: 0.1 s of CPU and up
+# to seconds of a loaded machine's wall at its first start under a new
+# HOME) kept for the whole bats run: the suites set HOME to each test's
+# own directory, where it was found again in every test (issue 20,
+# session 12). Its config then comes from there too: none, as under a
+# test's new HOME.
+export PARALLEL_HOME="$BATS_RUN_TMPDIR/parallel"
