@@ -773,3 +773,38 @@ head_start_run() {
 	[ "$(grep -c "^$rundir/tmp/shard-[0-3]\.part\.tmp\." "$TMP_LOG")" = 4 ]
 	[ -z "$(ls "$rundir/tmp")" ]
 }
+
+# counting_mv: an mv first on PATH that logs each call to
+# $BATS_TEST_TMPDIR/mv.log, then renames as mv does.
+counting_mv() {
+	mkdir -p "$BATS_TEST_TMPDIR/stub"
+	printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/mv.log"\nexec /bin/mv "$@"\n' "$BATS_TEST_TMPDIR" >"$BATS_TEST_TMPDIR/stub/mv"
+	chmod +x "$BATS_TEST_TMPDIR/stub/mv"
+	PATH="$BATS_TEST_TMPDIR/stub:$PATH"
+}
+
+@test "a fresh run publishes its partials and files without mv where bash's loadable ln and rm are, with mv where not: the same bytes" {
+	[ -e /usr/lib/bash/ln ] && [ -e /usr/lib/bash/rm ] || skip "no bash-builtins (/usr/lib/bash/ln, rm)"
+	counting_mv
+	OUT="$BATS_TEST_TMPDIR/a" SHARDS=5 JOBS=2 run -0 price
+	# (no mv at all: the 5 partials, the run directory's 3 files, its
+	# joblog, price.tsv and manifest.tsv, each linked then unlinked)
+	[ ! -e "$BATS_TEST_TMPDIR/mv.log" ] || { cat "$BATS_TEST_TMPDIR/mv.log"; false; }
+	run -0 find "$BATS_TEST_TMPDIR/a" -name '*.tmp.*'
+	[ -z "$output" ]
+	# without them (hidden under a tmpfs in a mount namespace of its own):
+	# mv, as before, and the same bytes
+	unshare -m true 2>/dev/null || skip "unshare -m: not permitted here"
+	OUT="$BATS_TEST_TMPDIR/b" SHARDS=5 JOBS=2 run -0 unshare -m bash -c 'mount -t tmpfs none /usr/lib/bash && exec price'
+	run -0 grep -c 'shard-[0-9]*\.part' "$BATS_TEST_TMPDIR/mv.log"
+	[ "$output" = 5 ]
+	run -0 grep -c '/price\.tsv$' "$BATS_TEST_TMPDIR/mv.log"
+	[ "$output" = 1 ]
+	cmp "$BATS_TEST_TMPDIR/a/price.tsv" "$BATS_TEST_TMPDIR/b/price.tsv"
+	for part in "$BATS_TEST_TMPDIR"/a/runs/*/shard-*.part; do
+		cmp "$part" "$BATS_TEST_TMPDIR"/b/runs/*/"${part##*/}"
+	done
+	run -0 find "$BATS_TEST_TMPDIR/b" -name '*.tmp.*'
+	[ -z "$output" ]
+	[ -e /usr/lib/bash/ln ]   # (the namespace's tmpfs did not reach here)
+}
