@@ -576,8 +576,12 @@ static ALWAYS_INLINE void draw_normals(const uint64_t *ids, int n, int width)
 	}
 }
 
+/* log_prices_only: simulate leaves s_h and inv_s_h (GBM), for screening,
+ * which needs the log prices alone */
+static bool log_prices_only;
+
 /* The horizon's prices of scenarios ids[0..n), n <= BLOCK, into ln_s and
- * s_h; false (with the scenario in *bad) if a price is not positive
+ * s_h (not under log_prices_only); false (with the scenario in *bad) if a price is not positive
  * (RETURNS=normal only). */
 SIMD_CLONES static bool simulate(const uint64_t *ids, int n, uint64_t *bad)
 {
@@ -641,6 +645,10 @@ SIMD_CLONES static bool simulate(const uint64_t *ids, int n, uint64_t *bad)
 					*bad = ids[j];
 					return false;
 				}
+		} else if (log_prices_only) {
+			for (int j = 0; j < n; j++)
+				ln_s[i][j] = l0 + m + sv * (x[i][j] * scale[j]);
+			continue;
 		} else {
 			for (int j = 0; j < n; j++) {
 				ln_s[i][j] = l0 + m + sv * (x[i][j] * scale[j]);
@@ -686,6 +694,167 @@ static void simulate_or_die(const uint64_t *ids, int n)
 	if (!simulate(ids, n, &bad))
 		fatal("scenario %llu: a price at the horizon is not positive (RETURNS=normal: "
 		      "an arithmetic return below -100%%)", (unsigned long long)bad);
+}
+
+/* --- screening: losses that cannot reach the tail ---------------------------------
+
+ * A shard keeps only its losses at or above the tail's cut (tail_below_cut):
+ * once the cut is set (the first trim), most scenarios are revalued to be
+ * dropped. Each position's value is a monotone function of its asset's log
+ * price alone (a stock's linearly; Black-Scholes's call increasing and put
+ * decreasing in S), so on an interval of log prices a position's loss is
+ * at most the larger of its losses at the two ends. For each asset a grid
+ * of GRID + 1 log prices over its drift plus or minus GRID_SPAN horizon
+ * sigmas, each position's loss is computed at every node by the very code
+ * that revalues a scenario (position_values); bound[a][k] is the sum over
+ * the asset's positions of their largest loss at nodes k - 1 .. k + 2 (a
+ * node more each side than the interval [k, k + 1] the scenario's index
+ * names, so that the index's rounding cannot leave the interval). A
+ * scenario's bound is grid_margin plus the sum of its assets' bounds; a
+ * scenario outside an asset's grid (or a NaN) gets +inf. The computed
+ * loss of a scenario differs from the exact monotone function only by
+ * rounding and N's approximation (about 1e-14 of the book's gross value
+ * W, below); grid_margin is 1e-9 of W plus 1e-9 of the bounds' own sizes,
+ * 10^4 times that and the bound's own additions' rounding. So a bound
+ * below the cut means the loss is below it: such a scenario is dropped
+ * without its revaluation, as tail_add would have dropped it, and the
+ * partial is the same bytes (tests/scenarios.bats compares it with
+ * --no-screen's). The others are revalued in full, BLOCK at a time. */
+#define GRID 2048
+#define GRID_SPAN 8.0
+static double *grid_bound, *grid_floor;   /* nassets rows of GRID each */
+static double grid_lo[MAX_ASSETS], grid_inv_h[MAX_ASSETS], grid_margin;
+static int screened[MAX_ASSETS], nscreened;   /* the assets with positions */
+static bool no_screen;                 /* --no-screen: revalue every scenario */
+static double bounds[BLOCK], floors[BLOCK];
+
+/* The grids and grid_margin; false (no screening) if a node's value is
+ * not finite. */
+static bool setup_screening(void)
+{
+	static double g[GRID + 1], s[GRID + 1], inv[GRID + 1], v[GRID + 1];
+	double *worst = xreallocarray(NULL, GRID + 1, sizeof *worst);
+	double gross = 0, sizes = 0;
+	bool ok = true;
+
+	grid_bound = xreallocarray(NULL, (size_t)nassets * GRID, sizeof *grid_bound);
+	grid_floor = xreallocarray(NULL, (size_t)nassets * GRID, sizeof *grid_floor);
+	nscreened = 0;
+	for (int a = 0; a < nassets && ok; a++) {
+		double *bound = grid_bound + (size_t)a * GRID, *floor = grid_floor + (size_t)a * GRID;
+		double largest = 0;
+		bool used = false;
+		double half = GRID_SPAN * vol_h[a];
+		half = half > 1e-6 ? half : 1e-6;
+		double lo = ln_spot[a] + drift[a] - half, h = 2 * half / GRID;
+		grid_lo[a] = lo;
+		grid_inv_h[a] = GRID / (2 * half);
+		for (int i = 0; i <= GRID; i++) {
+			g[i] = lo + i * h;
+			s[i] = det_exp(g[i]);
+			inv[i] = 1 / s[i];
+		}
+		for (int k = 0; k < GRID; k++)
+			bound[k] = floor[k] = 0;
+		for (int p = 0; p < npositions; p++) {
+			const struct position *pos = &book[p];
+			if (pos->asset != a)
+				continue;
+			used = true;
+			for (int i = 0; i <= GRID; i += BLOCK) {
+				int n = GRID + 1 - i < BLOCK ? GRID + 1 - i : BLOCK;
+				position_values(pos, g + i, s + i, inv + i, n, v + i, NULL);
+			}
+			double top = 0;
+			for (int i = 0; i <= GRID; i++) {
+				worst[i] = pos->today - v[i];
+				top = fabs(v[i]) > top ? fabs(v[i]) : top;
+				ok &= isfinite(worst[i]);
+			}
+			/* what its computed value can differ from the exact by is
+			 * proportional to its parts' sizes: S dq and dk */
+			gross += fabs(pos->today) + top + fabs(pos->quantity) *
+			         (pos->kind == STOCK ? s[GRID] : s[GRID] * pos->dq + pos->dk);
+			for (int k = 1; k + 2 <= GRID; k++) {
+				double m = worst[k - 1];
+				m = worst[k] > m ? worst[k] : m;
+				m = worst[k + 1] > m ? worst[k + 1] : m;
+				m = worst[k + 2] > m ? worst[k + 2] : m;
+				bound[k] += m;
+				double f = worst[k - 1];
+				f = worst[k] < f ? worst[k] : f;
+				f = worst[k + 1] < f ? worst[k + 1] : f;
+				f = worst[k + 2] < f ? worst[k + 2] : f;
+				floor[k] += f;
+			}
+		}
+		for (int k = 0; k < GRID; k++) {
+			largest = fabs(bound[k]) > largest ? fabs(bound[k]) : largest;
+			largest = fabs(floor[k]) > largest ? fabs(floor[k]) : largest;
+		}
+		sizes += largest;
+		if (used)
+			screened[nscreened++] = a;
+	}
+	free(worst);
+	grid_margin = 1e-9 * (gross + sizes);
+	return ok && isfinite(grid_margin);
+}
+
+/* bounds[j] and floors[j]: at least and at most scenario j's loss (ln_s
+ * of the block), or +inf and -inf */
+SIMD_CLONES static void screen_block(int n)
+{
+	for (int j = 0; j < n; j++) {
+		bounds[j] = grid_margin;
+		floors[j] = -grid_margin;
+	}
+	for (int i = 0; i < nscreened; i++) {
+		int a = screened[i];
+		const double *bound = grid_bound + (size_t)a * GRID, *floor = grid_floor + (size_t)a * GRID;
+		double lo = grid_lo[a], inv_h = grid_inv_h[a];
+		for (int j = 0; j < n; j++) {
+			double u = (ln_s[a][j] - lo) * inv_h;
+			bool in = u >= 1.0 && u < GRID - 2;   /* false for NaN */
+			int k = (int)(in ? u : 1.0);
+			double b = bounds[j] + bound[k], f = floors[j] + floor[k];
+			bounds[j] = in ? b : INFINITY;
+			floors[j] = in ? f : -INFINITY;
+		}
+	}
+}
+
+/* The k-th greatest of x[0, n) (1 <= k <= n), x reordered: Hoare's
+ * selection, the middle element a pivot. */
+static double kth_greatest(double *x, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1, want = k - 1;
+	while (lo < hi) {
+		double pivot = x[lo + (hi - lo) / 2];
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (x[i] > pivot)
+				i++;
+			while (x[j] < pivot)
+				j--;
+			if (i <= j) {
+				double t = x[i];
+				x[i] = x[j];
+				x[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (want <= j)
+			hi = j;
+		else if (want >= i)
+			lo = i;
+		else
+			return x[want];
+	}
+	return x[want];
 }
 
 /* --- the run ----------------------------------------------------------------------- */
@@ -830,14 +999,82 @@ static void start_tail(struct tail *t, int nextra)
 	identity(t);
 }
 
+/* loss[0, n) of scenarios ids into the tail */
+static void add_losses(const uint64_t *ids, int n)
+{
+	for (int j = 0; j < n; j++) {
+		/* tail_add's own first test without the call (most
+		 * losses, once a trim has dropped rows): 2.7% of a
+		 * shard went to the calls */
+		double l = loss[j];
+		if (isfinite(l) && tail_below_cut(&tail, l))
+			continue;
+		if (!tail_add(&tail, ids[j], l, 1, NULL))
+			fatal("scenario %llu: the loss is not finite", (unsigned long long)ids[j]);
+	}
+}
+
+/* Scenarios [from, from + n) screened, n <= SEGMENT. First every
+ * scenario's floor and bound; then the cut is the greater of the tail's
+ * and the K'-th greatest floor (K' = floor(K) + 1 rows, what the partial
+ * keeps): at least K' scenarios have a loss at or above it, so a scenario
+ * whose bound is below it is not among the K' worst, and is left out.
+ * The others are simulated again (a scenario's numbers depend on its id
+ * alone) and revalued in full, in order. */
+#define SEGMENT 262144
+static void screen_segment(uint64_t from, uint64_t n)
+{
+	static double *floor_of, *bound_of;
+	static uint64_t *todo;
+	static uint64_t ids[BLOCK];
+
+	if (!floor_of) {
+		floor_of = xreallocarray(NULL, SEGMENT, sizeof *floor_of);
+		bound_of = xreallocarray(NULL, SEGMENT, sizeof *bound_of);
+		todo = xreallocarray(NULL, SEGMENT, sizeof *todo);
+	}
+	for (uint64_t done = 0; done < n;) {
+		int m = n - done < BLOCK ? (int)(n - done) : BLOCK;
+		for (int j = 0; j < m; j++)
+			ids[j] = from + done + (uint64_t)j;
+		log_prices_only = true;
+		simulate_or_die(ids, m);
+		log_prices_only = false;
+		screen_block(m);
+		memcpy(floor_of + done, floors, (size_t)m * sizeof *floors);
+		memcpy(bound_of + done, bounds, (size_t)m * sizeof *bounds);
+		done += (uint64_t)m;
+	}
+	size_t kept = (size_t)tail.keep + 1, ntodo = 0;
+	double cut = n >= kept ? kth_greatest(floor_of, (size_t)n, kept) : -INFINITY;
+	if (tail.cut && tail.threshold > cut)
+		cut = tail.threshold;
+	for (uint64_t i = 0; i < n; i++)
+		if (!(bound_of[i] < cut))
+			todo[ntodo++] = from + i;
+	for (size_t done = 0; done < ntodo;) {
+		int m = ntodo - done < BLOCK ? (int)(ntodo - done) : BLOCK;
+		simulate_or_die(todo + done, m);
+		revalue(m, NULL);
+		add_losses(todo + done, m);
+		done += (size_t)m;
+	}
+}
+
 static void run(void)
 {
 	static uint64_t ids[BLOCK];
+	bool screening = !histogram_bins && !no_screen && setup_screening();
 
 	start_tail(&tail, no_positions ? 0 : npositions);
 	if (histogram_bins)
 		histogram_pnl = xreallocarray(NULL, (size_t)count, sizeof *histogram_pnl);
-	for (uint64_t done = 0; done < count;) {
+	for (uint64_t done = 0; screening && done < count;) {
+		uint64_t n = count - done < SEGMENT ? count - done : SEGMENT;
+		screen_segment(first + done, n);
+		done += n;
+	}
+	for (uint64_t done = 0; !screening && done < count;) {
 		int n = count - done < BLOCK ? (int)(count - done) : BLOCK;
 		for (int j = 0; j < n; j++)
 			ids[j] = first + done + (uint64_t)j;
@@ -851,16 +1088,7 @@ static void run(void)
 				continue;
 			}
 		}
-		for (int j = 0; j < n; j++) {
-			/* tail_add's own first test without the call (most
-			 * losses, once a trim has dropped rows): 2.7% of a
-			 * shard went to the calls */
-			double l = loss[j];
-			if (isfinite(l) && tail_below_cut(&tail, l))
-				continue;
-			if (!tail_add(&tail, ids[j], l, 1, NULL))
-				fatal("scenario %llu: the loss is not finite", (unsigned long long)ids[j]);
-		}
+		add_losses(ids, n);
 		done += (uint64_t)n;
 	}
 	if (histogram_path) {
@@ -1014,7 +1242,7 @@ static const char synopsis[] =
 	"scenarios -m market -c corr -p portfolio [-H days] [-l level] [-n scenarios]\n"
 	"                 [-s seed] [-r rate] [-R gbm|normal|t] [-d df] [-f first] [-k count]\n"
 	"                 [--closed-form | --histogram bins | --no-positions | --positions tail]\n"
-	"                 [--histogram-file file] [--normals inversion|ziggurat]\n"
+	"                 [--histogram-file file] [--normals inversion|ziggurat] [--no-screen]\n"
 	"       scenarios -m market -c corr -p portfolio [-H days] [-l level] [-n scenarios]\n"
 	"                 [-s seed] [-r rate] [-R gbm|normal|t] [-d df] [--normals inversion|ziggurat]\n"
 	"                 --contributions [tail ...]";
@@ -1041,6 +1269,8 @@ static _Noreturn void help(void)
 	       "      --histogram BINS   write a histogram of the P&L instead of the tail\n"
 	       "      --histogram-file F write that histogram to F, and the tail too\n"
 	       "      --no-positions     leave the positions' columns out of the tail\n"
+	       "      --no-screen        revalue every scenario, also those whose loss bound\n"
+	       "                         is below the tail's cut (the same partial, slower)\n"
 	       "      --positions TAIL   add them to TAIL, a merged tail of this run\n"
 	       "      --contributions    merge the tails given (the run's shards) and write each\n"
 	       "                         position's contribution to the ES, as risk -c would\n"
@@ -1073,6 +1303,7 @@ int main(int argc, char **argv)
 		{ "positions", required_argument, NULL, 'P' },
 		{ "contributions", no_argument, NULL, 'T' },
 		{ "normals", required_argument, NULL, 'Z' },
+		{ "no-screen", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1121,6 +1352,7 @@ int main(int argc, char **argv)
 		case 'L': histogram_bins = (int)opt_int("--histogram", optarg, 1, 100000); break;
 		case 'F': histogram_path = optarg; break;
 		case 'N': no_positions = true; break;
+		case 'X': no_screen = true; break;
 		case 'P': positions_path = optarg; break;
 		case 'T': contributions = true; break;
 		case 'Z':
