@@ -236,7 +236,7 @@ screened() {
 	[ "$(rows "$name.all" | wc -l)" -gt 100 ]
 }
 
-@test "screening: a shard's partial is --no-screen's, byte for byte (gbm, normal, t; near N's branch point; coarse grids; a grid overflowing)" {
+@test "screening: a shard's partial is --no-screen's, byte for byte (gbm, normal, t; near N's branch point; coarse grids; a grid overflowing; histograms)" {
 	# A shard leaves out the scenarios whose loss bound (per-asset grids
 	# of the positions' losses, each monotone in its asset's price) is
 	# below a cut the K' worst surely reach; what it keeps must be what
@@ -258,6 +258,13 @@ screened() {
 	printf 'A\tB\nA\t1\t0.5\nB\t0.5\t1\n' >c
 	printf 'quantity\tasset\tinstrument\tstrike\tmaturity\n1\tA\tcall\t100\t3\n-2\tA\tstock\t\t\n5\tB\tput\t60\t2\n' >p
 	screened wide -m m -c c -p p -n 50000 -H 252 -l 0.9 --no-positions
+	# --histogram: the range's ends, the scenarios of a bin's edge and,
+	# with --histogram-file, the tail's revalued; the others binned by
+	# their bounds
+	screened hist-wide -m m -c c -p p -n 50000 -H 252 --histogram 120
+	screened hist-abc "${ABC[@]}" -n 50000 --histogram 120 --histogram-file bins.screened --no-positions
+	scenarios "${ABC[@]}" -n 50000 --histogram 120 --histogram-file bins.all --no-positions --no-screen >/dev/null
+	cmp bins.screened bins.all
 	# a spot of 1e307: the grid's top prices overflow (a stock's loss
 	# +inf there), nothing is screened, the scenarios' own losses finite
 	printf 'asset\tspot\tvol\tq\tmu\nA\t1e307\t0.5\t0\t0\n' >m
