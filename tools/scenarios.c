@@ -768,6 +768,10 @@ static bool setup_screening(void)
 		double *table = grid_table + (size_t)a * GRID * 2;
 		double largest = 0;
 		bool used = false;
+		for (int p = 0; p < npositions; p++)
+			used |= book[p].asset == a;
+		if (!used)
+			continue;
 		double half = GRID_SPAN * vol_h[a];
 		half = half > 1e-6 ? half : 1e-6;
 		double lo = ln_spot[a] + drift[a] - half, h = 2 * half / GRID;
@@ -780,7 +784,6 @@ static bool setup_screening(void)
 			const struct position *pos = &book[p];
 			if (pos->asset != a)
 				continue;
-			used = true;
 			grid_losses(pos, g, s, inv, worst);
 			double top = 0;
 			for (int i = 0; i <= GRID; i++) {
@@ -801,8 +804,7 @@ static bool setup_screening(void)
 		for (int k = 0; k < 2 * GRID; k++)
 			largest = fabs(table[k]) > largest ? fabs(table[k]) : largest;
 		sizes += largest;
-		if (used)
-			screened[nscreened++] = a;
+		screened[nscreened++] = a;
 	}
 	free(worst);
 	grid_margin = 1e-9 * (gross + sizes);
