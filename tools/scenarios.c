@@ -811,8 +811,6 @@ static bool setup_screening(void)
 	return ok && isfinite(grid_margin);
 }
 
-/* bounds[j] and floors[j]: at least and at most scenario j's loss (ln_s
- * of the block), or +inf and -inf */
 /* b[j] and f[j] += asset's table entries at x[j]; out[j] += 1 if x[j] is
  * outside its grid (index 0 then). The pointers restrict and the select
  * on the index alone: gcc 12 gathers only so. */
@@ -830,6 +828,8 @@ static ALWAYS_INLINE void screen_asset(int n, const double *restrict x, const do
 	}
 }
 
+/* bounds[j] and floors[j]: at least and at most scenario j's loss (ln_s
+ * of the block), or +inf and -inf */
 SIMD_CLONES static void screen_block(int n)
 {
 	double b[BLOCK], f[BLOCK], out[BLOCK];
