@@ -226,6 +226,53 @@ split_same() {
 	[ "$(rows whole | wc -l)" -gt 1500 ]
 }
 
+# screened NAME ARGS...: the partial of scenarios ARGS is --no-screen's, byte for byte
+screened() {
+	local name=$1
+	shift
+	scenarios "$@" >"$name.screened"
+	scenarios "$@" --no-screen >"$name.all"
+	cmp "$name.screened" "$name.all"
+	[ "$(rows "$name.all" | wc -l)" -gt 100 ]
+}
+
+@test "screening: a shard's partial is --no-screen's, byte for byte (gbm, normal, t; near N's branch point; coarse grids; a grid overflowing; histograms)" {
+	# A shard leaves out the scenarios whose loss bound (per-asset grids
+	# of the positions' losses, each monotone in its asset's price) is
+	# below a cut the K' worst surely reach; what it keeps must be what
+	# revaluing every scenario keeps. 300000 scenarios are two of the
+	# screen's segments (262144 each).
+	screened abc "${ABC[@]}" -n 300000 --no-positions
+	screened t "${ABC[@]}" -n 300000 -f 1000 -k 270000 -R t -d 4 --normals ziggurat --no-positions
+	screened normal "${ABC[@]}" -n 50000 -R normal -H 10 -l 0.95
+	screened straddle -m "$FIX/hull-market.tsv" -c "$FIX/hull-corr.tsv" -p "$FIX/straddle.tsv" -n 60000 -H 10 --no-positions
+	# d1 about 6.5 at the horizon: N's far branch in part
+	printf 'asset\tspot\tvol\tq\tmu\nA\t100\t0.2\t0\t0\n' >m
+	printf 'A\nA\t1\n' >c
+	printf 'quantity\tasset\tinstrument\tstrike\tmaturity\n1\tA\tcall\t75.8\t0.05\n' >p
+	printf -- '-2\tA\tput\t75.8\t0.05\n3\tA\tput\t100\t0.05\n' >>p
+	screened branch -m m -c c -p p -n 60000 -l 0.9 --no-positions
+	# vols of 2 and 1.5 over a year: grids 60 times coarser than ABC's,
+	# bounds a few units wide (a wrong bound or floor shows here)
+	printf 'asset\tspot\tvol\tq\tmu\nA\t100\t2\t0\t0\nB\t50\t1.5\t0\t0\n' >m
+	printf 'A\tB\nA\t1\t0.5\nB\t0.5\t1\n' >c
+	printf 'quantity\tasset\tinstrument\tstrike\tmaturity\n1\tA\tcall\t100\t3\n-2\tA\tstock\t\t\n5\tB\tput\t60\t2\n' >p
+	screened wide -m m -c c -p p -n 50000 -H 252 -l 0.9 --no-positions
+	# --histogram: the range's ends, the scenarios of a bin's edge and,
+	# with --histogram-file, the tail's revalued; the others binned by
+	# their bounds
+	screened hist-wide -m m -c c -p p -n 50000 -H 252 --histogram 120
+	screened hist-abc "${ABC[@]}" -n 50000 --histogram 120 --histogram-file bins.screened --no-positions
+	scenarios "${ABC[@]}" -n 50000 --histogram 120 --histogram-file bins.all --no-positions --no-screen >/dev/null
+	cmp bins.screened bins.all
+	# a spot of 1e307: the grid's top prices overflow (a stock's loss
+	# +inf there), nothing is screened, the scenarios' own losses finite
+	printf 'asset\tspot\tvol\tq\tmu\nA\t1e307\t0.5\t0\t0\n' >m
+	printf 'A\nA\t1\n' >c
+	printf 'quantity\tasset\tinstrument\tstrike\tmaturity\n1\tA\tcall\t1e307\t2\n-1\tA\tstock\t\t\n' >p
+	screened overflow -m m -c c -p p -n 20000 -H 252 -l 0.95 --no-positions
+}
+
 # data_fails MESSAGE ARGS...: exit 1, nothing on stdout, exactly "scenarios: MESSAGE".
 data_fails() {
 	local message=$1

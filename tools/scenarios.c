@@ -576,8 +576,12 @@ static ALWAYS_INLINE void draw_normals(const uint64_t *ids, int n, int width)
 	}
 }
 
+/* log_prices_only: simulate leaves s_h and inv_s_h (GBM), for screening,
+ * which needs the log prices alone */
+static bool log_prices_only;
+
 /* The horizon's prices of scenarios ids[0..n), n <= BLOCK, into ln_s and
- * s_h; false (with the scenario in *bad) if a price is not positive
+ * s_h (not under log_prices_only); false (with the scenario in *bad) if a price is not positive
  * (RETURNS=normal only). */
 SIMD_CLONES static bool simulate(const uint64_t *ids, int n, uint64_t *bad)
 {
@@ -641,6 +645,10 @@ SIMD_CLONES static bool simulate(const uint64_t *ids, int n, uint64_t *bad)
 					*bad = ids[j];
 					return false;
 				}
+		} else if (log_prices_only) {
+			for (int j = 0; j < n; j++)
+				ln_s[i][j] = l0 + m + sv * (x[i][j] * scale[j]);
+			continue;
 		} else {
 			for (int j = 0; j < n; j++) {
 				ln_s[i][j] = l0 + m + sv * (x[i][j] * scale[j]);
@@ -686,6 +694,192 @@ static void simulate_or_die(const uint64_t *ids, int n)
 	if (!simulate(ids, n, &bad))
 		fatal("scenario %llu: a price at the horizon is not positive (RETURNS=normal: "
 		      "an arithmetic return below -100%%)", (unsigned long long)bad);
+}
+
+/* --- screening: losses that cannot reach the tail ---------------------------------
+
+ * A shard keeps only its losses at or above the tail's cut (tail_below_cut):
+ * once the cut is set (the first trim), most scenarios are revalued to be
+ * dropped. Each position's value is a monotone function of its asset's log
+ * price alone (a stock's linearly; Black-Scholes's call increasing and put
+ * decreasing in S), so on an interval of log prices a position's loss is
+ * at most the larger of its losses at the two ends. For each asset a grid
+ * of GRID + 1 log prices over its drift plus or minus GRID_SPAN horizon
+ * sigmas, each position's loss is computed at every node by the very code
+ * that revalues a scenario (position_values); entry k of the asset's
+ * table holds the sums over its positions of their largest and their
+ * least loss at nodes k and k + 1. A scenario's bound and floor are the
+ * sums of its assets' entries (the interval its index names), plus and
+ * minus grid_margin; a scenario outside an asset's grid (or a NaN) gets
+ * +inf and -inf. The computed loss of a scenario differs from the exact
+ * monotone function only by rounding and N's approximation (about 1e-14
+ * of the book's gross value W, below), and its interval's index by its
+ * rounding (the log price off the interval by less than 1e-12 of a node
+ * spacing plus 2e-12, the loss by less than 3e-12 W, a position's
+ * |dV/d ln S| being at most |quantity| S dq). grid_margin is 1e-9 of W
+ * plus 1e-9 of the table's own sizes: 300 times all of that, and the
+ * bound's own additions' rounding besides. So a bound below the cut means the
+ * loss is below it: such a scenario is dropped without its revaluation,
+ * as tail_add would have dropped it, and the partial is the same bytes
+ * (tests/scenarios.bats compares it with --no-screen's). */
+#define GRID 4096
+#define GRID_SPAN 8.0
+static double *grid_table;             /* nassets rows of GRID (bound, floor) pairs */
+static double grid_lo[MAX_ASSETS], grid_inv_h[MAX_ASSETS], grid_margin;
+static int screened[MAX_ASSETS], nscreened;   /* the assets with positions */
+static bool no_screen;                 /* --no-screen: revalue every scenario */
+static double bounds[BLOCK], floors[BLOCK];
+
+/* The nodes lo + i h (i <= GRID), their prices and the prices' inverses,
+ * as simulate makes them from a log price */
+SIMD_CLONES static void grid_nodes(double lo, double h, double *g, double *s, double *inv)
+{
+	for (int i = 0; i <= GRID; i++) {
+		g[i] = lo + i * h;
+		s[i] = det_exp(g[i]);
+		inv[i] = 1 / s[i];
+	}
+}
+
+/* pos's loss at the nodes */
+SIMD_CLONES static void grid_losses(const struct position *pos, const double *g, const double *s,
+                                    const double *inv, double *loss_at)
+{
+	for (int i = 0; i <= GRID; i += BLOCK) {
+		int n = GRID + 1 - i < BLOCK ? GRID + 1 - i : BLOCK;
+		position_values(pos, g + i, s + i, inv + i, n, loss_at + i, NULL);
+		for (int j = 0; j < n; j++)
+			loss_at[i + j] = pos->today - loss_at[i + j];
+	}
+}
+
+/* The grids and grid_margin; false (no screening) if a node's value is
+ * not finite. */
+static bool setup_screening(void)
+{
+	static double g[GRID + 1], s[GRID + 1], inv[GRID + 1];
+	double *worst = xreallocarray(NULL, GRID + 1, sizeof *worst);
+	double gross = 0, sizes = 0;
+	bool ok = true;
+
+	grid_table = xreallocarray(NULL, (size_t)nassets * GRID, 2 * sizeof *grid_table);
+	nscreened = 0;
+	for (int a = 0; a < nassets && ok; a++) {
+		double *table = grid_table + (size_t)a * GRID * 2;
+		double largest = 0;
+		bool used = false;
+		for (int p = 0; p < npositions; p++)
+			used |= book[p].asset == a;
+		if (!used)
+			continue;
+		double half = GRID_SPAN * vol_h[a];
+		half = half > 1e-6 ? half : 1e-6;
+		double lo = ln_spot[a] + drift[a] - half, h = 2 * half / GRID;
+		grid_lo[a] = lo;
+		grid_inv_h[a] = GRID / (2 * half);
+		grid_nodes(lo, h, g, s, inv);
+		for (int k = 0; k < 2 * GRID; k++)
+			table[k] = 0;
+		for (int p = 0; p < npositions; p++) {
+			const struct position *pos = &book[p];
+			if (pos->asset != a)
+				continue;
+			grid_losses(pos, g, s, inv, worst);
+			double top = 0;
+			for (int i = 0; i <= GRID; i++) {
+				double v = pos->today - worst[i];
+				top = fabs(v) > top ? fabs(v) : top;
+				ok &= isfinite(worst[i]);
+			}
+			/* what its computed value can differ from the exact by is
+			 * proportional to its parts' sizes: S dq and dk */
+			gross += fabs(pos->today) + top + fabs(pos->quantity) *
+			         (pos->kind == STOCK ? s[GRID] : s[GRID] * pos->dq + pos->dk);
+			for (int k = 0; k < GRID; k++) {
+				double x = worst[k], y = worst[k + 1];
+				table[2 * k] += x > y ? x : y;
+				table[2 * k + 1] += x < y ? x : y;
+			}
+		}
+		for (int k = 0; k < 2 * GRID; k++)
+			largest = fabs(table[k]) > largest ? fabs(table[k]) : largest;
+		sizes += largest;
+		screened[nscreened++] = a;
+	}
+	free(worst);
+	grid_margin = 1e-9 * (gross + sizes);
+	return ok && isfinite(grid_margin);
+}
+
+/* b[j] and f[j] += asset's table entries at x[j]; out[j] += 1 if x[j] is
+ * outside its grid (index 0 then). The pointers restrict and the select
+ * on the index alone: gcc 12 gathers only so. */
+static ALWAYS_INLINE void screen_asset(int n, const double *restrict x, const double *restrict table,
+                                       double lo, double inv_h, double *restrict b,
+                                       double *restrict f, double *restrict out)
+{
+	for (int j = 0; j < n; j++) {
+		double u = (x[j] - lo) * inv_h;
+		double outside = u >= 0.0 && u < GRID ? 0.0 : 1.0;   /* 1 for NaN */
+		long k = (long)(outside == 0.0 ? u : 0.0);
+		b[j] += table[2 * k];
+		f[j] += table[2 * k + 1];
+		out[j] += outside;
+	}
+}
+
+/* bounds[j] and floors[j]: at least and at most scenario j's loss (ln_s
+ * of the block), or +inf and -inf */
+SIMD_CLONES static void screen_block(int n)
+{
+	double b[BLOCK], f[BLOCK], out[BLOCK];
+
+	for (int j = 0; j < n; j++) {
+		b[j] = grid_margin;
+		f[j] = -grid_margin;
+		out[j] = 0;
+	}
+	for (int i = 0; i < nscreened; i++) {
+		int a = screened[i];
+		screen_asset(n, ln_s[a], grid_table + (size_t)a * GRID * 2, grid_lo[a], grid_inv_h[a], b, f, out);
+	}
+	for (int j = 0; j < n; j++) {
+		bounds[j] = out[j] == 0 ? b[j] : INFINITY;
+		floors[j] = out[j] == 0 ? f[j] : -INFINITY;
+	}
+}
+
+/* The k-th greatest of x[0, n) (1 <= k <= n), x reordered: Hoare's
+ * selection, the middle element a pivot. */
+static double kth_greatest(double *x, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1, want = k - 1;
+	while (lo < hi) {
+		double pivot = x[lo + (hi - lo) / 2];
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (x[i] > pivot)
+				i++;
+			while (x[j] < pivot)
+				j--;
+			if (i <= j) {
+				double t = x[i];
+				x[i] = x[j];
+				x[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (want <= j)
+			hi = j;
+		else if (want >= i)
+			lo = i;
+		else
+			return x[want];
+	}
+	return x[want];
 }
 
 /* --- the run ----------------------------------------------------------------------- */
@@ -793,6 +987,13 @@ static void attach_positions(struct tail *t, size_t nrows)
 /* --histogram: the P&L (minus the loss) of the range in histogram_bins
  * equal bins from its least to its greatest value: rows "pnl count", pnl
  * the bin's centre, on fp. */
+/* histogram_bins' bin of a P&L, of lo and width: write_histogram's count */
+static long bin_of(double pnl, double lo, double width)
+{
+	long b = (long)((pnl - lo) / width);
+	return b < histogram_bins ? b : histogram_bins - 1;
+}
+
 static void write_histogram(FILE *fp)
 {
 	double lo = histogram_pnl[0], hi = histogram_pnl[0];
@@ -805,10 +1006,8 @@ static void write_histogram(FILE *fp)
 	}
 	double width = hi > lo ? (hi - lo) / histogram_bins : 1;
 	memset(counts, 0, (size_t)histogram_bins * sizeof *counts);
-	for (uint64_t i = 0; i < count; i++) {
-		long b = (long)((histogram_pnl[i] - lo) / width);
-		counts[b < histogram_bins ? b : histogram_bins - 1]++;
-	}
+	for (uint64_t i = 0; i < count; i++)
+		counts[bin_of(histogram_pnl[i], lo, width)]++;
 	fprintf(fp, "# tool=scenarios histogram=1 first=%llu count=%llu\npnl\tcount\n",
 	        (unsigned long long)first, (unsigned long long)count);
 	for (int b = 0; b < histogram_bins; b++) {
@@ -830,14 +1029,158 @@ static void start_tail(struct tail *t, int nextra)
 	identity(t);
 }
 
+/* loss[0, n) of scenarios ids into the tail */
+static void add_losses(const uint64_t *ids, int n)
+{
+	for (int j = 0; j < n; j++) {
+		/* tail_add's own first test without the call (most
+		 * losses, once a trim has dropped rows): 2.7% of a
+		 * shard went to the calls */
+		double l = loss[j];
+		if (isfinite(l) && tail_below_cut(&tail, l))
+			continue;
+		if (!tail_add(&tail, ids[j], l, 1, NULL))
+			fatal("scenario %llu: the loss is not finite", (unsigned long long)ids[j]);
+	}
+}
+
+/* Scenarios [from, from + n) screened, n <= SEGMENT. First every
+ * scenario's floor and bound; then the cut is the greater of the tail's
+ * and the K'-th greatest floor (K' = floor(K) + 1 rows, what the partial
+ * keeps): at least K' scenarios have a loss at or above it, so a scenario
+ * whose bound is below it is not among the K' worst, and is left out.
+ * The others are simulated again (a scenario's numbers depend on its id
+ * alone) and revalued in full, in order. */
+#define SEGMENT 262144
+static double *floor_of, *bound_of, *scratch_of;
+static uint64_t *todo;
+
+/* floor_of and bound_of of scenarios [from, from + n), n <= SEGMENT */
+static void bound_segment(uint64_t from, uint64_t n)
+{
+	static uint64_t ids[BLOCK];
+
+	if (!floor_of) {
+		floor_of = xreallocarray(NULL, SEGMENT, sizeof *floor_of);
+		bound_of = xreallocarray(NULL, SEGMENT, sizeof *bound_of);
+		scratch_of = xreallocarray(NULL, SEGMENT, sizeof *scratch_of);
+		todo = xreallocarray(NULL, SEGMENT, sizeof *todo);
+	}
+	for (uint64_t done = 0; done < n;) {
+		int m = n - done < BLOCK ? (int)(n - done) : BLOCK;
+		for (int j = 0; j < m; j++)
+			ids[j] = from + done + (uint64_t)j;
+		log_prices_only = true;
+		simulate_or_die(ids, m);
+		log_prices_only = false;
+		screen_block(m);
+		memcpy(floor_of + done, floors, (size_t)m * sizeof *floors);
+		memcpy(bound_of + done, bounds, (size_t)m * sizeof *bounds);
+		done += (uint64_t)m;
+	}
+}
+
+/* The cut of scenarios [0, n) of the segment: no scenario whose bound is
+ * below it is among the K' worst of the run's shard */
+static double segment_cut(uint64_t n)
+{
+	size_t kept = (size_t)tail.keep + 1;
+	memcpy(scratch_of, floor_of, (size_t)n * sizeof *scratch_of);
+	double cut = n >= kept ? kth_greatest(scratch_of, (size_t)n, kept) : -INFINITY;
+	return tail.cut && tail.threshold > cut ? tail.threshold : cut;
+}
+
+/* Revalues todo[0, ntodo) in full: their losses into the tail (tail) and
+ * their P&L into pnl[id - from] (pnl) */
+static void revalue_todo(size_t ntodo, bool to_tail, double *pnl, uint64_t from)
+{
+	for (size_t done = 0; done < ntodo;) {
+		int m = ntodo - done < BLOCK ? (int)(ntodo - done) : BLOCK;
+		simulate_or_die(todo + done, m);
+		revalue(m, NULL);
+		if (to_tail)
+			add_losses(todo + done, m);
+		if (pnl)
+			for (int j = 0; j < m; j++)
+				pnl[todo[done + (size_t)j] - from] = -loss[j];
+		done += (size_t)m;
+	}
+}
+
+static void screen_segment(uint64_t from, uint64_t n)
+{
+	size_t ntodo = 0;
+
+	bound_segment(from, n);
+	double cut = segment_cut(n);
+	for (uint64_t i = 0; i < n; i++)
+		if (!(bound_of[i] < cut))
+			todo[ntodo++] = from + i;
+	revalue_todo(ntodo, true, NULL, 0);
+}
+
+/* --histogram (count <= SEGMENT): histogram_pnl of every scenario such
+ * that write_histogram writes what it writes from every exact P&L, and
+ * with --histogram-file the tail. Revalued in full: the scenarios that
+ * may hold the least or the greatest P&L (a bound at least every floor, a
+ * floor at most every bound), those of the tail (screen_segment), then,
+ * the range known, those whose floor and bound fall in two bins. Any
+ * other's P&L is given as minus its bound: the same bin (x -> bin_of(x)
+ * is monotone), and inside the range, which it leaves as it is. */
+static void screen_histogram(void)
+{
+	size_t ntodo = 0;
+	double most_floor = -INFINITY, least_bound = INFINITY;
+
+	bound_segment(first, count);
+	for (uint64_t i = 0; i < count; i++) {
+		most_floor = floor_of[i] > most_floor ? floor_of[i] : most_floor;
+		least_bound = bound_of[i] < least_bound ? bound_of[i] : least_bound;
+	}
+	double cut = histogram_path ? segment_cut(count) : INFINITY;
+	for (uint64_t i = 0; i < count; i++) {
+		bool need = !(bound_of[i] < most_floor) || !(floor_of[i] > least_bound) || !(bound_of[i] < cut);
+		if (need)
+			todo[ntodo++] = first + i;
+		scratch_of[i] = need ? 1 : 0;
+	}
+	revalue_todo(ntodo, histogram_path != NULL, histogram_pnl, first);
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t k = 0; k < ntodo; k++) {
+		double x = histogram_pnl[todo[k] - first];
+		lo = x < lo ? x : lo;
+		hi = x > hi ? x : hi;
+	}
+	double width = hi > lo ? (hi - lo) / histogram_bins : 1;
+	ntodo = 0;
+	for (uint64_t i = 0; i < count; i++) {
+		if (scratch_of[i] != 0)
+			continue;
+		double least = -bound_of[i], most = -floor_of[i];
+		if (least >= lo && most <= hi && bin_of(least, lo, width) == bin_of(most, lo, width))
+			histogram_pnl[i] = least;
+		else
+			todo[ntodo++] = first + i;
+	}
+	revalue_todo(ntodo, false, histogram_pnl, first);
+}
+
 static void run(void)
 {
 	static uint64_t ids[BLOCK];
+	bool screening = !no_screen && (!histogram_bins || count <= SEGMENT) && setup_screening();
 
 	start_tail(&tail, no_positions ? 0 : npositions);
 	if (histogram_bins)
 		histogram_pnl = xreallocarray(NULL, (size_t)count, sizeof *histogram_pnl);
-	for (uint64_t done = 0; done < count;) {
+	if (screening && histogram_bins)
+		screen_histogram();
+	for (uint64_t done = 0; screening && !histogram_bins && done < count;) {
+		uint64_t n = count - done < SEGMENT ? count - done : SEGMENT;
+		screen_segment(first + done, n);
+		done += n;
+	}
+	for (uint64_t done = 0; !screening && done < count;) {
 		int n = count - done < BLOCK ? (int)(count - done) : BLOCK;
 		for (int j = 0; j < n; j++)
 			ids[j] = first + done + (uint64_t)j;
@@ -851,16 +1194,7 @@ static void run(void)
 				continue;
 			}
 		}
-		for (int j = 0; j < n; j++) {
-			/* tail_add's own first test without the call (most
-			 * losses, once a trim has dropped rows): 2.7% of a
-			 * shard went to the calls */
-			double l = loss[j];
-			if (isfinite(l) && tail_below_cut(&tail, l))
-				continue;
-			if (!tail_add(&tail, ids[j], l, 1, NULL))
-				fatal("scenario %llu: the loss is not finite", (unsigned long long)ids[j]);
-		}
+		add_losses(ids, n);
 		done += (uint64_t)n;
 	}
 	if (histogram_path) {
@@ -1014,7 +1348,7 @@ static const char synopsis[] =
 	"scenarios -m market -c corr -p portfolio [-H days] [-l level] [-n scenarios]\n"
 	"                 [-s seed] [-r rate] [-R gbm|normal|t] [-d df] [-f first] [-k count]\n"
 	"                 [--closed-form | --histogram bins | --no-positions | --positions tail]\n"
-	"                 [--histogram-file file] [--normals inversion|ziggurat]\n"
+	"                 [--histogram-file file] [--normals inversion|ziggurat] [--no-screen]\n"
 	"       scenarios -m market -c corr -p portfolio [-H days] [-l level] [-n scenarios]\n"
 	"                 [-s seed] [-r rate] [-R gbm|normal|t] [-d df] [--normals inversion|ziggurat]\n"
 	"                 --contributions [tail ...]";
@@ -1041,6 +1375,8 @@ static _Noreturn void help(void)
 	       "      --histogram BINS   write a histogram of the P&L instead of the tail\n"
 	       "      --histogram-file F write that histogram to F, and the tail too\n"
 	       "      --no-positions     leave the positions' columns out of the tail\n"
+	       "      --no-screen        revalue every scenario, also those whose loss bound\n"
+	       "                         is below the tail's cut (the same partial, slower)\n"
 	       "      --positions TAIL   add them to TAIL, a merged tail of this run\n"
 	       "      --contributions    merge the tails given (the run's shards) and write each\n"
 	       "                         position's contribution to the ES, as risk -c would\n"
@@ -1073,6 +1409,7 @@ int main(int argc, char **argv)
 		{ "positions", required_argument, NULL, 'P' },
 		{ "contributions", no_argument, NULL, 'T' },
 		{ "normals", required_argument, NULL, 'Z' },
+		{ "no-screen", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1121,6 +1458,7 @@ int main(int argc, char **argv)
 		case 'L': histogram_bins = (int)opt_int("--histogram", optarg, 1, 100000); break;
 		case 'F': histogram_path = optarg; break;
 		case 'N': no_positions = true; break;
+		case 'X': no_screen = true; break;
 		case 'P': positions_path = optarg; break;
 		case 'T': contributions = true; break;
 		case 'Z':
