@@ -223,6 +223,19 @@ rule() {
 	[[ "$stderr" == "simpaths: path 0: a simulated price underflows to 0"* ]]
 	run -1 --separate-stderr simpaths --count 40 --steps 40 -e summary --rate 800 -p lookback-call-float
 	[[ "$stderr" == "simpaths: path 0: a simulated price overflows a double"* ]]
+	# two whole blocks of 128 paths and no path after them (which the
+	# scalar loop would refuse), the plain payoffs' own loop (sink_payoff.c
+	# plain_rows): the same refusals, where a price passed as good gave a
+	# put or digital a plausible partial (rows of 0, or of the discount)
+	for p in call put digital-call digital-put; do
+		run -1 --separate-stderr simpaths --count 256 --rate 800 -p "$p" --partial
+		[ "$stderr" = "simpaths: path 0: a simulated price overflows a double (--s0, --rate or --sigma too large?)" ] || false
+		run -1 --separate-stderr simpaths --count 256 --sigma 60 -p "$p" --partial
+		[ "$stderr" = "simpaths: path 0: a simulated price underflows to 0 (--sigma or --maturity too large?)" ] || false
+	done
+	# a row too large to square (the partial's sums of squares would overflow)
+	run -1 --separate-stderr simpaths --count 256 --s0 1e160 -K 1 -p call --partial
+	[ "$stderr" = "simpaths: path 0: value too large to square: 1.259061604609963e+160" ]
 	# the pipeline refuses the same paths in the same words: simpaths writes
 	# no row of 0 for payoff to refuse
 	run -1 --separate-stderr bash -o pipefail -c 'simpaths --count 40 --sigma 60 | payoff -p put'

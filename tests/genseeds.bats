@@ -104,6 +104,10 @@ partitions() {
 	run -0 genseeds -n 270000000 -s 16 --align 128
 	[ "$(printf '%s\n' "${lines[@]:3}" | awk '$2 % 128 { bad++ } END { print bad + 0 }')" = 0 ]
 	[ "$(printf '%s\n' "${lines[@]:2}" | awk '{ n += $3; if ($2 != next_first) bad++; next_first = $2 + $3 } END { print n, bad + 0 }')" = "270000000 0" ]
+	# as many whole blocks as shards (3 of 128, and 16 paths after them):
+	# on the blocks still, the last shard taking the 16
+	run -0 genseeds -n 400 -s 3 --align 128
+	[ "$(printf '%s\n' "${lines[@]:2}")" = $'0\t0\t128\t1\n1\t128\t128\t1\n2\t256\t144\t1' ]
 	# 2 whole blocks, 3 shards: the plain split
 	run -0 genseeds -n 300 -s 3 --align 128
 	[ "$output" = "$(genseeds -n 300 -s 3)" ]
