@@ -203,30 +203,92 @@ print(" ".join(log), [len(g[6]) for g in group])'
 	grep -qx 'prices agree within 6 standard errors *yes' <<<"$bench"
 }
 
-@test "var-bench: make var and the numpy pool in interleaved rounds, the ratio and goal from the medians, in a short run" {
+@test "var-bench: make var (SCREEN=1 and 0) and two numpy pools (full, screened) in interleaved rounds, the ratios and the goal against the faster pool, in a short run" {
 	not_sanitized
 	cd "$ROOT"
 	# 20000 scenarios, 2 rounds: the numbers mean nothing here (make bench
 	# measures 10^6 in BENCH_ROUNDS rounds)
 	run -0 --separate-stderr env MAKE=make /usr/bin/python3 bench/var-bench --scenarios 20000 --rounds 2
 	printf '%s\n' "${lines[@]}"
-	local re='^make var NORMALS=ziggurat	([0-9.]+)	([0-9.]+)-([0-9.]+)	[0-9.]+	[0-9.]+	[0-9.]+$'
+	[ "${#lines[@]}" -eq 17 ]
+	local num='([0-9.]+)	([0-9.]+)-([0-9.]+)	[0-9.]+	([0-9.]+)	([0-9.]+)'
+	local re="^make var NORMALS=ziggurat	$num\$"
 	[[ "${lines[2]}" =~ $re ]]
-	local m=${BASH_REMATCH[1]} m_min=${BASH_REMATCH[2]} m_max=${BASH_REMATCH[3]}
-	re='^numpy pool	([0-9.]+)	([0-9.]+)-([0-9.]+)	[0-9.]+	[0-9.]+	[0-9.]+$'
+	local m=${BASH_REMATCH[1]} m_min=${BASH_REMATCH[2]} m_max=${BASH_REMATCH[3]} m_est="${BASH_REMATCH[4]} ${BASH_REMATCH[5]}"
+	re="^make var NORMALS=ziggurat SCREEN=0	$num\$"
 	[[ "${lines[4]}" =~ $re ]]
-	local p=${BASH_REMATCH[1]} p_min=${BASH_REMATCH[2]} p_max=${BASH_REMATCH[3]}
-	re='^numpy / make var NORMALS=ziggurat: wall ([0-9.]+)x \(fastest runs ([0-9.]+)x; shards\+merge [0-9.]+x\), CPU [0-9.]+x; goal 3x: (met|NOT met)$'
-	[[ "${lines[5]}" =~ $re ]]
-	local wall=${BASH_REMATCH[1]} fastest=${BASH_REMATCH[2]} verdict=${BASH_REMATCH[3]}
-	# medians within min-max; the ratios those of the medians and of the
-	# fastest runs (to the printed times' rounding); the verdict the median's
-	awk -v m="$m" -v a="$m_min" -v b="$m_max" -v p="$p" -v c="$p_min" -v d="$p_max" \
-		-v w="$wall" -v f="$fastest" -v v="$verdict" 'function near(x, y, u, t) {
-			return (x - y / u) ^ 2 <= (0.006 + y / u * (0.005 / y + 0.005 / u)) ^ 2 }
-		BEGIN { exit !(a <= m && m <= b && c <= p && p <= d && near(w, p, m) && near(f, c, a) &&
-			(v == "met") == (w >= 3)) }'
-	grep -qx '2 interleaved rounds, each side once a round, the order rotated; wall, CPU: the medians (the ratios and the goal), min-max: each side'"'"'s fastest and slowest run.' <<<"$output"
+	local z=${BASH_REMATCH[1]} z_min=${BASH_REMATCH[2]} z_max=${BASH_REMATCH[3]}
+	# SCREEN=0 revalues every scenario: the same VaR and ES
+	[ "${BASH_REMATCH[4]} ${BASH_REMATCH[5]}" = "$m_est" ]
+	re="^numpy pool	$num	\\(100\\.0% of the scenarios revalued in full\\)\$"
+	[[ "${lines[6]}" =~ $re ]]
+	local p=${BASH_REMATCH[1]} p_min=${BASH_REMATCH[2]} p_max=${BASH_REMATCH[3]} p_est="${BASH_REMATCH[4]} ${BASH_REMATCH[5]}"
+	re="^numpy pool, screened	$num	\\(([0-9.]+)% of the scenarios revalued in full\\)\$"
+	[[ "${lines[7]}" =~ $re ]]
+	local s=${BASH_REMATCH[1]} s_min=${BASH_REMATCH[2]} s_max=${BASH_REMATCH[3]}
+	# the screened pool: the full pool's VaR and ES, a few % revalued
+	[ "${BASH_REMATCH[4]} ${BASH_REMATCH[5]}" = "$p_est" ]
+	awk -v x="${BASH_REMATCH[6]}" 'BEGIN { exit !(0 < x && x < 50) }'
+	# every pool against every make var: the ratios those of the medians
+	# and of the fastest runs (to the printed times' rounding)
+	local near='function near(x, y, u) { return (x - y / u) ^ 2 <= (0.006 + y / u * (0.005 / y + 0.005 / u)) ^ 2 }'
+	local i=8 peer side pm pmin sm smin
+	for peer in "numpy pool:$p:$p_min" "numpy pool, screened:$s:$s_min"; do
+		IFS=: read -r peer pm pmin <<<"$peer"
+		for side in "make var NORMALS=ziggurat:$m:$m_min" "make var NORMALS=ziggurat SCREEN=0:$z:$z_min"; do
+			IFS=: read -r side sm smin <<<"$side"
+			re="^$peer / $side: wall ([0-9.]+)x \\(fastest runs ([0-9.]+)x; shards\\+merge [0-9.]+x\\), CPU [0-9.]+x\$"
+			[[ "${lines[i]}" =~ $re ]] || { echo "line $i: ${lines[i]}"; false; }
+			awk -v w="${BASH_REMATCH[1]}" -v f="${BASH_REMATCH[2]}" -v p="$pm" -v c="$pmin" -v m="$sm" -v a="$smin" \
+				"$near"' BEGIN { exit !(near(w, p, m) && near(f, c, a)) }'
+			i=$((i + 1))
+		done
+	done
+	# the strongest peer: the faster median; the goal against it alone
+	local best=numpy\ pool other=numpy\ pool,\ screened bm=$p om=$s
+	if awk -v a="$s" -v b="$p" 'BEGIN { exit !(a < b) }'; then
+		best=numpy\ pool,\ screened other=numpy\ pool bm=$s om=$p
+	fi
+	[ "${lines[12]}" = "strongest peer: $best ($bm s median wall; $other $om s)" ]
+	for i in 13 14; do
+		side="make var NORMALS=ziggurat" sm=$m
+		[ "$i" = 13 ] || side="make var NORMALS=ziggurat SCREEN=0" sm=$z
+		re="^goal 3x against the strongest peer \\($best\\): $side ([0-9.]+)x: (met|NOT met)\$"
+		[[ "${lines[i]}" =~ $re ]] || { echo "line $i: ${lines[i]}"; false; }
+		awk -v w="${BASH_REMATCH[1]}" -v v="${BASH_REMATCH[2]}" -v p="$bm" -v m="$sm" \
+			"$near"' BEGIN { exit !(near(w, p, m) && (v == "met") == (w >= 3)) }'
+	done
+	# medians within min-max
+	awk -v m="$m" -v a="$m_min" -v b="$m_max" -v z="$z" -v c="$z_min" -v d="$z_max" \
+		-v p="$p" -v e="$p_min" -v f="$p_max" -v s="$s" -v g="$s_min" -v h="$s_max" \
+		'BEGIN { exit !(a <= m && m <= b && c <= z && z <= d && e <= p && p <= f && g <= s && s <= h) }'
+	[ "${lines[15]}" = '2 interleaved rounds, each side once a round, the order rotated; wall, CPU: the medians (the ratios and the goal), min-max: each side'"'"'s fastest and slowest run.' ]
+}
+
+@test "var-bench: the screened numpy pool keeps the full pool's worst losses, bit for bit, at several sizes" {
+	not_sanitized
+	cd "$ROOT"
+	/usr/bin/python3 - <<'PY'
+import importlib.machinery, importlib.util, os, tempfile
+import numpy as np
+loader = importlib.machinery.SourceFileLoader("vb", "bench/var-bench")
+spec = importlib.util.spec_from_loader("vb", loader)
+vb = importlib.util.module_from_spec(spec)
+loader.exec_module(vb)
+spot, vol, q, mu, corr, book = vb.write_book(tempfile.mkdtemp())
+market = (spot, vol, q, mu, corr)
+# counts below, at and above a chunk; keep from 1 to all; a task's own seed
+for count, keep, task in ((1, 1, 0), (700, 8, 1), (3000, 31, 2), (513, 513, 3), (5000, 1, 4)):
+    full, n = vb.worker((market, book, count, keep, 7, task))
+    screened, c = vb.worker_screened((market, book, count, keep, 7, task))
+    assert n == count and 0 < c <= count, (count, c)
+    assert np.array_equal(np.sort(full), np.sort(screened)), (count, keep)
+# a grid too coarse to bound anything finely still gives the same losses
+vb.GRID = 9
+full, _ = vb.worker((market, book, 3000, 31, 7, 5))
+screened, c = vb.worker_screened((market, book, 3000, 31, 7, 5))
+assert np.array_equal(np.sort(full), np.sort(screened))
+PY
 }
 
 # The price of `numpy_peer.py ARGS...`, and its stderr, as "price stderr".

@@ -232,3 +232,17 @@ shown() {
 		no_canary
 	done
 }
+
+@test "make var SCREEN: each hostile value on make's command line is refused, naming it, and nothing runs" {
+	local v
+	for v in "${HOSTILE[@]}"; do
+		run -2 --separate-stderr make -s -C "$ROOT" var SCREEN="$v" OUT="$BATS_TEST_TMPDIR/out"
+		[ "${lines[0]:-}" = "" ]
+		local why="want 0 or 1"
+		[[ $v != *$'\n'* ]] ||
+			why="a TAB or a newline is refused in a value (the run's files are lines of TAB-separated fields)"
+		[ "${stderr_lines[0]}" = "var: SCREEN=$(shown "$v"): $why" ] || { echo "$stderr"; false; }
+		[ ! -e "$BATS_TEST_TMPDIR/out" ]
+		no_canary
+	done
+}

@@ -10,7 +10,7 @@ setup() {
 	cd "$BATS_TEST_TMPDIR"
 	export MARKET="$ROOT/data/market.tsv" CORR="$ROOT/data/corr.tsv" PORTFOLIO="$ROOT/data/portfolio.tsv"
 	export SCENARIOS=20000 HORIZON=5 OUT="$BATS_TEST_TMPDIR/out"
-	unset LEVEL SEED R RETURNS DF SHARDS JOBS HOSTS SCHEDULER NORMALS
+	unset LEVEL SEED R RETURNS DF SHARDS JOBS HOSTS SCHEDULER NORMALS SCREEN
 }
 
 # var_fails MESSAGE VAR=value...: exit 2, exactly "var: MESSAGE", no result.
@@ -120,6 +120,43 @@ var_fails() {
 	cp "$OUT/var.tsv" inversion.tsv
 	SHARDS=3 JOBS=2 var >/dev/null
 	[ "$(field VaR 2 inversion.tsv)" != "$(field VaR 2 "$OUT/var.tsv")" ]
+}
+
+@test "SCREEN=0: every scenario revalued in full in every process, the same bytes; a bad SCREEN refused" {
+	# 220005 scenarios, 3 shards: the histogram's (head.part), the early
+	# partial and the shards all run, and each gets --no-screen
+	SCENARIOS=220005 SHARDS=3 JOBS=2 var >/dev/null
+	cp "$OUT/var.tsv" screened.tsv
+	cp "$OUT/contributions.tsv" screened-c.tsv
+	cp "$OUT/var-run/bins.tsv" screened-bins.tsv
+	[ "$(tail -n 1 "$OUT/var-run/args")" != --no-screen ]
+	# (every scenarios process logs its arguments)
+	mkdir wrap
+	printf '#!/bin/bash\nprintf "%%s\\n" "$*" >>"%s"\nexec "%s" "$@"\n' \
+		"$PWD/calls.log" "$BUILD/bin/scenarios" >wrap/scenarios
+	chmod +x wrap/scenarios
+	SCENARIOS=220005 SHARDS=3 JOBS=2 SCREEN=0 PATH="$PWD/wrap:$PATH" var >/dev/null
+	[ "$(tail -n 1 "$OUT/var-run/args")" = --no-screen ]
+	# the closed forms, the histogram's, the early partial, two groups of
+	# shards, the contributions: each with --no-screen
+	cat calls.log
+	[ "$(grep -c -- ' --no-screen' calls.log)" = 6 ]
+	[ "$(grep -c . calls.log)" = 6 ]
+	[ -s "$OUT/var-run/head.part" ] && [ -s "$OUT/var-run/early.part" ]
+	cmp screened.tsv "$OUT/var.tsv"
+	cmp screened-c.tsv "$OUT/contributions.tsv"
+	cmp screened-bins.tsv "$OUT/var-run/bins.tsv"
+	# SCREEN=1, given, is the default
+	SCENARIOS=20000 SCREEN=1 var >/dev/null
+	cp "$OUT/var.tsv" one.tsv
+	SCENARIOS=20000 var >/dev/null
+	cmp one.tsv "$OUT/var.tsv"
+	rm -r "$OUT"
+	var_fails "SCREEN=2: want 0 or 1" SCREEN=2
+	var_fails "SCREEN=yes: want 0 or 1" SCREEN=yes
+	var_fails "SCREEN=0 ;ls: want 0 or 1" 'SCREEN=0 ;ls'
+	var_fails "SCREEN=--no-screen: want 0 or 1" SCREEN=--no-screen
+	var_fails "SCREEN=\$(id): want 0 or 1" 'SCREEN=$(id)'
 }
 
 @test "a bad file is refused with file:line before any shard runs" {
