@@ -45,6 +45,17 @@ setup() {
 	# the shards' inner boundaries on the partials' blocks of 128 paths
 	# (genseeds --align 128): no shard holds a block in part
 	[ -z "$(grep -l '^path' "$BATS_TEST_TMPDIR"/[bd]/runs/*/shard-*.part)" ]
+	# d's split is tapered for its 2 job slots (genseeds --taper 2: sizes
+	# falling along each slot's run of shards), c's (JOBS=1) is not: the
+	# same bytes
+	cmp <(genseeds -n 200000 -s 37 --align 128 --taper 2 --seed 7) "$BATS_TEST_TMPDIR"/d/runs/*/seeds.tsv
+	cmp <(genseeds -n 200000 -s 7 --align 128 --seed 7) "$BATS_TEST_TMPDIR"/c/runs/*/seeds.tsv
+	# ssh (HOSTS) and SLURM runs, one shard a job, keep the plain split
+	printf ':\n' >"$BATS_TEST_TMPDIR/hosts"
+	OUT="$BATS_TEST_TMPDIR/g" SHARDS=37 JOBS=2 HOSTS="$BATS_TEST_TMPDIR/hosts" run -0 prepare-run
+	cmp <(genseeds -n 200000 -s 37 --align 128 --seed 7) "$output/seeds.tsv"
+	OUT="$BATS_TEST_TMPDIR/h" SHARDS=37 JOBS=2 SCHEDULER=slurm run -0 prepare-run
+	cmp <(genseeds -n 200000 -s 37 --align 128 --seed 7) "$output/seeds.tsv"
 	# 4000 paths in 37 shards: fewer whole blocks (31) than shards, so the
 	# plain split: the shards hold blocks in part, which wait as path rows
 	# (DESIGN.md), and give the same bytes
