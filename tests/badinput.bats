@@ -38,7 +38,7 @@ genseeds -n 10 -s 11 ¦ - ¦ 2 ¦ genseeds: --shards: 11 shards for 10 paths: at
 genseeds -n 10 --seed 18446744073709551616 ¦ - ¦ 2 ¦ genseeds: --seed: invalid seed '18446744073709551616' (want 0..2^64-1, decimal or 0x hex){try}
 genseeds -n 10 --seed -1 ¦ - ¦ 2 ¦ genseeds: --seed: invalid seed '-1' (want 0..2^64-1, decimal or 0x hex){try}
 genseeds -n 10 extra ¦ - ¦ 2 ¦ genseeds: unexpected argument 'extra'{try}
-genseeds --bogus ¦ - ¦ 2 ¦ genseeds: unrecognized option '--bogus'\nusage: genseeds -n paths [-s shards] [-m multiple | --align A] [--first first] [--seed seed]{try}
+genseeds --bogus ¦ - ¦ 2 ¦ genseeds: unrecognized option '--bogus'\nusage: genseeds -n paths [-s shards] [-m multiple | --align A] [--taper J] [--first first] [--seed seed]{try}
 
 # --- simpaths: options, and shard rows on stdin --------------------------------------------------
 simpaths --count 1 --sigma nan ¦ - ¦ 2 ¦ simpaths: --sigma: invalid number 'nan'{try}

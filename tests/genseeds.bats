@@ -6,7 +6,7 @@ load test_helper
 
 TRY="Try 'genseeds --help' for more information."
 TOOL=genseeds
-SYNOPSIS="usage: genseeds -n paths [-s shards] [-m multiple | --align A] [--first first] [--seed seed]"
+SYNOPSIS="usage: genseeds -n paths [-s shards] [-m multiple | --align A] [--taper J] [--first first] [--seed seed]"
 
 # The interpreter itself, found once: a version manager's python3 shim
 # costs a quarter of a second a call.
@@ -114,6 +114,80 @@ partitions() {
 	TOOL=genseeds
 	usage_fails "--align: not with --multiple (a shard of replicates starts on a multiple)" -n 1024 -m 4 --align 128
 	usage_fails "--align: '0' must be positive" -n 10 --align 0
+}
+
+# tapers ARGS...: for each genseeds argument list (words split on ','),
+# the tapered split's rules, checked exactly in one Python process: rows
+# contiguous from --first to paths, every path once; every boundary after
+# the first shard's start on a multiple of --align/-m; the shards in J runs
+# as parallel-run --many groups them (min(J, shards) runs, the first
+# shards % J one longer), the runs' units (blocks) equal within one, each
+# run's sizes never growing (the last shard's tail of < A paths aside) and
+# ending on its smallest; TAPERED=1: the run's first shard larger than its
+# last (tapered, not the plain split).
+tapers() {
+	"$PYTHON" - "$@" <<-'EOF'
+	import os, subprocess, sys
+	for words in sys.argv[1:]:
+	    args = words.split(",")
+	    opt = dict(zip(args[::2], args[1::2]))
+	    paths, shards, j = int(opt["-n"]), int(opt["-s"]), int(opt["--taper"])
+	    unit = int(opt.get("--align", opt.get("-m", "1")))
+	    first = int(opt.get("--first", "0"))
+	    text = subprocess.run(["genseeds"] + args, check=True, capture_output=True,
+	                          text=True).stdout
+	    rows = [list(map(int, l.split("\t"))) for l in text.splitlines()[2:]]
+	    assert len(rows) == shards, (words, len(rows))
+	    at = first
+	    for k, (shard, f, count, _) in enumerate(rows):
+	        assert shard == k and f == at and count >= 1, (words, k, f, count)
+	        assert k == 0 or f % unit == 0, (words, "boundary", f)
+	        at += count
+	    assert at == paths, (words, at)
+	    runs = min(j, shards)
+	    sizes, k, units = [], 0, []
+	    for g in range(runs):
+	        m = shards // runs + (g < shards % runs)
+	        run = [c for _, _, c, _ in rows[k:k + m]]
+	        k += m
+	        units.append(sum(run) // unit)
+	        for a, b in zip(run, run[1:]):
+	            assert a >= b or (k == shards and b - a < unit), (words, g, run)
+	        if os.environ.get("TAPERED") == "1" and m > 1:
+	            assert run[0] > run[-1], (words, "not tapered", run)
+	    assert max(units) - min(units) <= 1, (words, units)
+	EOF
+}
+
+@test "--taper J: sizes falling along each of J runs of shards, boundaries on the blocks, every path once" {
+	# 16 blocks, 4 shards, 2 runs of 2: 8 blocks a run, ending at
+	# 8 (4 - 1) / 4 = 6 blocks: 6 2 6 2
+	run -0 genseeds -n 2048 -s 4 --align 128 --taper 2
+	[ "$(printf '%s\n' "${lines[@]:2}")" = $'0\t0\t768\t1\n1\t768\t256\t1\n2\t1024\t768\t1\n3\t1792\t256\t1' ]
+	# make price's Asian at the bench's size: 2 runs of 8, sizes in the
+	# ratio 15 13 ... 3 1 (in blocks: 1373 1190 1007 824 641 457 275 92),
+	# the last shard also taking the 96 paths past the last block
+	run -0 genseeds -n 1500000 -s 16 --align 128 --taper 2
+	[ "$(printf '%s\n' "${lines[@]:2}" | cut -f 3 | paste -sd ' ')" = \
+	  "175744 152320 128896 105472 82048 58496 35200 11776 175744 152320 128896 105472 82048 58496 35200 11872" ]
+	TAPERED=1 tapers -n,1500000,-s,16,--align,128,--taper,2 -n,270000000,-s,16,--align,128,--taper,2 \
+		-n,220000000,-s,16,--align,128,--taper,3 -n,1000000,-s,17,--align,128,--taper,2 \
+		-n,1000000,-s,16,--align,128,--taper,16 -n,1000000,-s,5,--align,128,--taper,1 \
+		-n,1000003,-s,7,--align,128,--taper,2,--first,1000 -n,4096,-s,4,-m,16,--taper,2 \
+		-n,9223372036854775808,-s,1000,--align,128,--taper,7 -n,9223372036854775807,-s,3,--taper,2
+	# J past the shards: a run of one shard each, the plain split's sizes
+	tapers -n,1000000,-s,4,--align,128,--taper,64
+	[ "$(genseeds -n 1000000 -s 4 --align 128 --taper 64)" = "$(genseeds -n 1000000 -s 4 --align 128)" ]
+	# too few blocks for a unit in every shard of a run of m (m^2 of them):
+	# the plain split (2 runs of 8 want 64 blocks a run)
+	[ "$(genseeds -n 16383 -s 16 --align 128 --taper 2)" = "$(genseeds -n 16383 -s 16 --align 128)" ]
+	run -0 genseeds -n 16384 -s 16 --align 128 --taper 2
+	[ "$(printf '%s\n' "${lines[@]:2}" | cut -f 3 | paste -sd ' ')" = \
+	  "1920 1664 1408 1152 896 640 384 128 1920 1664 1408 1152 896 640 384 128" ]
+	TOOL=genseeds
+	usage_fails "--taper: '0' must be positive" -n 10 --taper 0
+	usage_fails "--taper: invalid count 'x'" -n 10 --taper x
+	usage_fails "--taper: '-2' must be positive" -n 10 --taper -2
 }
 
 @test "defaults to one shard and seed 1" {

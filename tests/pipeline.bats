@@ -45,6 +45,17 @@ setup() {
 	# the shards' inner boundaries on the partials' blocks of 128 paths
 	# (genseeds --align 128): no shard holds a block in part
 	[ -z "$(grep -l '^path' "$BATS_TEST_TMPDIR"/[bd]/runs/*/shard-*.part)" ]
+	# d's split is tapered for its 2 job slots (genseeds --taper 2: sizes
+	# falling along each slot's run of shards), c's (JOBS=1) is not: the
+	# same bytes
+	cmp <(genseeds -n 200000 -s 37 --align 128 --taper 2 --seed 7) "$BATS_TEST_TMPDIR"/d/runs/*/seeds.tsv
+	cmp <(genseeds -n 200000 -s 7 --align 128 --seed 7) "$BATS_TEST_TMPDIR"/c/runs/*/seeds.tsv
+	# ssh (HOSTS) and SLURM runs, one shard a job, keep the plain split
+	printf ':\n' >"$BATS_TEST_TMPDIR/hosts"
+	OUT="$BATS_TEST_TMPDIR/g" SHARDS=37 JOBS=2 HOSTS="$BATS_TEST_TMPDIR/hosts" run -0 prepare-run
+	cmp <(genseeds -n 200000 -s 37 --align 128 --seed 7) "$output/seeds.tsv"
+	OUT="$BATS_TEST_TMPDIR/h" SHARDS=37 JOBS=2 SCHEDULER=slurm run -0 prepare-run
+	cmp <(genseeds -n 200000 -s 37 --align 128 --seed 7) "$output/seeds.tsv"
 	# 4000 paths in 37 shards: fewer whole blocks (31) than shards, so the
 	# plain split: the shards hold blocks in part, which wait as path rows
 	# (DESIGN.md), and give the same bytes
@@ -196,10 +207,13 @@ fails_on_shard() {
 	PATHS=60000 SHARDS=6 OUT="$BATS_TEST_TMPDIR/plain" run -0 price
 	# price-shard, wrapped: the job of shard 0's group starts only when its
 	# shards are all done, or after 60 s, and says which were done then
+	# (price's head start, MCPIPE_STEAL=head, takes nothing: this test
+	# orders the job slots)
 	mkdir -p "$BATS_TEST_TMPDIR/bin"
 	export LATE_LOG="$BATS_TEST_TMPDIR/late.log"
 	cat >"$BATS_TEST_TMPDIR/bin/price-shard" <<-'EOF'
 	#!/bin/bash
+	[ "${MCPIPE_STEAL:-}" != head ] || exit 0
 	if [ "$2" = 0 ]; then
 		for _ in $(seq 1200); do
 			[ -s "$1/shard-0.part" ] && [ -s "$1/shard-1.part" ] && [ -s "$1/shard-2.part" ] && break
@@ -217,10 +231,11 @@ fails_on_shard() {
 	[ "$(cat "$LATE_LOG")" = "0"$'\n'"1"$'\n'"2" ]
 	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
 	[ -z "$(find "$OUT" -name '*.tmp.*')" ]
-	# shard 1 refused: the slot of 3 4 5 takes 2, then fails on 1, which
-	# the report names (not its own last shard)
+	# shard 1 refused: the slot of 3 4 5 takes 0 (the next free shard,
+	# from the first up), then fails on 1, which the report names (not its
+	# own last shard); 2 is never computed
 	rm "$LATE_LOG"
-	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=60000 SHARDS=6 JOBS=2 fails_on_shard 1 2 3 4 5
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=60000 SHARDS=6 JOBS=2 fails_on_shard 1 0 3 4 5
 }
 
 @test "a temporary partial of a killed shard whose pid a live process now has (pid reuse) is no claim: the rerun computes that shard" {
@@ -725,15 +740,18 @@ head_start_run() {
 @test "MCPIPE_STEAL: a slot that fails on a taken shard is named with that shard, not with its own one another slot was computing" {
 	not_sanitized   # the glue's tests
 	# JOBS=3, groups 0 1, 2 3 and 4 5. Ordered by simpaths, wrapped: the
-	# slot of 4 5 takes 3 (and holds in it); the slot of 2 3 waits in 2 until
-	# then, finds 3 taken, takes 1, which fails; shard 0 waits until then
-	steal_wrappers 0 '0) wait_for one-started ;;
-2) wait_for three-started ;;
-3) : >"$STEAL_DIR/three-started"; wait_for never ;;
-1) : >"$STEAL_DIR/one-started"; echo "simpaths: shard 1 refused" >&2; exit 1 ;;'
+	# slot of 4 5 holds in 4; the slot of 0 1 computes 0 once 2 runs,
+	# then 1, then takes 3 (the next free shard: 2 is taken)
+	# and holds in it once 4 runs; the slot of 2 3 waits in 2 until then,
+	# finds its 3 taken, takes 5, which fails
+	steal_wrappers 0 '0) wait_for two-started ;;
+2) : >"$STEAL_DIR/two-started"; wait_for three-started ;;
+3) wait_for four-started; : >"$STEAL_DIR/three-started"; wait_for never ;;
+4) : >"$STEAL_DIR/four-started"; wait_for never ;;
+5) echo "simpaths: shard 5 refused" >&2; exit 1 ;;'
 	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=6000 SHARDS=6 JOBS=3 run -1 --separate-stderr price
-	[[ "$stderr" == *"simpaths: shard 1 refused"$'\n'* ]]
-	[[ "$stderr" == *$'\n'"price: shard 1 failed: exit status 1"$'\n'* ]]
+	[[ "$stderr" == *"simpaths: shard 5 refused"$'\n'* ]]
+	[[ "$stderr" == *$'\n'"price: shard 5 failed: exit status 1"$'\n'* ]]
 	[ ! -e "$OUT/price.tsv" ]
 }
 

@@ -216,6 +216,20 @@ small_run() {
 	cmp good.tsv "$OUT/price.tsv"
 }
 
+@test "a run directory keeps its split: JOBS=2 (a tapered split) resumes JOBS=1's plain shards into the same bytes" {
+	small_run
+	cp "$rundir/seeds.tsv" seeds.tsv
+	rm "$OUT/price.tsv" "$rundir/shard-1.part" "$rundir/shard-3.part"
+	JOBS=2 run -0 price
+	cmp seeds.tsv "$rundir/seeds.tsv"
+	cmp good.tsv "$OUT/price.tsv"
+	# a fresh run directory at JOBS=2: the tapered split, the same bytes
+	OUT="$BATS_TEST_TMPDIR/fresh" JOBS=2 run -0 price
+	run ! cmp -s seeds.tsv "$BATS_TEST_TMPDIR"/fresh/runs/*/seeds.tsv
+	cmp <(genseeds -n 40000 -s 4 --align 128 --taper 2 --seed 11) "$BATS_TEST_TMPDIR"/fresh/runs/*/seeds.tsv
+	cmp good.tsv "$BATS_TEST_TMPDIR/fresh/price.tsv"
+}
+
 @test "temporary partials left by a killed shard are never used" {
 	small_run
 	rm "$OUT/price.tsv" "$rundir/shard-0.part" "$rundir/shard-2.part"
