@@ -576,14 +576,11 @@ static ALWAYS_INLINE void draw_normals(const uint64_t *ids, int n, int width)
 	}
 }
 
-/* log_prices_only: simulate leaves s_h and inv_s_h (GBM), for screening,
- * which needs the log prices alone */
-static bool log_prices_only;
-
-/* The horizon's prices of scenarios ids[0..n), n <= BLOCK, into ln_s and
- * s_h (not under log_prices_only); false (with the scenario in *bad) if a price is not positive
- * (RETURNS=normal only). */
-SIMD_CLONES static bool simulate(const uint64_t *ids, int n, uint64_t *bad)
+/* The horizon's prices of scenarios ids[0..n), n <= BLOCK, into ln_s,
+ * and with prices into s_h and inv_s_h too (without: GBM leaves them, for
+ * screening, which needs the log prices alone); false (with the scenario
+ * in *bad) if a price is not positive (RETURNS=normal only). */
+SIMD_CLONES static bool simulate(const uint64_t *ids, int n, bool prices, uint64_t *bad)
 {
 	int width = nassets + (returns == STUDENT ? df : 0);
 	draw_normals(ids, n, width);
@@ -645,7 +642,7 @@ SIMD_CLONES static bool simulate(const uint64_t *ids, int n, uint64_t *bad)
 					*bad = ids[j];
 					return false;
 				}
-		} else if (log_prices_only) {
+		} else if (!prices) {
 			for (int j = 0; j < n; j++)
 				ln_s[i][j] = l0 + m + sv * (x[i][j] * scale[j]);
 			continue;
@@ -688,10 +685,10 @@ SIMD_CLONES static void revalue(int n, double *const *per_position)
 	}
 }
 
-static void simulate_or_die(const uint64_t *ids, int n)
+static void simulate_or_die(const uint64_t *ids, int n, bool prices)
 {
 	uint64_t bad;
-	if (!simulate(ids, n, &bad))
+	if (!simulate(ids, n, prices, &bad))
 		fatal("scenario %llu: a price at the horizon is not positive (RETURNS=normal: "
 		      "an arithmetic return below -100%%)", (unsigned long long)bad);
 }
@@ -975,7 +972,7 @@ static void attach_positions(struct tail *t, size_t nrows)
 			ids[j] = t->rows[i + (size_t)j].scenario;
 			rows[j] = tail_extra(t, i + (size_t)j);
 		}
-		simulate_or_die(ids, n);
+		simulate_or_die(ids, n, true);
 		revalue(n, rows);
 		for (int j = 0; j < n; j++)
 			if (loss[j] != t->rows[i + (size_t)j].loss)
@@ -1070,9 +1067,7 @@ static void bound_segment(uint64_t from, uint64_t n)
 		int m = n - done < BLOCK ? (int)(n - done) : BLOCK;
 		for (int j = 0; j < m; j++)
 			ids[j] = from + done + (uint64_t)j;
-		log_prices_only = true;
-		simulate_or_die(ids, m);
-		log_prices_only = false;
+		simulate_or_die(ids, m, false);
 		screen_block(m);
 		memcpy(floor_of + done, floors, (size_t)m * sizeof *floors);
 		memcpy(bound_of + done, bounds, (size_t)m * sizeof *bounds);
@@ -1096,7 +1091,7 @@ static void revalue_todo(size_t ntodo, bool to_tail, double *pnl, uint64_t from)
 {
 	for (size_t done = 0; done < ntodo;) {
 		int m = ntodo - done < BLOCK ? (int)(ntodo - done) : BLOCK;
-		simulate_or_die(todo + done, m);
+		simulate_or_die(todo + done, m, true);
 		revalue(m, NULL);
 		if (to_tail)
 			add_losses(todo + done, m);
@@ -1165,38 +1160,42 @@ static void screen_histogram(void)
 	revalue_todo(ntodo, false, histogram_pnl, first);
 }
 
-static void run(void)
+/* Every scenario of the shard revalued in full (--no-screen, or no
+ * screening possible): its loss into the tail, and its P&L into
+ * histogram_pnl under --histogram (the tail too with --histogram-file) */
+static void revalue_all(void)
 {
 	static uint64_t ids[BLOCK];
+	bool to_tail = !histogram_bins || histogram_path;
+
+	for (uint64_t done = 0; done < count; done += BLOCK) {
+		int n = count - done < BLOCK ? (int)(count - done) : BLOCK;
+		for (int j = 0; j < n; j++)
+			ids[j] = first + done + (uint64_t)j;
+		simulate_or_die(ids, n, true);
+		revalue(n, NULL);
+		if (histogram_bins)
+			for (int j = 0; j < n; j++)
+				histogram_pnl[done + (uint64_t)j] = -loss[j];
+		if (to_tail)
+			add_losses(ids, n);
+	}
+}
+
+static void run(void)
+{
 	bool screening = !no_screen && (!histogram_bins || count <= SEGMENT) && setup_screening();
 
 	start_tail(&tail, no_positions ? 0 : npositions);
 	if (histogram_bins)
 		histogram_pnl = xreallocarray(NULL, (size_t)count, sizeof *histogram_pnl);
-	if (screening && histogram_bins)
+	if (!screening)
+		revalue_all();
+	else if (histogram_bins)
 		screen_histogram();
-	for (uint64_t done = 0; screening && !histogram_bins && done < count;) {
-		uint64_t n = count - done < SEGMENT ? count - done : SEGMENT;
-		screen_segment(first + done, n);
-		done += n;
-	}
-	for (uint64_t done = 0; !screening && done < count;) {
-		int n = count - done < BLOCK ? (int)(count - done) : BLOCK;
-		for (int j = 0; j < n; j++)
-			ids[j] = first + done + (uint64_t)j;
-		simulate_or_die(ids, n);
-		revalue(n, NULL);
-		if (histogram_bins) {
-			for (int j = 0; j < n; j++)
-				histogram_pnl[done + (uint64_t)j] = -loss[j];
-			if (!histogram_path) {
-				done += (uint64_t)n;
-				continue;
-			}
-		}
-		add_losses(ids, n);
-		done += (uint64_t)n;
-	}
+	else
+		for (uint64_t done = 0; done < count; done += SEGMENT)
+			screen_segment(first + done, count - done < SEGMENT ? count - done : SEGMENT);
 	if (histogram_path) {
 		/* the picture's histogram from the scenarios this shard revalues
 		 * anyway (make var), not from a second revaluation */
