@@ -702,13 +702,16 @@ head_start_run() {
 	not_sanitized   # the glue's tests
 	# groups 0 1 and 2 3. The head start computes shard 3, the run's last,
 	# and holds it until the slot of 2 3 has ended (or 60 s); that slot
-	# starts its 2 once 3 is taken, finds 3 taken, takes 1 (the slot of
-	# 0 1 holds its 0 until the slot of 2 3 has ended: no two slots look
-	# at 1 at once) and ends. simpaths logs each shard it computes, and
-	# by whom.
+	# starts its 2 once 3 is taken and the slot of 0 1 computes its 0
+	# (under load GNU parallel may start that slot late: the slot of 2 3
+	# would then take the free 0 first, in the first-up order of the
+	# tapered split, and hold there), finds 3 taken and 0 computing, takes
+	# 1 (the slot of 0 1 holds its 0 until the slot of 2 3 has ended: no
+	# two slots look at 1 at once) and ends. simpaths logs each shard it
+	# computes, and by whom.
 	head_start_run 2 '3) if [ "${MCPIPE_STEAL:-}" = head ]; then : >"$STEAL_DIR/head-3"; wait_for slot-2-done; fi ;;
-2) wait_for head-3 ;;
-0) wait_for slot-2-done ;;'
+2) wait_for head-3; wait_for started-0 ;;
+0) : >"$STEAL_DIR/started-0"; wait_for slot-2-done ;;'
 }
 
 @test "price's head start hands over: once a job slot computes a shard it takes no other (the slots have the cores)" {
