@@ -181,6 +181,10 @@ tapers() {
 	# too few blocks for a unit in every shard of a run of m (m^2 of them):
 	# the plain split (2 runs of 8 want 64 blocks a run)
 	[ "$(genseeds -n 16383 -s 16 --align 128 --taper 2)" = "$(genseeds -n 16383 -s 16 --align 128)" ]
+	# the longest run sets it: 17 shards on 2 slots are runs of 9 and 8,
+	# which want 81 blocks a run (162 in all), not 64
+	[ "$(genseeds -n 20608 -s 17 --align 128 --taper 2)" = "$(genseeds -n 20608 -s 17 --align 128)" ]
+	TAPERED=1 tapers -n,20736,-s,17,--align,128,--taper,2
 	run -0 genseeds -n 16384 -s 16 --align 128 --taper 2
 	[ "$(printf '%s\n' "${lines[@]:2}" | cut -f 3 | paste -sd ' ')" = \
 	  "1920 1664 1408 1152 896 640 384 128 1920 1664 1408 1152 896 640 384 128" ]

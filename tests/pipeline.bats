@@ -56,6 +56,9 @@ setup() {
 	cmp <(genseeds -n 200000 -s 37 --align 128 --seed 7) "$output/seeds.tsv"
 	OUT="$BATS_TEST_TMPDIR/h" SHARDS=37 JOBS=2 SCHEDULER=slurm run -0 prepare-run
 	cmp <(genseeds -n 200000 -s 37 --align 128 --seed 7) "$output/seeds.tsv"
+	# and so does QMC: shards of whole replicates (genseeds --multiple)
+	OUT="$BATS_TEST_TMPDIR/q" PATHS=262144 SHARDS=37 JOBS=2 QMC=sobol REPLICATES=8 run -0 prepare-run
+	cmp <(genseeds -n 262144 -s 37 --multiple 8 --seed 7) "$output/seeds.tsv"
 	# 4000 paths in 37 shards: fewer whole blocks (31) than shards, so the
 	# plain split: the shards hold blocks in part, which wait as path rows
 	# (DESIGN.md), and give the same bytes
@@ -718,12 +721,41 @@ head_start_run() {
 	not_sanitized   # the glue's tests
 	# groups 0 1 and 2 3. The head start computes shard 3 once the slot
 	# of 0 1 computes its 0 (held until the head start has ended); the
-	# slot of 2 3 starts its 2 only then too. Shard 1 is free when the
+	# slot of 2 3 starts its 2 only then, and once 1 is computed (by the
+	# slot of 0 1: released with it, the slot of 2 3 could look at 1 first,
+	# as once under load, and both compute it). Shard 1 is free when the
 	# head start is done with 3: it must not take it (before, a head start
 	# that looked for the slots' claims where they are not would have).
 	head_start_run 3 '3) [ "${MCPIPE_STEAL:-}" != head ] || wait_for computing-0 ;;
 0) : >"$STEAL_DIR/computing-0"; wait_for slot-3-done ;;
-2) wait_for slot-3-done ;;'
+1) : >"$STEAL_DIR/computing-1" ;;
+2) wait_for slot-3-done; wait_for computing-1 ;;'
+}
+
+@test "price's head start, before any job slot computes, takes the free shards from the last down (under the tapered split the last group's smallest)" {
+	not_sanitized   # the glue's tests
+	# groups 0 1 and 2 3. The job slots' price-shards wait until the head
+	# start has computed two shards (or 60 s): its own 3, the run's last,
+	# then the next free one from the last down, 2 (from the first up it
+	# would be 0, the first group's largest, no smaller than a slot's
+	# first shard). simpaths logs each shard it computes, and by whom.
+	steal_wrappers 0 ''
+	sed -i 's|^echo "$shard" >>"$STEAL_DIR/computed"$|echo "$shard ${MCPIPE_STEAL:-}" >>"$STEAL_DIR/computed"|' "$BATS_TEST_TMPDIR/bin/simpaths"
+	cat >"$BATS_TEST_TMPDIR/bin/price-shard" <<-'EOF'
+	#!/bin/bash
+	if [ "${MCPIPE_STEAL:-}" != head ]; then
+		for _ in $(seq 1200); do
+			[ "$(grep -c ' head$' "$STEAL_DIR/computed" 2>/dev/null)" -lt 2 ] || break
+			sleep 0.05
+		done
+	fi
+	exec "$ROOT/pipeline/price-shard" "$@"
+	EOF
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" PATHS=4000 SHARDS=4 JOBS=2 run -0 price
+	cat "$STEAL_DIR/computed"
+	[ "$(grep ' head$' "$STEAL_DIR/computed" | head -n 2)" = "3 head"$'\n'"2 head" ]
+	PATHS=4000 SHARDS=4 OUT="$BATS_TEST_TMPDIR/plain" price >/dev/null
+	cmp "$OUT/price.tsv" "$BATS_TEST_TMPDIR/plain/price.tsv"
 }
 
 @test "MCPIPE_STEAL: a slot done with its own shards does not take the one another slot is computing" {

@@ -262,6 +262,11 @@ screened() {
 	# with --histogram-file, the tail's revalued; the others binned by
 	# their bounds
 	screened hist-wide -m m -c c -p p -n 50000 -H 252 --histogram 120
+	# the range's ends are the exact P&L of whichever candidates hold
+	# them: at seed 2 one is the last revalued
+	for s in 1 2 3 4; do
+		screened hist-wide-$s -m m -c c -p p -n 20000 -H 252 --histogram 120 -s $s
+	done
 	screened hist-abc "${ABC[@]}" -n 50000 --histogram 120 --histogram-file bins.screened --no-positions
 	scenarios "${ABC[@]}" -n 50000 --histogram 120 --histogram-file bins.all --no-positions --no-screen >/dev/null
 	cmp bins.screened bins.all
