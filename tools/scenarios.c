@@ -1076,12 +1076,21 @@ static void bound_segment(uint64_t from, uint64_t n)
 }
 
 /* The cut of scenarios [0, n) of the segment: no scenario whose bound is
- * below it is among the K' worst of the run's shard */
+ * below it is among the K' worst of the run's shard. Only the floors
+ * above the tail's threshold (once it has one) are selected among: the
+ * K'-th greatest of all is the K'-th greatest of those when K' of them
+ * are, and the threshold is the cut when fewer are. After a shard's first
+ * segment few are (the threshold is its K'-th worst loss so far), and the
+ * selection over every floor was 7% of a shard of 5 million scenarios. */
 static double segment_cut(uint64_t n)
 {
-	size_t kept = (size_t)tail.keep + 1;
-	memcpy(scratch_of, floor_of, (size_t)n * sizeof *scratch_of);
-	double cut = n >= kept ? kth_greatest(scratch_of, (size_t)n, kept) : -INFINITY;
+	size_t kept = (size_t)tail.keep + 1, above = 0;
+	double least = tail.cut ? tail.threshold : -INFINITY;
+
+	for (uint64_t i = 0; i < n; i++)
+		if (floor_of[i] > least)
+			scratch_of[above++] = floor_of[i];
+	double cut = above >= kept ? kth_greatest(scratch_of, above, kept) : -INFINITY;
 	return tail.cut && tail.threshold > cut ? tail.threshold : cut;
 }
 
