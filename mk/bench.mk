@@ -20,7 +20,9 @@ BENCH_SECONDS  = 2
 BENCH_REPEAT   = 3
 # run-bench.py's and var-bench's interleaved rounds of the rows in a goal
 # ratio (medians, min-max; bench/RESULTS.md, "Noise"); the text pipeline,
-# in no ratio, and the other bench scripts run BENCH_REPEAT times
+# in no ratio, and the other bench scripts run BENCH_REPEAT times.
+# var-bench's scale point (10^7 scenarios, its own 2 rounds) is on: its
+# default
 BENCH_ROUNDS   = 5
 
 .PHONY: deps-bench check-simd

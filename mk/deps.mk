@@ -9,8 +9,10 @@ RUN_PACKAGES   = parallel:parallel bats:bats gnuplot:gnuplot-nox python3:python3
                  ssh:openssh-client rsync:rsync
 # flock: one run at a time per OUT (pipeline/price, grid, speedup).
 RUN_PACKAGES  += flock:util-linux
-# bash's loadable ln and rm: price-shard publishes a shard's partial
-# without a process (it falls back to mv without them).
+# bash's loadable builtins: price-shard and var-shard publish a shard's
+# partial without a process (ln, rm), and pipeline/var makes its run
+# directory, copies the files and makes its FIFO without one (rm, mkdir,
+# tee, mkfifo); each falls back to the program without them.
 RUN_PACKAGES  += /usr/lib/bash/ln:bash-builtins
 # Only for tests/distributed.bats, which starts its own sshd and one-node
 # SLURM (munged, slurmctld, slurmd) on loopback. make test installs them

@@ -29,9 +29,14 @@ set xlabel "P&L (horizon value - today's value)"
 set ylabel "scenarios"
 set style fill solid 0.6 border -1
 set key off
-# here gnuplot waits for pipeline/var (the assignments as the row is read)
+# Here gnuplot waits for pipeline/var (the assignments as the row is
+# read). Read by a cat, which inherits gnuplot's stdin, not from
+# "/dev/stdin": that opens the FIFO anew, and a gnuplot that got there
+# after pipeline/var had written and closed it waited for a writer for
+# ever, OUT's lock held (seen under load, x-scale; tests/var.bats). (A
+# command, but a fixed one: no path or value in it.)
 var = NaN; es = NaN
-stats "/dev/stdin" using (var = $1, es = $2, 0) nooutput
+stats "< cat" using (var = $1, es = $2, 0) nooutput
 if (STATS_records != 1 || var != var || es != es) { print "var-plot.gp: want one row of VaR and ES on stdin"; exit status 1 }
 stats losses using 1 nooutput
 width = STATS_records > 1 ? (STATS_max - STATS_min) / (STATS_records - 1) : 1

@@ -203,36 +203,46 @@ print(" ".join(log), [len(g[6]) for g in group])'
 	grep -qx 'prices agree within 6 standard errors *yes' <<<"$bench"
 }
 
-@test "var-bench: make var (SCREEN=1 and 0) and two numpy pools (full, screened) in interleaved rounds, the ratios and the goal against the faster pool, in a short run" {
+@test "var-bench: make var (SCREEN=1 and 0), two numpy pools (full, screened) and the glue-free processes in interleaved rounds, a scale point, the goal against the faster pool and the ratios beside it, in a short run" {
 	not_sanitized
 	cd "$ROOT"
-	# 20000 scenarios, 2 rounds: the numbers mean nothing here (make bench
-	# measures 10^6 in BENCH_ROUNDS rounds)
-	run -0 --separate-stderr env MAKE=make /usr/bin/python3 bench/var-bench --scenarios 20000 --rounds 2
+	# 20000 scenarios, 2 rounds, the scale point at 50000 in 1: the numbers
+	# mean nothing here (make bench measures 10^6 in BENCH_ROUNDS rounds
+	# and 10^7 in 2)
+	run -0 --separate-stderr env MAKE=make /usr/bin/python3 bench/var-bench --scenarios 20000 --rounds 2 \
+		--scale 50000 --scale-rounds 1
 	printf '%s\n' "${lines[@]}"
-	[ "${#lines[@]}" -eq 17 ]
-	local num='([0-9.]+)	([0-9.]+)-([0-9.]+)	[0-9.]+	([0-9.]+)	([0-9.]+)'
+	[ "${#lines[@]}" -eq 34 ]
+	local num='([0-9.]+)	([0-9.]+)-([0-9.]+)	([0-9.]+)	([0-9.]+)	([0-9.]+)'
 	local re="^make var NORMALS=ziggurat	$num\$"
 	[[ "${lines[2]}" =~ $re ]]
-	local m=${BASH_REMATCH[1]} m_min=${BASH_REMATCH[2]} m_max=${BASH_REMATCH[3]} m_est="${BASH_REMATCH[4]} ${BASH_REMATCH[5]}"
+	local m=${BASH_REMATCH[1]} m_min=${BASH_REMATCH[2]} m_max=${BASH_REMATCH[3]} m_cpu=${BASH_REMATCH[4]}
+	local m_est="${BASH_REMATCH[5]} ${BASH_REMATCH[6]}"
 	re="^make var NORMALS=ziggurat SCREEN=0	$num\$"
 	[[ "${lines[4]}" =~ $re ]]
-	local z=${BASH_REMATCH[1]} z_min=${BASH_REMATCH[2]} z_max=${BASH_REMATCH[3]}
+	local z=${BASH_REMATCH[1]} z_min=${BASH_REMATCH[2]} z_max=${BASH_REMATCH[3]} z_cpu=${BASH_REMATCH[4]}
 	# SCREEN=0 revalues every scenario: the same VaR and ES
-	[ "${BASH_REMATCH[4]} ${BASH_REMATCH[5]}" = "$m_est" ]
+	[ "${BASH_REMATCH[5]} ${BASH_REMATCH[6]}" = "$m_est" ]
 	re="^numpy pool	$num	\\(100\\.0% of the scenarios revalued in full\\)\$"
 	[[ "${lines[6]}" =~ $re ]]
-	local p=${BASH_REMATCH[1]} p_min=${BASH_REMATCH[2]} p_max=${BASH_REMATCH[3]} p_est="${BASH_REMATCH[4]} ${BASH_REMATCH[5]}"
+	local p=${BASH_REMATCH[1]} p_min=${BASH_REMATCH[2]} p_max=${BASH_REMATCH[3]} p_cpu=${BASH_REMATCH[4]}
+	local p_est="${BASH_REMATCH[5]} ${BASH_REMATCH[6]}"
 	re="^numpy pool, screened	$num	\\(([0-9.]+)% of the scenarios revalued in full\\)\$"
 	[[ "${lines[7]}" =~ $re ]]
-	local s=${BASH_REMATCH[1]} s_min=${BASH_REMATCH[2]} s_max=${BASH_REMATCH[3]}
+	local s=${BASH_REMATCH[1]} s_min=${BASH_REMATCH[2]} s_max=${BASH_REMATCH[3]} s_cpu=${BASH_REMATCH[4]}
 	# the screened pool: the full pool's VaR and ES, a few % revalued
-	[ "${BASH_REMATCH[4]} ${BASH_REMATCH[5]}" = "$p_est" ]
-	awk -v x="${BASH_REMATCH[6]}" 'BEGIN { exit !(0 < x && x < 50) }'
+	[ "${BASH_REMATCH[5]} ${BASH_REMATCH[6]}" = "$p_est" ]
+	awk -v x="${BASH_REMATCH[7]}" 'BEGIN { exit !(0 < x && x < 50) }'
+	# the glue-free processes: make var's VaR and ES (var-bench compares
+	# the rows' bytes and fails if they differ)
+	re="^glue-free: $(nproc) scenarios processes \\+ risk	$num	\\(make var's VaR and ES rows, the same bytes\\)\$"
+	[[ "${lines[8]}" =~ $re ]]
+	local g=${BASH_REMATCH[1]} g_min=${BASH_REMATCH[2]} g_max=${BASH_REMATCH[3]} g_cpu=${BASH_REMATCH[4]}
+	[ "${BASH_REMATCH[5]} ${BASH_REMATCH[6]}" = "$m_est" ]
 	# every pool against every make var: the ratios those of the medians
 	# and of the fastest runs (to the printed times' rounding)
 	local near='function near(x, y, u) { return (x - y / u) ^ 2 <= (0.006 + y / u * (0.005 / y + 0.005 / u)) ^ 2 }'
-	local i=8 peer side pm pmin sm smin
+	local i=9 peer side pm pmin sm smin
 	for peer in "numpy pool:$p:$p_min" "numpy pool, screened:$s:$s_min"; do
 		IFS=: read -r peer pm pmin <<<"$peer"
 		for side in "make var NORMALS=ziggurat:$m:$m_min" "make var NORMALS=ziggurat SCREEN=0:$z:$z_min"; do
@@ -244,25 +254,113 @@ print(" ".join(log), [len(g[6]) for g in group])'
 			i=$((i + 1))
 		done
 	done
+	# the scale point: make var, both pools and the glue-free processes
+	# again, their own table
+	[ "${lines[13]}" = "at 50000 scenarios, 1 interleaved rounds:" ]
+	[ "${lines[14]}" = "${lines[1]}" ]
+	re="^make var NORMALS=ziggurat	$num\$"
+	[[ "${lines[15]}" =~ $re ]]
+	local M=${BASH_REMATCH[1]} M_cpu=${BASH_REMATCH[4]} M_est="${BASH_REMATCH[5]} ${BASH_REMATCH[6]}"
+	[[ "${lines[16]}" =~ ^\ \ its\ shards\+merge ]]
+	re="^numpy pool	$num	\\(100\\.0% of the scenarios revalued in full\\)\$"
+	[[ "${lines[17]}" =~ $re ]]
+	local P=${BASH_REMATCH[1]} P_cpu=${BASH_REMATCH[4]} P_est="${BASH_REMATCH[5]} ${BASH_REMATCH[6]}"
+	re="^numpy pool, screened	$num	\\(([0-9.]+)% of the scenarios revalued in full\\)\$"
+	[[ "${lines[18]}" =~ $re ]]
+	local S=${BASH_REMATCH[1]} S_cpu=${BASH_REMATCH[4]}
+	[ "${BASH_REMATCH[5]} ${BASH_REMATCH[6]}" = "$P_est" ]
+	re="^glue-free: $(nproc) scenarios processes \\+ risk	$num	\\(make var's VaR and ES rows, the same bytes\\)\$"
+	[[ "${lines[19]}" =~ $re ]]
+	local G=${BASH_REMATCH[1]} G_cpu=${BASH_REMATCH[4]}
+	[ "${BASH_REMATCH[5]} ${BASH_REMATCH[6]}" = "$M_est" ]
+	# another sample size: another VaR
+	[ "$M_est" != "$m_est" ]
 	# the strongest peer: the faster median; the goal against it alone
 	local best=numpy\ pool other=numpy\ pool,\ screened bm=$p om=$s
 	if awk -v a="$s" -v b="$p" 'BEGIN { exit !(a < b) }'; then
 		best=numpy\ pool,\ screened other=numpy\ pool bm=$s om=$p
 	fi
-	[ "${lines[12]}" = "strongest peer: $best ($bm s median wall; $other $om s)" ]
-	for i in 13 14; do
+	[ "${lines[20]}" = "strongest peer: $best ($bm s median wall; $other $om s)" ]
+	for i in 21 22; do
 		side="make var NORMALS=ziggurat" sm=$m
-		[ "$i" = 13 ] || side="make var NORMALS=ziggurat SCREEN=0" sm=$z
+		[ "$i" = 21 ] || side="make var NORMALS=ziggurat SCREEN=0" sm=$z
 		re="^goal 3x against the strongest peer \\($best\\): $side ([0-9.]+)x: (met|NOT met)\$"
 		[[ "${lines[i]}" =~ $re ]] || { echo "line $i: ${lines[i]}"; false; }
 		awk -v w="${BASH_REMATCH[1]}" -v v="${BASH_REMATCH[2]}" -v p="$bm" -v m="$sm" \
 			"$near"' BEGIN { exit !(near(w, p, m) && (v == "met") == (w >= 3)) }'
 	done
+	# beside the goal, labelled as not the verdict: the full pool (the
+	# issue's named peer) against each make var
+	[ "${lines[23]}" = "beside the goal (for information, not the verdict):" ]
+	for i in 24 25; do
+		side="make var NORMALS=ziggurat" sm=$m sc=$m_cpu
+		[ "$i" = 24 ] || side="make var NORMALS=ziggurat SCREEN=0" sm=$z sc=$z_cpu
+		re="^  the issue's named peer \\(numpy pool, every scenario revalued in full\\) / $side: wall ([0-9.]+)x, CPU ([0-9.]+)x\$"
+		[[ "${lines[i]}" =~ $re ]] || { echo "line $i: ${lines[i]}"; false; }
+		awk -v w="${BASH_REMATCH[1]}" -v c="${BASH_REMATCH[2]}" -v p="$p" -v m="$sm" -v pc="$p_cpu" -v mc="$sc" \
+			"$near"' BEGIN { exit !(near(w, p, m) && near(c, pc, mc)) }'
+	done
+	# the scale point's ratios, each pool against make var there, the
+	# strongest peer there and the issue's named peer labelled
+	local sbest="numpy pool"
+	awk -v a="$S" -v b="$P" 'BEGIN { exit !(a < b) }' && sbest="numpy pool, screened"
+	i=26
+	for peer in "numpy pool:$P:$P_cpu" "numpy pool, screened:$S:$S_cpu"; do
+		IFS=: read -r peer pm pc <<<"$peer"
+		local what=
+		[ "$peer" != "$sbest" ] || what="the strongest peer there"
+		[ "$peer" != "numpy pool" ] || what="${what:+$what; }the issue's named peer"
+		re="^  at 50000 scenarios: $peer / make var NORMALS=ziggurat: wall ([0-9.]+)x, CPU ([0-9.]+)x${what:+ \\($what\\)}\$"
+		[[ "${lines[i]}" =~ $re ]] || { echo "line $i: ${lines[i]}"; false; }
+		awk -v w="${BASH_REMATCH[1]}" -v c="${BASH_REMATCH[2]}" -v p="$pm" -v m="$M" -v pc="$pc" -v mc="$M_cpu" \
+			"$near"' BEGIN { exit !(near(w, p, m) && near(c, pc, mc)) }'
+		i=$((i + 1))
+	done
+	# make var's fixed cost (its median less the glue-free median) and
+	# the strongest peer against the glue-free processes, at both sizes
+	local n mm mc gg gc bb bc bname
+	for point in "28:20000:$m:$m_cpu:$g:$g_cpu:$best" "30:50000:$M:$M_cpu:$G:$G_cpu:$sbest"; do
+		IFS=: read -r i n mm mc gg gc bname <<<"$point"
+		re="^  at $n scenarios: make var's fixed cost, make var NORMALS=ziggurat less glue-free: wall (-?[0-9.]+) s \\($mm - $gg\\), CPU (-?[0-9.]+) s \\($mc - $gc\\)\$"
+		[[ "${lines[i]}" =~ $re ]] || { echo "line $i: ${lines[i]}"; false; }
+		awk -v w="${BASH_REMATCH[1]}" -v c="${BASH_REMATCH[2]}" -v a="$mm" -v b="$gg" -v x="$mc" -v y="$gc" \
+			'BEGIN { exit !((w - (a - b)) ^ 2 <= 0.011 ^ 2 && (c - (x - y)) ^ 2 <= 0.011 ^ 2) }'
+		bb=$s bc=$s_cpu
+		[ "$n" = 50000 ] && bb=$S bc=$S_cpu
+		[ "$bname" = "numpy pool, screened" ] || { bb=$p bc=$p_cpu; [ "$n" = 20000 ] || bb=$P bc=$P_cpu; }
+		re="^  at $n scenarios: the strongest peer \\($bname\\) / glue-free: wall ([0-9.]+)x, CPU ([0-9.]+)x\$"
+		[[ "${lines[i + 1]}" =~ $re ]] || { echo "line $((i + 1)): ${lines[i + 1]}"; false; }
+		awk -v w="${BASH_REMATCH[1]}" -v c="${BASH_REMATCH[2]}" -v p="$bb" -v m="$gg" -v pc="$bc" -v mc="$gc" \
+			"$near"' BEGIN { exit !(near(w, p, m) && near(c, pc, mc)) }'
+	done
 	# medians within min-max
 	awk -v m="$m" -v a="$m_min" -v b="$m_max" -v z="$z" -v c="$z_min" -v d="$z_max" \
-		-v p="$p" -v e="$p_min" -v f="$p_max" -v s="$s" -v g="$s_min" -v h="$s_max" \
-		'BEGIN { exit !(a <= m && m <= b && c <= z && z <= d && e <= p && p <= f && g <= s && s <= h) }'
-	[ "${lines[15]}" = '2 interleaved rounds, each side once a round, the order rotated; wall, CPU: the medians (the ratios and the goal), min-max: each side'"'"'s fastest and slowest run.' ]
+		-v p="$p" -v e="$p_min" -v f="$p_max" -v s="$s" -v g="$s_min" -v h="$s_max" -v G="$g" -v i="$g_min" -v j="$g_max" \
+		'BEGIN { exit !(a <= m && m <= b && c <= z && z <= d && e <= p && p <= f && g <= s && s <= h && i <= G && G <= j) }'
+	[ "${lines[32]}" = '2 interleaved rounds (1 at 50000 scenarios), each side once a round, the order rotated; wall, CPU: the medians (the ratios and the goal), min-max: each side'"'"'s fastest and slowest run.' ]
+	[ "${lines[33]}" = "make var also writes the contributions and the histogram, which the peers and the glue-free processes do not." ]
+}
+
+@test "var-bench: --scale 0 leaves the scale point out, and nothing else" {
+	not_sanitized
+	cd "$ROOT"
+	run -0 --separate-stderr env MAKE=make /usr/bin/python3 bench/var-bench --scenarios 20000 --rounds 1 \
+		--screen 1 --scale 0
+	printf '%s\n' "${lines[@]}"
+	[ "${#lines[@]}" -eq 17 ]
+	[[ "${lines[2]}" =~ ^make\ var\ NORMALS=ziggurat$'\t' ]]
+	[[ "${lines[6]}" =~ ^glue-free:\  ]]
+	[[ "${lines[9]}" =~ ^strongest\ peer:\  ]]
+	[[ "${lines[10]}" =~ ^goal\ 3x\ against\ the\ strongest\ peer ]]
+	[ "${lines[11]}" = "beside the goal (for information, not the verdict):" ]
+	[[ "${lines[12]}" =~ ^\ \ the\ issue\'s\ named\ peer ]]
+	[[ "${lines[13]}" =~ ^\ \ at\ 20000\ scenarios:\ make\ var\'s\ fixed\ cost ]]
+	[[ "${lines[14]}" =~ ^\ \ at\ 20000\ scenarios:\ the\ strongest\ peer ]]
+	[ "${lines[15]%%,*}" = "1 interleaved rounds (no scale point: --scale 0)" ]
+	run -1 grep -F 'at 10000000' <<<"$output"
+	# a bad --scale is refused, before any run
+	run -1 --separate-stderr /usr/bin/python3 bench/var-bench --scale 999
+	[ "$stderr" = "var-bench: want --scale 0 (none) or >= 1000 and >= --shards, --scale-rounds >= 1" ]
 }
 
 @test "var-bench: the screened numpy pool keeps the full pool's worst losses, bit for bit, at several sizes" {

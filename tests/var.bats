@@ -237,6 +237,25 @@ var_fails() {
 	[ "$(find "$OUT" -type p)" = "" ]
 }
 
+@test "a gnuplot slow to start, reaching its read after the job wrote VaR and ES and closed the FIFO, draws the picture: no hang" {
+	not_sanitized
+	run -0 var
+	cp "$OUT/var.png" fast.png
+	# gnuplot 2 s late, its FIFO opened (by this job's redirection) but
+	# read only after the job closed it: a gnuplot that opened
+	# /dev/stdin anew then waited for a writer for ever
+	mkdir bin
+	local real
+	real=$(command -v gnuplot)
+	printf '#!/bin/sh\nsleep 2\nexec "$0.real" "$@"\n' >bin/gnuplot
+	ln -s "$real" bin/gnuplot.real
+	chmod +x bin/gnuplot
+	run -0 --separate-stderr timeout 30 env PATH="$PWD/bin:$PATH" var
+	[ "$stderr" = "" ]
+	cmp fast.png "$OUT/var.png"
+	[ "$(find "$OUT" -type p)" = "" ]
+}
+
 @test "the runner starts before the files are read: one group of shards a job slot; a refused or failed run leaves no process and no joblog" {
 	not_sanitized
 	# 7 shards on 2 job slots: two GNU parallel jobs, of 4 and 3 shards
