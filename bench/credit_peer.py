@@ -15,9 +15,17 @@ EL the mean loss. Prints one TAB-separated line:
     numpy-<workers>  scenarios  seconds  scenarios_per_s  EL  VaR  ES
 """
 import math
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+
+# One BLAS thread a worker (its matmul of the defaults by the
+# exposures): the process pool is the parallelism, and an optimised
+# BLAS's own threads (make bench installs Debian's OpenBLAS for
+# bench/var-bench's peers) would contend with it. Set before numpy is
+# imported: OpenBLAS reads it when it loads.
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 import numpy as np
 from scipy.special import ndtr, ndtri

@@ -41,8 +41,15 @@ Prints one TAB-separated line:
 """
 import argparse
 import math
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+
+# One BLAS thread a worker (np.dot, in old_peer): the process pool is the
+# parallelism, and an optimised BLAS's own threads (make bench installs
+# Debian's OpenBLAS for bench/var-bench's peers) would contend with it.
+# Set before numpy is imported: OpenBLAS reads it when it loads.
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 import numpy as np
 

@@ -16,6 +16,14 @@ BENCH_PACKAGES = $(BENCH_PYTHON):python3 \
                  /usr/bin/time:time
 # scipy: bench/var-bench's ndtr, and the risk tests' reference quantiles.
 BENCH_PACKAGES += /usr/lib/python3/dist-packages/scipy/__init__.py:python3-scipy
+# OpenBLAS: bench/var-bench's peers multiply by the Cholesky factor with
+# numpy's matmul, and Debian's numpy calls the reference libblas3 unless
+# an optimised BLAS is installed (Debian then makes it the default
+# libblas.so.3, for every program on the machine); threadpoolctl names the
+# BLAS the peers ran. (Checked by the copyright file: the library's own
+# path names the architecture.)
+BENCH_PACKAGES += /usr/share/doc/libopenblas0-pthread/copyright:libopenblas0-pthread \
+                  /usr/lib/python3/dist-packages/threadpoolctl.py:python3-threadpoolctl
 BENCH_SECONDS  = 2
 BENCH_REPEAT   = 3
 # run-bench.py's and var-bench's interleaved rounds of the rows in a goal

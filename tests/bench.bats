@@ -212,7 +212,7 @@ print(" ".join(log), [len(g[6]) for g in group])'
 	run -0 --separate-stderr env MAKE=make /usr/bin/python3 bench/var-bench --scenarios 20000 --rounds 2 \
 		--scale 50000 --scale-rounds 1
 	printf '%s\n' "${lines[@]}"
-	[ "${#lines[@]}" -eq 34 ]
+	[ "${#lines[@]}" -eq 35 ]
 	local num='([0-9.]+)	([0-9.]+)-([0-9.]+)	([0-9.]+)	([0-9.]+)	([0-9.]+)'
 	local re="^make var NORMALS=ziggurat	$num\$"
 	[[ "${lines[2]}" =~ $re ]]
@@ -339,6 +339,8 @@ print(" ".join(log), [len(g[6]) for g in group])'
 		'BEGIN { exit !(a <= m && m <= b && c <= z && z <= d && e <= p && p <= f && g <= s && s <= h && i <= G && G <= j) }'
 	[ "${lines[32]}" = '2 interleaved rounds (1 at 50000 scenarios), each side once a round, the order rotated; wall, CPU: the medians (the ratios and the goal), min-max: each side'"'"'s fastest and slowest run.' ]
 	[ "${lines[33]}" = "make var also writes the contributions and the histogram, which the peers and the glue-free processes do not." ]
+	# the BLAS the pools' matmul ran (threadpoolctl's name, or the reference libblas3)
+	[[ "${lines[34]}" =~ ^the\ numpy\ pools:\ numpy\ [0-9.]+,\ its\ BLAS:\ (openblas\ [0-9.]+\ \(.+,\ 1\ thread\(s\)\ a\ process\)|the\ reference\ BLAS\ \(libblas3\))$ ]]
 }
 
 @test "var-bench: --scale 0 leaves the scale point out, and nothing else" {
@@ -347,7 +349,7 @@ print(" ".join(log), [len(g[6]) for g in group])'
 	run -0 --separate-stderr env MAKE=make /usr/bin/python3 bench/var-bench --scenarios 20000 --rounds 1 \
 		--screen 1 --scale 0
 	printf '%s\n' "${lines[@]}"
-	[ "${#lines[@]}" -eq 17 ]
+	[ "${#lines[@]}" -eq 18 ]
 	[[ "${lines[2]}" =~ ^make\ var\ NORMALS=ziggurat$'\t' ]]
 	[[ "${lines[6]}" =~ ^glue-free:\  ]]
 	[[ "${lines[9]}" =~ ^strongest\ peer:\  ]]
