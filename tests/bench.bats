@@ -365,7 +365,7 @@ print(" ".join(log), [len(g[6]) for g in group])'
 	[ "$stderr" = "var-bench: want --scale 0 (none) or >= 1000 and >= --shards, --scale-rounds >= 1" ]
 }
 
-@test "var-bench: the screened numpy pool keeps the full pool's worst losses, bit for bit, at several sizes" {
+@test "var-bench: the screened numpy pool keeps the full pool's worst losses (to rounding) at several sizes" {
 	not_sanitized
 	cd "$ROOT"
 	/usr/bin/python3 - <<'PY'
@@ -377,17 +377,24 @@ vb = importlib.util.module_from_spec(spec)
 loader.exec_module(vb)
 spot, vol, q, mu, corr, book = vb.write_book(tempfile.mkdtemp())
 market = (spot, vol, q, mu, corr)
+# the same losses, but for rounding: OpenBLAS rounds a row of a
+# matrix-vector product by its place in the matrix (the full pool's
+# chunks, the screened pool's candidates); a loss of another scenario is
+# off by far more than the screening's margin (1e-9 of the gross value)
+margin = vb.grids(vb.Book(market, book))[4]
+def same(a, b):
+    return a.size == b.size and np.abs(np.sort(a) - np.sort(b)).max() <= margin
 # counts below, at and above a chunk; keep from 1 to all; a task's own seed
 for count, keep, task in ((1, 1, 0), (700, 8, 1), (3000, 31, 2), (513, 513, 3), (5000, 1, 4)):
     full, n = vb.worker((market, book, count, keep, 7, task))
     screened, c = vb.worker_screened((market, book, count, keep, 7, task))
     assert n == count and 0 < c <= count, (count, c)
-    assert np.array_equal(np.sort(full), np.sort(screened)), (count, keep)
+    assert same(full, screened), (count, keep)
 # a grid too coarse to bound anything finely still gives the same losses
 vb.GRID = 9
 full, _ = vb.worker((market, book, 3000, 31, 7, 5))
 screened, c = vb.worker_screened((market, book, 3000, 31, 7, 5))
-assert np.array_equal(np.sort(full), np.sort(screened))
+assert same(full, screened)
 PY
 }
 
