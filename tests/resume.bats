@@ -329,7 +329,9 @@ small_run() {
 # MCPIPE_STEAL=head in its environment, which no job slot has): the head
 # start's simpaths, computing a shard's temporary partial, does CASE
 # (hold: writes part of a partial, says so in head-running, and sleeps;
-# fail: says so in head-running, a message and exit 1); anything else runs
+# deaf: the same, but lets the first TERM pass, as a tool forked just as
+# it came does, still in bash's handler; fail: says so in head-running, a
+# message and exit 1); anything else runs
 # the real simpaths, a job slot's shard only once the head start has
 # taken its own (head-running): under load a slot could otherwise reach
 # the last shard first, and compute it itself (harmless, the same bytes,
@@ -348,6 +350,10 @@ head_simpaths() {
 	echo "\$out" >"$BATS_TEST_TMPDIR/head-running"
 	case $1 in
 	hold) echo '# half a partial'; exec sleep 60 ;;
+	deaf)
+		trap 'trap - TERM' TERM
+		echo '# half a partial'
+		for _ in \$(seq 600); do sleep 0.1; done ;;
 	fail) echo 'simpaths: the head start fails here' >&2; exit 1 ;;
 	esac
 	EOF
@@ -418,6 +424,26 @@ head_simpaths() {
 	echo "of 40 stops: $left left a temporary, $alive a process"
 	[ "$left" -eq 0 ]
 	[ "$alive" -eq 0 ]
+}
+
+@test "the head start's tool lets the first TERM pass: the stop of price still ends it, at once, and leaves no temporary" {
+	# (before: price sent its head start one TERM and waited for its
+	# price-shard alone, which ended at once; the tool computed on after
+	# the run had ended. A price-shard ends after its tool now: price
+	# sends TERM again until it has ended)
+	not_sanitized   # the glue's tests
+	export OUT="$BATS_TEST_TMPDIR/out" PATHS=40000 SHARDS=4 JOBS=2
+	head_simpaths deaf
+	setsid bash -c 'echo $$ >session; exec price' >first.log 2>&1 </dev/null &
+	local job=$!
+	for _ in $(seq 1500); do [ -s head-running ] && break; sleep 0.02; done
+	[ -s head-running ]
+	local t0=$SECONDS
+	stop_session "$job"
+	echo "stopped in $((SECONDS - t0)) s"
+	[ $((SECONDS - t0)) -le 5 ]
+	find "$OUT" -name '*.tmp.*' | sed 's/^/left behind: /'
+	[ -z "$(find "$OUT" -name '*.tmp.*')" ]
 }
 
 @test "price-shard stopped by a TERM to its bash alone: it ends after its tool, never before (then no temporary left)" {
