@@ -400,30 +400,7 @@ head_simpaths() {
 	export OUT="$BATS_TEST_TMPDIR/out" PATHS=6400 SHARDS=64
 	run -0 price
 	rundir=$(ls -d "$OUT"/runs/*)
-	local i job pids left=0 alive=0 status
-	RANDOM=20261206   # the same moments each run
-	for ((i = 0; i < 40; i++)); do
-		rm -f "$rundir"/shard-*.part
-		setsid "$ROOT/pipeline/price-shard" "$rundir" $(seq 0 63) &
-		job=$!
-		sleep "0.$(printf %03d $((RANDOM % 150 + 5)))"
-		kill -TERM -- "-$job" 2>/dev/null || true   # (it may have ended)
-		status=0
-		wait "$job" || status=$?
-		[ "$status" -eq 0 ] || [ "$status" -eq 143 ] || { echo "exit $status"; false; }
-		# at once: price-shard ends after its tools
-		pids=$(ps -eo sid=,stat=,pid=,args= | awk -v sid="$job" '$1 == sid && $2 !~ /^Z/')
-		[ -z "$pids" ] || { alive=$((alive + 1)); echo "left running: $pids"; }
-		if [ -n "$(find "$rundir" -name '*.tmp.*')" ]; then
-			left=$((left + 1))
-			find "$rundir" -name '*.tmp.*' | sed 's/^/left behind: /'
-			find "$rundir" -name '*.tmp.*' -delete
-		fi
-		session_ended "$job"
-	done
-	echo "of 40 stops: $left left a temporary, $alive a process"
-	[ "$left" -eq 0 ]
-	[ "$alive" -eq 0 ]
+	stopped_at_moments 40 "$rundir" "$ROOT/pipeline/price-shard" "$rundir" $(seq 0 63)
 }
 
 @test "the head start's tool lets the first TERM pass: the stop of price still ends it, at once, and leaves no temporary" {

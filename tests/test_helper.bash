@@ -195,6 +195,40 @@ stop_session() {
 	rm session
 }
 
+# stopped_at_moments TIMES RUNDIR COMMAND ARG...: runs COMMAND ARG... (a
+# shard script: its partials shard-*.part in RUNDIR removed first each
+# time) TIMES times, in a session and process group of its own, and stops
+# it as GNU parallel and price stop a job, TERM to its process group, a
+# random 5 to 155 ms after its start (the same moments each test run:
+# RANDOM seeded); fails unless each time it exits 0 or 143 and then, at
+# once, nothing of it is left running and no temporary (*.tmp.*) in
+# RUNDIR. Says how many stops left either.
+stopped_at_moments() {
+	local times=$1 rundir=$2 i job status pids left=0 alive=0
+	shift 2
+	RANDOM=20261206
+	for ((i = 0; i < times; i++)); do
+		rm -f "$rundir"/shard-*.part
+		setsid "$@" </dev/null &
+		job=$!
+		sleep "0.$(printf %03d $((RANDOM % 150 + 5)))"
+		kill -TERM -- "-$job" 2>/dev/null || true   # (it may have ended)
+		status=0
+		wait "$job" || status=$?
+		[ "$status" -eq 0 ] || [ "$status" -eq 143 ] || { echo "exit $status"; return 1; }
+		pids=$(ps -eo sid=,stat=,pid=,args= | awk -v sid="$job" '$1 == sid && $2 !~ /^Z/')
+		[ -z "$pids" ] || { alive=$((alive + 1)); echo "left running: $pids"; }
+		if [ -n "$(find "$rundir" -name '*.tmp.*')" ]; then
+			left=$((left + 1))
+			find "$rundir" -name '*.tmp.*' | sed 's/^/left behind: /'
+			find "$rundir" -name '*.tmp.*' -delete
+		fi
+		session_ended "$job" || return 1
+	done
+	echo "of $times stops: $left left a temporary, $alive a process running"
+	[ "$left" -eq 0 ] && [ "$alive" -eq 0 ]
+}
+
 # running PID...: true when one of the PIDs is a process still running (a
 # zombie is not: it has ended, and waits for its reaper, which may be
 # slow; see session_ended).
