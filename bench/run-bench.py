@@ -195,14 +195,10 @@ def fused_all_cores(workload, paths):
 
 def numpy_peer(workers, *options):
     def measure(workload, paths):
-        env = dict(os.environ)
-        # Set on some machines for old OpenBLAS builds, they slow a current
-        # one: unset together, for this command only. (Debian's numpy 1.24
-        # here links the reference libblas3, and the peer calls no BLAS.)
-        env.pop("OPENBLAS_CORETYPE", None)
-        env.pop("OPENBLAS_L2_SIZE", None)
+        # (make bench runs this script without OPENBLAS_CORETYPE and
+        # OPENBLAS_L2_SIZE, which slow a current OpenBLAS: mk/bench.mk)
         out, _, cpu = run([PYTHON, "bench/numpy_peer.py", workload, str(paths), str(workers),
-                           str(SEED), *options], env=env)
+                           str(SEED), *options])
         f = out.split("\t")
         return float(f[3]), cpu, float(f[5]), float(f[6])
     return measure
