@@ -360,14 +360,23 @@ head_simpaths() {
 	chmod +x bin/simpaths
 }
 
+# price_until_head: price started in the background in a session of its
+# own (its id in ./session, its output in first.log), its pid in $job,
+# once the head start's tool runs (bin/simpaths of head_simpaths writes
+# ./head-running)
+price_until_head() {
+	setsid bash -c 'echo $$ >session; exec price' >first.log 2>&1 </dev/null &
+	job=$!
+	for _ in $(seq 1500); do [ -s head-running ] && break; sleep 0.02; done
+}
+
 @test "the head start (JOBS=2) stopped by TERM: nothing of it left running, no partial of its shard; the rerun gives an uninterrupted run's bytes" {
 	not_sanitized   # the glue's tests
 	export OUT="$BATS_TEST_TMPDIR/out" PATHS=40000 SHARDS=4 JOBS=2
 	OUT="$BATS_TEST_TMPDIR/plain" run -0 price
 	head_simpaths hold
-	setsid bash -c 'echo $$ >session; exec price' >first.log 2>&1 </dev/null &
-	local job=$!
-	for _ in $(seq 1500); do [ -s head-running ] && break; sleep 0.02; done
+	local job
+	price_until_head
 	cat first.log
 	# the head start took the run's last shard first
 	[[ "$(cat head-running)" == */shard-3.part.tmp.* ]]
@@ -380,13 +389,12 @@ head_simpaths() {
 	# no temporary at all, of the head start or of a job slot (once in a
 	# CI run under load a slot's was left: the forked simpaths made it
 	# after its price-shard's trap had removed it; see the next test)
-	find "$OUT" -name '*.tmp.*' | sed 's/^/left behind: /'
-	[ -z "$(find "$OUT" -name '*.tmp.*')" ]
+	no_temporaries "$OUT"
 	[ ! -e "$OUT/price.tsv" ]
 	rm bin/simpaths
 	run -0 price
 	cmp "$BATS_TEST_TMPDIR/plain/price.tsv" "$OUT/price.tsv"
-	[ -z "$(find "$OUT" -name '*.tmp.*')" ]
+	no_temporaries "$OUT"
 }
 
 @test "price-shard stopped by TERM (its process group) at 40 moments of a run of 64 small shards: never a temporary partial left, nothing of it left running" {
@@ -411,16 +419,14 @@ head_simpaths() {
 	not_sanitized   # the glue's tests
 	export OUT="$BATS_TEST_TMPDIR/out" PATHS=40000 SHARDS=4 JOBS=2
 	head_simpaths deaf
-	setsid bash -c 'echo $$ >session; exec price' >first.log 2>&1 </dev/null &
-	local job=$!
-	for _ in $(seq 1500); do [ -s head-running ] && break; sleep 0.02; done
+	local job
+	price_until_head
 	[ -s head-running ]
 	local t0=$SECONDS
 	stop_session "$job"
 	echo "stopped in $((SECONDS - t0)) s"
 	[ $((SECONDS - t0)) -le 5 ]
-	find "$OUT" -name '*.tmp.*' | sed 's/^/left behind: /'
-	[ -z "$(find "$OUT" -name '*.tmp.*')" ]
+	no_temporaries "$OUT"
 }
 
 @test "price-shard stopped by a TERM to its bash alone: it ends after its tool, never before (then no temporary left)" {

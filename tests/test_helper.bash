@@ -226,9 +226,8 @@ stopped_at_moments() {
 		[ "$status" -eq 0 ] || [ "$status" -eq 143 ] || { echo "exit $status"; failed=1; break; }
 		pids=$(ps -eo sid=,stat=,pid=,args= | awk -v sid="$job" '$1 == sid && $2 !~ /^Z/')
 		[ -z "$pids" ] || { alive=$((alive + 1)); echo "left running: $pids"; }
-		if [ -n "$(find "$rundir" -name '*.tmp.*')" ]; then
+		if ! no_temporaries "$rundir"; then
 			left=$((left + 1))
-			find "$rundir" -name '*.tmp.*' | sed 's/^/left behind: /'
 			find "$rundir" -name '*.tmp.*' -delete
 		fi
 		session_ended "$job" || { failed=1; break; }
@@ -237,6 +236,14 @@ stopped_at_moments() {
 	wait "${busy[@]}" 2>/dev/null || true
 	echo "of $times stops: $left left a temporary, $alive a process running"
 	[ -z "$failed" ] && [ "$left" -eq 0 ] && [ "$alive" -eq 0 ]
+}
+
+# no_temporaries DIR: true when no temporary partial (*.tmp.*) is left
+# anywhere in DIR; else false, each one named (left behind: PATH).
+no_temporaries() {
+	local left
+	left=$(find "$1" -name '*.tmp.*')
+	[ -z "$left" ] || { sed 's/^/left behind: /' <<<"$left"; return 1; }
 }
 
 # running PID...: true when one of the PIDs is a process still running (a
